@@ -1,0 +1,1 @@
+"""Pure types and rules. Nothing here does I/O or imports another Kontera package."""

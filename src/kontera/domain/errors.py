@@ -1,0 +1,145 @@
+"""The error tree. Each error carries a stable code and the HTTP status it maps to.
+
+KonteraError
+├── InvalidInput            400  the request or a value in it is malformed
+│   ├── EmptyDocument       422  a document with no bytes or no content
+│   ├── UnsupportedDocument 415  a file type Kontera cannot read
+│   └── UnsafeDocument      422  an XML/PDF/ZIP bomb, an external entity, a DTD …
+├── DocumentTooLarge        413  over the configured upload limit
+├── InterpretationFailed    422  the document was read but is not an invoice we understand
+├── Unauthorized            401  no or wrong credentials
+├── Forbidden               403  the credentials do not reach this resource
+├── NotFound                404  no such resource (or not yours: we do not reveal which)
+├── Conflict                409  the resource is not in a state that allows this
+│   └── InvalidTransition   409  a document status change the state machine forbids
+├── UnbalancedVoucher       422  postings do not sum to zero
+└── ExternalServiceError    502  an accounting system or other service failed
+    ├── TransientError      503  worth retrying (timeouts, 429, 5xx)
+    └── PermanentError      422  the remote system refused the data; a person must act
+
+The docstring's first line is the default message, so a bare `raise NotFound()` still tells
+the user something readable.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class KonteraError(Exception):
+    """Something went wrong in Kontera."""
+
+    code: ClassVar[str] = "error"
+    status: ClassVar[int] = 500
+
+    def __init__(self, message: str | None = None) -> None:
+        self.message = message or (self.__doc__ or self.code).strip().splitlines()[0]
+        super().__init__(self.message)
+
+
+class InvalidInput(KonteraError):
+    """The input is not valid."""
+
+    code = "invalid_input"
+    status = 400
+
+
+class EmptyDocument(InvalidInput):
+    """The document is empty."""
+
+    code = "empty_document"
+    status = 422
+
+
+class UnsupportedDocument(InvalidInput):
+    """This kind of file is not an invoice format Kontera can read."""
+
+    code = "unsupported_document"
+    status = 415
+
+
+class UnsafeDocument(InvalidInput):
+    """The document contains constructs that are refused for safety."""
+
+    code = "unsafe_document"
+    status = 422
+
+
+class DocumentTooLarge(KonteraError):
+    """The document is larger than the upload limit."""
+
+    code = "document_too_large"
+    status = 413
+
+
+class InterpretationFailed(KonteraError):
+    """The document could not be interpreted as an invoice."""
+
+    code = "interpretation_failed"
+    status = 422
+
+
+class Unauthorized(KonteraError):
+    """Missing or invalid credentials."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(KonteraError):
+    """You do not have access to this resource."""
+
+    code = "forbidden"
+    status = 403
+
+
+class NotFound(KonteraError):
+    """Not found."""
+
+    code = "not_found"
+    status = 404
+
+
+class Conflict(KonteraError):
+    """The resource is not in a state that allows this action."""
+
+    code = "conflict"
+    status = 409
+
+
+class InvalidTransition(Conflict):
+    """This status change is not allowed."""
+
+    code = "invalid_transition"
+
+
+class UnbalancedVoucher(KonteraError):
+    """The voucher's postings do not sum to zero."""
+
+    code = "unbalanced_voucher"
+    status = 422
+
+
+class ExternalServiceError(KonteraError):
+    """An external service failed."""
+
+    code = "external_service_error"
+    status = 502
+
+
+class TransientError(ExternalServiceError):
+    """An external service is temporarily unavailable; the call will be retried."""
+
+    code = "transient_error"
+    status = 503
+
+    def __init__(self, message: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PermanentError(ExternalServiceError):
+    """The external system refused the data."""
+
+    code = "permanent_error"
+    status = 422

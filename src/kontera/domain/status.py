@@ -1,0 +1,50 @@
+"""Document states and the only moves between them (see design.md, "Data flow and states")."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from kontera.domain.errors import InvalidTransition
+
+
+class Status(StrEnum):
+    RECEIVED = "received"
+    INTERPRETED = "interpreted"
+    SUGGESTED = "suggested"
+    NEEDS_REVIEW = "needs_review"
+    APPROVED = "approved"
+    POSTING = "posting"
+    POSTED = "posted"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+    FAILED = "failed"
+
+
+_MOVES: dict[Status, frozenset[Status]] = {
+    Status.RECEIVED: frozenset(
+        {Status.INTERPRETED, Status.NEEDS_REVIEW, Status.FAILED, Status.DUPLICATE, Status.REJECTED}
+    ),
+    Status.INTERPRETED: frozenset(
+        {Status.SUGGESTED, Status.NEEDS_REVIEW, Status.FAILED, Status.DUPLICATE, Status.REJECTED}
+    ),
+    Status.SUGGESTED: frozenset(
+        {Status.APPROVED, Status.NEEDS_REVIEW, Status.REJECTED, Status.DUPLICATE, Status.SUGGESTED}
+    ),
+    Status.NEEDS_REVIEW: frozenset(
+        {Status.APPROVED, Status.REJECTED, Status.NEEDS_REVIEW, Status.SUGGESTED}
+    ),
+    Status.APPROVED: frozenset({Status.POSTING, Status.POSTED, Status.NEEDS_REVIEW}),
+    Status.POSTING: frozenset({Status.POSTED, Status.NEEDS_REVIEW, Status.POSTING}),
+    Status.POSTED: frozenset(),
+    Status.REJECTED: frozenset({Status.NEEDS_REVIEW}),
+    Status.DUPLICATE: frozenset({Status.NEEDS_REVIEW, Status.REJECTED}),
+    Status.FAILED: frozenset({Status.RECEIVED, Status.REJECTED}),
+}
+
+FINAL = frozenset({Status.POSTED, Status.REJECTED, Status.DUPLICATE, Status.FAILED})
+REVIEWABLE = frozenset({Status.SUGGESTED, Status.NEEDS_REVIEW})
+
+
+def check_transition(current: Status, target: Status) -> None:
+    if target not in _MOVES[current]:
+        raise InvalidTransition(f"A document that is {current} cannot become {target}.")

@@ -1,0 +1,40 @@
+"""What Kontera proposes for each invoice line, how sure it is, and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from decimal import Decimal
+
+
+@dataclass(slots=True)
+class Candidate:
+    account: str
+    vat_code: str | None
+    probability: float
+
+
+@dataclass(slots=True)
+class LineSuggestion:
+    line_index: int
+    account: str | None
+    vat_code: str | None
+    confidence: float
+    amount: Decimal | None = None
+    description: str | None = None
+    alternatives: list[Candidate] = dc_field(default_factory=list)
+    reason: str = ""
+    abstained: bool = False
+
+
+@dataclass(slots=True)
+class Suggestion:
+    lines: list[LineSuggestion]
+    model: str
+    payable_account: str | None = None
+    auto_approvable: bool = False
+    policy_reason: str = ""
+
+    @property
+    def confidence(self) -> float:
+        return min((line.confidence for line in self.lines), default=0.0)

@@ -1,0 +1,48 @@
+"""Vouchers and postings. A voucher's postings balance to zero, always."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from datetime import date
+from decimal import Decimal
+
+from kontera.domain.errors import UnbalancedVoucher
+from kontera.domain.money import ZERO
+
+
+@dataclass(slots=True)
+class Posting:
+    """One voucher line. `amount` is gross (incl. VAT) in the document currency, debit > 0."""
+
+    account: str
+    amount: Decimal
+    vat_code: str | None = None
+    description: str | None = None
+    net_amount: Decimal | None = None
+    vat_amount: Decimal | None = None
+    is_payable: bool = False
+    supplier_ref: str | None = None
+    kid: str | None = None
+    due_date: date | None = None
+    line_index: int | None = None
+    dimensions: dict[str, str] = dc_field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Voucher:
+    date: date
+    description: str
+    postings: list[Posting]
+    currency: str = "NOK"
+    external_id: str | None = None
+    invoice_number: str | None = None
+    due_date: date | None = None
+
+    def balance(self) -> Decimal:
+        return sum((p.amount for p in self.postings), ZERO)
+
+    def check_balanced(self) -> None:
+        off = self.balance()
+        if off != ZERO:
+            raise UnbalancedVoucher(f"The postings are off by {off} {self.currency}.")

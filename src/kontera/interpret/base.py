@@ -1,0 +1,54 @@
+"""The interpreter protocol: each backend says how well it can read a file and then reads it.
+
+Backends rank themselves (design.md): XML (standalone or embedded in a PDF) outranks the PDF
+text layer, which outranks OCR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+from typing import Any
+from typing import Protocol
+
+from kontera.domain.filetypes import FileKind
+from kontera.domain.invoice import Attachment
+from kontera.domain.invoice import Invoice
+
+
+@dataclass(frozen=True, slots=True)
+class InterpretContext:
+    """Limits and hints for one interpretation, passed down as values (no global settings)."""
+
+    max_pages: int = 200
+    max_pixels_per_page: int = 60_000_000
+    max_xml_bytes: int = 50_000_000
+    timeout_seconds: float = 300.0
+    ocr_languages: str = "nor+swe+eng"
+    ocr_dpi: int = 300
+    ocr_workers: int = 2
+    # Learned per-supplier layout hints (from bookkeepers' corrections), keyed by supplier.
+    layout_hints: Mapping[str, Any] = dc_field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Interpretation:
+    invoice: Invoice
+    interpreter: str
+    # The human-readable rendering that becomes the voucher attachment (the PDF itself, the
+    # PDF embedded in an e-invoice, or one rendered by Kontera).
+    rendering: bytes | None = None
+    rendering_mime: str = "application/pdf"
+    extracted: list[Attachment] = dc_field(default_factory=list)
+    page_count: int = 0
+
+
+class Interpreter(Protocol):
+    name: str
+
+    def score(self, kind: FileKind, data: bytes) -> int:
+        """0 when this backend cannot read the file; higher wins."""
+        ...
+
+    def interpret(self, data: bytes, ctx: InterpretContext) -> Interpretation: ...
