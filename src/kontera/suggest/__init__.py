@@ -1,0 +1,1 @@
+"""Posting suggestions: history import, per-company models, calibrated top-k, explanations."""
