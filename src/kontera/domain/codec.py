@@ -136,5 +136,6 @@ def _decode_simple(tp: Any, raw: Any) -> Any:
             for f in dataclasses.fields(tp)
             if f.name in raw and raw[f.name] is not None
         }
-        return tp(**kwargs)
+        factory: Any = tp
+        return factory(**kwargs)
     return raw

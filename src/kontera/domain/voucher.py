@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from datetime import date
+import datetime as dt
 from decimal import Decimal
 
 from kontera.domain.errors import UnbalancedVoucher
@@ -24,20 +24,20 @@ class Posting:
     is_payable: bool = False
     supplier_ref: str | None = None
     kid: str | None = None
-    due_date: date | None = None
+    due_date: dt.date | None = None
     line_index: int | None = None
     dimensions: dict[str, str] = dc_field(default_factory=dict)
 
 
 @dataclass(slots=True)
 class Voucher:
-    date: date
+    date: dt.date
     description: str
     postings: list[Posting]
     currency: str = "NOK"
     external_id: str | None = None
     invoice_number: str | None = None
-    due_date: date | None = None
+    due_date: dt.date | None = None
 
     def balance(self) -> Decimal:
         return sum((p.amount for p in self.postings), ZERO)

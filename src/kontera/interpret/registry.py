@@ -8,8 +8,8 @@ from kontera.domain.errors import EmptyDocument
 from kontera.domain.errors import UnsupportedDocument
 from kontera.domain.filetypes import FileKind
 from kontera.domain.filetypes import sniff
-from kontera.interpret.base import InterpretContext
 from kontera.interpret.base import Interpretation
+from kontera.interpret.base import InterpretContext
 from kontera.interpret.base import Interpreter
 
 

@@ -1,0 +1,61 @@
+"""Settings, read once at the edge (CLI / app factory) from `KONTERA_*` variables.
+
+No module-level instance: callers build `Settings()` and pass it (or values from it) down.
+Every variable is documented in docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KONTERA_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("data"), description="Originals, models, queue, SQLite.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default SQLite in the data directory."
+    )
+    redis_url: str | None = Field(default=None, description="Use Redis for the job queue.")
+    max_upload_bytes: int = Field(default=25 * 1024 * 1024, description="Upload size limit.")
+    in_process_worker: bool = Field(default=True, description="`serve` runs a job consumer.")
+    worker_threads: int = Field(default=2, description="Consumer threads per worker process.")
+    immediate_jobs: bool = Field(default=False, description="Run jobs inline (tests only).")
+    secret_key: str = Field(
+        default="dev-insecure-change-me",
+        description="Signs sessions and derives the key that encrypts tokens at rest.",
+    )
+    session_max_age_seconds: int = Field(default=8 * 3600, description="UI session lifetime.")
+    mail_domain: str = Field(default="inbox.kontera.local", description="Inbound mail domain.")
+    log_level: str = Field(default="INFO")
+    log_json: bool = Field(default=True, description="Structured JSON logs on stderr.")
+    ocr_languages: str = Field(default="nor+swe+eng")
+    max_pages: int = Field(default=200, description="Pages per document before it is refused.")
+    tripletex_consumer_token: str | None = None
+    tripletex_base_url: str = "https://tripletex.no/v2"
+    fortnox_client_id: str | None = None
+    fortnox_client_secret: str | None = None
+    fortnox_base_url: str = "https://api.fortnox.se"
+    fortnox_auth_url: str = "https://apps.fortnox.se/oauth-v1"
+    poweroffice_application_key: str | None = None
+    poweroffice_subscription_key: str | None = None
+    poweroffice_base_url: str = "https://goapi.poweroffice.net/v2"
+    public_url: str = Field(default="http://127.0.0.1:8000", description="For OAuth redirects.")
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'kontera.db').resolve()}"
+
+    @property
+    def originals_dir(self) -> Path:
+        return self.data_dir / "originals"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"

@@ -1,0 +1,117 @@
+"""Words with positions, grouped into lines: what the text layer and OCR both produce.
+
+Coordinates are PDF points with the origin top-left (as `kontera.domain.fields.Box`); OCR
+words are scaled from pixels to points so that a learned position means the same thing for a
+born-digital page and a scan of it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from dataclasses import field as dc_field
+
+from kontera.domain.fields import Box
+from kontera.domain.fields import Source
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    # The OCR engine's own confidence in 0..1 (1.0 for a born-digital text layer).
+    conf: float = 1.0
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+    @property
+    def box(self) -> Box:
+        return Box(self.x0, self.top, self.x1, self.bottom)
+
+
+@dataclass(slots=True)
+class Line:
+    words: list[Word]
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+    @property
+    def box(self) -> Box:
+        return union_box(self.words)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+
+@dataclass(slots=True)
+class Page:
+    number: int  # 1-based
+    width: float
+    height: float
+    source: Source
+    words: list[Word] = dc_field(default_factory=list)
+    lines: list[Line] = dc_field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line.text for line in self.lines)
+
+
+def union_box(words: list[Word]) -> Box:
+    return Box(
+        min(w.x0 for w in words),
+        min(w.top for w in words),
+        max(w.x1 for w in words),
+        max(w.bottom for w in words),
+    )
+
+
+def build_page(number: int, width: float, height: float, source: Source, words: list[Word]) -> Page:
+    kept = [w for w in words if w.text.strip()]
+    return Page(number, width, height, source, kept, group_lines(kept))
+
+
+def group_lines(words: list[Word]) -> list[Line]:
+    """Group words whose vertical extents overlap into lines, top to bottom, left to right."""
+    lines: list[tuple[float, float, list[Word]]] = []
+    for word in sorted(words, key=lambda w: (w.top + w.bottom) / 2):
+        centre = (word.top + word.bottom) / 2
+        if lines:
+            top, bottom, members = lines[-1]
+            if top <= centre <= bottom and _same_band(word, top, bottom):
+                members.append(word)
+                lines[-1] = (min(top, word.top), max(bottom, word.bottom), members)
+                continue
+        lines.append((word.top, word.bottom, [word]))
+    return [Line(sorted(members, key=lambda w: w.x0)) for _, _, members in lines]
+
+
+def _same_band(word: Word, top: float, bottom: float) -> bool:
+    overlap = min(bottom, word.bottom) - max(top, word.top)
+    return overlap >= 0.5 * min(word.height, bottom - top)
+
+
+def phrases(line: Line) -> list[list[Word]]:
+    """Split a line into phrases at gaps wider than about two spaces (table columns)."""
+    if not line.words:
+        return []
+    gap_limit = 1.2 * statistics.median(w.height for w in line.words)
+    groups: list[list[Word]] = [[line.words[0]]]
+    for previous, word in zip(line.words, line.words[1:], strict=False):
+        if word.x0 - previous.x1 > gap_limit:
+            groups.append([word])
+        else:
+            groups[-1].append(word)
+    return groups

@@ -1,0 +1,96 @@
+"""UBL 2.1 invoices and credit notes: EHF / Peppol BIS Billing 3.0, EHF 2.0, any EN 16931 UBL.
+
+Reads every business term the interpretation JSON carries into the domain `Invoice` (paths
+named after the domain attributes, provenance `Source.XML`). Parties, lines and the other
+repeated groups live in `ubl_parts.py` so each module stays readable.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from kontera.domain.errors import InterpretationFailed
+from kontera.domain.filetypes import FileKind
+from kontera.domain.invoice import DocumentType
+from kontera.domain.invoice import Invoice
+from kontera.interpret import ubl_parts as parts
+from kontera.interpret.base import InterpretContext
+from kontera.interpret.base import Interpretation
+from kontera.interpret.einvoice import finish_interpretation
+from kontera.interpret.ubl_parts import CAC
+from kontera.interpret.ubl_parts import CBC
+from kontera.interpret.xmlfields import CREDIT_NOTE_CODES
+from kontera.interpret.xmlfields import Element
+from kontera.interpret.xmlfields import FieldWriter
+from kontera.interpret.xmlfields import child
+from kontera.interpret.xmlfields import children
+from kontera.interpret.xmlfields import text
+from kontera.interpret.xmlsafe import parse_xml
+
+INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+_ROOTS = {f"{{{INVOICE_NS}}}Invoice": False, f"{{{CREDIT_NOTE_NS}}}CreditNote": True}
+
+
+class UblInterpreter:
+    name = "ubl"
+
+    def score(self, kind: FileKind, data: bytes) -> int:
+        return 100 if kind is FileKind.UBL else 0
+
+    def interpret(self, data: bytes, ctx: InterpretContext) -> Interpretation:
+        root = parse_xml(data, ctx.max_xml_bytes)
+        invoice = read_ubl(root)
+        return finish_interpretation(invoice, self.name)
+
+
+def read_ubl(root: Element) -> Invoice:
+    """Read a parsed UBL Invoice or CreditNote element into a domain `Invoice`."""
+    is_credit_note_root = _ROOTS.get(root.tag)
+    if is_credit_note_root is None:
+        raise InterpretationFailed(
+            "This XML is not a UBL 2.1 Invoice or CreditNote (EHF / Peppol BIS)."
+        )
+    invoice = Invoice()
+    w = FieldWriter(invoice)
+    _read_document_type(w, root, is_credit_note_root)
+    _read_header(w, root)
+    parts.read_party(w, "seller", descend_party(root, "AccountingSupplierParty"))
+    parts.read_party(w, "buyer", descend_party(root, "AccountingCustomerParty"))
+    parts.read_payee(w, child(root, CAC + "PayeeParty"))
+    parts.read_references(w, root)
+    parts.read_delivery_and_period(w, root)
+    parts.read_payment(w, root)
+    parts.read_allowances(w, "allowances_charges", root)
+    parts.read_vat(w, root)
+    parts.read_totals(w, child(root, CAC + "LegalMonetaryTotal"))
+    line_tag = CAC + ("CreditNoteLine" if is_credit_note_root else "InvoiceLine")
+    for index, line in enumerate(children(root, line_tag)):
+        parts.read_line(w, index, line)
+    parts.read_attachments(w, root)
+    return invoice
+
+
+def descend_party(root: Element, role: str) -> Element | None:
+    return child(child(root, CAC + role), CAC + "Party")
+
+
+def _read_document_type(w: FieldWriter, root: Element, is_credit_note_root: bool) -> None:
+    code = text(root, CBC + "CreditNoteTypeCode") or text(root, CBC + "InvoiceTypeCode")
+    w.set("type_code", code)
+    credit = is_credit_note_root or code in CREDIT_NOTE_CODES
+    document_type = DocumentType.CREDIT_NOTE if credit else DocumentType.INVOICE
+    w.set("document_type", document_type)
+    w.sign = Decimal(-1) if credit else Decimal(1)
+
+
+def _read_header(w: FieldWriter, root: Element) -> None:
+    w.set("profile", text(root, CBC + "CustomizationID"))
+    w.set("invoice_number", text(root, CBC + "ID"))
+    w.date("issue_date", text(root, CBC + "IssueDate"))
+    due = text(root, CBC + "DueDate") or text(root, CAC + "PaymentMeans", CBC + "PaymentDueDate")
+    w.date("due_date", due)
+    w.set("currency", text(root, CBC + "DocumentCurrencyCode"))
+    w.set("tax_currency", text(root, CBC + "TaxCurrencyCode"))
+    notes = [n for n in (text(e) for e in children(root, CBC + "Note")) if n]
+    w.set("note", "\n".join(notes) if notes else None)

@@ -1,0 +1,199 @@
+"""Repository functions: small, keyword-only, one query each. Sessions come from the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy import or_
+from sqlalchemy import update
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
+
+from kontera.domain.errors import Conflict
+from kontera.domain.errors import NotFound
+from kontera.domain.status import Status
+from kontera.domain.status import check_transition
+from kontera.store.tables import ApiKey
+from kontera.store.tables import AuditEvent
+from kontera.store.tables import Company
+from kontera.store.tables import Document
+from kontera.store.tables import Interpretation
+from kontera.store.tables import PostingHistory
+from kontera.store.tables import SuggestionRecord
+from kontera.store.tables import VoucherRecord
+from kontera.store.types import utcnow
+
+
+def get_company(session: Session, *, company_id: str) -> Company:
+    company = session.get(Company, company_id)
+    if company is None:
+        raise NotFound("No such company.")
+    return company
+
+
+def find_company(session: Session, *, name_or_slug: str) -> Company | None:
+    query = select(Company).where(
+        or_(col(Company.slug) == name_or_slug, func.lower(Company.name) == name_or_slug.lower())
+    )
+    return session.exec(query).first()
+
+
+def list_companies(session: Session) -> Sequence[Company]:
+    return session.exec(select(Company).order_by(Company.name)).all()
+
+
+def find_api_key(session: Session, *, key_hash: str) -> ApiKey | None:
+    query = select(ApiKey).where(ApiKey.key_hash == key_hash, col(ApiKey.revoked_at).is_(None))
+    return session.exec(query).first()
+
+
+def get_document(session: Session, *, company_id: str, document_id: str) -> Document:
+    """A document of this company. Another company's id is simply not found."""
+    document = session.get(Document, document_id)
+    if document is None or document.company_id != company_id:
+        raise NotFound("No such document.")
+    return document
+
+
+def find_document_by_sha(session: Session, *, company_id: str, sha256: str) -> Document | None:
+    query = select(Document).where(Document.company_id == company_id, Document.sha256 == sha256)
+    return session.exec(query).first()
+
+
+def list_documents(
+    session: Session,
+    *,
+    company_id: str,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Sequence[Document]:
+    query = select(Document).where(Document.company_id == company_id)
+    if status:
+        query = query.where(Document.status == status)
+    query = query.order_by(col(Document.received_at).desc()).offset(offset).limit(limit)
+    return session.exec(query).all()
+
+
+def documents_in_status(session: Session, *, statuses: Sequence[str]) -> Sequence[Document]:
+    return session.exec(select(Document).where(col(Document.status).in_(statuses))).all()
+
+
+def find_same_invoice(
+    session: Session, *, company_id: str, supplier_key: str, invoice_number: str, exclude_id: str
+) -> Document | None:
+    query = select(Document).where(
+        Document.company_id == company_id,
+        Document.supplier_key == supplier_key,
+        Document.invoice_number == invoice_number,
+        Document.id != exclude_id,
+        col(Document.status).not_in([Status.DUPLICATE.value, Status.REJECTED.value]),
+    )
+    return session.exec(query.order_by(col(Document.received_at))).first()
+
+
+def move_document(
+    session: Session,
+    *,
+    document: Document,
+    target: Status,
+    actor: str,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Change status with a compare-and-set, so two workers never both move one document."""
+    current = Status(document.status)
+    check_transition(current, target)
+    now = utcnow()
+    result = session.execute(
+        update(Document)
+        .where(col(Document.id) == document.id, col(Document.status) == current.value)
+        .values(status=target.value, status_reason=reason, updated_at=now)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("The document was changed by someone else; reload and try again.")
+    document.status, document.status_reason, document.updated_at = target.value, reason, now
+    add_event(
+        session,
+        company_id=document.company_id,
+        document_id=document.id,
+        actor=actor,
+        action=f"status:{target.value}",
+        from_status=current.value,
+        to_status=target.value,
+        detail={"reason": reason, **(detail or {})},
+    )
+
+
+def add_event(
+    session: Session,
+    *,
+    company_id: str | None,
+    document_id: str | None,
+    actor: str,
+    action: str,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        company_id=company_id,
+        document_id=document_id,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        detail=detail or {},
+    )
+    session.add(event)
+    return event
+
+
+def document_events(session: Session, *, document_id: str) -> Sequence[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.document_id == document_id)
+    return session.exec(query.order_by(col(AuditEvent.id))).all()
+
+
+def company_events(
+    session: Session, *, company_id: str, start: date | None = None, end: date | None = None
+) -> Sequence[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.company_id == company_id)
+    return session.exec(query.order_by(col(AuditEvent.id))).all()
+
+
+def latest_interpretation(session: Session, *, document_id: str) -> Interpretation | None:
+    query = select(Interpretation).where(Interpretation.document_id == document_id)
+    return session.exec(query.order_by(col(Interpretation.created_at).desc())).first()
+
+
+def latest_suggestion(session: Session, *, document_id: str) -> SuggestionRecord | None:
+    query = select(SuggestionRecord).where(SuggestionRecord.document_id == document_id)
+    return session.exec(query.order_by(col(SuggestionRecord.created_at).desc())).first()
+
+
+def voucher_for(session: Session, *, document_id: str) -> VoucherRecord | None:
+    return session.exec(
+        select(VoucherRecord).where(VoucherRecord.document_id == document_id)
+    ).first()
+
+
+def supplier_history(
+    session: Session, *, company_id: str, supplier_key: str | None = None
+) -> Sequence[PostingHistory]:
+    query = select(PostingHistory).where(PostingHistory.company_id == company_id)
+    if supplier_key is not None:
+        query = query.where(PostingHistory.supplier_key == supplier_key)
+    return session.exec(query).all()
+
+
+def count_by_status(session: Session, *, company_id: str) -> dict[str, int]:
+    query = (
+        select(Document.status, func.count())
+        .where(Document.company_id == company_id)
+        .group_by(Document.status)
+    )
+    return {status: count for status, count in session.exec(query).all()}
