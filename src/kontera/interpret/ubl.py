@@ -14,8 +14,8 @@ from kontera.domain.filetypes import FileKind
 from kontera.domain.invoice import DocumentType
 from kontera.domain.invoice import Invoice
 from kontera.interpret import ubl_parts as parts
-from kontera.interpret.base import InterpretContext
 from kontera.interpret.base import Interpretation
+from kontera.interpret.base import InterpretContext
 from kontera.interpret.einvoice import finish_interpretation
 from kontera.interpret.ubl_parts import CAC
 from kontera.interpret.ubl_parts import CBC

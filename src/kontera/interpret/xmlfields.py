@@ -25,7 +25,9 @@ from kontera.domain.money import to_decimal
 Element = etree._Element
 
 # UNCL 1001 codes for documents that credit the buyer (EN 16931 code list for BT-3).
-CREDIT_NOTE_CODES = frozenset({"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"})
+CREDIT_NOTE_CODES = frozenset(
+    {"81", "83", "261", "262", "296", "308", "381", "396", "420", "458", "532"}
+)
 
 
 def child(parent: Element | None, tag: str) -> Element | None:
@@ -113,6 +115,4 @@ class FieldWriter:
             return None
 
     def problem(self, path: str, message: str) -> None:
-        self.invoice.add_note(
-            Note(message, Severity.ERROR, code="unreadable_value", field=path)
-        )
+        self.invoice.add_note(Note(message, Severity.ERROR, code="unreadable_value", field=path))

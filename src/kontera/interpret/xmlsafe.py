@@ -55,7 +55,7 @@ def parse_xml(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element
         raise InterpretationFailed(f"The XML is not well-formed: {e}") from e
     # Covers encodings the byte scan above cannot read (UTF-16, EBCDIC …).
     docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+    if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.system_url:
         raise _unsafe()
     return root
 
