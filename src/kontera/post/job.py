@@ -1,0 +1,146 @@
+"""Resumable posting as a small state machine the outbox persists.
+
+    pending ──create voucher──► voucher_created ──attach──► posted
+       │                             │
+       └────────── permanent error ──┴──► failed (message for the review queue)
+
+Each step first asks the system whether it already happened (by idempotency key), so
+running a job again from any saved state — after a crash, a timeout, a lost response —
+finishes it without a second voucher or a second attachment. `advance` calls `save` after
+every change; the lead's DB outbox stores `PostingJob.to_json()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from kontera.domain.errors import PermanentError
+from kontera.domain.errors import TransientError
+from kontera.domain.voucher import Voucher
+from kontera.post.connector import AttachmentFile
+from kontera.post.connector import Connector
+from kontera.post.connector import PostResult
+
+
+class Step(StrEnum):
+    PENDING = "pending"
+    VOUCHER_CREATED = "voucher_created"
+    POSTED = "posted"
+    FAILED = "failed"
+
+
+@dataclass(slots=True)
+class PostingJob:
+    idempotency_key: str
+    system: str
+    step: Step = Step.PENDING
+    external_id: str | None = None
+    attachment_id: str | None = None
+    attempts: int = 0
+    last_error: str | None = None
+    next_attempt_at: datetime | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.step in (Step.POSTED, Step.FAILED)
+
+    def result(self) -> PostResult | None:
+        if self.external_id is None:
+            return None
+        return PostResult(self.external_id, self.attachment_id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "idempotency_key": self.idempotency_key,
+            "system": self.system,
+            "step": str(self.step),
+            "external_id": self.external_id,
+            "attachment_id": self.attachment_id,
+            "attempts": self.attempts,
+            "last_error": self.last_error,
+            "next_attempt_at": self.next_attempt_at.isoformat() if self.next_attempt_at else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PostingJob:
+        when = data.get("next_attempt_at")
+        return cls(
+            idempotency_key=data["idempotency_key"],
+            system=data["system"],
+            step=Step(data["step"]),
+            external_id=data.get("external_id"),
+            attachment_id=data.get("attachment_id"),
+            attempts=int(data.get("attempts", 0)),
+            last_error=data.get("last_error"),
+            next_attempt_at=datetime.fromisoformat(when) if when else None,
+        )
+
+
+Save = Callable[[PostingJob], None]
+
+
+def advance(
+    job: PostingJob,
+    connector: Connector,
+    voucher: Voucher,
+    attachment: AttachmentFile,
+    save: Save,
+    *,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> PostingJob:
+    """Run the job as far as it goes now. Transient failures leave it resumable."""
+    try:
+        if job.step is Step.PENDING:
+            _create(job, connector, voucher, save)
+        if job.step is Step.VOUCHER_CREATED:
+            _attach(job, connector, attachment, save)
+    except TransientError as e:
+        job.attempts += 1
+        job.last_error = e.message
+        job.next_attempt_at = now() + timedelta(seconds=_backoff(job.attempts, e.retry_after))
+        save(job)
+    except PermanentError as e:
+        job.step = Step.FAILED
+        job.last_error = e.message
+        save(job)
+    return job
+
+
+def _create(job: PostingJob, connector: Connector, voucher: Voucher, save: Save) -> None:
+    voucher.check_balanced()
+    external_id = connector.find_voucher(job.idempotency_key)
+    if external_id is None:
+        external_id = connector.create_voucher(voucher, job.idempotency_key)
+    job.external_id = external_id
+    job.step = Step.VOUCHER_CREATED
+    save(job)
+
+
+def _attach(job: PostingJob, connector: Connector, file: AttachmentFile, save: Save) -> None:
+    assert job.external_id is not None
+    key = job.idempotency_key
+    found = connector.find_attachment(job.external_id, key)
+    job.attachment_id = found or connector.attach(job.external_id, file, key)
+    job.step = Step.POSTED
+    job.last_error = None
+    job.next_attempt_at = None
+    save(job)
+
+
+def _backoff(attempts: int, retry_after: float | None) -> float:
+    """Outbox-level wait before the next try: 30 s doubling to 1 h, or what the server asked."""
+    return max(retry_after or 0.0, min(3600.0, 30.0 * 2.0 ** (attempts - 1)))
+
+
+def retry_failed(job: PostingJob) -> PostingJob:
+    """A person fixed the cause of a permanent failure: try again from where it stopped."""
+    job.step = Step.VOUCHER_CREATED if job.external_id else Step.PENDING
+    job.last_error = None
+    job.next_attempt_at = None
+    return job

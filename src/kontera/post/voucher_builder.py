@@ -1,0 +1,201 @@
+"""From an approved invoice and its approved postings to a balanced voucher.
+
+The voucher carries gross amounts (the domain convention): each cost posting holds its net,
+its VAT and their sum; the payable posting credits the supplier with the invoice total. Signs
+follow the invoice (credit notes are already negative), so a credit note's voucher is the
+mirror image of an invoice's: cost lines credited, the supplier debited.
+
+VAT is computed per line, then reconciled with the document's VAT per rate: the document's
+VAT is what the supplier charged and what may be deducted, so small per-line rounding
+differences are moved onto the largest line of that rate. What then remains between the
+postings and the document's total (öresavrundning, BT-114) goes to a rounding account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from kontera.domain.errors import InvalidInput
+from kontera.domain.invoice import Invoice
+from kontera.domain.money import ZERO
+from kontera.domain.money import round_cents
+from kontera.domain.suggestion import LineSuggestion
+from kontera.domain.voucher import Posting
+from kontera.domain.voucher import Voucher
+from kontera.post.vat import DEFAULT_VAT_TABLE
+from kontera.post.vat import VatCode
+from kontera.post.vat import VatTable
+
+_HUNDRED = Decimal(100)
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovedPosting:
+    """One posting a person (or the auto-approval policy) accepted: net amount, signed."""
+
+    account: str
+    vat_code: str | None
+    amount: Decimal
+    description: str | None = None
+    line_index: int | None = None
+    dimensions: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherOptions:
+    """Per-company choices. Defaults follow NS 4102 (NO); `for_country("SE")` gives BAS."""
+
+    payable_account: str = "2400"
+    rounding_account: str = "7790"
+    # Largest difference (document currency) booked as rounding rather than refused.
+    rounding_tolerance: Decimal = Decimal("1.00")
+    country: str = "NO"
+
+    @classmethod
+    def for_country(cls, country: str) -> VoucherOptions:
+        if country.upper() == "SE":
+            return cls(payable_account="2440", rounding_account="3740", country="SE")
+        return cls()
+
+
+def approved_from_suggestions(lines: Iterable[LineSuggestion]) -> list[ApprovedPosting]:
+    """Approved postings from accepted suggestion lines (each must have account and amount)."""
+    approved = []
+    for line in lines:
+        if line.account is None or line.amount is None:
+            raise InvalidInput(f"Line {line.line_index + 1} has no account or amount to post.")
+        approved.append(
+            ApprovedPosting(
+                account=line.account,
+                vat_code=line.vat_code,
+                amount=line.amount,
+                description=line.description,
+                line_index=line.line_index,
+            )
+        )
+    return approved
+
+
+def build_voucher(
+    invoice: Invoice,
+    postings: Sequence[ApprovedPosting],
+    options: VoucherOptions | None = None,
+    vat_table: VatTable = DEFAULT_VAT_TABLE,
+) -> Voucher:
+    """Build the balanced voucher for an approved invoice; raise InvalidInput when it can't."""
+    opts = options or VoucherOptions()
+    if not postings:
+        raise InvalidInput("There are no approved postings to book.")
+    if invoice.issue_date is None:
+        raise InvalidInput("The invoice has no date, so the voucher cannot be dated.")
+    cost = [_cost_posting(p, vat_table.get(p.vat_code)) for p in postings]
+    _reconcile_vat(cost, invoice, vat_table)
+    lines = [*cost, *_rounding(cost, invoice, opts)]
+    lines.append(_payable(invoice, lines, opts))
+    voucher = Voucher(
+        date=invoice.issue_date,
+        description=_description(invoice),
+        postings=lines,
+        currency=invoice.currency or ("SEK" if opts.country == "SE" else "NOK"),
+        invoice_number=invoice.invoice_number,
+        due_date=invoice.due_date,
+    )
+    voucher.check_balanced()
+    return voucher
+
+
+def _cost_posting(approved: ApprovedPosting, vat: VatCode) -> Posting:
+    net = round_cents(approved.amount)
+    charged = vat.charged_by_supplier
+    tax = round_cents(net * vat.rate / _HUNDRED) if charged else ZERO
+    return Posting(
+        account=approved.account,
+        amount=net + tax,
+        vat_code=vat.code,
+        description=approved.description,
+        net_amount=net,
+        vat_amount=tax,
+        line_index=approved.line_index,
+        dimensions=dict(approved.dimensions),
+    )
+
+
+def _reconcile_vat(cost: list[Posting], invoice: Invoice, vat_table: VatTable) -> None:
+    """Make each rate's VAT equal the document's, moving cent differences to the largest line."""
+    by_rate: dict[Decimal, list[Posting]] = {}
+    for posting in cost:
+        vat = vat_table.get(posting.vat_code)
+        if vat.charged_by_supplier:
+            by_rate.setdefault(vat.rate, []).append(posting)
+    for rate, group in by_rate.items():
+        declared = _declared_vat(invoice, rate)
+        if declared is None:
+            continue
+        diff = declared - sum((p.vat_amount or ZERO for p in group), ZERO)
+        if diff == ZERO or abs(diff) > Decimal("0.01") * (len(group) + 1):
+            continue  # equal, or a real disagreement the checks already reported
+        largest = max(group, key=lambda p: abs(p.net_amount or ZERO))
+        largest.vat_amount = (largest.vat_amount or ZERO) + diff
+        largest.amount += diff
+
+
+def _declared_vat(invoice: Invoice, rate: Decimal) -> Decimal | None:
+    amounts = [b.tax for b in invoice.vat_breakdown if b.rate is not None and b.rate == rate]
+    return sum(amounts, ZERO) if amounts else None
+
+
+def _document_total(invoice: Invoice) -> Decimal | None:
+    """What the supplier is owed for this document before prepayments (BT-112 + BT-114)."""
+    totals = invoice.totals
+    if totals.gross is None:
+        return totals.payable
+    return totals.gross + (totals.rounding or ZERO)
+
+
+def _rounding(cost: list[Posting], invoice: Invoice, opts: VoucherOptions) -> list[Posting]:
+    total = _document_total(invoice)
+    if total is None:
+        return []
+    booked = sum((p.amount for p in cost), ZERO)
+    diff = round_cents(total) - booked
+    if diff == ZERO:
+        return []
+    if abs(diff) > opts.rounding_tolerance:
+        raise InvalidInput(
+            f"The approved postings come to {booked} but the invoice total is {total}: "
+            f"{diff} is not accounted for. Check the amounts before posting."
+        )
+    return [
+        Posting(
+            account=opts.rounding_account,
+            amount=diff,
+            vat_code="SE0" if opts.country == "SE" else "0",
+            description="Öresavrundning" if opts.country == "SE" else "Øreavrunding",
+            net_amount=diff,
+            vat_amount=ZERO,
+        )
+    ]
+
+
+def _payable(invoice: Invoice, lines: list[Posting], opts: VoucherOptions) -> Posting:
+    owed = sum((p.amount for p in lines), ZERO)
+    seller = invoice.seller
+    return Posting(
+        account=opts.payable_account,
+        amount=-owed,
+        description=_description(invoice),
+        is_payable=True,
+        supplier_ref=seller.org_number or seller.vat_id,
+        kid=invoice.payment.kid,
+        due_date=invoice.due_date,
+    )
+
+
+def _description(invoice: Invoice) -> str:
+    kind = "Kreditnota" if invoice.sign < 0 else "Faktura"
+    supplier = invoice.seller.name or invoice.seller.org_number or "ukjent leverandør"
+    number = f" {invoice.invoice_number}" if invoice.invoice_number else ""
+    return f"{kind}{number} {supplier}"[:250]
