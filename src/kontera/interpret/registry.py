@@ -19,8 +19,14 @@ def _ubl() -> Interpreter:
     return UblInterpreter()
 
 
+def _cii() -> Interpreter:
+    from kontera.interpret.cii import CiiInterpreter
+
+    return CiiInterpreter()
+
+
 # Each entry builds one backend; heavy imports stay inside the builders.
-BACKENDS: list[Callable[[], Interpreter]] = [_ubl]
+BACKENDS: list[Callable[[], Interpreter]] = [_ubl, _cii]
 
 
 def choose_interpreter(kind: FileKind, data: bytes) -> Interpreter:

@@ -24,6 +24,7 @@ from kontera.interpret.xmlfields import Element
 from kontera.interpret.xmlfields import FieldWriter
 from kontera.interpret.xmlfields import child
 from kontera.interpret.xmlfields import children
+from kontera.interpret.xmlfields import note_text
 from kontera.interpret.xmlfields import text
 from kontera.interpret.xmlsafe import parse_xml
 
@@ -36,12 +37,22 @@ class UblInterpreter:
     name = "ubl"
 
     def score(self, kind: FileKind, data: bytes) -> int:
-        return 100 if kind is FileKind.UBL else 0
+        if kind is FileKind.UBL:
+            return 100
+        # Long comments can push the root past the generic sniffer's window.
+        if kind is FileKind.XML and looks_like_ubl(data):
+            return 100
+        return 0
 
     def interpret(self, data: bytes, ctx: InterpretContext) -> Interpretation:
         root = parse_xml(data, ctx.max_xml_bytes)
         invoice = read_ubl(root)
         return finish_interpretation(invoice, self.name)
+
+
+def looks_like_ubl(data: bytes) -> bool:
+    head = data[:200_000]
+    return INVOICE_NS.encode() in head or CREDIT_NOTE_NS.encode() in head
 
 
 def read_ubl(root: Element) -> Invoice:
@@ -92,5 +103,5 @@ def _read_header(w: FieldWriter, root: Element) -> None:
     w.date("due_date", due)
     w.set("currency", text(root, CBC + "DocumentCurrencyCode"))
     w.set("tax_currency", text(root, CBC + "TaxCurrencyCode"))
-    notes = [n for n in (text(e) for e in children(root, CBC + "Note")) if n]
+    notes = [n for n in (note_text(text(e)) for e in children(root, CBC + "Note")) if n]
     w.set("note", "\n".join(notes) if notes else None)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 from decimal import Decimal
 
 from kontera.domain.invoice import AllowanceCharge
@@ -21,7 +18,9 @@ from kontera.interpret.xmlfields import FieldWriter
 from kontera.interpret.xmlfields import attr
 from kontera.interpret.xmlfields import child
 from kontera.interpret.xmlfields import children
+from kontera.interpret.xmlfields import embedded_attachment
 from kontera.interpret.xmlfields import text
+from kontera.interpret.xmlfields import write_attachments
 
 CBC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
 CAC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}"
@@ -255,42 +254,22 @@ def _read_price(w: FieldWriter, path: str, price: Element | None) -> None:
 
 
 def read_attachments(w: FieldWriter, root: Element) -> None:
-    """BG-24: embedded documents (base64, decoded and hashed) and external references."""
-    index = 0
-    for reference in children(root, CAC + "AdditionalDocumentReference"):
-        attachment = child(reference, CAC + "Attachment")
-        if attachment is None:
-            continue
-        item = _attachment(w, reference, attachment)
-        if item is None:
-            continue
-        w.invoice.attachments.append(item)
-        path = f"attachments.{index}"
-        w.set(f"{path}.filename", item.filename)
-        w.set(f"{path}.mime_type", item.mime_type)
-        w.set(f"{path}.description", item.description)
-        w.set(f"{path}.uri", item.uri)
-        w.set(f"{path}.sha256", item.sha256)
-        index += 1
+    """BG-24 supporting documents: embedded (decoded, hashed), external URI, or reference only."""
+    items = [
+        item
+        for reference in children(root, CAC + "AdditionalDocumentReference")
+        # DocumentTypeCode 130 marks BT-18, the invoiced object identifier, not a document.
+        if text(reference, CBC + "DocumentTypeCode") != "130"
+        and (item := _attachment(w, reference)) is not None
+    ]
+    write_attachments(w, items)
 
 
-def _attachment(w: FieldWriter, reference: Element, attachment: Element) -> Attachment | None:
+def _attachment(w: FieldWriter, reference: Element) -> Attachment | None:
     description = text(reference, CBC + "DocumentDescription") or text(reference, _ID)
+    attachment = child(reference, CAC + "Attachment")
     embedded = child(attachment, CBC + "EmbeddedDocumentBinaryObject")
     if embedded is not None and embedded.text:
-        try:
-            content = base64.b64decode(embedded.text)
-        except (binascii.Error, ValueError):
-            w.problem("attachments", f"The attached document {description!r} is not valid base64.")
-            return None
-        return Attachment(
-            filename=attr(embedded, "filename"),
-            mime_type=attr(embedded, "mimeCode"),
-            description=description,
-            content=content,
-            sha256=hashlib.sha256(content).hexdigest(),
-        )
+        return embedded_attachment(w, embedded, description)
     uri = text(attachment, CAC + "ExternalReference", CBC + "URI")
-    if uri is None:
-        return None
     return Attachment(filename=None, mime_type=None, description=description, uri=uri)

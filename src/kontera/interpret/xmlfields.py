@@ -10,6 +10,10 @@ that cannot be read into notes instead of exceptions.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,6 +21,7 @@ from typing import Any
 from lxml import etree
 
 from kontera.domain.fields import Source
+from kontera.domain.invoice import Attachment
 from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import Note
 from kontera.domain.invoice import Severity
@@ -67,6 +72,45 @@ def attr(element: Element | None, name: str) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
+_NOTE_SUBJECT = re.compile(r"^#[A-Z]{3}#\s*")
+
+
+def note_text(raw: str | None) -> str | None:
+    """A note without the Peppol UBL "#AAK#" subject-code prefix (CII keeps it apart)."""
+    if raw is None:
+        return None
+    return _NOTE_SUBJECT.sub("", raw).strip() or None
+
+
+def embedded_attachment(
+    w: FieldWriter, element: Element, description: str | None
+) -> Attachment | None:
+    """Decode base64 content (UBL EmbeddedDocumentBinaryObject, CII AttachmentBinaryObject)."""
+    try:
+        content = base64.b64decode(element.text or "")
+    except (binascii.Error, ValueError):
+        w.problem("attachments", f"The attached document {description!r} is not valid base64.")
+        return None
+    return Attachment(
+        filename=attr(element, "filename"),
+        mime_type=attr(element, "mimeCode"),
+        description=description,
+        content=content,
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+
+
+def write_attachments(w: FieldWriter, items: list[Attachment]) -> None:
+    for index, item in enumerate(items):
+        w.invoice.attachments.append(item)
+        path = f"attachments.{index}"
+        w.set(f"{path}.filename", item.filename)
+        w.set(f"{path}.mime_type", item.mime_type)
+        w.set(f"{path}.description", item.description)
+        w.set(f"{path}.uri", item.uri)
+        w.set(f"{path}.sha256", item.sha256)
+
+
 def parse_date(raw: str) -> date:
     """ISO dates (UBL, "2017-11-13") and UNTDID 2379 format 102 (CII, "20171113")."""
     if len(raw) == 8 and raw.isdigit():
@@ -109,7 +153,8 @@ class FieldWriter:
         if raw is None:
             return None
         try:
-            return to_decimal(raw)
+            # Canonical form, so "3.00" (UBL) and "3.0000" (CII) read as the same value.
+            return to_decimal(raw).normalize()
         except ValueError:
             self.problem(path, f"The number {raw!r} could not be read.")
             return None

@@ -1,0 +1,106 @@
+"""UN/CEFACT CII invoices: ZUGFeRD 1.x, ZUGFeRD 2.x / Factur-X (MINIMUM … EXTENDED), XRechnung.
+
+Reads into the same domain model and the same field paths as `ubl.py`, so one invoice in both
+syntaxes gives the same interpretation. The header is read here; parties, lines and the other
+repeated groups are in `cii_parts.py`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from kontera.domain.errors import InterpretationFailed
+from kontera.domain.filetypes import FileKind
+from kontera.domain.invoice import DocumentType
+from kontera.domain.invoice import Invoice
+from kontera.interpret import cii_parts as parts
+from kontera.interpret.base import Interpretation
+from kontera.interpret.base import InterpretContext
+from kontera.interpret.cii_names import ROOTS
+from kontera.interpret.cii_names import Dialect
+from kontera.interpret.einvoice import finish_interpretation
+from kontera.interpret.xmlfields import CREDIT_NOTE_CODES
+from kontera.interpret.xmlfields import Element
+from kontera.interpret.xmlfields import FieldWriter
+from kontera.interpret.xmlfields import child
+from kontera.interpret.xmlfields import children
+from kontera.interpret.xmlfields import text
+from kontera.interpret.xmlsafe import parse_xml
+
+_SNIFF_WINDOW = 200_000
+
+
+class CiiInterpreter:
+    name = "cii"
+
+    def score(self, kind: FileKind, data: bytes) -> int:
+        if kind is FileKind.CII:
+            return 100
+        # Long licence comments can push the root past the generic sniffer's window.
+        if kind is FileKind.XML and looks_like_cii(data):
+            return 100
+        return 0
+
+    def interpret(self, data: bytes, ctx: InterpretContext) -> Interpretation:
+        root = parse_xml(data, ctx.max_xml_bytes)
+        return finish_interpretation(read_cii(root), self.name)
+
+
+def looks_like_cii(data: bytes) -> bool:
+    head = data[:_SNIFF_WINDOW]
+    return b"CrossIndustryInvoice:100" in head or b"CrossIndustryDocument:invoice" in head
+
+
+def read_cii(root: Element) -> Invoice:
+    """Read a parsed CrossIndustryInvoice / CrossIndustryDocument into a domain `Invoice`."""
+    n = ROOTS.get(root.tag)
+    if n is None:
+        raise InterpretationFailed("This XML is not a CII invoice (ZUGFeRD / Factur-X).")
+    invoice = Invoice()
+    w = FieldWriter(invoice)
+    document = child(root, n("document"))
+    transaction = child(root, n("transaction"))
+    agreement = child(transaction, n("agreement"))
+    settlement = child(transaction, n("settlement"))
+    _read_document_type(w, n, document)
+    _read_header(w, n, root, document, settlement)
+    parts.read_party(w, n, "seller", child(agreement, n("SellerTradeParty")))
+    parts.read_party(w, n, "buyer", child(agreement, n("BuyerTradeParty")))
+    parts.read_payee(w, n, child(settlement, n("PayeeTradeParty")))
+    parts.read_references(w, n, agreement, child(transaction, n("delivery")), settlement)
+    parts.read_delivery_and_period(w, n, child(transaction, n("delivery")), settlement)
+    parts.read_payment(w, n, settlement)
+    parts.read_allowances(w, n, "allowances_charges", settlement)
+    parts.read_vat(w, n, settlement)
+    parts.read_totals(w, n, child(settlement, n("header_sums")))
+    for index, line in enumerate(children(transaction, n("IncludedSupplyChainTradeLineItem"))):
+        parts.read_line(w, n, index, line)
+    parts.read_attachments(w, n, agreement)
+    return invoice
+
+
+def _read_document_type(w: FieldWriter, n: Dialect, document: Element | None) -> None:
+    code = text(document, n("TypeCode"))
+    w.set("type_code", code)
+    credit = code in CREDIT_NOTE_CODES
+    w.set("document_type", DocumentType.CREDIT_NOTE if credit else DocumentType.INVOICE)
+    w.sign = Decimal(-1) if credit else Decimal(1)
+
+
+def _read_header(
+    w: FieldWriter, n: Dialect, root: Element, document: Element | None, settlement: Element | None
+) -> None:
+    context = child(root, n("context"))
+    w.set("profile", text(context, n("GuidelineSpecifiedDocumentContextParameter"), n("ID")))
+    w.set("invoice_number", text(document, n("ID")))
+    w.date("issue_date", parts.date_text(n, child(document, n("IssueDateTime"))))
+    terms = child(settlement, n("SpecifiedTradePaymentTerms"))
+    w.date("due_date", parts.date_text(n, child(terms, n("DueDateDateTime"))))
+    w.set("currency", text(settlement, n("InvoiceCurrencyCode")))
+    w.set("tax_currency", text(settlement, n("TaxCurrencyCode")))
+    notes = [
+        note
+        for element in children(document, n("IncludedNote"))
+        if (note := text(element, n("Content")))
+    ]
+    w.set("note", "\n".join(notes) if notes else None)
