@@ -1,0 +1,104 @@
+"""Totals: the best consistent set of net, VAT, gross and payable amounts.
+
+Each total has labelled candidates; the chosen set maximises label strength plus a bonus when
+the arithmetic holds (net + VAT = gross; the VAT rows' rate × base = their tax and add up to
+the VAT total). A set that adds up is believed far more than any single label.
+"""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+from functools import partial
+
+from kontera.domain.money import CENT
+from kontera.interpret.candidates import Candidate
+from kontera.interpret.candidates import LineText
+from kontera.interpret.candidates import labelled_candidates
+from kontera.interpret.choice import Choice
+from kontera.interpret.choice import Pooled
+from kontera.interpret.choice import pool
+from kontera.interpret.parse_text import find_amounts
+from kontera.interpret.textpage import Page
+
+TOTALS = ("totals.net", "totals.vat", "totals.gross", "totals.payable")
+_TOP = 5
+_TOLERANCE = Decimal("0.02")
+
+
+def total_candidates(pages: list[Page], texts: list[list[LineText]]) -> dict[str, list[Pooled]]:
+    finder = partial(find_amounts, whole=False)
+    pooled: dict[str, list[Pooled]] = {}
+    for path in TOTALS:
+        found: list[Candidate] = []
+        for page, page_texts in zip(pages, texts, strict=True):
+            found += labelled_candidates(page, page_texts, path, finder, prefer_last=True)
+        # Later pages carry the totals on multi-page invoices: a small nudge for the last one.
+        last = pages[-1].number if pages else 1
+        found = [c if c.page == last else _scaled(c, 0.97) for c in found]
+        pooled[path] = pool(found)[:_TOP]
+    return pooled
+
+
+def _scaled(candidate: Candidate, factor: float) -> Candidate:
+    from dataclasses import replace
+
+    return replace(candidate, label=candidate.label * factor)
+
+
+def choose_totals(pooled: dict[str, list[Pooled]]) -> list[Choice]:
+    """Pick (net, VAT, gross) jointly, then payable; derive a missing one from the other two."""
+    best: tuple[float, tuple[Pooled | None, ...], bool] = (-1.0, (None, None, None), False)
+    options = [[*pooled["totals.net"], None], [*pooled["totals.vat"], None], [*pooled["totals.gross"], None]]
+    for net, vat, gross in itertools.product(*options):
+        consistent = _adds_up(net, vat, gross)
+        score = sum(p.score for p in (net, vat, gross) if p is not None)
+        score += 1.5 if consistent else 0.0
+        if score > best[0]:
+            best = (score, (net, vat, gross), consistent)
+    _, (net, vat, gross), consistent = best
+    choices = [
+        _choice(path, p, consistent)
+        for path, p in zip(TOTALS[:3], (net, vat, gross), strict=True)
+        if p is not None
+    ]
+    choices += _derived(net, vat, gross)
+    payable = _payable(pooled["totals.payable"], gross)
+    return choices + ([payable] if payable else [])
+
+
+def _adds_up(net: Pooled | None, vat: Pooled | None, gross: Pooled | None) -> bool:
+    if net is None or vat is None or gross is None:
+        return False
+    if gross.value == 0 and net.value == 0:
+        return False
+    return bool(abs(abs(net.value) + abs(vat.value) - abs(gross.value)) <= _TOLERANCE)
+
+
+def _choice(path: str, pooled: Pooled, consistent: bool) -> Choice:
+    strength = min(pooled.score, 1.2) / 1.2
+    raw = 0.5 + 0.5 * strength if consistent else 0.6 * strength
+    return Choice(path, pooled.value, round(min(raw, 1.0), 4), pooled.best.page, pooled.best.box, pooled.best.label_text)
+
+
+def _derived(net: Pooled | None, vat: Pooled | None, gross: Pooled | None) -> list[Choice]:
+    """When two of three are read and the third is not printed, it follows from them."""
+    if net is not None and gross is not None and vat is None and abs(gross.value) >= abs(net.value):
+        return [Choice("totals.vat", (gross.value - net.value).quantize(CENT), 0.55, None, None, "derived")]
+    if vat is not None and gross is not None and net is None:
+        return [Choice("totals.net", (gross.value - vat.value).quantize(CENT), 0.45, None, None, "derived")]
+    if net is not None and vat is not None and gross is None:
+        return [Choice("totals.gross", (net.value + vat.value).quantize(CENT), 0.45, None, None, "derived")]
+    return []
+
+
+def _payable(candidates: list[Pooled], gross: Pooled | None) -> Choice | None:
+    if candidates:
+        first = candidates[0]
+        agrees = gross is not None and abs(first.value) == abs(gross.value)
+        raw = 0.55 + 0.4 * min(first.score, 1.0) if agrees else 0.75 * min(first.score, 1.0)
+        return Choice("totals.payable", first.value, round(min(raw, 1.0), 4), first.best.page, first.best.box, first.best.label_text)
+    if gross is not None:
+        # Nothing labelled "to pay": with no prepayment printed, the gross total is payable.
+        return Choice("totals.payable", gross.value, 0.5, gross.best.page, gross.best.box, "gross")
+    return None

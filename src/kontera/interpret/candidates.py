@@ -1,0 +1,185 @@
+"""Candidate values for each field: a label, then a value to its right or just below it.
+
+A candidate keeps everything the scorer needs (how strong the label was, how near the value
+sat, whether a check digit holds, how sure OCR was of the words) and where it is on the page,
+so that the chosen value carries its page and box into the interpretation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from kontera.domain.fields import Box
+from kontera.interpret.labels import EXCLUDE
+from kontera.interpret.labels import LABELS
+from kontera.interpret.parse_text import Found
+from kontera.interpret.textpage import Line
+from kontera.interpret.textpage import Page
+from kontera.interpret.textpage import Word
+from kontera.interpret.textpage import union_box
+
+Finder = Callable[[str], Sequence[Found[Any]]]
+
+# How far below a label a value may sit (lines) and how much each step costs.
+_BELOW_DECAY = (0.85, 0.6, 0.4)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    field: str
+    value: Any
+    page: int
+    box: Box
+    label: float  # label weight × proximity, 0 for an unlabelled find
+    ocr_conf: float
+    line_index: int
+    label_text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LineText:
+    """A line's text with the character span of each word, to map finds back to words."""
+
+    line: Line
+    text: str
+    spans: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def of(cls, line: Line) -> LineText:
+        spans, position = [], 0
+        for word in line.words:
+            spans.append((position, position + len(word.text)))
+            position += len(word.text) + 1
+        return cls(line, line.text, tuple(spans))
+
+    def words_between(self, start: int, end: int) -> list[Word]:
+        return [w for w, (s, e) in zip(self.line.words, self.spans, strict=True) if s < end and start < e]
+
+    def offset_of_x(self, x: float) -> int:
+        """The character offset where words starting at or right of `x` begin."""
+        for word, (start, _) in zip(self.line.words, self.spans, strict=True):
+            if word.x0 >= x - 1:
+                return start
+        return len(self.text)
+
+
+def page_texts(page: Page) -> list[LineText]:
+    return [LineText.of(line) for line in page.lines]
+
+
+def labelled_candidates(
+    page: Page, texts: list[LineText], field: str, finder: Finder, *, prefer_last: bool = False
+) -> list[Candidate]:
+    """Values found right of or below each label of `field` on the page."""
+    found: list[Candidate] = []
+    for index, text in enumerate(texts):
+        lower = text.text.lower()
+        for label in LABELS.get(field, []):
+            for match in label.pattern.finditer(lower):
+                if _excluded(field, lower, match.start(), match.end()):
+                    continue
+                label_box = union_box(text.words_between(match.start(), match.end()) or text.line.words)
+                weight = label.weight
+                found += _right_of(page, text, index, field, finder, match.end(), weight, prefer_last)
+                found += _below(page, texts, index, field, finder, label_box, weight)
+    return found
+
+
+def unlabelled_candidates(page: Page, texts: list[LineText], field: str, finder: Finder) -> list[Candidate]:
+    found = []
+    for index, text in enumerate(texts):
+        for hit in finder(text.text):
+            found.append(_candidate(page, text, index, field, hit, 0.0, ""))
+    return found
+
+
+def _excluded(field: str, lower: str, start: int, end: int) -> bool:
+    pattern = EXCLUDE.get(field)
+    if pattern is None:
+        return False
+    window = lower[max(0, start - 25) : end]
+    # Only look back to the start of the label's own phrase (a double space or a colon).
+    for mark in (":", "  "):
+        cut = window.rfind(mark, 0, len(window) - (end - start))
+        if cut >= 0:
+            window = window[cut + 1 :]
+    return bool(pattern.search(window))
+
+
+def _right_of(
+    page: Page,
+    text: LineText,
+    index: int,
+    field: str,
+    finder: Finder,
+    label_end: int,
+    weight: float,
+    prefer_last: bool,
+) -> list[Candidate]:
+    tail = text.text[label_end:]
+    hits = [Found(h.value, h.start + label_end, h.end + label_end) for h in finder(tail)]
+    if not hits:
+        return []
+    best = len(hits) - 1 if prefer_last else 0
+    label_text = text.text[:label_end]
+    return [
+        _candidate(page, text, index, field, hit, weight * (1.0 if i == best else 0.55), label_text)
+        for i, hit in enumerate(hits[:6])
+    ]
+
+
+def _below(
+    page: Page,
+    texts: list[LineText],
+    index: int,
+    field: str,
+    finder: Finder,
+    label_box: Box,
+    weight: float,
+) -> list[Candidate]:
+    found: list[Candidate] = []
+    for step, decay in enumerate(_BELOW_DECAY, start=1):
+        if index + step >= len(texts):
+            break
+        below = texts[index + step]
+        if below.line.top - label_box.bottom > 4 * (label_box.bottom - label_box.top) + 10:
+            break
+        start = _column_start(below, label_box)
+        if start is None:
+            continue
+        for hit in finder(below.text[start:])[:1]:
+            shifted = Found(hit.value, hit.start + start, hit.end + start)
+            words = below.words_between(shifted.start, shifted.end)
+            if words and _overlaps(union_box(words), label_box):
+                found.append(_candidate(page, below, index + step, field, shifted, weight * decay, ""))
+    return found
+
+
+def _column_start(text: LineText, label_box: Box) -> int | None:
+    for word, (start, _) in zip(text.line.words, text.spans, strict=True):
+        if word.x1 >= label_box.x0 - 2:
+            return start if word.x0 <= label_box.x1 + 60 else None
+    return None
+
+
+def _overlaps(box: Box, label_box: Box) -> bool:
+    return box.x0 <= label_box.x1 + 40 and box.x1 >= label_box.x0 - 40
+
+
+def _candidate(
+    page: Page, text: LineText, index: int, field: str, hit: Found[Any], label: float, label_text: str
+) -> Candidate:
+    words = text.words_between(hit.start, hit.end) or text.line.words
+    return Candidate(
+        field=field,
+        value=hit.value,
+        page=page.number,
+        box=union_box(words),
+        label=label,
+        ocr_conf=min(w.conf for w in words),
+        line_index=index,
+        label_text=label_text.strip()[-40:],
+    )

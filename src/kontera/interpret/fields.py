@@ -1,0 +1,147 @@
+"""Text on pages → one scored choice per interpretation-JSON field, without templates.
+
+`extract_fields(pages)` reads like the checklist a bookkeeper runs through: the number, the
+dates, the currency, who sent it, what it costs, how to pay. Each step finds candidates by
+label and pattern (candidates.py), pools them (choice.py) and keeps the best consistent one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from functools import partial
+
+from kontera.domain.invoice import DocumentType
+from kontera.interpret import parse_ids
+from kontera.interpret.amounts import choose_totals
+from kontera.interpret.amounts import total_candidates
+from kontera.interpret.candidates import Candidate
+from kontera.interpret.candidates import LineText
+from kontera.interpret.candidates import labelled_candidates
+from kontera.interpret.candidates import page_texts
+from kontera.interpret.candidates import unlabelled_candidates
+from kontera.interpret.choice import Choice
+from kontera.interpret.choice import decide
+from kontera.interpret.choice import pool
+from kontera.interpret.labels import CREDIT_NOTE
+from kontera.interpret.parse_text import find_currencies
+from kontera.interpret.parse_text import find_dates
+from kontera.interpret.parse_text import find_references
+from kontera.interpret.seller import party_identifier
+from kontera.interpret.seller import seller_name
+from kontera.interpret.textpage import Page
+
+_PAYMENT_IDS = {
+    "payment.iban": parse_ids.find_ibans,
+    "payment.bic": parse_ids.find_bics,
+    "payment.kid": parse_ids.find_kids,
+    "payment.bank_account": parse_ids.find_no_bank_accounts,
+    "payment.bankgiro": parse_ids.find_bankgiro,
+    "payment.plusgiro": parse_ids.find_plusgiro,
+}
+# Identifiers believable on their own (a valid IBAN is an IBAN wherever it is printed).
+_SELF_EVIDENT = {"payment.iban"}
+
+
+def extract_fields(pages: list[Page]) -> dict[str, Choice]:
+    texts = [page_texts(page) for page in pages]
+    choices = [
+        _invoice_number(pages, texts),
+        *_dates(pages, texts),
+        _currency(pages, texts),
+        party_identifier("seller.vat_id", pages, texts, parse_ids.find_vat_ids),
+        _org_number(pages, texts),
+        seller_name(pages, texts),
+        *choose_totals(total_candidates(pages, texts)),
+        *(_payment_id(path, finder, pages, texts) for path, finder in _PAYMENT_IDS.items()),
+    ]
+    return {c.path: c for c in choices if c is not None}
+
+
+def document_type(pages: list[Page]) -> DocumentType:
+    """A credit-note title in the upper part of the first page."""
+    if not pages:
+        return DocumentType.INVOICE
+    first = pages[0]
+    head = " ".join(line.text for line in first.lines if line.top < first.height * 0.45)
+    return DocumentType.CREDIT_NOTE if CREDIT_NOTE.search(head.lower()) else DocumentType.INVOICE
+
+
+def _labelled(
+    path: str, pages: list[Page], texts: list[list[LineText]], finder: partial[object] | object
+) -> list[Candidate]:
+    found: list[Candidate] = []
+    for page, page_text in zip(pages, texts, strict=True):
+        found += labelled_candidates(page, page_text, path, finder)  # type: ignore[arg-type]
+    return found
+
+
+def _invoice_number(pages: list[Page], texts: list[list[LineText]]) -> Choice | None:
+    found = [c for c in _labelled("invoice_number", pages, texts, find_references) if _number_like(c.value)]
+    return decide("invoice_number", pool(found), floor=0.25)
+
+
+def _number_like(value: str) -> bool:
+    # Dates, percentages and bare years are what a loose "Nr" label most often grabs instead.
+    if find_dates(value) or re.fullmatch(r"(19|20)\d\d", value):
+        return False
+    return not re.fullmatch(r"\d{1,2}", value)
+
+
+def _dates(pages: list[Page], texts: list[list[LineText]]) -> list[Choice]:
+    issue = pool(_labelled("issue_date", pages, texts, find_dates))
+    if pages:
+        # The first date on the first page is the issue date more often than not.
+        loose = unlabelled_candidates(pages[0], texts[0], "issue_date", find_dates)[:1]
+        issue = pool([*_labelled("issue_date", pages, texts, find_dates), *(_weak(c, 0.3) for c in loose)])
+    issue_choice = decide("issue_date", issue, floor=0.2)
+    due = _labelled("due_date", pages, texts, find_dates)
+    if issue_choice is not None:
+        due = [c for c in due if c.value >= issue_choice.value]
+    due_choice = decide("due_date", pool(due), floor=0.3)
+    return [c for c in (issue_choice, due_choice) if c is not None]
+
+
+def _weak(candidate: Candidate, label: float) -> Candidate:
+    from dataclasses import replace
+
+    return replace(candidate, label=label)
+
+
+def _currency(pages: list[Page], texts: list[list[LineText]]) -> Choice | None:
+    labelled = pool(_labelled("currency", pages, texts, find_currencies))
+    if labelled and labelled[0].score >= 0.5:
+        return decide("currency", labelled)
+    counts: Counter[str] = Counter()
+    first_seen: dict[str, Candidate] = {}
+    for page, page_text in zip(pages, texts, strict=True):
+        for candidate in unlabelled_candidates(page, page_text, "currency", find_currencies):
+            counts[candidate.value] += 1
+            first_seen.setdefault(candidate.value, candidate)
+    if not counts:
+        return None
+    (code, count), *rest = counts.most_common()
+    lead = count - (rest[0][1] if rest else 0)
+    raw = min(0.9, 0.4 + 0.1 * lead)
+    seen = first_seen[code]
+    return Choice("currency", code, raw, seen.page, seen.box, "most frequent")
+
+
+def _org_number(pages: list[Page], texts: list[list[LineText]]) -> Choice | None:
+    def finder(text: str) -> list[object]:
+        return [*parse_ids.find_no_org_numbers(text), *parse_ids.find_se_org_numbers(text)]
+
+    labelled = []
+    for page, page_text in zip(pages, texts, strict=True):
+        labelled += labelled_candidates(page, page_text, "seller.org_number", finder)  # type: ignore[arg-type]
+    if not labelled:
+        return None
+    return party_identifier("seller.org_number", pages, texts, finder)  # type: ignore[arg-type]
+
+
+def _payment_id(path: str, finder: object, pages: list[Page], texts: list[list[LineText]]) -> Choice | None:
+    found = _labelled(path, pages, texts, finder)
+    if path in _SELF_EVIDENT:
+        for page, page_text in zip(pages, texts, strict=True):
+            found += [_weak(c, 0.35) for c in unlabelled_candidates(page, page_text, path, finder)]  # type: ignore[arg-type]
+    return decide(path, pool(found, checked=True), floor=0.3)

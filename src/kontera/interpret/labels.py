@@ -1,0 +1,151 @@
+"""The words invoices put before their values, in Norwegian, Swedish, Danish, English, German
+and French, each with a weight: how surely the label names that field.
+
+Labels are regular expressions matched against a lower-cased line. A label that is also part of
+a longer label for another field ("Nr" in "Kundennr") is kept out by the `_B` word boundaries
+and by `EXCLUDE`, which names look-alikes that mean something else (customer numbers, order
+numbers, cash discounts).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_L = "a-zæøåäöüéèàçß"
+_B = rf"(?<![{_L}])"  # no letter before
+_E = rf"(?![{_L}])"  # no letter after
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    pattern: re.Pattern[str]
+    weight: float
+
+
+def _labels(*pairs: tuple[str, float]) -> list[Label]:
+    return [Label(re.compile(_B + p + _E), w) for p, w in pairs]
+
+
+LABELS: dict[str, list[Label]] = {
+    "invoice_number": _labels(
+        (r"(?:rechnungs?|faktura|invoice|kreditnota|gutschrifts?|korrektur)[- ]?(?:nummer|nr\.?|no\.?|number|#|n°)", 1.0),
+        (r"(?:handels)?rechnung\s*(?:\(\d{3}\)\s*)?(?:nr\.?|#)", 1.0),
+        (r"(?:gutschrift|rechnungskorrektur|kreditnota|kreditfaktura|credit note)\s*(?:\(\d{3}\)\s*)?(?:nr\.?|no\.?|#)", 1.0),
+        (r"numéro de facture|n° de facture|facture n°|facture no", 1.0),
+        (r"fakturanr\.?|faktura nr\.?|fakturanummer|invoice no\.?|inv\.? no\.?|belegnummer|bilagsnr\.?", 1.0),
+        (r"invoice|faktura|rechnung", 0.35),
+        (r"nr\.?|no\.?|nummer|number|#", 0.3),
+    ),
+    "issue_date": _labels(
+        (r"rechnungsdatum|fakturadato|fakturadatum|invoice date|date of issue|issue date|"
+         r"date de (?:la )?facture|date d'émission|belegdatum|udstedelsesdato|utstedt", 1.0),
+        (r"datum|dato|date|vom|von|du|den", 0.45),
+    ),
+    "due_date": _labels(
+        (r"forfallsdato|forfallsdag|forfall|förfallodatum|förfallodag|förfaller|betalas senast|"
+         r"sista betalningsdag|due date|payment due|fälligkeitsdatum|fällig am|fälligkeit|"
+         r"zahlungsziel|date d'échéance|échéance|forfaldsdato|betales senest|betal senest|"
+         r"sidste rettidige betalingsdag", 1.0),
+        (r"zahlbar bis|zahlbar bis zum|bis zum|betales innen|pay by|due|fällig", 0.7),
+        (r"bis", 0.3),
+    ),
+    "totals.net": _labels(
+        (r"rechnungssumme ohne ust\.?|summe netto|gesamtbetrag netto|nettobetrag|nettosumme|"
+         r"netto ?beløp|nettobelopp|net amount|net total|total excl\.? vat|total ex\.? vat|"
+         r"sum eks\.? mva|sum ekskl\.? mva|beløp eks\.? mva|totalt eks\.? mva|"
+         r"summa exkl\.? moms|belopp exkl\.? moms|total ht|montant ht|total hors taxes?|"
+         r"beløb ekskl\.? moms|momsgrundlag|subtotal|sub-total|sub total", 1.0),
+        (r"eks\.? mva|ekskl\.? mva|exkl\.? moms|excl\.? vat|ohne ust\.?|netto|net", 0.6),
+        (r"positionssumme|summe positionen|linjesum|sum linjer", 0.35),
+    ),
+    "totals.vat": _labels(
+        (r"ust\.? gesamt|mwst\.? gesamt|steuerbetrag|umsatzsteuerbetrag|mehrwertsteuer|"
+         r"sum mva|totalt mva|mva ?beløp|merverdiavgift|summa moms|momsbelopp|total moms|"
+         r"moms i alt|vat amount|total vat|total tax|tax amount|montant tva|total tva", 1.0),
+        (r"umsatzsteuer|ust\.?|mwst\.?|mva|moms|vat|tax|tva", 0.6),
+    ),
+    "totals.gross": _labels(
+        (r"bruttosumme|gesamtbetrag|rechnungsbetrag|rechnungssumme|bruttobetrag|"
+         r"total inkl\.? mva|sum inkl\.? mva|totalt inkl\.? mva|fakturabeløp|fakturabelopp|"
+         r"summa inkl\.? moms|total inkl\.? moms|belopp inkl\.? moms|total amount|invoice total|"
+         r"grand total|total ttc|montant ttc|total incl\.? vat|i alt inkl\.? moms", 1.0),
+        (r"totalt?|summa|sum|i alt|total", 0.5),
+    ),
+    "totals.payable": _labels(
+        (r"zahlbetrag|zu zahlen|å betale|att betala|amount due|balance due|total due|"
+         r"amount payable|net à payer|beløb at betale|restbetrag|betalbart", 1.0),
+    ),
+    "payment.iban": _labels((r"iban", 1.0)),
+    "payment.bic": _labels((r"bic|swift", 1.0)),
+    "payment.kid": _labels(
+        (r"kid(?:-?(?:nr\.?|nummer))?|ocr(?:-?(?:nr\.?|nummer|referens))?|"
+         r"betalingsreferanse|referensnummer|fik|betalingsid", 1.0),
+    ),
+    "payment.bank_account": _labels(
+        (r"kontonr\.?|kontonummer|bankkonto|konto|account(?: no\.?| number)?|bankkontonr\.?|"
+         r"betal(?:es)? til konto", 1.0),
+    ),
+    "payment.bankgiro": _labels((r"bankgiro|bg(?: nr)?", 1.0)),
+    "payment.plusgiro": _labels((r"plusgiro|postgiro|pg(?: nr)?", 1.0)),
+    "seller.vat_id": _labels(
+        (r"ust\.?-?id\.?-?(?:nr\.?)?|umsatzsteuer-?id(?:entifikationsnummer)?|vat(?: reg\.?)?"
+         r"(?: no\.?| number| id)?|mva|momsreg\.?(?:nr\.?)?|momsregistreringsnummer|"
+         r"org\.? ?nr\.?|organisasjonsnummer|n° tva|tva intracom", 1.0),
+    ),
+    "seller.org_number": _labels(
+        (r"org\.? ?nr\.?|organisasjonsnummer|organisationsnummer|orgnr|foretaksregisteret|"
+         r"org\.? ?no\.?|cvr(?:-?nr\.?)?", 1.0),
+    ),
+    "currency": _labels((r"währung|valuta|currency|devise|rechnungswährung", 1.0)),
+}
+
+# Phrases that look like a field's label but mean something else; a hit on the same line
+# stops that field's candidate.
+EXCLUDE: dict[str, re.Pattern[str]] = {
+    "invoice_number": re.compile(
+        r"kunden|customer|kunde|bestell|order|ordre|auftrag|lief(?:er)?schein|"
+        r"steuer|ust|tax|mva|moms|org|telefon|phone|tel|fax|kundennr|seite|page|side|"
+        r"artikel|art-nr|pos|gln|konto|iban|lieferanten|leverandør|lief-nr|referenz|"
+        r"vertrag|contract|projekt|police|versicherungs|teilrechnung|vorauszahlung|"
+        r"originalrechnung|ursprungs|ursprüngliche|bezug|original invoice|credited|"
+        r"krediterer|gjelder faktura|avser faktura|globale"
+    ),
+    "issue_date": re.compile(
+        r"liefer|leistung|delivery|lever|period|zeitraum|fällig|due|forfall|förfall|"
+        r"bestell|order|ordre|geburt|skonto|bis|échéance|zahlbar|original|bezug|vorauszahlung"
+    ),
+    "due_date": re.compile(r"skonto|rabatt|discount|escompte|rabat|zeitraum|leistung|liefer"),
+    "totals.net": re.compile(r"brutto|inkl|incl|ttc|skonto"),
+    "totals.vat": re.compile(
+        r"id|nr|identif|nummer|number|reg|satz|rate|prozent|%|befreit|exempt|grundlag|basis"
+    ),
+    "totals.gross": re.compile(r"netto|excl|exkl|eks|ohne|zu-|ab-|zuschläge|abschläge|vorauszahl|anzahlung"),
+    "totals.payable": re.compile(r"skonto"),
+    "payment.bank_account": re.compile(r"iban|inhaber|holder"),
+}
+
+# Headings that open a party's block: the seller's block makes identifiers in it the seller's.
+SELLER_HEADINGS = re.compile(
+    _B
+    + r"(?:verkäufer|lieferant|leistungserbringer|seller|supplier|vendor|leverandør|leverantör|"
+    r"säljare|sælger|fournisseur|vendeur|rechnungssteller|avsender|från|from)"
+    + _E
+)
+BUYER_HEADINGS = re.compile(
+    _B
+    + r"(?:käufer|leistungsempfänger|rechnungsempfänger|kunde|buyer|customer|bill to|"
+    r"invoice to|sold to|ship to|kjøper|mottaker|kund|köpare|køber|faktureres til|"
+    r"fakturaadresse|leveringsadresse|leveransadress|client|acheteur|warenempfänger|"
+    r"steuerbevollmächtigter|zahlungsempfänger|payee|tax representative)"
+    + _E
+)
+CREDIT_NOTE = re.compile(
+    _B + r"(?:gutschrift|kreditnota|kreditfaktura|credit note|creditnote|avoir|"
+    r"rechnungskorrektur|stornorechnung|korrekturrechnung)" + _E
+)
+COMPANY_SUFFIX = re.compile(
+    r"(?<![\w])(?:gmbh|ag|as|asa|ab|a/s|aps|oy|oyj|ltd\.?|limited|inc\.?|llc|sa|sarl|sas|"
+    r"kg|e\.k\.|gbr|mbh|bv|nv|hb|kb|ans|da|enk|plc|a\.g\.|co\.?)(?![\w])",
+    re.IGNORECASE,
+)

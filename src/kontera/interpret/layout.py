@@ -1,0 +1,153 @@
+"""Learning from corrections: where does this supplier put each field?
+
+When a bookkeeper corrects a field, `learn_from_correction(page, field, value)` finds the
+corrected value among the page's words and remembers, per field, the box where it sits (as
+fractions of the page, so a scan and the born-digital PDF agree) and the text just left of or
+above it (the label this supplier uses). The hints are plain JSON, stored per supplier by the
+caller and passed back in `InterpretContext.layout_hints`. `apply_hints` is pure: it reads the
+value at the remembered place on a new invoice and lets it override the generic choice.
+
+`layout_hints` is keyed by supplier (VAT id, org.nr or name); the hint found for the page's
+seller is used, and each hint carries a `fingerprint` of the layout so that a supplier who
+changes their invoice design does not get last year's positions applied blindly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from kontera.domain.fields import Box
+from kontera.interpret import parse_ids
+from kontera.interpret.choice import Choice
+from kontera.interpret.parse_text import Found
+from kontera.interpret.parse_text import find_amounts
+from kontera.interpret.parse_text import find_currencies
+from kontera.interpret.parse_text import find_dates
+from kontera.interpret.parse_text import find_references
+from kontera.interpret.textpage import Line
+from kontera.interpret.textpage import Page
+
+HINT_VERSION = 1
+_LEARNED_RAW = 0.97
+_FINGERPRINT_WORDS = 40
+
+
+def _finder(field: str) -> Callable[[str], Sequence[Found[Any]]]:
+    if field.startswith("totals."):
+        return lambda text: find_amounts(text, whole=True)
+    if field.endswith("_date"):
+        return find_dates
+    if field == "currency":
+        return find_currencies
+    if field == "payment.iban":
+        return parse_ids.find_ibans
+    if field == "payment.kid":
+        return parse_ids.find_kids
+    if field == "seller.vat_id":
+        return parse_ids.find_vat_ids
+    return find_references
+
+
+def fingerprint(page: Page) -> str:
+    """A layout's signature: the label-like words of the page's upper part, position-rounded."""
+    words = [w for w in page.words if not any(c.isdigit() for c in w.text)][:_FINGERPRINT_WORDS]
+    tokens = sorted(f"{w.text.lower()}@{round(w.x0 / page.width * 10)}" for w in words)
+    return hashlib.sha256(" ".join(tokens).encode()).hexdigest()[:16]
+
+
+def learn_from_correction(page: Page, field: str, corrected_value: Any) -> dict[str, Any] | None:
+    """A JSON hint saying where `corrected_value` sits on `page`, or None when it is not there."""
+    finder = _finder(field)
+    for line in page.lines:
+        for found in finder(line.text):
+            if _same(found.value, corrected_value):
+                box = _words_box(line, found)
+                return {
+                    "version": HINT_VERSION,
+                    "field": field,
+                    "page": page.number,
+                    "box": [box.x0 / page.width, box.top / page.height, box.x1 / page.width, box.bottom / page.height],
+                    "label": _label_left_of(line, found),
+                    "fingerprint": fingerprint(page),
+                }
+    return None
+
+
+def apply_hints(
+    choices: dict[str, Choice], pages: list[Page], layout_hints: Mapping[str, Any]
+) -> dict[str, Choice]:
+    """Override generic choices with values read where this supplier's hints point."""
+    hints = _hints_for(choices, layout_hints)
+    if not hints:
+        return choices
+    result = dict(choices)
+    for hint in hints:
+        choice = _read_at_hint(hint, pages)
+        if choice is not None:
+            result[choice.path] = choice
+    return result
+
+
+def _hints_for(choices: dict[str, Choice], layout_hints: Mapping[str, Any]) -> list[dict[str, Any]]:
+    for path in ("seller.vat_id", "seller.org_number", "seller.name"):
+        choice = choices.get(path)
+        if choice is not None and str(choice.value) in layout_hints:
+            found = layout_hints[str(choice.value)]
+            return [h for h in found if isinstance(h, dict) and h.get("version") == HINT_VERSION]
+    return []
+
+
+def _read_at_hint(hint: dict[str, Any], pages: list[Page]) -> Choice | None:
+    page = next((p for p in pages if p.number == hint.get("page")), None)
+    if page is None:
+        return None
+    x0, top, x1, bottom = hint["box"]
+    target = Box(x0 * page.width, top * page.height, x1 * page.width, bottom * page.height)
+    same_layout = hint.get("fingerprint") == fingerprint(page)
+    finder = _finder(hint["field"])
+    for line in page.lines:
+        if line.bottom < target.top - 6 or line.top > target.bottom + 6:
+            continue
+        for found in finder(line.text):
+            box = _words_box(line, found)
+            if box.x0 <= target.x1 + 6 and box.x1 >= target.x0 - 6:
+                raw = _LEARNED_RAW if same_layout else 0.8
+                return Choice(hint["field"], found.value, raw, page.number, box, "learned position")
+    return None
+
+
+def _same(found: Any, corrected: Any) -> bool:
+    if isinstance(found, Decimal):
+        try:
+            return found == Decimal(str(corrected))
+        except ArithmeticError:
+            return False
+    if isinstance(found, date):
+        return found.isoformat() == str(corrected)
+    return re.sub(r"\s", "", str(found)).upper() == re.sub(r"\s", "", str(corrected)).upper()
+
+
+def _words_box(line: Line, found: Found[Any]) -> Box:
+    position, chosen = 0, []
+    for word in line.words:
+        if position < found.end and found.start < position + len(word.text):
+            chosen.append(word)
+        position += len(word.text) + 1
+    words = chosen or line.words
+    return Box(min(w.x0 for w in words), min(w.top for w in words), max(w.x1 for w in words), max(w.bottom for w in words))
+
+
+def _label_left_of(line: Line, found: Found[Any]) -> str:
+    return line.text[: found.start].strip()[-40:]
+
+
+def learned(choice: Choice) -> bool:
+    return choice.evidence == "learned position"
+

@@ -1,0 +1,136 @@
+"""The only module that runs Tesseract (through pytesseract), and the one that translates its
+failures into domain errors.
+
+One Tesseract process per page, as many at once as `InterpretContext.ocr_workers` (one per
+core), each single-threaded (`OMP_THREAD_LIMIT=1`): for a batch of pages, processes in parallel
+beat Tesseract's own OpenMP threads. Orientation detection (`osd`) costs a second Tesseract
+run, so it runs only when the first reading looks like a rotated page (few words, low
+confidence) — an upright scan pays nothing for it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import pytesseract
+from PIL import Image
+
+from kontera.domain.errors import InterpretationFailed
+from kontera.domain.fields import Source
+from kontera.interpret.textpage import Page
+from kontera.interpret.textpage import Word
+from kontera.interpret.textpage import build_page
+
+_DOUBTFUL_MEAN_CONF = 0.55
+_DOUBTFUL_WORDS = 15
+
+
+@dataclass(frozen=True, slots=True)
+class OcrSettings:
+    languages: str = "nor+swe+eng"
+    workers: int = 2
+    timeout_seconds: float = 120.0
+    detect_rotation: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class PageImage:
+    """A page to read: the image, its 1-based number and its resolution (pixels per inch)."""
+
+    number: int
+    image: Image.Image
+    dpi: float
+
+
+def ocr_pages(images: Sequence[PageImage], settings: OcrSettings) -> list[Page]:
+    """Read every page image, pages in parallel; results in page order."""
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    if len(images) <= 1 or settings.workers <= 1:
+        return [ocr_page(image, settings) for image in images]
+    with ThreadPoolExecutor(max_workers=settings.workers) as pool:
+        return list(pool.map(lambda image: ocr_page(image, settings), images))
+
+
+def ocr_page(page: PageImage, settings: OcrSettings) -> Page:
+    image = page.image.convert("L") if page.image.mode not in ("L", "RGB") else page.image
+    words = _words(image, page.dpi, settings)
+    if settings.detect_rotation and _doubtful(words):
+        angle = _rotation(image, settings)
+        if angle:
+            image = image.rotate(-angle, expand=True)
+            words = _words(image, page.dpi, settings)
+    width, height = (image.width * 72 / page.dpi, image.height * 72 / page.dpi)
+    return build_page(page.number, width, height, Source.OCR, words)
+
+
+def tesseract_version() -> str:
+    return str(_run(pytesseract.get_tesseract_version))
+
+
+def _words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[Word]:
+    data = _run(
+        pytesseract.image_to_data,
+        image,
+        lang=settings.languages,
+        config=f"--psm 3 --dpi {round(dpi)}",
+        output_type=pytesseract.Output.DICT,
+        timeout=settings.timeout_seconds,
+    )
+    scale = 72.0 / dpi
+    words = []
+    for i, text in enumerate(data["text"]):
+        conf = float(data["conf"][i])
+        if not text or not text.strip() or conf < 0:
+            continue
+        left, top = data["left"][i] * scale, data["top"][i] * scale
+        words.append(
+            Word(
+                text.strip(),
+                left,
+                top,
+                left + data["width"][i] * scale,
+                top + data["height"][i] * scale,
+                conf=conf / 100.0,
+            )
+        )
+    return words
+
+
+def _doubtful(words: list[Word]) -> bool:
+    if len(words) < _DOUBTFUL_WORDS:
+        return True
+    return sum(w.conf for w in words) / len(words) < _DOUBTFUL_MEAN_CONF
+
+
+def _rotation(image: Image.Image, settings: OcrSettings) -> int:
+    try:
+        osd = pytesseract.image_to_osd(
+            image,
+            config="--psm 0",
+            output_type=pytesseract.Output.DICT,
+            timeout=settings.timeout_seconds,
+        )
+    except pytesseract.TesseractError:
+        return 0  # too little text to tell the orientation: read the page as it is
+    return int(osd.get("rotate", 0)) % 360
+
+
+def _run(function: object, *args: object, **kwargs: object) -> object:
+    try:
+        return function(*args, **kwargs)  # type: ignore[operator]
+    except pytesseract.TesseractNotFoundError as e:
+        raise InterpretationFailed(
+            "The OCR engine (Tesseract) is not installed on this server; scans cannot be read."
+        ) from e
+    except pytesseract.TesseractError as e:
+        raise InterpretationFailed(f"OCR failed on this page ({e.message or e.status}).") from e
+    except RuntimeError as e:
+        if "timeout" in str(e).lower():
+            raise InterpretationFailed(
+                f"OCR of a page took longer than {kwargs.get('timeout')} seconds; "
+                "the scan may be damaged or far too large."
+            ) from e
+        raise
