@@ -28,6 +28,7 @@ from kontera.interpret.xmlfields import text
 from kontera.interpret.xmlsafe import parse_xml
 
 _SNIFF_WINDOW = 200_000
+_MARKERS = (b"CrossIndustryInvoice:100", b"CrossIndustryDocument:invoice", b"standard:CBFBUY:5")
 
 
 class CiiInterpreter:
@@ -48,7 +49,7 @@ class CiiInterpreter:
 
 def looks_like_cii(data: bytes) -> bool:
     head = data[:_SNIFF_WINDOW]
-    return b"CrossIndustryInvoice:100" in head or b"CrossIndustryDocument:invoice" in head
+    return any(marker in head for marker in _MARKERS)
 
 
 def read_cii(root: Element) -> Invoice:

@@ -15,6 +15,8 @@ UDT_2 = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
 RSM_1 = "urn:ferd:CrossIndustryDocument:invoice:1p0"
 RAM_1 = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12"
 UDT_1 = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15"
+# The ZUGFeRD 1.0 release candidate (2014): rsm:Invoice, business elements in no namespace.
+RSM_RC = "urn:un:unece:uncefact:data:standard:CBFBUY:5"
 
 # Logical name → (ZUGFeRD 2.x name, ZUGFeRD 1.x name) where the dialects differ.
 _RENAMED = {
@@ -59,8 +61,17 @@ class Dialect:
         found = self.renamed.get(logical)
         if found is None:
             # Memoised: the set of names is small and fixed by the reader's code.
-            found = self.renamed[logical] = f"{{{self.ram}}}{logical}"
+            found = self.renamed[logical] = _clark(self.ram, logical)
         return found
+
+    def typed(self, element_tag: str) -> tuple[str, ...]:
+        """The child path to a typed value: `udt:DateTimeString` / `udt:Indicator`, or the
+        element itself in the release-candidate dialect, which has no udt wrapper."""
+        return (_clark(self.udt, element_tag),) if self.udt else ()
+
+
+def _clark(namespace: str, local: str) -> str:
+    return f"{{{namespace}}}{local}" if namespace else local
 
 
 def _dialect(name: str, rsm: str, ram: str, udt: str, version: int) -> Dialect:
@@ -68,14 +79,16 @@ def _dialect(name: str, rsm: str, ram: str, udt: str, version: int) -> Dialect:
     renamed: dict[str, str] = {}
     for logical, names in _RENAMED.items():
         prefix, local = names[version].split(":")
-        renamed[logical] = f"{{{prefixes[prefix]}}}{local}"
+        renamed[logical] = _clark(prefixes[prefix], local)
     return Dialect(name, rsm, ram, udt, renamed)
 
 
 CII_2 = _dialect("cii", RSM_2, RAM_2, UDT_2, 0)
 CII_1 = _dialect("zugferd1", RSM_1, RAM_1, UDT_1, 1)
+CII_RC = _dialect("zugferd1rc", RSM_RC, "", "", 1)
 
 ROOTS = {
     f"{{{RSM_2}}}CrossIndustryInvoice": CII_2,
     f"{{{RSM_1}}}CrossIndustryDocument": CII_1,
+    f"{{{RSM_RC}}}Invoice": CII_RC,
 }

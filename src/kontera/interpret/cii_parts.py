@@ -28,11 +28,11 @@ _ATTACHMENT_TYPE = "916"
 
 
 def date_text(n: Dialect, element: Element | None) -> str | None:
-    return text(element, f"{{{n.udt}}}DateTimeString")
+    return text(element, *n.typed("DateTimeString"))
 
 
 def _indicator(n: Dialect, element: Element | None) -> bool:
-    return text(element, n("ChargeIndicator"), f"{{{n.udt}}}Indicator") == "true"
+    return text(element, n("ChargeIndicator"), *n.typed("Indicator")) == "true"
 
 
 def read_party(w: FieldWriter, n: Dialect, prefix: str, party: Element | None) -> None:

@@ -25,8 +25,14 @@ def _cii() -> Interpreter:
     return CiiInterpreter()
 
 
+def _pdf_xml() -> Interpreter:
+    from kontera.interpret.embedded import EmbeddedXmlInterpreter
+
+    return EmbeddedXmlInterpreter()
+
+
 # Each entry builds one backend; heavy imports stay inside the builders.
-BACKENDS: list[Callable[[], Interpreter]] = [_ubl, _cii]
+BACKENDS: list[Callable[[], Interpreter]] = [_ubl, _cii, _pdf_xml]
 
 
 def choose_interpreter(kind: FileKind, data: bytes) -> Interpreter:

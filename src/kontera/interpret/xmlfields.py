@@ -154,10 +154,13 @@ class FieldWriter:
             return None
         try:
             # Canonical form, so "3.00" (UBL) and "3.0000" (CII) read as the same value.
-            return to_decimal(raw).normalize()
+            number = to_decimal(raw).normalize()
         except ValueError:
             self.problem(path, f"The number {raw!r} could not be read.")
             return None
+        exponent = number.as_tuple().exponent
+        # normalize() turns 440 into 4.4E+2; keep whole numbers in plain notation.
+        return number.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else number
 
     def problem(self, path: str, message: str) -> None:
         self.invoice.add_note(Note(message, Severity.ERROR, code="unreadable_value", field=path))
