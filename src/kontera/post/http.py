@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -186,3 +187,9 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         except ValueError:
             continue  # an HTTP date: fall back to our own backoff
     return None
+
+
+def json_amount(value: Decimal) -> float:
+    """An amount as a JSON number. Amounts have ≤ 15 significant digits, and for those the
+    float's shortest repr is the same decimal text, so nothing is lost on the wire."""
+    return float(value)

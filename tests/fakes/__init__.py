@@ -1,0 +1,1 @@
+"""In-process fakes of the accounting systems, reached through httpx transports."""

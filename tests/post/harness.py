@@ -1,0 +1,55 @@
+"""Wire a connector to its fake: recorder → faults → in-process app, with a shared fake clock."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from kontera.post.http import RetryPolicy
+from kontera.post.ratelimit import RateLimiter
+from kontera.post.tripletex import TripletexConnector
+from kontera.post.tripletex import TripletexCredentials
+from tests.fakes.common import FakeClock
+from tests.fakes.transport import AppTransport
+from tests.fakes.transport import Faults
+from tests.fakes.transport import FaultyTransport
+from tests.fakes.tripletex import FakeTripletex
+from tests.post.contract import RecordingTransport
+
+TRIPLETEX_URL = "https://tripletex.no/v2"
+
+
+@dataclass
+class Rig:
+    fake: Any
+    connector: Any
+    recorder: RecordingTransport
+    faults: Faults
+    clock: FakeClock
+
+
+def client_for(app: Any, faults: Faults) -> tuple[httpx.Client, RecordingTransport]:
+    recorder = RecordingTransport(FaultyTransport(AppTransport(app), faults))
+    return httpx.Client(transport=recorder, timeout=5.0), recorder
+
+
+def retry_policy(clock: FakeClock) -> RetryPolicy:
+    return RetryPolicy(attempts=4, sleep=clock.sleep, rng=random.Random(3))
+
+
+def tripletex_rig(faults: Faults | None = None, fake: FakeTripletex | None = None) -> Rig:
+    clock = FakeClock()
+    faults = faults or Faults()
+    fake = fake or FakeTripletex()
+    fake.quota.clock = clock
+    client, recorder = client_for(fake, faults)
+    connector = TripletexConnector(
+        client,
+        TripletexCredentials(fake.consumer_token, fake.employee_token, base_url=TRIPLETEX_URL),
+        retry=retry_policy(clock),
+        limiter=RateLimiter(100, 1.0, clock=clock, sleep=clock.sleep),
+    )
+    return Rig(fake, connector, recorder, faults, clock)
