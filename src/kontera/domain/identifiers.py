@@ -65,7 +65,7 @@ def valid_vat_id(text: str) -> bool:
 def org_number_from_no_vat_id(vat_id: str) -> str | None:
     value = normalise_vat_id(vat_id)
     if value.startswith("NO") and no_mva.is_valid(value):
-        return str(no_mva.compact(value))[2:11]
+        return digits(str(no_mva.compact(value)))[:9]
     return None
 
 

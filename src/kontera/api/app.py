@@ -1,0 +1,47 @@
+"""The ASGI application: JSON API, health check, and (when present) the review UI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from kontera import __version__
+from kontera.api import documents
+from kontera.api.errors import install_error_handlers
+from kontera.api.limits import BodySizeLimit
+from kontera.services.context import AppContext
+
+
+def create_app(ctx: AppContext, *, consumer: Any = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if consumer is not None:
+            consumer.start()
+        try:
+            yield
+        finally:
+            if consumer is not None:
+                consumer.stop(graceful=True)
+
+    app = FastAPI(
+        title="Kontera",
+        version=__version__,
+        description="Invoice interpretation and auto-posting for Nordic bookkeeping.",
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    install_error_handlers(app)
+    app.include_router(documents.router)
+    app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_upload_bytes)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict[str, Any]:
+        with ctx.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,170 @@
+"""`kontera`: the command line. Settings are read here, once, and passed down."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kontera.config import Settings
+from kontera.domain.codec import invoice_to_json
+from kontera.domain.errors import KonteraError
+from kontera.logs import configure_logging
+from kontera.services import companies
+from kontera.services.context import AppContext
+from kontera.services.context import build_context
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+company_app = typer.Typer(no_args_is_help=True, help="Client companies.")
+apikey_app = typer.Typer(no_args_is_help=True, help="API keys for scanning tools and integrators.")
+app.add_typer(company_app, name="company")
+app.add_typer(apikey_app, name="apikey")
+
+# Areas add their own commands through `register(app)`.
+COMMAND_MODULES: list[str] = []
+
+DataDir = Annotated[
+    Path | None, typer.Option("--data-dir", help="Overrides KONTERA_DATA_DIR.", show_default=False)
+]
+
+
+def load_settings(data_dir: Path | None = None) -> Settings:
+    settings = Settings()
+    if data_dir is not None:
+        settings = settings.model_copy(update={"data_dir": data_dir})
+    return settings
+
+
+def open_context(data_dir: Path | None = None) -> AppContext:
+    settings = load_settings(data_dir)
+    configure_logging(settings.log_level, json_format=settings.log_json)
+    return build_context(settings)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    data_dir: DataDir = None,
+    demo: Annotated[bool, typer.Option(help="Load a demo company and documents.")] = False,
+) -> None:
+    """Run the API and UI, with an in-process job consumer unless told otherwise."""
+    import uvicorn
+
+    from kontera.api.app import create_app
+    from kontera.jobs.queue import attach_queue
+    from kontera.jobs.queue import make_consumer
+    from kontera.jobs.queue import requeue_unfinished
+
+    ctx, huey = attach_queue(open_context(data_dir))
+    consumer = None
+    if ctx.settings.in_process_worker and not ctx.settings.immediate_jobs:
+        consumer = make_consumer(huey, workers=ctx.settings.worker_threads, embedded=True)
+    requeue_unfinished(ctx)
+    if demo:
+        from kontera.services.demo import load_demo
+
+        typer.echo(load_demo(ctx, fixtures=_fixtures_dir()))
+    typer.echo(f"Kontera listening on http://{host}:{port}  (data: {ctx.settings.data_dir})")
+    uvicorn.run(create_app(ctx, consumer=consumer), host=host, port=port, log_config=None)
+
+
+def _fixtures_dir() -> Path:
+    return Path(__file__).resolve().parents[2] / "fixtures"
+
+
+@app.command()
+def worker(
+    data_dir: DataDir = None,
+    threads: Annotated[int | None, typer.Option(help="Consumer threads.")] = None,
+) -> None:
+    """Run a standalone job consumer (use with KONTERA_REDIS_URL to share work)."""
+    from kontera.jobs.queue import attach_queue
+    from kontera.jobs.queue import make_consumer
+    from kontera.jobs.queue import requeue_unfinished
+
+    ctx, huey = attach_queue(open_context(data_dir))
+    requeue_unfinished(ctx)
+    workers = threads or ctx.settings.worker_threads
+    make_consumer(huey, workers=workers, embedded=False).run()
+
+
+@company_app.command("create")
+def company_create(
+    name: str,
+    org_number: Annotated[str | None, typer.Option(help="Organisation number.")] = None,
+    country: Annotated[str, typer.Option(help="NO or SE.")] = "NO",
+    data_dir: DataDir = None,
+) -> None:
+    """Create a client company; prints its id and inbound mail address."""
+    ctx = open_context(data_dir)
+    company = companies.create_company(ctx, name=name, org_number=org_number, country=country)
+    typer.echo(f"Created company {company.name} (id {company.id}, slug {company.slug})")
+    typer.echo(f"Inbound mail: {company.slug}@{ctx.settings.mail_domain}")
+
+
+@company_app.command("list")
+def company_list(data_dir: DataDir = None) -> None:
+    """List companies."""
+    from kontera.store import repo
+    from kontera.store.db import session_scope
+
+    ctx = open_context(data_dir)
+    with session_scope(ctx.engine) as session:
+        for company in repo.list_companies(session):
+            typer.echo(f"{company.slug}\t{company.name}\t{company.org_number or ''}")
+
+
+@apikey_app.command("create")
+def apikey_create(
+    company: Annotated[str, typer.Option(help="Company name or slug.")],
+    name: Annotated[str, typer.Option(help="A label for the key.")] = "default",
+    data_dir: DataDir = None,
+) -> None:
+    """Create an API key. It is printed once and stored only as a hash."""
+    ctx = open_context(data_dir)
+    created = companies.create_api_key(ctx, company_name=company, name=name)
+    typer.echo(created.key)
+
+
+@app.command()
+def interpret(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the interpretation JSON.")] = False,
+) -> None:
+    """Interpret a file without touching the database."""
+    from kontera.interpret import interpret_bytes
+
+    result = interpret_bytes(path.read_bytes())
+    data = invoice_to_json(result.invoice)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    totals = data["totals"]
+    typer.echo(f"{data['document_type']} {data['invoice_number']} from {data['seller']['name']}")
+    typer.echo(f"  issued {data['issue_date']}, due {data['due_date']}")
+    typer.echo(f"  payable {totals['payable']} {data['currency']} (VAT {totals['vat']})")
+    for note in data["notes"]:
+        typer.echo(f"  [{note['severity']}] {note['message']}")
+
+
+def _register_areas() -> None:
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(app)
+
+
+def main() -> None:
+    _register_areas()
+    try:
+        app()
+    except KonteraError as e:
+        typer.echo(f"error: {e.message}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

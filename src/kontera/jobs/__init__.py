@@ -1,0 +1,1 @@
+"""Task queue wiring (Huey) and thin tasks that call services."""

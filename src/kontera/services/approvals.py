@@ -1,0 +1,200 @@
+"""A person decides: approve (with edited postings), reject, correct fields, retry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session
+
+from kontera.domain.codec import invoice_from_json
+from kontera.domain.codec import invoice_to_json
+from kontera.domain.codec import to_jsonable
+from kontera.domain.errors import Conflict
+from kontera.domain.errors import InvalidInput
+from kontera.domain.fields import Source
+from kontera.domain.invoice import Invoice
+from kontera.domain.status import REVIEWABLE
+from kontera.domain.status import Status
+from kontera.services.context import AppContext
+from kontera.services.field_values import parse_field_value
+from kontera.store import repo
+from kontera.store.db import session_scope
+from kontera.store.tables import Document
+from kontera.store.tables import PostingHistory
+from kontera.store.tables import VoucherRecord
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovedLine:
+    account: str
+    amount: Decimal | None = None
+    vat_code: str | None = None
+    description: str | None = None
+    line_index: int | None = None
+
+
+def approve(
+    ctx: AppContext,
+    *,
+    company_id: str,
+    document_id: str,
+    actor: str,
+    lines: list[ApprovedLine] | None = None,
+    auto: bool = False,
+) -> Document:
+    with session_scope(ctx.engine) as session:
+        document = repo.get_document(session, company_id=company_id, document_id=document_id)
+        if Status(document.status) not in REVIEWABLE:
+            raise Conflict(
+                f"Only documents waiting for review can be approved (it is {document.status})."
+            )
+        invoice = _invoice(session, document_id)
+        suggested = _suggested_lines(session, document_id)
+        approved = lines if lines is not None else suggested
+        _check_lines(approved)
+        edited = lines is not None and lines != suggested
+        voucher = VoucherRecord(
+            document_id=document.id,
+            company_id=company_id,
+            approved_by=actor,
+            idempotency_key=f"kontera-{document.id}",
+            payload={"lines": [to_jsonable(line) for line in approved], "edited": edited},
+        )
+        session.add(voucher)
+        _learn(session, document, invoice, approved)
+        repo.move_document(
+            session,
+            document=document,
+            target=Status.APPROVED,
+            actor=actor,
+            detail={"auto": auto, "edited": edited, "lines": voucher.payload["lines"]},
+        )
+    return document
+
+
+def _invoice(session: Session, document_id: str) -> Invoice:
+    row = repo.latest_interpretation(session, document_id=document_id)
+    if row is None:
+        raise Conflict("The document has not been interpreted.")
+    return invoice_from_json(row.payload)
+
+
+def _suggested_lines(session: Session, document_id: str) -> list[ApprovedLine]:
+    record = repo.latest_suggestion(session, document_id=document_id)
+    if record is None:
+        return []
+    return [
+        ApprovedLine(
+            account=line["account"] or "",
+            amount=Decimal(line["amount"]) if line.get("amount") is not None else None,
+            vat_code=line.get("vat_code"),
+            description=line.get("description"),
+            line_index=line.get("line_index"),
+        )
+        for line in record.payload.get("lines", [])
+    ]
+
+
+def _check_lines(lines: list[ApprovedLine]) -> None:
+    if not lines:
+        raise InvalidInput("Choose at least one account before approving.")
+    for number, line in enumerate(lines, start=1):
+        if not line.account or not line.account.strip():
+            raise InvalidInput(f"Choose an account for line {number} before approving.")
+
+
+def _learn(
+    session: Session, document: Document, invoice: Invoice, lines: list[ApprovedLine]
+) -> None:
+    """Every approval becomes posting history: the feedback loop of the suggestions."""
+    for line in lines:
+        session.add(
+            PostingHistory(
+                company_id=document.company_id,
+                entry_date=invoice.issue_date,
+                supplier_name=invoice.seller.name,
+                supplier_org_number=invoice.seller.org_number,
+                supplier_key=document.supplier_key or "unknown",
+                description=line.description,
+                amount=line.amount,
+                currency=invoice.currency,
+                account=line.account,
+                vat_code=line.vat_code,
+                source="approval",
+                document_id=document.id,
+            )
+        )
+
+
+def reject(
+    ctx: AppContext, *, company_id: str, document_id: str, actor: str, reason: str | None = None
+) -> Document:
+    with session_scope(ctx.engine) as session:
+        document = repo.get_document(session, company_id=company_id, document_id=document_id)
+        repo.move_document(
+            session,
+            document=document,
+            target=Status.REJECTED,
+            actor=actor,
+            reason=reason or "Rejected by a person.",
+        )
+    return document
+
+
+def retry(ctx: AppContext, *, company_id: str, document_id: str, actor: str) -> Document:
+    with session_scope(ctx.engine) as session:
+        document = repo.get_document(session, company_id=company_id, document_id=document_id)
+        repo.move_document(session, document=document, target=Status.RECEIVED, actor=actor)
+    ctx.queue.process_document(document_id)
+    return document
+
+
+def correct_fields(
+    ctx: AppContext,
+    *,
+    company_id: str,
+    document_id: str,
+    actor: str,
+    changes: dict[str, Any],
+) -> Invoice:
+    """A person's corrections become `person` fields with full confidence."""
+    with session_scope(ctx.engine) as session:
+        document = repo.get_document(session, company_id=company_id, document_id=document_id)
+        if Status(document.status) not in REVIEWABLE:
+            raise Conflict("Only documents waiting for review can be corrected.")
+        row = repo.latest_interpretation(session, document_id=document_id)
+        if row is None:
+            raise Conflict("The document has not been interpreted.")
+        invoice = invoice_from_json(row.payload)
+        before = {path: to_jsonable(invoice.fields.get(path)) for path in changes}
+        for path, value in changes.items():
+            _apply_correction(invoice, path, value)
+        row.payload = invoice_to_json(invoice)
+        session.add(row)
+        repo.add_event(
+            session,
+            company_id=company_id,
+            document_id=document_id,
+            actor=actor,
+            action="corrected",
+            detail={"before": before, "after": {k: to_jsonable(v) for k, v in changes.items()}},
+        )
+    return invoice
+
+
+def _apply_correction(invoice: Invoice, path: str, raw: Any) -> None:
+    try:
+        value = parse_field_value(path, raw)
+        previous = invoice.fields.get(path)
+        invoice.set_field(
+            path,
+            value,
+            confidence=1.0,
+            source=Source.PERSON,
+            page=previous.page if previous else None,
+            box=previous.box if previous else None,
+        )
+    except (AttributeError, IndexError, ValueError) as e:
+        raise InvalidInput(f"Cannot set {path}: {e}") from e

@@ -1,0 +1,273 @@
+"""A document's life: received → interpreted → suggested → approved (→ posting → posted).
+
+`process_document` runs the next step for the document's current status until it reaches a
+status that waits for a person (or ends), so a worker that crashed half-way simply resumes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from kontera.domain.codec import invoice_from_json
+from kontera.domain.codec import invoice_to_json
+from kontera.domain.codec import to_jsonable
+from kontera.domain.errors import DocumentTooLarge
+from kontera.domain.errors import EmptyDocument
+from kontera.domain.errors import KonteraError
+from kontera.domain.filetypes import sniff
+from kontera.domain.invoice import Invoice
+from kontera.domain.invoice import Severity
+from kontera.domain.status import Status
+from kontera.domain.suppliers import supplier_key
+from kontera.interpret import interpret_bytes
+from kontera.interpret.base import Interpretation
+from kontera.services.context import AppContext
+from kontera.services.review_rules import review_reasons
+from kontera.services.suggestions import suggest_postings
+from kontera.store import repo
+from kontera.store.db import session_scope
+from kontera.store.tables import Document
+from kontera.store.tables import Interpretation as InterpretationRow
+from kontera.store.tables import SuggestionRecord
+
+log = logging.getLogger(__name__)
+
+WORKER = "worker"
+UNREADABLE = (
+    "Kontera could not read this document because of an internal error. "
+    "The original is kept; retry it, or contact support if it fails again."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    document: Document
+    duplicate: bool
+
+
+def receive_document(
+    ctx: AppContext,
+    *,
+    company_id: str,
+    data: bytes,
+    filename: str | None = None,
+    content_type: str | None = None,
+    source: str = "api",
+    external_id: str | None = None,
+    sender: str | None = None,
+    provenance: dict[str, Any] | None = None,
+    actor: str = "api",
+) -> Received:
+    """Store the original first, then record the document and queue its processing."""
+    if not data:
+        raise EmptyDocument("The file is empty (0 bytes).")
+    if len(data) > ctx.settings.max_upload_bytes:
+        limit_mb = ctx.settings.max_upload_bytes / 1024 / 1024
+        raise DocumentTooLarge(f"The file is larger than the {limit_mb:.0f} MB limit.")
+    sha256 = ctx.blobs.put(data)
+    document = Document(
+        company_id=company_id,
+        sha256=sha256,
+        filename=_clean_filename(filename),
+        content_type=content_type,
+        kind=sniff(data).value,
+        size=len(data),
+        source=source,
+        external_id=external_id,
+        sender=sender,
+        provenance=provenance or {},
+    )
+    try:
+        with session_scope(ctx.engine) as session:
+            existing = repo.find_document_by_sha(session, company_id=company_id, sha256=sha256)
+            if existing is not None:
+                _note_received_again(session, existing, actor=actor, source=source)
+                return Received(existing, duplicate=True)
+            session.add(document)
+            repo.add_event(
+                session,
+                company_id=company_id,
+                document_id=document.id,
+                actor=actor,
+                action="received",
+                to_status=Status.RECEIVED.value,
+                detail={"source": source, "filename": document.filename, "size": len(data)},
+            )
+    except IntegrityError:
+        # The same bytes arrived concurrently; the first one won.
+        with session_scope(ctx.engine) as session:
+            existing = repo.find_document_by_sha(session, company_id=company_id, sha256=sha256)
+            assert existing is not None
+            return Received(existing, duplicate=True)
+    ctx.queue.process_document(document.id)
+    return Received(document, duplicate=False)
+
+
+def _note_received_again(session: Any, document: Document, *, actor: str, source: str) -> None:
+    repo.add_event(
+        session,
+        company_id=document.company_id,
+        document_id=document.id,
+        actor=actor,
+        action="received_again",
+        detail={"source": source},
+    )
+
+
+def _clean_filename(filename: str | None) -> str | None:
+    if not filename:
+        return None
+    # Only the last path component, so a "../../x" name never reaches a path anywhere.
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "")
+    return name[:255] or None
+
+
+def process_document(ctx: AppContext, document_id: str) -> str:
+    """Advance the document as far as machines may take it; return its final status."""
+    with session_scope(ctx.engine) as session:
+        document = session.get(Document, document_id)
+        status = Status(document.status) if document else None
+    while status is not None and (step := STEPS.get(status)) is not None:
+        status = step(ctx, document_id)
+    return status.value if status else "missing"
+
+
+def _interpret_step(ctx: AppContext, document_id: str) -> Status:
+    with session_scope(ctx.engine) as session:
+        document = session.get(Document, document_id)
+        assert document is not None
+        sha256 = document.sha256
+    try:
+        interpretation = interpret_bytes(ctx.blobs.get(sha256), ctx.interpret_context())
+    except KonteraError as e:
+        return _fail(ctx, document_id, e.message, error_code=e.code)
+    except Exception:
+        log.exception("interpretation crashed", extra={"document_id": document_id})
+        return _fail(ctx, document_id, UNREADABLE, error_code="internal_error")
+    return _save_interpretation(ctx, document_id, interpretation)
+
+
+def _save_interpretation(ctx: AppContext, document_id: str, result: Interpretation) -> Status:
+    invoice = result.invoice
+    rendering_sha = ctx.blobs.put(result.rendering) if result.rendering else None
+    for attachment in result.extracted:
+        if attachment.content:
+            attachment.sha256 = ctx.blobs.put(attachment.content)
+    with session_scope(ctx.engine) as session:
+        document = session.get(Document, document_id)
+        assert document is not None
+        session.add(
+            InterpretationRow(
+                document_id=document_id,
+                interpreter=result.interpreter,
+                payload=invoice_to_json(invoice),
+                rendering_sha256=rendering_sha,
+                page_count=result.page_count,
+            )
+        )
+        _copy_summary(document, invoice)
+        duplicate = _same_invoice(session, document)
+        if duplicate is not None:
+            document.duplicate_of_id = duplicate.id
+            repo.move_document(
+                session,
+                document=document,
+                target=Status.DUPLICATE,
+                actor=WORKER,
+                reason=f"The same invoice arrived earlier (document {duplicate.id}).",
+                detail={"duplicate_of": duplicate.id},
+            )
+            return Status.DUPLICATE
+        repo.move_document(
+            session,
+            document=document,
+            target=Status.INTERPRETED,
+            actor=WORKER,
+            detail={"interpreter": result.interpreter},
+        )
+    return Status.INTERPRETED
+
+
+def _copy_summary(document: Document, invoice: Invoice) -> None:
+    """Denormalise what the queue filters and sorts on."""
+    document.document_type = invoice.document_type.value
+    document.supplier_name = invoice.seller.name
+    document.supplier_key = supplier_key(invoice.seller)
+    document.invoice_number = invoice.invoice_number
+    document.currency = invoice.currency
+    document.gross = invoice.totals.payable if invoice.totals.payable is not None else None
+    if document.gross is None:
+        document.gross = invoice.totals.gross
+    document.issue_date = invoice.issue_date
+    document.due_date = invoice.due_date
+    document.warnings = sum(1 for n in invoice.notes if n.severity is not Severity.INFO)
+    confidences = [f.confidence for f in invoice.fields.values()]
+    document.confidence = min(confidences) if confidences else 0.0
+
+
+def _same_invoice(session: Any, document: Document) -> Document | None:
+    if not document.supplier_key or not document.invoice_number:
+        return None
+    return repo.find_same_invoice(
+        session,
+        company_id=document.company_id,
+        supplier_key=document.supplier_key,
+        invoice_number=document.invoice_number,
+        exclude_id=document.id,
+    )
+
+
+def _suggest_step(ctx: AppContext, document_id: str) -> Status:
+    with session_scope(ctx.engine) as session:
+        document = session.get(Document, document_id)
+        assert document is not None
+        company = repo.get_company(session, company_id=document.company_id)
+        row = repo.latest_interpretation(session, document_id=document_id)
+        assert row is not None
+        invoice = invoice_from_json(row.payload)
+        suggestion = suggest_postings(
+            session, company=company, invoice=invoice, supplier_key=document.supplier_key
+        )
+        session.add(
+            SuggestionRecord(
+                document_id=document_id, model=suggestion.model, payload=to_jsonable(suggestion)
+            )
+        )
+        reasons = review_reasons(invoice, suggestion)
+        target = Status.NEEDS_REVIEW if reasons else Status.SUGGESTED
+        repo.move_document(
+            session,
+            document=document,
+            target=target,
+            actor=WORKER,
+            reason=" ".join(reasons) or None,
+            detail={"model": suggestion.model, "confidence": suggestion.confidence},
+        )
+    return target
+
+
+def _fail(ctx: AppContext, document_id: str, reason: str, *, error_code: str) -> Status:
+    with session_scope(ctx.engine) as session:
+        document = session.get(Document, document_id)
+        assert document is not None
+        document.attempts += 1
+        repo.move_document(
+            session,
+            document=document,
+            target=Status.FAILED,
+            actor=WORKER,
+            reason=reason,
+            detail={"error": error_code},
+        )
+    return Status.FAILED
+
+
+STEPS: dict[Status, Callable[[AppContext, str], Status]] = {
+    Status.RECEIVED: _interpret_step,
+    Status.INTERPRETED: _suggest_step,
+}
