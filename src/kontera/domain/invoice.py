@@ -69,6 +69,8 @@ class Party:
     address: Address = dc_field(default_factory=Address)
     endpoint_id: str | None = None
     contact_email: str | None = None
+    identifier: str | None = None  # BT-29/46/60: e.g. a GLN or supplier number
+    tax_registration: str | None = None  # BT-32: "Foretaksregisteret", "Godkänd för F-skatt"
 
 
 @dataclass(slots=True)
@@ -190,6 +192,8 @@ class Invoice:
     seller: Party = dc_field(default_factory=Party)
     buyer: Party = dc_field(default_factory=Party)
     payee: Party | None = None
+    tax_representative: Party | None = None  # BG-11
+    delivery_country: str | None = None  # BT-80
     references: References = dc_field(default_factory=References)
     lines: list[InvoiceLine] = dc_field(default_factory=list)
     allowances_charges: list[AllowanceCharge] = dc_field(default_factory=list)

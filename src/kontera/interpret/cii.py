@@ -68,6 +68,8 @@ def read_cii(root: Element) -> Invoice:
     parts.read_party(w, n, "seller", child(agreement, n("SellerTradeParty")))
     parts.read_party(w, n, "buyer", child(agreement, n("BuyerTradeParty")))
     parts.read_payee(w, n, child(settlement, n("PayeeTradeParty")))
+    tax_representative = child(agreement, n("SellerTaxRepresentativeTradeParty"))
+    parts.read_tax_representative(w, n, tax_representative)
     parts.read_references(w, n, agreement, child(transaction, n("delivery")), settlement)
     parts.read_delivery_and_period(w, n, child(transaction, n("delivery")), settlement)
     parts.read_payment(w, n, settlement)

@@ -43,6 +43,8 @@ def read_party(w: FieldWriter, n: Dialect, prefix: str, party: Element | None) -
     address = child(party, n("PostalTradeAddress"))
     country = text(address, n("CountryID"))
     w.set(f"{prefix}.vat_id", normalise_party_vat_id(_vat_id(n, party), country))
+    w.set(f"{prefix}.tax_registration", _vat_id(n, party, scheme="FC"))
+    w.set(f"{prefix}.identifier", text(party, n("GlobalID")) or text(party, n("ID")))
     w.set(f"{prefix}.country", country)
     if address is not None:
         w.set(f"{prefix}.address.street", text(address, n("LineOne")))
@@ -57,11 +59,11 @@ def read_party(w: FieldWriter, n: Dialect, prefix: str, party: Element | None) -
     w.set(f"{prefix}.contact_email", email)
 
 
-def _vat_id(n: Dialect, party: Element) -> str | None:
+def _vat_id(n: Dialect, party: Element, scheme: str = "VA") -> str | None:
     # BT-31/BT-48 carry schemeID "VA"; "FC" is the seller's tax number (BT-32), not a VAT id.
     for registration in children(party, n("SpecifiedTaxRegistration")):
         element = child(registration, n("ID"))
-        if attr(element, "schemeID") == "VA":
+        if attr(element, "schemeID") == scheme:
             return text(element)
     return None
 
@@ -80,9 +82,17 @@ def read_payee(w: FieldWriter, n: Dialect, payee: Element | None) -> None:
         return
     w.set("payee", Party())
     w.set("payee.name", text(payee, n("Name")))
-    org = text(payee, n("SpecifiedLegalOrganization"), n("ID"))
-    identifier = text(payee, n("ID")) or text(payee, n("GlobalID"))
-    w.set("payee.org_number", org or identifier)
+    w.set("payee.org_number", text(payee, n("SpecifiedLegalOrganization"), n("ID")))
+    w.set("payee.identifier", text(payee, n("GlobalID")) or text(payee, n("ID")))
+
+
+def read_tax_representative(w: FieldWriter, n: Dialect, party: Element | None) -> None:
+    if party is None:
+        return
+    w.set("tax_representative", Party())
+    w.set("tax_representative.name", text(party, n("Name")))
+    w.set("tax_representative.vat_id", _vat_id(n, party))
+    w.set("tax_representative.country", text(party, n("PostalTradeAddress"), n("CountryID")))
 
 
 def read_references(
@@ -113,6 +123,8 @@ def read_references(
 def read_delivery_and_period(
     w: FieldWriter, n: Dialect, delivery: Element | None, settlement: Element | None
 ) -> None:
+    ship_to = child(child(delivery, n("ShipToTradeParty")), n("PostalTradeAddress"))
+    w.set("delivery_country", text(ship_to, n("CountryID")))
     event = child(delivery, n("ActualDeliverySupplyChainEvent"))
     w.date("delivery_date", date_text(n, child(event, n("OccurrenceDateTime"))))
     period = child(settlement, n("BillingSpecifiedPeriod"))

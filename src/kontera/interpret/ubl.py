@@ -69,6 +69,7 @@ def read_ubl(root: Element) -> Invoice:
     parts.read_party(w, "seller", descend_party(root, "AccountingSupplierParty"))
     parts.read_party(w, "buyer", descend_party(root, "AccountingCustomerParty"))
     parts.read_payee(w, child(root, CAC + "PayeeParty"))
+    parts.read_tax_representative(w, child(root, CAC + "TaxRepresentativeParty"))
     parts.read_references(w, root)
     parts.read_delivery_and_period(w, root)
     parts.read_payment(w, root)

@@ -18,6 +18,7 @@ from kontera.interpret.xmlfields import FieldWriter
 from kontera.interpret.xmlfields import attr
 from kontera.interpret.xmlfields import child
 from kontera.interpret.xmlfields import children
+from kontera.interpret.xmlfields import descend
 from kontera.interpret.xmlfields import embedded_attachment
 from kontera.interpret.xmlfields import text
 from kontera.interpret.xmlfields import write_attachments
@@ -39,6 +40,8 @@ def read_party(w: FieldWriter, prefix: str, party: Element | None) -> None:
     w.set(f"{prefix}.org_number", text(legal, CBC + "CompanyID"))
     country = text(party, CAC + "PostalAddress", CAC + "Country", CBC + "IdentificationCode")
     w.set(f"{prefix}.vat_id", normalise_party_vat_id(_vat_id(party), country))
+    w.set(f"{prefix}.tax_registration", _tax_registration(party))
+    w.set(f"{prefix}.identifier", party_identifier(party))
     w.set(f"{prefix}.country", country)
     _read_address(w, f"{prefix}.address", child(party, CAC + "PostalAddress"))
     endpoint = child(party, CBC + "EndpointID")
@@ -50,6 +53,22 @@ def _vat_id(party: Element) -> str | None:
     # BT-31/BT-48: only the tax scheme "VAT"; "TAX" carries Foretaksregisteret / F-skatt.
     for scheme in children(party, CAC + "PartyTaxScheme"):
         if text(scheme, CAC + "TaxScheme", _ID) == "VAT":
+            return text(scheme, CBC + "CompanyID")
+    return None
+
+
+def party_identifier(party: Element) -> str | None:
+    """BT-29/46/60; a scheme-qualified (global) id such as a GLN first, as CII's GlobalID."""
+    ids = [child(p, _ID) for p in children(party, CAC + "PartyIdentification")]
+    qualified = next((i for i in ids if attr(i, "schemeID") and text(i)), None)
+    return (
+        text(qualified) if qualified is not None else next((v for i in ids if (v := text(i))), None)
+    )
+
+
+def _tax_registration(party: Element) -> str | None:
+    for scheme in children(party, CAC + "PartyTaxScheme"):
+        if text(scheme, CAC + "TaxScheme", _ID) != "VAT":
             return text(scheme, CBC + "CompanyID")
     return None
 
@@ -78,8 +97,19 @@ def read_payee(w: FieldWriter, payee: Element | None) -> None:
         return
     w.set("payee", Party())
     w.set("payee.name", text(payee, CAC + "PartyName", CBC + "Name"))
-    org = text(payee, CAC + "PartyLegalEntity", CBC + "CompanyID")
-    w.set("payee.org_number", org or text(payee, CAC + "PartyIdentification", _ID))
+    w.set("payee.org_number", text(payee, CAC + "PartyLegalEntity", CBC + "CompanyID"))
+    w.set("payee.identifier", party_identifier(payee))
+
+
+def read_tax_representative(w: FieldWriter, party: Element | None) -> None:
+    """BG-11: the seller's VAT representative (name, VAT id, country)."""
+    if party is None:
+        return
+    w.set("tax_representative", Party())
+    w.set("tax_representative.name", text(party, CAC + "PartyName", CBC + "Name"))
+    country = text(party, CAC + "PostalAddress", CAC + "Country", CBC + "IdentificationCode")
+    w.set("tax_representative.vat_id", _vat_id(party))
+    w.set("tax_representative.country", country)
 
 
 def read_references(w: FieldWriter, root: Element) -> None:
@@ -100,7 +130,10 @@ def read_references(w: FieldWriter, root: Element) -> None:
 
 
 def read_delivery_and_period(w: FieldWriter, root: Element) -> None:
-    w.date("delivery_date", text(root, CAC + "Delivery", CBC + "ActualDeliveryDate"))
+    delivery = child(root, CAC + "Delivery")
+    w.date("delivery_date", text(delivery, CBC + "ActualDeliveryDate"))
+    address = descend(delivery, CAC + "DeliveryLocation", CAC + "Address")
+    w.set("delivery_country", text(address, CAC + "Country", CBC + "IdentificationCode"))
     period = child(root, CAC + "InvoicePeriod")
     w.date("period_start", text(period, CBC + "StartDate"))
     w.date("period_end", text(period, CBC + "EndDate"))
