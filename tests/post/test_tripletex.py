@@ -95,7 +95,7 @@ def test_vat_code_not_valid_for_the_account_fails_with_tripletexs_words(pdf_byte
 
     assert job.step is Step.FAILED
     assert job.last_error == (
-        "Tripletex refused the voucher: Validering feilet.; "
+        "Tripletex: Validering feilet.; "
         "postings.vatType: Mva-koden 1 er ikke gyldig for konto 1920."
     )
     assert rig.fake.vouchers == {}

@@ -90,7 +90,7 @@ class ApiClient:
 
     def add_secret(self, secret: str) -> None:
         """Mask this value in logs from now on (a freshly issued token)."""
-        if secret:
+        if secret and secret not in self.secrets:
             self.secrets.append(secret)
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
@@ -132,7 +132,7 @@ class ApiClient:
         message = self.error_reader(response)
         if status in (401, 403):
             raise CredentialsRejected(f"{self.system} refused the credentials: {message}")
-        raise PermanentError(f"{self.system} refused the voucher: {message}")
+        raise PermanentError(f"{self.system}: {message}")
 
     def _note_rate_headers(self, response: httpx.Response) -> None:
         remaining = response.headers.get("X-Rate-Limit-Remaining")

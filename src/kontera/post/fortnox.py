@@ -1,0 +1,274 @@
+"""Fortnox API v3: the only module that talks to Fortnox.
+
+Two ways to book, chosen per company: a voucher (`POST /3/vouchers`; rows have no VAT field,
+so VAT goes on its own 264x rows) or a supplier invoice (`POST /3/supplierinvoices`, which
+Fortnox's payment flow then knows about). The document goes to the inbox (`POST /3/inbox`) and
+is connected with `/3/voucherfileconnections` or `/3/supplierinvoicefileconnections`.
+
+Idempotency: Fortnox has no external-number field on vouchers, so Kontera's key is written in
+the voucher's `Comments` ("kontera:<key>") and in a supplier invoice's
+`ExternalInvoiceNumber`, and looked up in the lists before posting. The inbox file carries the
+key in its name, so an upload whose answer was lost is found instead of uploaded twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+import httpx
+
+from kontera.domain.errors import PermanentError
+from kontera.domain.money import ZERO
+from kontera.domain.voucher import Posting
+from kontera.domain.voucher import Voucher
+from kontera.post.connector import AttachmentFile
+from kontera.post.connector import attachment_name
+from kontera.post.http import ApiClient
+from kontera.post.http import CredentialsRejected
+from kontera.post.http import RetryPolicy
+from kontera.post.http import json_amount
+from kontera.post.oauth import TokenManager
+from kontera.post.ratelimit import RateLimiter
+from kontera.post.rows import Row
+from kontera.post.rows import base_currency_amounts
+from kontera.post.rows import explicit_vat_rows
+from kontera.post.vat import DEFAULT_VAT_TABLE
+from kontera.post.vat import VatTable
+
+DEFAULT_BASE_URL = "https://api.fortnox.se"
+ExchangeRate = Callable[[str, date], Decimal]
+
+
+class FortnoxMode(StrEnum):
+    VOUCHER = "voucher"
+    SUPPLIER_INVOICE = "supplier_invoice"
+
+
+@dataclass(frozen=True, slots=True)
+class FortnoxSettings:
+    mode: FortnoxMode = FortnoxMode.VOUCHER
+    voucher_series: str = "A"
+    base_url: str = DEFAULT_BASE_URL
+
+
+def read_error(response: httpx.Response) -> str:
+    """Fortnox's ErrorInformation message (the spec capitalises the keys, the API may not)."""
+    try:
+        data = response.json()
+    except ValueError:
+        return response.text[:300] or response.reason_phrase
+    info = data.get("ErrorInformation") or data.get("errorInformation") or {}
+    message = info.get("Message") or info.get("message")
+    code = info.get("Code") or info.get("code")
+    if not message:
+        return response.text[:300] or response.reason_phrase
+    return f"{message} (Fortnox code {code})" if code else str(message)
+
+
+class FortnoxConnector:
+    name = "fortnox"
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        tokens: TokenManager,
+        settings: FortnoxSettings | None = None,
+        *,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        vat_table: VatTable = DEFAULT_VAT_TABLE,
+        exchange_rate: ExchangeRate | None = None,
+    ) -> None:
+        self.settings = settings or FortnoxSettings()
+        self.tokens = tokens
+        self.api = ApiClient(
+            client, system="Fortnox", limiter=limiter, retry=retry, error_reader=read_error
+        )
+        self.vat_table = vat_table
+        self.exchange_rate = exchange_rate
+        self._suppliers: dict[str, str] = {}
+
+    @property
+    def _invoices(self) -> bool:
+        return self.settings.mode is FortnoxMode.SUPPLIER_INVOICE
+
+    # -- the Connector protocol --------------------------------------------------------
+
+    def find_voucher(self, idempotency_key: str) -> str | None:
+        if self._invoices:
+            data = self._call("GET", "/3/supplierinvoices")
+            for item in data.get("SupplierInvoices") or []:
+                if item.get("ExternalInvoiceNumber") == idempotency_key:
+                    return str(item["GivenNumber"])
+            return None
+        series = self.settings.voucher_series
+        data = self._call("GET", f"/3/vouchers/sublist/{series}")
+        for item in data.get("Vouchers") or []:
+            if item.get("Comments") == _comment(idempotency_key):
+                return f"{item['VoucherSeries']}-{item['VoucherNumber']}-{item['Year']}"
+        return None
+
+    def create_voucher(self, voucher: Voucher, idempotency_key: str) -> str:
+        rows = self._rows(voucher)
+        if self._invoices:
+            body = {"SupplierInvoice": self._invoice_body(voucher, rows, idempotency_key)}
+            data = self._call("POST", "/3/supplierinvoices", json=body)
+            return str(data["SupplierInvoice"]["GivenNumber"])
+        data = self._call(
+            "POST",
+            "/3/vouchers",
+            json={"Voucher": self._voucher_body(voucher, rows, idempotency_key)},
+        )
+        created = data["Voucher"]
+        return f"{created['VoucherSeries']}-{created['VoucherNumber']}-{created['Year']}"
+
+    def find_attachment(self, external_id: str, idempotency_key: str) -> str | None:
+        if self._invoices:
+            data = self._call("GET", "/3/supplierinvoicefileconnections")
+            for item in data.get("SupplierInvoiceFileConnections") or []:
+                if str(item.get("SupplierInvoiceNumber")) == external_id:
+                    return str(item["FileId"])
+            return None
+        series, number, _ = external_id.split("-")
+        data = self._call("GET", "/3/voucherfileconnections")
+        for item in data.get("VoucherFileConnections") or []:
+            if (item.get("VoucherSeries"), str(item.get("VoucherNumber"))) == (series, number):
+                return str(item["FileId"])
+        return None
+
+    def attach(self, external_id: str, file: AttachmentFile, idempotency_key: str) -> str:
+        file_id = self._inbox_file(attachment_name(file, idempotency_key), file)
+        if self._invoices:
+            link = {"FileId": file_id, "SupplierInvoiceNumber": external_id}
+            self._call(
+                "POST",
+                "/3/supplierinvoicefileconnections",
+                json={"SupplierInvoiceFileConnection": link},
+            )
+            return file_id
+        series, number, year = external_id.split("-")
+        connection: dict[str, Any] = {
+            "FileId": file_id,
+            "VoucherSeries": series,
+            "VoucherNumber": number,
+            "VoucherYear": int(year),
+        }
+        self._call("POST", "/3/voucherfileconnections", json={"VoucherFileConnection": connection})
+        return file_id
+
+    # -- bodies -------------------------------------------------------------------------
+
+    def _rows(self, voucher: Voucher) -> list[Row]:
+        rows = explicit_vat_rows(voucher, self.vat_table)
+        if voucher.currency == "SEK":
+            return rows
+        if self.exchange_rate is None:
+            raise PermanentError(
+                f"The invoice is in {voucher.currency}; no exchange rate to SEK is configured."
+            )
+        rate = self.exchange_rate(voucher.currency, voucher.date)
+        as_voucher = Voucher(voucher.date, voucher.description, [_as_posting(r) for r in rows])
+        return [
+            Row(r.account, a, r.description)
+            for r, a in zip(rows, base_currency_amounts(as_voucher, rate), strict=True)
+        ]
+
+    def _voucher_body(self, voucher: Voucher, rows: list[Row], key: str) -> dict[str, Any]:
+        return {
+            "Description": voucher.description[:200],
+            "TransactionDate": voucher.date.isoformat(),
+            "VoucherSeries": self.settings.voucher_series,
+            "Year": voucher.date.year,
+            "Comments": _comment(key),
+            "VoucherRows": [_row(r) for r in rows],
+        }
+
+    def _invoice_body(self, voucher: Voucher, rows: list[Row], key: str) -> dict[str, Any]:
+        payable = next(p for p in voucher.postings if p.is_payable)
+        vat = sum((p.vat_amount or ZERO for p in voucher.postings), ZERO)
+        body: dict[str, Any] = {
+            "SupplierNumber": self._supplier_number(payable.supplier_ref, voucher.description),
+            "InvoiceNumber": voucher.invoice_number or "",
+            "InvoiceDate": voucher.date.isoformat(),
+            "Currency": voucher.currency,
+            "Total": str(-payable.amount),
+            "VAT": str(vat),
+            "Credit": payable.amount > 0,
+            "ExternalInvoiceNumber": key,
+            "SupplierInvoiceRows": [_row(r) for r in rows],
+        }
+        if payable.due_date:
+            body["DueDate"] = payable.due_date.isoformat()
+        if payable.kid:
+            body["OCR"] = payable.kid
+        return body
+
+    def _supplier_number(self, org_number: str | None, description: str) -> str:
+        if not org_number:
+            raise PermanentError("The supplier has no organisation number to find it by.")
+        wanted = _digits(org_number)
+        if wanted not in self._suppliers:
+            data = self._call("GET", "/3/suppliers")
+            for item in data.get("Suppliers") or []:
+                if _digits(item.get("OrganisationNumber") or "") == wanted:
+                    self._suppliers[wanted] = str(item["SupplierNumber"])
+                    break
+            else:
+                name = description.split(" ", 2)[-1] or org_number
+                body = {"Supplier": {"Name": name, "OrganisationNumber": org_number}}
+                created = self._call("POST", "/3/suppliers", json=body)
+                self._suppliers[wanted] = str(created["Supplier"]["SupplierNumber"])
+        return self._suppliers[wanted]
+
+    def _inbox_file(self, name: str, file: AttachmentFile) -> str:
+        listing = self._call("GET", "/3/inbox")
+        for item in (listing.get("Folder") or {}).get("Files") or []:
+            if item.get("Name") == name:
+                return str(item["Id"])
+        data = self._call("POST", "/3/inbox", files={"file": (name, file.content, file.mime)})
+        return str(data["File"]["Id"])
+
+    # -- transport ----------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        url = self.settings.base_url.rstrip("/") + path
+        try:
+            response = self.api.request(method, url, headers=self._auth(), **kwargs)
+        except CredentialsRejected:
+            headers = self._auth(force_refresh=True)  # revoked early or clock skew: refresh once
+            response = self.api.request(method, url, headers=headers, **kwargs)
+        data: dict[str, Any] = response.json()
+        return data
+
+    def _auth(self, *, force_refresh: bool = False) -> dict[str, str]:
+        token = self.tokens.access_token(force_refresh=force_refresh)
+        self.api.add_secret(token)
+        return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+
+def _comment(key: str) -> str:
+    return f"kontera:{key}"
+
+
+def _row(row: Row) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "Account": int(row.account),
+        "Debit": json_amount(row.amount) if row.amount > 0 else 0.0,
+        "Credit": json_amount(-row.amount) if row.amount < 0 else 0.0,
+    }
+    if row.description:
+        out["TransactionInformation"] = row.description[:100]
+    return out
+
+
+def _as_posting(row: Row) -> Posting:
+    return Posting(row.account, row.amount, is_payable=row.account.startswith("244"))
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())

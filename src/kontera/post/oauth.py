@@ -1,0 +1,200 @@
+"""OAuth2 authorization-code flow with rotating refresh tokens (Fortnox).
+
+1. `authorization_url(...)` → the web UI redirects the user there. The `state` is signed with
+   Kontera's secret and names the company, so the callback knows whose tokens these are and
+   a forged callback is refused.
+2. The callback calls `read_state(...)` then `exchange_code(...)`.
+3. `TokenManager.access_token()` returns a valid access token, refreshing when it is about to
+   expire. Fortnox rotates refresh tokens: each refresh returns a new one and the old one
+   stops working, so the new pair is saved *before* it is used.
+
+Token storage is behind `TokenStore`; the lead persists it encrypted (`kontera.post.crypto`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+from typing import Protocol
+from urllib.parse import urlencode
+
+import httpx
+
+from kontera.domain.errors import Forbidden
+from kontera.domain.errors import PermanentError
+from kontera.post.http import ApiClient
+from kontera.post.http import CredentialsRejected
+
+FORTNOX_AUTH_URL = "https://apps.fortnox.se/oauth-v1/auth"
+FORTNOX_TOKEN_URL = "https://apps.fortnox.se/oauth-v1/token"
+FORTNOX_SCOPES = ("bookkeeping", "supplierinvoice", "supplier", "inbox", "connectfile")
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthApp:
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+    auth_url: str = FORTNOX_AUTH_URL
+    token_url: str = FORTNOX_TOKEN_URL
+    scopes: tuple[str, ...] = FORTNOX_SCOPES
+
+    def __repr__(self) -> str:
+        return f"OAuthApp(client_id={self.client_id!r}, redirect_uri={self.redirect_uri!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthTokens:
+    access_token: str
+    refresh_token: str
+    expires_at: datetime
+
+    def __repr__(self) -> str:
+        return f"OAuthTokens(expires_at={self.expires_at.isoformat()})"
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "access_token": self.access_token,
+                "refresh_token": self.refresh_token,
+                "expires_at": self.expires_at.isoformat(),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> OAuthTokens:
+        data = json.loads(text)
+        return cls(
+            data["access_token"], data["refresh_token"], datetime.fromisoformat(data["expires_at"])
+        )
+
+
+class TokenStore(Protocol):
+    def load(self) -> OAuthTokens | None: ...
+
+    def save(self, tokens: OAuthTokens) -> None: ...
+
+
+class MemoryTokenStore:
+    """Tokens in memory: for tests and one-off CLI runs."""
+
+    def __init__(self, tokens: OAuthTokens | None = None) -> None:
+        self.tokens = tokens
+
+    def load(self) -> OAuthTokens | None:
+        return self.tokens
+
+    def save(self, tokens: OAuthTokens) -> None:
+        self.tokens = tokens
+
+
+def make_state(secret: bytes, company: str) -> str:
+    """An unguessable state that also says which company is connecting."""
+    nonce = secrets.token_urlsafe(16)
+    payload = f"{company}.{nonce}"
+    return f"{payload}.{_sign(secret, payload)}"
+
+
+def read_state(secret: bytes, state: str) -> str:
+    """The company named in a state Kontera issued; Forbidden for anything else."""
+    payload, _, signature = state.rpartition(".")
+    if not payload or not hmac.compare_digest(signature, _sign(secret, payload)):
+        raise Forbidden("This authorization answer was not started by Kontera.")
+    return payload.rpartition(".")[0]
+
+
+def _sign(secret: bytes, payload: str) -> str:
+    digest = hmac.new(secret, payload.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:18]).decode()
+
+
+def authorization_url(app: OAuthApp, state: str) -> str:
+    query = {
+        "client_id": app.client_id,
+        "redirect_uri": app.redirect_uri,
+        "scope": " ".join(app.scopes),
+        "state": state,
+        "access_type": "offline",
+        "response_type": "code",
+    }
+    return f"{app.auth_url}?{urlencode(query)}"
+
+
+def exchange_code(
+    api: ApiClient, app: OAuthApp, code: str, *, now: Callable[[], datetime] | None = None
+) -> OAuthTokens:
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri}
+    return _token_request(api, app, form, now or _utcnow)
+
+
+def refresh(
+    api: ApiClient, app: OAuthApp, tokens: OAuthTokens, *, now: Callable[[], datetime] | None = None
+) -> OAuthTokens:
+    form = {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token}
+    return _token_request(api, app, form, now or _utcnow)
+
+
+def _token_request(
+    api: ApiClient, app: OAuthApp, form: dict[str, str], now: Callable[[], datetime]
+) -> OAuthTokens:
+    pair = base64.b64encode(f"{app.client_id}:{app.client_secret}".encode()).decode()
+    try:
+        response = api.request(
+            "POST", app.token_url, data=form, headers={"Authorization": f"Basic {pair}"}
+        )
+    except PermanentError as e:  # 400 invalid_grant or 401: the grant is gone
+        raise CredentialsRejected(
+            "The accounting system no longer accepts Kontera's authorization; "
+            "connect the company again."
+        ) from e
+    data: dict[str, Any] = response.json()
+    tokens = OAuthTokens(
+        access_token=str(data["access_token"]),
+        refresh_token=str(data["refresh_token"]),
+        expires_at=now() + timedelta(seconds=int(data.get("expires_in", 3600))),
+    )
+    api.add_secret(tokens.access_token)
+    api.add_secret(tokens.refresh_token)
+    return tokens
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class TokenManager:
+    """A valid access token for one tenant, refreshed (and saved) a minute before expiry."""
+
+    def __init__(
+        self,
+        client: httpx.Client | ApiClient,
+        app: OAuthApp,
+        store: TokenStore,
+        *,
+        now: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.api = client if isinstance(client, ApiClient) else ApiClient(client, system="Fortnox")
+        self.app = app
+        self.store = store
+        self.now = now
+        self._lock = threading.Lock()
+
+    def access_token(self, *, force_refresh: bool = False) -> str:
+        with self._lock:
+            tokens = self.store.load()
+            if tokens is None:
+                raise CredentialsRejected("The company is not connected to the accounting system.")
+            if force_refresh or tokens.expires_at - timedelta(seconds=60) <= self.now():
+                tokens = refresh(self.api, self.app, tokens, now=self.now)
+                self.store.save(tokens)  # the old refresh token is dead now: save first
+            return tokens.access_token

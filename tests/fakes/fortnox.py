@@ -1,0 +1,272 @@
+"""A fake Fortnox v3 (and its OAuth2 token endpoint) that refuses what the real one refuses.
+
+Enforced: bearer access tokens that expire after an hour; refresh tokens that rotate (the old
+one stops working once used); 25 requests per 5 s per tenant with 429; voucher rows with an
+existing account and either a debit or a credit, debits equal to credits; supplier invoices
+on an existing supplier with rows that balance and a Total that matches; inbox files only as
+PDF/PNG/JPEG/TIFF; file connections only to an existing file and voucher. Second vouchers
+with the same comment are *not* refused, so the tests can see doubles.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from decimal import Decimal
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from tests.fakes.common import FILE_SIGNATURES
+from tests.fakes.common import Quota
+
+BAS_ACCOUNTS = {1930, 2440, 2614, 2641, 2645, 3740, 4010, 5010, 5410, 5460, 6110, 6212, 6540, 6570}
+
+
+def fortnox_error(
+    status: int, message: str, code: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {"ErrorInformation": {"Error": 1, "Message": message, "Code": code}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+@dataclass
+class FakeFortnox:
+    client_id: str = "kontera-client"
+    client_secret: str = "client-secret"
+    clock: Callable[[], float] = time.monotonic
+    quota: Quota = field(default_factory=lambda: Quota(calls=25, period=5.0))
+    codes: set[str] = field(default_factory=lambda: {"auth-code-1"})
+    access: dict[str, float] = field(default_factory=dict)  # token -> expiry
+    refresh_token: str | None = None
+    vouchers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    suppliers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    files: dict[str, dict[str, Any]] = field(default_factory=dict)
+    connections: list[dict[str, Any]] = field(default_factory=list)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def __post_init__(self) -> None:
+        self.quota.clock = self.clock
+        self.app = Starlette(routes=self._routes())
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+    def _routes(self) -> list[Route]:
+        return [
+            Route("/oauth-v1/token", self.token, methods=["POST"]),
+            Route("/3/vouchers", self.guarded(self.voucher_create), methods=["POST"]),
+            Route("/3/vouchers/sublist/{series}", self.guarded(self.voucher_list), methods=["GET"]),
+            Route("/3/supplierinvoices", self.guarded(self.invoice_create), methods=["POST"]),
+            Route("/3/supplierinvoices", self.guarded(self.invoice_list), methods=["GET"]),
+            Route("/3/suppliers", self.guarded(self.supplier_list), methods=["GET"]),
+            Route("/3/suppliers", self.guarded(self.supplier_create), methods=["POST"]),
+            Route("/3/inbox", self.guarded(self.inbox_list), methods=["GET"]),
+            Route("/3/inbox", self.guarded(self.inbox_upload), methods=["POST"]),
+            Route(
+                "/3/voucherfileconnections",
+                self.guarded(self.connection_list("voucher")),
+                methods=["GET"],
+            ),
+            Route(
+                "/3/voucherfileconnections", self.guarded(self.connect("voucher")), methods=["POST"]
+            ),
+            Route(
+                "/3/supplierinvoicefileconnections",
+                self.guarded(self.connection_list("invoice")),
+                methods=["GET"],
+            ),
+            Route(
+                "/3/supplierinvoicefileconnections",
+                self.guarded(self.connect("invoice")),
+                methods=["POST"],
+            ),
+        ]
+
+    def attachments_of(self, kind: str, number: str) -> int:
+        return sum(1 for c in self.connections if (c["kind"], c["number"]) == (kind, number))
+
+    # -- auth -------------------------------------------------------------------------
+
+    async def token(self, request: Request) -> JSONResponse:
+        form = await request.form()
+        grant = form.get("grant_type")
+        if grant == "authorization_code" and form.get("code") in self.codes:
+            self.codes.discard(str(form["code"]))
+        elif grant == "refresh_token" and self.refresh_token is not None:
+            if form.get("refresh_token") != self.refresh_token:
+                return JSONResponse({"error": "invalid_grant"}, status_code=400)
+        else:
+            return JSONResponse({"error": "invalid_grant"}, status_code=400)
+        access = f"access-{next(self._ids)}"
+        self.access[access] = self.clock() + 3600
+        self.refresh_token = f"refresh-{next(self._ids)}"  # rotation: the old one is dead
+        body = {"access_token": access, "refresh_token": self.refresh_token, "expires_in": 3600}
+        return JSONResponse(body)
+
+    def guarded(self, endpoint: Callable[[Request], Any]) -> Callable[[Request], Any]:
+        async def wrapper(request: Request) -> JSONResponse:
+            limited = self.quota.take()
+            if limited is not None:
+                return fortnox_error(429, "Too many requests", 0, headers=limited)
+            token = request.headers.get("authorization", "").removeprefix("Bearer ")
+            if self.access.get(token, 0.0) <= self.clock():
+                return fortnox_error(401, "Invalid or expired access token", 2000311)
+            result: JSONResponse = await endpoint(request)
+            return result
+
+        return wrapper
+
+    # -- vouchers ---------------------------------------------------------------------
+
+    async def voucher_create(self, request: Request) -> JSONResponse:
+        voucher = (await request.json()).get("Voucher") or {}
+        for required in ("Description", "TransactionDate", "VoucherSeries"):
+            if not voucher.get(required):
+                return fortnox_error(400, f"Fältet {required} saknas.", 2000359)
+        problem = check_rows(voucher.get("VoucherRows") or [])
+        if problem:
+            return fortnox_error(400, problem, 2000550)
+        number = (
+            sum(1 for v in self.vouchers.values() if v["VoucherSeries"] == voucher["VoucherSeries"])
+            + 1
+        )
+        voucher = {**voucher, "VoucherNumber": number, "Year": 1}
+        self.vouchers[f"{voucher['VoucherSeries']}-{number}"] = voucher
+        return JSONResponse({"Voucher": voucher}, status_code=201)
+
+    async def voucher_list(self, request: Request) -> JSONResponse:
+        series = request.path_params["series"]
+        items = [
+            {k: v[k] for k in ("VoucherSeries", "VoucherNumber", "Year", "Comments", "Description")}
+            for v in self.vouchers.values()
+            if v["VoucherSeries"] == series
+        ]
+        return JSONResponse({"Vouchers": items})
+
+    # -- supplier invoices ------------------------------------------------------------
+
+    async def invoice_create(self, request: Request) -> JSONResponse:
+        invoice = (await request.json()).get("SupplierInvoice") or {}
+        if invoice.get("SupplierNumber") not in self.suppliers:
+            return fortnox_error(400, "Leverantören finns inte.", 2000433)
+        rows = invoice.get("SupplierInvoiceRows") or []
+        problem = check_rows(rows)
+        if problem:
+            return fortnox_error(400, problem, 2000550)
+        payable = sum(
+            (
+                Decimal(str(r.get("Credit", 0))) - Decimal(str(r.get("Debit", 0)))
+                for r in rows
+                if r["Account"] == 2440
+            ),
+            Decimal(0),
+        )
+        if payable != Decimal(invoice.get("Total", "0")):
+            return fortnox_error(400, "Totalbeloppet stämmer inte med leverantörsskulden.", 2000551)
+        given = str(next(self._ids))
+        self.invoices[given] = {**invoice, "GivenNumber": given}
+        return JSONResponse({"SupplierInvoice": self.invoices[given]}, status_code=201)
+
+    async def invoice_list(self, request: Request) -> JSONResponse:
+        keys = ("GivenNumber", "SupplierNumber", "ExternalInvoiceNumber", "InvoiceNumber", "Total")
+        items = [{k: inv.get(k) for k in keys} for inv in self.invoices.values()]
+        return JSONResponse({"SupplierInvoices": items})
+
+    async def supplier_list(self, request: Request) -> JSONResponse:
+        return JSONResponse({"Suppliers": list(self.suppliers.values())})
+
+    async def supplier_create(self, request: Request) -> JSONResponse:
+        supplier = (await request.json()).get("Supplier") or {}
+        if not supplier.get("Name"):
+            return fortnox_error(400, "Namn måste anges.", 2000434)
+        number = str(len(self.suppliers) + 1)
+        self.suppliers[number] = {**supplier, "SupplierNumber": number}
+        return JSONResponse({"Supplier": self.suppliers[number]}, status_code=201)
+
+    # -- files ------------------------------------------------------------------------
+
+    async def inbox_list(self, request: Request) -> JSONResponse:
+        files = [
+            {"Id": i, "Name": f["Name"], "Size": len(f["content"])} for i, f in self.files.items()
+        ]
+        return JSONResponse(
+            {"Folder": {"Id": "root", "Name": "Inbox", "Files": files, "Folders": []}}
+        )
+
+    async def inbox_upload(self, request: Request) -> JSONResponse:
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            return fortnox_error(400, "Ingen fil bifogades.", 2000700)
+        content = await upload.read()
+        if not content.startswith(FILE_SIGNATURES):
+            return fortnox_error(400, "Filformatet stöds inte.", 2000701)
+        file_id = f"file-{next(self._ids)}"
+        self.files[file_id] = {"Name": upload.filename, "content": content}
+        return JSONResponse({"File": {"Id": file_id, "Name": upload.filename}}, status_code=201)
+
+    def connection_list(self, kind: str) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> JSONResponse:
+            if kind == "invoice":
+                items = [
+                    {"FileId": c["file"], "SupplierInvoiceNumber": c["number"]}
+                    for c in self.connections
+                    if c["kind"] == kind
+                ]
+                return JSONResponse({"SupplierInvoiceFileConnections": items})
+            items = []
+            for c in self.connections:
+                if c["kind"] == kind:
+                    series, number = c["number"].split("-")
+                    items.append(
+                        {"FileId": c["file"], "VoucherSeries": series, "VoucherNumber": number}
+                    )
+            return JSONResponse({"VoucherFileConnections": items})
+
+        return endpoint
+
+    def connect(self, kind: str) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> JSONResponse:
+            body = await request.json()
+            if kind == "invoice":
+                link = body.get("SupplierInvoiceFileConnection") or {}
+                number, exists = (
+                    str(link.get("SupplierInvoiceNumber")),
+                    link.get("SupplierInvoiceNumber") in self.invoices,
+                )
+            else:
+                link = body.get("VoucherFileConnection") or {}
+                number = f"{link.get('VoucherSeries')}-{link.get('VoucherNumber')}"
+                exists = number in self.vouchers
+            if link.get("FileId") not in self.files:
+                return fortnox_error(400, "Filen finns inte i inkorgen.", 2000702)
+            if not exists:
+                return fortnox_error(400, "Verifikationen finns inte.", 2000703)
+            self.connections.append({"kind": kind, "number": number, "file": link["FileId"]})
+            return JSONResponse(body, status_code=201)
+
+        return endpoint
+
+
+def check_rows(rows: list[dict[str, Any]]) -> str | None:
+    if not rows:
+        return "Verifikationen saknar rader."
+    debit = credit = Decimal(0)
+    for row in rows:
+        if row.get("Account") not in BAS_ACCOUNTS:
+            return f"Kontot {row.get('Account')} finns inte i kontoplanen."
+        d, c = Decimal(str(row.get("Debit", 0))), Decimal(str(row.get("Credit", 0)))
+        if d and c:
+            return "En rad kan inte ha både debet och kredit."
+        debit, credit = debit + d, credit + c
+    if debit != credit:
+        return f"Verifikationen är inte i balans (debet {debit}, kredit {credit})."
+    return None

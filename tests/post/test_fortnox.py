@@ -1,0 +1,150 @@
+"""Fortnox: vouchers and supplier invoices into a fake that enforces Fortnox's rules."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
+
+import pytest
+
+from kontera.domain.errors import Forbidden
+from kontera.post.connector import AttachmentFile
+from kontera.post.fortnox import FortnoxMode
+from kontera.post.job import PostingJob
+from kontera.post.job import Step
+from kontera.post.job import advance
+from kontera.post.oauth import authorization_url
+from kontera.post.oauth import make_state
+from kontera.post.oauth import read_state
+from kontera.post.voucher_builder import ApprovedPosting
+from kontera.post.voucher_builder import VoucherOptions
+from kontera.post.voucher_builder import build_voucher
+from tests.post.conftest import make_invoice
+from tests.post.contract import fortnox_spec
+from tests.post.contract import validate_all
+from tests.post.harness import FORTNOX_APP
+from tests.post.harness import Rig
+from tests.post.harness import fortnox_rig
+
+SE = VoucherOptions.for_country("SE")
+
+
+def swedish_invoice(number: str = "5001", lines: list[tuple[str, str, str]] | None = None):  # type: ignore[no-untyped-def]
+    invoice, approved = make_invoice(
+        lines or [("1000.00", "25", "5410"), ("100.00", "12", "5460")],
+        currency="SEK",
+        number=number,
+        org="5560360793",
+        name="Leverantör AB",
+        kid="4578",
+    )
+    se_codes = {"1": "SE25", "13": "SE12", "0": "SE0"}
+    return invoice, [
+        ApprovedPosting(p.account, se_codes[p.vat_code or "0"], p.amount) for p in approved
+    ]
+
+
+def post(rig: Rig, key: str, pdf: bytes, number: str = "5001") -> PostingJob:
+    invoice, approved = swedish_invoice(number)
+    voucher = build_voucher(invoice, approved, SE)
+    file = AttachmentFile(pdf, "faktura.pdf", "application/pdf")
+    return advance(PostingJob(key, "fortnox"), rig.connector, voucher, file, lambda j: None)
+
+
+def test_voucher_has_vat_on_its_own_row_and_the_file_connected(pdf_bytes: bytes) -> None:
+    rig = fortnox_rig()
+    job = post(rig, "k-1", pdf_bytes)
+
+    assert job.step is Step.POSTED
+    stored = rig.fake.vouchers["A-1"]
+    rows = {r["Account"]: (r["Debit"], r["Credit"]) for r in stored["VoucherRows"]}
+    assert rows == {
+        5410: (1000.0, 0.0),
+        5460: (100.0, 0.0),
+        2641: (262.0, 0.0),
+        2440: (0.0, 1362.0),
+    }
+    assert rig.fake.attachments_of("voucher", "A-1") == 1
+    assert validate_all(fortnox_spec(), rig.recorder.requests) == len(rig.recorder.requests)
+
+
+def test_supplier_invoice_mode_books_on_the_supplier_with_ocr(pdf_bytes: bytes) -> None:
+    rig = fortnox_rig(mode=FortnoxMode.SUPPLIER_INVOICE)
+    first = post(rig, "k-1", pdf_bytes, number="1")
+    second = post(rig, "k-2", pdf_bytes, number="2")
+
+    assert first.step is second.step is Step.POSTED
+    assert len(rig.fake.suppliers) == 1
+    stored = rig.fake.invoices[first.external_id or ""]
+    assert (stored["Total"], stored["VAT"], stored["OCR"]) == ("1362.00", "262.00", "4578")
+    assert rig.fake.attachments_of("invoice", first.external_id or "") == 1
+    assert validate_all(fortnox_spec(), rig.recorder.requests) == len(rig.recorder.requests)
+
+
+def test_same_key_twice_gives_one_voucher_one_file(pdf_bytes: bytes) -> None:
+    rig = fortnox_rig()
+    post(rig, "k-1", pdf_bytes)
+    post(rig, "k-1", pdf_bytes)
+    assert (
+        len(rig.fake.vouchers) == 1 and len(rig.fake.connections) == 1 and len(rig.fake.files) == 1
+    )
+
+
+def test_expired_access_token_is_refreshed_and_the_rotated_refresh_token_saved(
+    pdf_bytes: bytes,
+) -> None:
+    rig = fortnox_rig()
+    store = rig.connector.tokens.store
+    before = store.load()
+    rig.clock.sleep(3700)  # past the hour
+
+    job = post(rig, "k-1", pdf_bytes)
+
+    after = store.load()
+    assert job.step is Step.POSTED
+    assert after.refresh_token != before.refresh_token == "refresh-2"
+    assert rig.fake.refresh_token == after.refresh_token
+
+
+def test_client_stays_under_25_requests_per_5_seconds(pdf_bytes: bytes) -> None:
+    rig = fortnox_rig()
+    started = rig.clock.now
+    for n in range(12):
+        post(rig, f"k-{n}", pdf_bytes)
+    calls = len(rig.recorder.requests)
+
+    assert calls > 50
+    assert rig.fake.quota.refused == 0
+    assert rig.clock.now - started >= (calls // 25 - 1) * 5.0
+
+
+def test_account_missing_from_the_chart_fails_with_fortnoxs_words(pdf_bytes: bytes) -> None:
+    rig = fortnox_rig()
+    invoice, _ = swedish_invoice(lines=[("100.00", "25", "9999")])
+    voucher = build_voucher(invoice, [ApprovedPosting("9999", "SE25", Decimal("100.00"))], SE)
+    job = advance(
+        PostingJob("k", "fortnox"),
+        rig.connector,
+        voucher,
+        AttachmentFile(pdf_bytes, "f.pdf", "application/pdf"),
+        lambda j: None,
+    )
+
+    assert job.step is Step.FAILED
+    assert job.last_error == "Fortnox: Kontot 9999 finns inte i kontoplanen. (Fortnox code 2000550)"
+
+
+def test_authorization_url_carries_a_signed_state_naming_the_company() -> None:
+    secret = b"k" * 32
+    state = make_state(secret, "company-7")
+    url = authorization_url(FORTNOX_APP, state)
+    query = parse_qs(urlsplit(url).query)
+
+    assert query["state"] == [state] and query["response_type"] == ["code"]
+    assert query["redirect_uri"] == [FORTNOX_APP.redirect_uri]
+    assert read_state(secret, query["state"][0]) == "company-7"
+    with pytest.raises(Forbidden):
+        read_state(secret, state.replace("company-7", "company-8"))
+    with pytest.raises(Forbidden):
+        read_state(b"x" * 32, state)
