@@ -51,6 +51,8 @@ def choose_totals(pooled: dict[str, list[Pooled]]) -> list[Choice]:
     best: tuple[float, tuple[Pooled | None, ...], bool] = (-1.0, (None, None, None), False)
     options = [[*pooled["totals.net"], None], [*pooled["totals.vat"], None], [*pooled["totals.gross"], None]]
     for net, vat, gross in itertools.product(*options):
+        if _shares_a_place(net, vat, gross):
+            continue
         consistent = _adds_up(net, vat, gross)
         score = sum(p.score for p in (net, vat, gross) if p is not None)
         score += 1.5 if consistent else 0.0
@@ -65,6 +67,12 @@ def choose_totals(pooled: dict[str, list[Pooled]]) -> list[Choice]:
     choices += _derived(net, vat, gross)
     payable = _payable(pooled["totals.payable"], gross)
     return choices + ([payable] if payable else [])
+
+
+def _shares_a_place(*picks: Pooled | None) -> bool:
+    """One printed number cannot be two different totals."""
+    places = [(p.best.page, p.best.box) for p in picks if p is not None]
+    return len(places) != len(set(places))
 
 
 def _adds_up(net: Pooled | None, vat: Pooled | None, gross: Pooled | None) -> bool:

@@ -7,6 +7,7 @@ so that the chosen value carries its page and box into the interpretation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -97,16 +98,17 @@ def unlabelled_candidates(page: Page, texts: list[LineText], field: str, finder:
 
 
 def _excluded(field: str, lower: str, start: int, end: int) -> bool:
+    """Does the label's own phrase (back to a colon or wide gap, on to the value) say otherwise?"""
     pattern = EXCLUDE.get(field)
     if pattern is None:
         return False
-    window = lower[max(0, start - 25) : end]
-    # Only look back to the start of the label's own phrase (a double space or a colon).
+    before = lower[max(0, start - 25) : start]
     for mark in (":", "  "):
-        cut = window.rfind(mark, 0, len(window) - (end - start))
+        cut = before.rfind(mark)
         if cut >= 0:
-            window = window[cut + 1 :]
-    return bool(pattern.search(window))
+            before = before[cut + 1 :]
+    after = re.split(r"[\d:]", lower[end : end + 30], maxsplit=1)[0]
+    return bool(pattern.search(before + lower[start:end] + after))
 
 
 def _right_of(

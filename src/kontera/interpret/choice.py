@@ -7,6 +7,7 @@ shaky OCR. `calibration.py` turns it into a probability.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import replace
@@ -55,7 +56,9 @@ class Pooled:
     support: int
 
 
-def pool(candidates: Iterable[Candidate], *, checked: bool = False) -> list[Pooled]:
+def pool(
+    candidates: Iterable[Candidate], *, check: Callable[[Any], bool] | None = None
+) -> list[Pooled]:
     """Group candidates by value; best first. A check digit that holds adds to the score."""
     by_value: dict[Any, list[Candidate]] = {}
     for candidate in candidates:
@@ -65,7 +68,8 @@ def pool(candidates: Iterable[Candidate], *, checked: bool = False) -> list[Pool
         best = max(group, key=lambda c: c.label)
         labelled = sum(1 for c in group if c.label > 0)
         score = best.label + 0.08 * min(labelled - 1, 3) if labelled else 0.0
-        score += 0.25 if checked else 0.0
+        if check is not None:
+            score += 0.25 if check(value) else -0.15
         score *= 0.4 + 0.6 * best.ocr_conf
         pooled.append(Pooled(value, score, best, len(group)))
     return sorted(pooled, key=lambda p: (-p.score, p.best.page, p.best.line_index))

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from functools import partial
 
+from kontera.domain import identifiers as ids
 from kontera.domain.invoice import DocumentType
 from kontera.interpret import parse_ids
 from kontera.interpret.amounts import choose_totals
@@ -41,6 +42,15 @@ _PAYMENT_IDS = {
 }
 # Identifiers believable on their own (a valid IBAN is an IBAN wherever it is printed).
 _SELF_EVIDENT = {"payment.iban"}
+_CHECKS = {"payment.iban": ids.valid_iban, "payment.bic": ids.valid_bic}
+
+
+def _always(value: object) -> bool:
+    return True  # the finder only returns values whose check digit holds
+
+
+def _valid_org(value: str) -> bool:
+    return ids.valid_org_number(value, None)
 
 
 def extract_fields(pages: list[Page]) -> dict[str, Choice]:
@@ -49,9 +59,9 @@ def extract_fields(pages: list[Page]) -> dict[str, Choice]:
         _invoice_number(pages, texts),
         *_dates(pages, texts),
         _currency(pages, texts),
-        party_identifier("seller.vat_id", pages, texts, parse_ids.find_vat_ids),
+        party_identifier("seller.vat_id", pages, texts, parse_ids.find_vat_ids, ids.valid_vat_id),
         _org_number(pages, texts),
-        seller_name(pages, texts),
+        seller_name(pages),
         *choose_totals(total_candidates(pages, texts)),
         *(_payment_id(path, finder, pages, texts) for path, finder in _PAYMENT_IDS.items()),
     ]
@@ -136,7 +146,7 @@ def _org_number(pages: list[Page], texts: list[list[LineText]]) -> Choice | None
         labelled += labelled_candidates(page, page_text, "seller.org_number", finder)  # type: ignore[arg-type]
     if not labelled:
         return None
-    return party_identifier("seller.org_number", pages, texts, finder)  # type: ignore[arg-type]
+    return party_identifier("seller.org_number", pages, texts, finder, _valid_org)  # type: ignore[arg-type]
 
 
 def _payment_id(path: str, finder: object, pages: list[Page], texts: list[list[LineText]]) -> Choice | None:
@@ -144,4 +154,4 @@ def _payment_id(path: str, finder: object, pages: list[Page], texts: list[list[L
     if path in _SELF_EVIDENT:
         for page, page_text in zip(pages, texts, strict=True):
             found += [_weak(c, 0.35) for c in unlabelled_candidates(page, page_text, path, finder)]  # type: ignore[arg-type]
-    return decide(path, pool(found, checked=True), floor=0.3)
+    return decide(path, pool(found, check=_CHECKS.get(path, _always)), floor=0.3)

@@ -31,15 +31,18 @@ LABELS: dict[str, list[Label]] = {
     "invoice_number": _labels(
         (r"(?:rechnungs?|faktura|invoice|kreditnota|gutschrifts?|korrektur)[- ]?(?:nummer|nr\.?|no\.?|number|#|n°)", 1.0),
         (r"(?:handels)?rechnung\s*(?:\(\d{3}\)\s*)?(?:nr\.?|#)", 1.0),
+        (r"(?:rechnung|faktura|invoice|facture)(?:\s+[a-zäöüæøå]+){1,3}\s+(?:nr\.?|no\.?|#|nummer)", 0.8),
         (r"(?:gutschrift|rechnungskorrektur|kreditnota|kreditfaktura|credit note)\s*(?:\(\d{3}\)\s*)?(?:nr\.?|no\.?|#)", 1.0),
         (r"numéro de facture|n° de facture|facture n°|facture no", 1.0),
-        (r"fakturanr\.?|faktura nr\.?|fakturanummer|invoice no\.?|inv\.? no\.?|belegnummer|bilagsnr\.?", 1.0),
+        (r"fakturanr\.?|faktura nr\.?|fakturanummer|invoice no\.?|inv\.? no\.?|belegnummer|bilagsnr\.?|"
+         r"beleg-nr\.?", 1.0),
         (r"invoice|faktura|rechnung", 0.35),
         (r"nr\.?|no\.?|nummer|number|#", 0.3),
     ),
     "issue_date": _labels(
         (r"rechnungsdatum|fakturadato|fakturadatum|invoice date|date of issue|issue date|"
-         r"date de (?:la )?facture|date d'émission|belegdatum|udstedelsesdato|utstedt", 1.0),
+         r"date de (?:la )?facture|date d'émission|belegdatum|beleg-datum|udstedelsesdato|utstedt", 1.0),
+        (r"issued at|issued on|ausgestellt am", 0.9),
         (r"datum|dato|date|vom|von|du|den", 0.45),
     ),
     "due_date": _labels(
@@ -47,7 +50,8 @@ LABELS: dict[str, list[Label]] = {
          r"sista betalningsdag|due date|payment due|fälligkeitsdatum|fällig am|fälligkeit|"
          r"zahlungsziel|date d'échéance|échéance|forfaldsdato|betales senest|betal senest|"
          r"sidste rettidige betalingsdag", 1.0),
-        (r"zahlbar bis|zahlbar bis zum|bis zum|betales innen|pay by|due|fällig", 0.7),
+        (r"zahlbar bis|zahlbar bis zum|bis zum|betales innen|pay by|due|fällig|remit until|"
+         r"pay until|payable until|payable by|à payer avant le|betalas senast den", 0.7),
         (r"bis", 0.3),
     ),
     "totals.net": _labels(
@@ -62,19 +66,22 @@ LABELS: dict[str, list[Label]] = {
     "totals.vat": _labels(
         (r"ust\.? gesamt|mwst\.? gesamt|steuerbetrag|umsatzsteuerbetrag|mehrwertsteuer|"
          r"sum mva|totalt mva|mva ?beløp|merverdiavgift|summa moms|momsbelopp|total moms|"
-         r"moms i alt|vat amount|total vat|total tax|tax amount|montant tva|total tva", 1.0),
+         r"moms i alt|vat amount|total vat|vat total|total tax|tax amount|montant tva|"
+         r"total tva|ust\.? gesamt", 1.0),
         (r"umsatzsteuer|ust\.?|mwst\.?|mva|moms|vat|tax|tva", 0.6),
     ),
     "totals.gross": _labels(
         (r"bruttosumme|gesamtbetrag|rechnungsbetrag|rechnungssumme|bruttobetrag|"
          r"total inkl\.? mva|sum inkl\.? mva|totalt inkl\.? mva|fakturabeløp|fakturabelopp|"
          r"summa inkl\.? moms|total inkl\.? moms|belopp inkl\.? moms|total amount|invoice total|"
-         r"grand total|total ttc|montant ttc|total incl\.? vat|i alt inkl\.? moms", 1.0),
+         r"grand total|total ttc|montant ttc|total incl\.? vat|i alt inkl\.? moms|"
+         r"total payable|due payable", 1.0),
         (r"totalt?|summa|sum|i alt|total", 0.5),
     ),
     "totals.payable": _labels(
         (r"zahlbetrag|zu zahlen|å betale|att betala|amount due|balance due|total due|"
-         r"amount payable|net à payer|beløb at betale|restbetrag|betalbart", 1.0),
+         r"amount payable|net à payer|beløb at betale|restbetrag|betalbart|due payable|"
+         r"total payable|payable|summa att betala|totalt å betale", 1.0),
     ),
     "payment.iban": _labels((r"iban", 1.0)),
     "payment.bic": _labels((r"bic|swift", 1.0)),
@@ -125,20 +132,22 @@ EXCLUDE: dict[str, re.Pattern[str]] = {
     "payment.bank_account": re.compile(r"iban|inhaber|holder"),
 }
 
+# A heading stands alone on its line, or ends in a colon or a slash before more headings.
+_HEADING_END = r"\s*(?:$|:|/|\()"
+
 # Headings that open a party's block: the seller's block makes identifiers in it the seller's.
 SELLER_HEADINGS = re.compile(
-    _B
-    + r"(?:verkäufer|lieferant|leistungserbringer|seller|supplier|vendor|leverandør|leverantör|"
+    r"^\s*(?:verkäufer|lieferant|leistungserbringer|seller|supplier|vendor|leverandør|leverantör|"
     r"säljare|sælger|fournisseur|vendeur|rechnungssteller|avsender|från|from)"
-    + _E
+    + _HEADING_END
 )
 BUYER_HEADINGS = re.compile(
-    _B
-    + r"(?:käufer|leistungsempfänger|rechnungsempfänger|kunde|buyer|customer|bill to|"
+    r"^\s*(?:käufer|leistungsempfänger|rechnungsempfänger|kunde|buyer|customer|bill to|"
     r"invoice to|sold to|ship to|kjøper|mottaker|kund|köpare|køber|faktureres til|"
     r"fakturaadresse|leveringsadresse|leveransadress|client|acheteur|warenempfänger|"
-    r"steuerbevollmächtigter|zahlungsempfänger|payee|tax representative)"
-    + _E
+    r"steuerbevollmächtigter|zahlungsempfänger|payee|tax representative|"
+    r"abweichender \w+|lieferanschrift|delivery address)"
+    + _HEADING_END
 )
 CREDIT_NOTE = re.compile(
     _B + r"(?:gutschrift|kreditnota|kreditfaktura|credit note|creditnote|avoir|"

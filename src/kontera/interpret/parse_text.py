@@ -57,8 +57,8 @@ def parse_amount(text: str, *, whole: bool = True) -> Decimal | None:
 def _amount_value(match: re.Match[str], whole: bool) -> Decimal | None:
     integer, decimals = match.group("int"), match.group("dec")
     if decimals is None:
-        if not whole and not _looks_grouped(integer):
-            return None
+        if not whole:
+            return None  # a total without decimals is more often a phone or customer number
         decimals = ""
     if decimals == ",-":
         decimals = ""
@@ -74,10 +74,6 @@ def _amount_value(match: re.Match[str], whole: bool) -> Decimal | None:
         return None
     negative = bool(match.group("sign")) or bool(match.group("trail"))
     return -value if negative else value
-
-
-def _looks_grouped(integer: str) -> bool:
-    return bool(re.search(r"\d[ .'\u00a0\u202f]\d{3}$", integer))
 
 
 _MONTHS = {

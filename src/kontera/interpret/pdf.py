@@ -88,7 +88,7 @@ def _text_page(document: pdfium.PdfDocument, index: int) -> Page:
 
 def _split_run(text: str, x0: float, top: float, x1: float, bottom: float) -> list[Word]:
     """A text run split into words, each given its share of the run's width."""
-    text = text.replace("\r", " ").replace("\n", " ").replace("\x02", "-")
+    text = text.replace("\r", " ").replace("\n", " ").replace("\x02", "-").replace("\xa0", " ")
     if not text.strip():
         return []
     per_char = (x1 - x0) / max(len(text), 1)

@@ -1,9 +1,10 @@
 """Who sent the invoice: the seller's VAT id, org.nr and name, told apart from the buyer's.
 
-A page has blocks headed "Verkäufer", "Leverandør", "Kunde", "Bill to" …; an identifier in a
-buyer's block is the buyer's. Without headings, the seller shows itself by a company-form
-suffix in the letterhead or the footer, by the sender line above the address window, and by
-being the party whose VAT id is printed.
+A page has blocks headed "Verkäufer", "Leverandør", "Kunde", "Bill to" …, often side by side;
+so blocks are found per phrase (a run of words between wide gaps), not per line. An
+identifier in a buyer's block is the buyer's. Without headings, the seller shows itself by a
+company-form suffix in the letterhead or the footer, and by the sender line above the address
+window.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from collections.abc import Sequence
+from dataclasses import dataclass
 from dataclasses import replace
 from typing import Any
 
+from kontera.domain.fields import Box
 from kontera.interpret.candidates import Candidate
 from kontera.interpret.candidates import LineText
 from kontera.interpret.candidates import labelled_candidates
@@ -26,52 +29,92 @@ from kontera.interpret.labels import COMPANY_SUFFIX
 from kontera.interpret.labels import SELLER_HEADINGS
 from kontera.interpret.parse_text import Found
 from kontera.interpret.textpage import Page
+from kontera.interpret.textpage import phrases
+from kontera.interpret.textpage import union_box
 
 Finder = Callable[[str], Sequence[Found[Any]]]
 _BLOCK_LINES = 9
+_COLUMN_WIDTH = 200
 
 
-def block_roles(page: Page, texts: list[LineText]) -> list[str]:
-    """For each line: "seller", "buyer" or "" — the party heading that governs it."""
-    roles = [""] * len(texts)
-    for index, text in enumerate(texts):
-        lower = text.text.lower()
-        role = _heading_role(lower)
+@dataclass(frozen=True, slots=True)
+class Cell:
+    line_index: int
+    text: str
+    box: Box
+    conf: float
+    role: str = ""
+
+
+def cells(page: Page) -> list[Cell]:
+    """Phrases of every line, each marked with the party heading that governs it."""
+    found = [
+        Cell(i, " ".join(w.text for w in words), union_box(words), min(w.conf for w in words))
+        for i, line in enumerate(page.lines)
+        for words in phrases(line)
+    ]
+    return _with_roles(found)
+
+
+def _with_roles(found: list[Cell]) -> list[Cell]:
+    roles = [""] * len(found)
+    for index, cell in enumerate(found):
+        role = heading_role(cell.text)
         if not role:
             continue
-        heading = text.line.box
-        for offset in range(0, _BLOCK_LINES):
-            target = index + offset
-            if target >= len(texts):
+        roles[index] = role
+        bottom = cell.box.bottom
+        height = cell.box.bottom - cell.box.top
+        for other in range(index + 1, len(found)):
+            below = found[other]
+            if below.line_index > cell.line_index + _BLOCK_LINES or below.box.top - bottom > 2.5 * height + 4:
                 break
-            box = texts[target].line.box
-            if offset and _heading_role(texts[target].text.lower()):
+            if below.line_index == cell.line_index or not _in_column(below.box, cell.box):
+                continue
+            if heading_role(below.text):
                 break
-            if box.x1 >= heading.x0 - 5 and box.x0 <= heading.x0 + 220:
-                roles[target] = roles[target] or role
-    return roles
+            roles[other] = roles[other] or role
+            bottom = max(bottom, below.box.bottom)
+    return [replace(c, role=r) for c, r in zip(found, roles, strict=True)]
 
 
-def _heading_role(lower: str) -> str:
-    head = lower[:40]
-    if BUYER_HEADINGS.search(head) and not SELLER_HEADINGS.search(head[:12]):
+def _in_column(box: Box, heading: Box) -> bool:
+    return box.x0 >= heading.x0 - 8 and box.x0 <= heading.x0 + _COLUMN_WIDTH
+
+
+def heading_role(text: str) -> str:
+    head = text.lower()[:40]
+    if re.match(r"^[^:]{0,40}:\s*\d", head):
+        return ""  # "Customer: 2" is a labelled value, not a heading
+    if BUYER_HEADINGS.search(head):
         return "buyer"
     if SELLER_HEADINGS.search(head):
         return "seller"
     return ""
 
 
+def role_at(page_cells: list[Cell], line_index: int, box: Box) -> str:
+    for cell in page_cells:
+        if cell.line_index == line_index and cell.box.x0 <= box.x1 and box.x0 <= cell.box.x1:
+            return cell.role
+    return ""
+
+
 def party_identifier(
-    path: str, pages: list[Page], texts: list[list[LineText]], finder: Finder
+    path: str,
+    pages: list[Page],
+    texts: list[list[LineText]],
+    finder: Finder,
+    check: Callable[[Any], bool],
 ) -> Choice | None:
     found: list[Candidate] = []
     for page, page_texts in zip(pages, texts, strict=True):
-        roles = block_roles(page, page_texts)
+        page_cells = cells(page)
         labelled = labelled_candidates(page, page_texts, path, finder)
         loose = unlabelled_candidates(page, page_texts, path, finder)
         for candidate in labelled + [replace(c, label=0.3) for c in loose]:
-            found.append(_by_role(candidate, roles[candidate.line_index]))
-    return decide(path, pool(found, checked=True))
+            found.append(_by_role(candidate, role_at(page_cells, candidate.line_index, candidate.box)))
+    return decide(path, pool(found, check=check))
 
 
 def _by_role(candidate: Candidate, role: str) -> Candidate:
@@ -82,55 +125,71 @@ def _by_role(candidate: Candidate, role: str) -> Candidate:
     return candidate
 
 
-def seller_name(pages: list[Page], texts: list[list[LineText]]) -> Choice | None:
+def seller_name(pages: list[Page]) -> Choice | None:
     if not pages:
         return None
-    page, page_texts = pages[0], texts[0]
-    roles = block_roles(page, page_texts)
-    found = _after_heading(page, page_texts) + _company_lines(page, page_texts, roles)
-    found += _sender_line(page, page_texts)
+    page = pages[0]
+    page_cells = cells(page)
+    found = _after_heading(page, page_cells) + _company_cells(page, page_cells)
+    found += _sender_line(page)
     return decide("seller.name", pool(found), floor=0.2)
 
 
-def _after_heading(page: Page, texts: list[LineText]) -> list[Candidate]:
+def _after_heading(page: Page, page_cells: list[Cell]) -> list[Candidate]:
+    """The first name-like phrase in a seller block ("Verkäufer:", "Leverandør")."""
     found = []
-    for index, text in enumerate(texts):
-        lower = text.text.lower()
-        if not SELLER_HEADINGS.search(lower[:30]) or BUYER_HEADINGS.search(lower[:30]):
+    for index, cell in enumerate(page_cells):
+        if heading_role(cell.text) != "seller":
             continue
-        for step in (1, 2, 3):
-            if index + step >= len(texts):
-                break
-            line = texts[index + step].text
-            name = re.sub(r"(?i)^(?:name|navn|namn|nom)\s*:?\s*", "", line).strip()
-            if _name_like(name):
-                weight = 0.95 if step == 1 or name != line else 0.6
-                found.append(_named(page, texts, index + step, name, weight))
-                break
+        block = [c for c in page_cells[index + 1 :] if c.role == "seller" and not heading_role(c.text)]
+        for position, below in enumerate(block):
+            name = _block_name(page, below)
+            if name is None:
+                continue
+            following = block[position + 1] if position + 1 < len(block) else None
+            if following is not None and not COMPANY_SUFFIX.search(name):
+                # "MVM Musterhafter / Versicherungsverein a.G.": a name over two lines.
+                rest = _block_name(page, following)
+                if rest is not None and COMPANY_SUFFIX.search(rest):
+                    name = f"{name} {rest}"
+            found.append(_named(page, below, name, 0.95))
+            break
     return found
 
 
-def _company_lines(page: Page, texts: list[LineText], roles: list[str]) -> list[Candidate]:
+def _block_name(page: Page, cell: Cell) -> str | None:
+    line = page.lines[cell.line_index].text
+    labelled = re.match(r"(?i)^(?:name|navn|namn|nom|firma)\s*:\s*(.+)", line)
+    if labelled:
+        name = labelled.group(1).strip()
+    elif ":" in line:
+        return None  # a "label: value" line (Nummer: 12345), not a name
+    else:
+        name = cell.text.strip()
+    return name if _name_like(name) else None
+
+
+def _company_cells(page: Page, page_cells: list[Cell]) -> list[Candidate]:
     found = []
-    for index, text in enumerate(texts):
-        if roles[index] == "buyer" or not COMPANY_SUFFIX.search(text.text):
+    for cell in page_cells:
+        if cell.role == "buyer" or not COMPANY_SUFFIX.search(cell.text):
             continue
-        name = _strip_label(text.text)
+        name = _strip_label(cell.text)
         if not _name_like(name) or len(name) > 60:
             continue
-        top_or_bottom = text.line.top < page.height * 0.25 or text.line.top > page.height * 0.8
-        weight = 0.55 if top_or_bottom else 0.35
-        found.append(_named(page, texts, index, name, weight))
+        top_or_bottom = cell.box.top < page.height * 0.25 or cell.box.top > page.height * 0.8
+        found.append(_named(page, cell, name, 0.55 if top_or_bottom else 0.35))
     return found
 
 
-def _sender_line(page: Page, texts: list[LineText]) -> list[Candidate]:
+def _sender_line(page: Page) -> list[Candidate]:
     """The small sender line above the address window: "Firma AS · Gate 1 · 0150 Oslo"."""
     found = []
-    for index, text in enumerate(texts[:25]):
-        parts = re.split(r"\s*[●•·|]\s*|\s+-\s+", text.text)
-        if len(parts) >= 3 and re.search(r"\d{4,5}", text.text) and _name_like(parts[0]):
-            found.append(_named(page, texts, index, parts[0].strip(), 0.8))
+    for index, line in enumerate(page.lines[:25]):
+        parts = re.split(r"\s*[●•·|]\s*|\s+-\s+", line.text)
+        if len(parts) >= 3 and re.search(r"\d{4,5}", line.text) and _name_like(parts[0]):
+            cell = Cell(index, parts[0], line.box, min(w.conf for w in line.words))
+            found.append(_named(page, cell, parts[0].strip(), 0.8))
     return found
 
 
@@ -140,17 +199,18 @@ def _strip_label(text: str) -> str:
 
 def _name_like(text: str) -> bool:
     letters = sum(c.isalpha() for c in text)
-    return len(text) >= 3 and letters >= 0.6 * len(text.replace(" ", "")) and ":" not in text
+    if re.search(r"\d{4}", text) or ":" in text:
+        return False  # postcodes, phone numbers, "label: value"
+    return len(text) >= 3 and letters >= 0.6 * len(text.replace(" ", ""))
 
 
-def _named(page: Page, texts: list[LineText], index: int, name: str, weight: float) -> Candidate:
-    line = texts[index].line
+def _named(page: Page, cell: Cell, name: str, weight: float) -> Candidate:
     return Candidate(
         field="seller.name",
-        value=re.sub(r"\s+", " ", name),
+        value=re.sub(r"\s+", " ", name).strip(),
         page=page.number,
-        box=line.box,
+        box=cell.box,
         label=weight,
-        ocr_conf=min(w.conf for w in line.words),
-        line_index=index,
+        ocr_conf=cell.conf,
+        line_index=cell.line_index,
     )

@@ -80,7 +80,27 @@ def union_box(words: list[Word]) -> Box:
 
 def build_page(number: int, width: float, height: float, source: Source, words: list[Word]) -> Page:
     kept = [w for w in words if w.text.strip()]
-    return Page(number, width, height, source, kept, group_lines(kept))
+    lines = [Line(_join_touching(line.words)) for line in group_lines(kept)]
+    return Page(number, width, height, source, [w for line in lines for w in line.words], lines)
+
+
+def _join_touching(words: list[Word]) -> list[Word]:
+    """Glue pieces of one word that a PDF drew as separate runs (kerning, overlapping glyphs)."""
+    joined = [words[0]]
+    for word in words[1:]:
+        previous = joined[-1]
+        if word.x0 - previous.x1 < 0.18 * min(word.height, previous.height):
+            joined[-1] = Word(
+                previous.text + word.text,
+                previous.x0,
+                min(previous.top, word.top),
+                max(previous.x1, word.x1),
+                max(previous.bottom, word.bottom),
+                min(previous.conf, word.conf),
+            )
+        else:
+            joined.append(word)
+    return joined
 
 
 def group_lines(words: list[Word]) -> list[Line]:
