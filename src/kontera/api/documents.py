@@ -12,6 +12,7 @@ from fastapi import Request
 from fastapi import Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from kontera.api.auth import Ctx
@@ -56,7 +57,9 @@ async def upload(request: Request, ctx: Ctx, company: CurrentCompany) -> JSONRes
     if not isinstance(upload, UploadFile):
         raise InvalidInput("Send the document as multipart/form-data in a field named 'file'.")
     data = await upload.read()
-    received = receive_document(
+    # Storing and recording do blocking I/O: keep it off the event loop.
+    received = await run_in_threadpool(
+        receive_document,
         ctx,
         company_id=company.id,
         data=data,

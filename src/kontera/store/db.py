@@ -24,13 +24,14 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    # NullPool: each session opens its own connection, which SQLite does cheaply and which
-    # keeps threads (web + in-process worker) from sharing one connection.
+    # A pooled connection is used by one thread at a time, so SQLite's same-thread check
+    # can be off; in-memory databases get no pool (each connection would be a new database).
+    options: dict[str, Any] = {"poolclass": NullPool} if ":memory:" in url else {"pool_size": 8}
     engine = create_engine(
         url,
         echo=echo,
         connect_args={"check_same_thread": False, "timeout": 30},
-        poolclass=NullPool,
+        **options,
     )
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine

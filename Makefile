@@ -1,0 +1,39 @@
+# Kontera: `make run` starts the service with demo data; `make test` runs every check.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export KONTERA_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: run test setup lint typecheck pytest bench-smoke clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+setup: $(BIN)/.installed
+	@scripts/install-system-deps.sh
+
+run: setup
+	$(BIN)/kontera serve --demo --host $(HOST) --port $(PORT)
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks fixtures
+	$(BIN)/ruff format --check src tests benchmarks fixtures
+
+typecheck: setup
+	$(BIN)/mypy
+
+pytest: setup
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench-smoke: setup
+	$(BIN)/python benchmarks/run_smoke.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
