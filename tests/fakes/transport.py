@@ -96,12 +96,18 @@ class Faults:
 
 
 class FaultyTransport(httpx.BaseTransport):
-    def __init__(self, inner: httpx.BaseTransport, faults: Faults) -> None:
+    def __init__(
+        self,
+        inner: httpx.BaseTransport,
+        faults: Faults,
+        applies: Callable[[httpx.Request], bool] = lambda request: True,
+    ) -> None:
         self.inner = inner
         self.faults = faults
+        self.applies = applies
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        fault = self.faults.pick()
+        fault = self.faults.pick() if self.applies(request) else None
         if fault is None:
             return self.inner.handle_request(request)
         self.faults.counts[fault] = self.faults.counts.get(fault, 0) + 1
