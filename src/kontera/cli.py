@@ -55,10 +55,10 @@ def serve(
     """Run the API and UI, with an in-process job consumer unless told otherwise."""
     import uvicorn
 
-    from kontera.api.app import create_app
     from kontera.jobs.queue import attach_queue
     from kontera.jobs.queue import make_consumer
     from kontera.jobs.queue import requeue_unfinished
+    from kontera.web import create_web_app
 
     ctx, huey = attach_queue(open_context(data_dir))
     consumer = None
@@ -70,7 +70,7 @@ def serve(
 
         typer.echo(load_demo(ctx, fixtures=_fixtures_dir()))
     typer.echo(f"Kontera listening on http://{host}:{port}  (data: {ctx.settings.data_dir})")
-    uvicorn.run(create_app(ctx, consumer=consumer), host=host, port=port, log_config=None)
+    uvicorn.run(create_web_app(ctx, consumer=consumer), host=host, port=port, log_config=None)
 
 
 def _fixtures_dir() -> Path:

@@ -1,0 +1,1 @@
+"""CLI command groups of each area; each module exposes `register(app)`."""
