@@ -20,6 +20,8 @@ from kontera.interpret.xmlfields import attr
 from kontera.interpret.xmlfields import child
 from kontera.interpret.xmlfields import children
 from kontera.interpret.xmlfields import embedded_attachment
+from kontera.interpret.xmlfields import is_accounting_currency
+from kontera.interpret.xmlfields import set_vat_total
 from kontera.interpret.xmlfields import text
 from kontera.interpret.xmlfields import write_attachments
 
@@ -61,9 +63,11 @@ def read_party(w: FieldWriter, n: Dialect, prefix: str, party: Element | None) -
 
 def _vat_id(n: Dialect, party: Element, scheme: str = "VA") -> str | None:
     # BT-31/BT-48 carry schemeID "VA"; "FC" is the seller's tax number (BT-32), not a VAT id.
+    # "VAT" is not a valid scheme but occurs in practice (and in Peppol's own test files).
+    schemes = ("VA", "VAT") if scheme == "VA" else (scheme,)
     for registration in children(party, n("SpecifiedTaxRegistration")):
         element = child(registration, n("ID"))
-        if attr(element, "schemeID") == scheme:
+        if attr(element, "schemeID") in schemes:
             return text(element)
     return None
 
@@ -206,13 +210,13 @@ def read_totals(w: FieldWriter, n: Dialect, sums: Element | None) -> None:
 
 def _read_tax_totals(w: FieldWriter, n: Dialect, sums: Element) -> None:
     """BT-110 in the invoice currency; BT-111 in the VAT accounting currency when it differs."""
-    currency, tax_currency = w.invoice.currency, w.invoice.tax_currency
+    amounts = []
     for element in children(sums, n("TaxTotalAmount")):
-        amount_currency = attr(element, "currencyID")
-        if tax_currency and tax_currency != currency and amount_currency == tax_currency:
+        if is_accounting_currency(w, attr(element, "currencyID")):
             w.amount("totals.vat_accounting_currency", text(element))
         else:
-            w.amount("totals.vat", text(element))
+            amounts.append(element)
+    set_vat_total(w, amounts)
 
 
 def read_line(w: FieldWriter, n: Dialect, index: int, line: Element) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from kontera.domain.invoice import Attachment
 from kontera.domain.invoice import Invoice
 from kontera.interpret.base import Interpretation
+from kontera.interpret.checks import check_invoice
 
 PDF_MIME = "application/pdf"
 
@@ -18,6 +19,7 @@ PDF_MIME = "application/pdf"
 def finish_interpretation(
     invoice: Invoice, interpreter: str, rendering: bytes | None = None
 ) -> Interpretation:
+    check_invoice(invoice)
     extracted = [a for a in invoice.attachments if a.content is not None]
     if rendering is None:
         rendering = _embedded_pdf(extracted)

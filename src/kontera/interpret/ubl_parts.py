@@ -20,6 +20,8 @@ from kontera.interpret.xmlfields import child
 from kontera.interpret.xmlfields import children
 from kontera.interpret.xmlfields import descend
 from kontera.interpret.xmlfields import embedded_attachment
+from kontera.interpret.xmlfields import is_accounting_currency
+from kontera.interpret.xmlfields import set_vat_total
 from kontera.interpret.xmlfields import text
 from kontera.interpret.xmlfields import write_attachments
 
@@ -191,20 +193,21 @@ def price_per_unit(w: FieldWriter, path: str, amount: str, base: str) -> Decimal
 
 def read_vat(w: FieldWriter, root: Element) -> None:
     """BG-23 and BT-110/BT-111: the TaxTotal in the document currency carries the breakdown."""
-    currency = w.invoice.currency
-    tax_currency = w.invoice.tax_currency
-    for total in children(root, CAC + "TaxTotal"):
-        amount_element = child(total, CBC + "TaxAmount")
-        amount_currency = attr(amount_element, "currencyID")
-        if tax_currency and tax_currency != currency and amount_currency == tax_currency:
-            w.amount("totals.vat_accounting_currency", text(amount_element))
+    amounts: list[Element] = []
+    subtotals: list[Element] = []
+    for tax_total in children(root, CAC + "TaxTotal"):
+        amount = child(tax_total, CBC + "TaxAmount")
+        if is_accounting_currency(w, attr(amount, "currencyID")):
+            w.amount("totals.vat_accounting_currency", text(amount))
             continue
-        w.amount("totals.vat", text(amount_element))
-        _read_vat_subtotals(w, total)
+        if amount is not None:
+            amounts.append(amount)
+        subtotals.extend(children(tax_total, CAC + "TaxSubtotal"))
+    set_vat_total(w, amounts)
+    _read_vat_subtotals(w, subtotals)
 
 
-def _read_vat_subtotals(w: FieldWriter, total: Element) -> None:
-    subtotals = children(total, CAC + "TaxSubtotal")
+def _read_vat_subtotals(w: FieldWriter, subtotals: list[Element]) -> None:
     if not subtotals:
         return
     w.set("vat_breakdown", [])

@@ -111,6 +111,31 @@ def write_attachments(w: FieldWriter, items: list[Attachment]) -> None:
         w.set(f"{path}.sha256", item.sha256)
 
 
+def is_accounting_currency(w: FieldWriter, currency: str | None) -> bool:
+    """Is an amount in the VAT accounting currency (BT-6) rather than the invoice currency?"""
+    tax_currency = w.invoice.tax_currency
+    return bool(tax_currency and currency == tax_currency and tax_currency != w.invoice.currency)
+
+
+def set_vat_total(w: FieldWriter, amounts: list[Element]) -> None:
+    """BT-110 from the VAT totals in the invoice currency; conflicting ones are not guessed at.
+
+    Totals in a third currency are ignored, as the EN 16931 rules do; two different totals in
+    the invoice currency leave BT-110 unset so the calculation checks flag the invoice.
+    """
+    currency = w.invoice.currency
+    own = [a for a in amounts if currency is None or attr(a, "currencyID") in (None, currency)]
+    values = {text(a) for a in own}
+    if len(values) == 1:
+        w.amount("totals.vat", values.pop())
+    elif len(values) > 1:
+        w.problem(
+            "totals.vat",
+            "The invoice states different VAT totals: "
+            + ", ".join(sorted(v or "empty" for v in values)),
+        )
+
+
 def parse_date(raw: str) -> date:
     """ISO dates (UBL, "2017-11-13") and UNTDID 2379 format 102 (CII, "20171113")."""
     if len(raw) == 8 and raw.isdigit():

@@ -1,0 +1,90 @@
+"""The machinery behind `checks.py`: a rule registry, and the arithmetic EN 16931 prescribes.
+
+A rule is a small function that looks at the domain `Invoice` and returns the problems it
+finds as messages a bookkeeper can read (an empty list when the invoice is fine). The
+`@rule("BR-CO-10", …)` decorator records it with its official id and severity; `run_rules`
+turns every message into a `Note` carrying that rule id.
+
+Amounts in the domain are signed for the buyer's books (credit notes negative). Rules that
+compare an amount with zero use `as_written()` to see the value the document itself carried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR
+from decimal import Decimal
+
+from kontera.domain.invoice import Invoice
+from kontera.domain.invoice import Note
+from kontera.domain.invoice import Severity
+
+Problems = list[str]
+RuleFunction = Callable[[Invoice], Problems]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    rule_id: str
+    severity: Severity
+    check: RuleFunction
+    field: str | None = None
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    rule_id: str, severity: Severity = Severity.ERROR, field: str | None = None
+) -> Callable[[RuleFunction], RuleFunction]:
+    def register(check: RuleFunction) -> RuleFunction:
+        if rule_id in RULES:
+            raise ValueError(f"rule {rule_id} registered twice")
+        RULES[rule_id] = Rule(rule_id, severity, check, field)
+        return check
+
+    return register
+
+
+def run_rules(invoice: Invoice, rules: Iterable[Rule]) -> list[Note]:
+    notes = []
+    for item in rules:
+        for message in item.check(invoice):
+            notes.append(
+                Note(
+                    f"{message} ({item.rule_id})",
+                    item.severity,
+                    code="rule_failed",
+                    rule_id=item.rule_id,
+                    field=item.field,
+                )
+            )
+    return notes
+
+
+_HUNDRED = Decimal(100)
+_HALF = Decimal("0.5")
+
+
+def round2(value: Decimal) -> Decimal:
+    """XPath's `round(x * 100) div 100` as the official Schematron uses: halves go up."""
+    return (value * _HUNDRED + _HALF).to_integral_value(ROUND_FLOOR) / _HUNDRED
+
+
+def total(values: Iterable[Decimal | None]) -> Decimal:
+    return sum((v for v in values if v is not None), Decimal(0))
+
+
+def as_written(invoice: Invoice, amount: Decimal | None) -> Decimal | None:
+    """The amount with the document's own sign (credit notes carry positive amounts)."""
+    return None if amount is None else amount * invoice.sign
+
+
+def money(value: Decimal | None) -> str:
+    return "missing" if value is None else f"{value:.2f}"
+
+
+def only_if(condition: bool, message: str) -> Problems:
+    return [message] if condition else []

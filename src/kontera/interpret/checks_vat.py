@@ -1,0 +1,221 @@
+"""VAT category rules of EN 16931: BR-S (standard), BR-Z (zero), BR-E (exempt), BR-AE (reverse
+charge), BR-IC (intra-community, code K), BR-G (export), BR-O (not subject to VAT).
+
+The seven families share one shape (01 breakdown present, 02–04 identifiers, 05–07 rates,
+08 taxable amount, 09 VAT amount, 10 exemption reason), so each family is described by a
+`Family` and its rules are registered from small shared functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from kontera.domain.invoice import Invoice
+from kontera.domain.invoice import VatBreakdown
+from kontera.interpret.checks_base import Problems
+from kontera.interpret.checks_base import money
+from kontera.interpret.checks_base import only_if
+from kontera.interpret.checks_base import round2
+from kontera.interpret.checks_base import rule
+from kontera.interpret.checks_base import total
+
+_ZERO = Decimal(0)
+Identified = Callable[[Invoice], bool]
+
+
+def _seller_vat(invoice: Invoice) -> bool:
+    rep = invoice.tax_representative
+    return bool(invoice.seller.vat_id or (rep is not None and rep.vat_id))
+
+
+def _seller_vat_or_tax_registration(invoice: Invoice) -> bool:
+    return _seller_vat(invoice) or bool(invoice.seller.tax_registration)
+
+
+def _reverse_charge_parties(invoice: Invoice) -> bool:
+    buyer = invoice.buyer
+    return _seller_vat_or_tax_registration(invoice) and bool(buyer.vat_id or buyer.org_number)
+
+
+def _intra_community_parties(invoice: Invoice) -> bool:
+    return _seller_vat(invoice) and bool(invoice.buyer.vat_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    prefix: str
+    code: str
+    name: str
+    identified: Identified
+    who: str  # what identifiers 02–04 ask for, in words
+    needs_exemption_reason: bool
+
+
+FAMILIES = [
+    Family(
+        "BR-S", "S", "standard rated", _seller_vat_or_tax_registration, "a seller VAT id", False
+    ),
+    Family("BR-Z", "Z", "zero rated", _seller_vat_or_tax_registration, "a seller VAT id", False),
+    Family("BR-E", "E", "exempt", _seller_vat_or_tax_registration, "a seller VAT id", True),
+    Family(
+        "BR-AE",
+        "AE",
+        "reverse charge",
+        _reverse_charge_parties,
+        "the seller's VAT id and the buyer's VAT id or registration number",
+        True,
+    ),
+    Family(
+        "BR-IC",
+        "K",
+        "intra-community supply",
+        _intra_community_parties,
+        "the seller's and the buyer's VAT ids",
+        True,
+    ),
+    Family("BR-G", "G", "export outside the EU", _seller_vat, "a seller VAT id", True),
+]
+
+
+def _lines(invoice: Invoice, code: str) -> list[int]:
+    return [i + 1 for i, line in enumerate(invoice.lines) if line.vat_category == code]
+
+
+def _document(invoice: Invoice, code: str, charges: bool) -> list[int]:
+    return [
+        i + 1
+        for i, a in enumerate(invoice.allowances_charges)
+        if a.is_charge is charges and a.vat_category == code
+    ]
+
+
+def _used(invoice: Invoice, code: str) -> bool:
+    return bool(
+        _lines(invoice, code) or _document(invoice, code, False) or _document(invoice, code, True)
+    )
+
+
+def _breakdowns(invoice: Invoice, code: str) -> list[VatBreakdown]:
+    return [v for v in invoice.vat_breakdown if v.category == code]
+
+
+def _taxable_basis(invoice: Invoice, code: str, rate: Decimal | None = None) -> Decimal:
+    def matches(category: str | None, item_rate: Decimal | None) -> bool:
+        return category == code and (rate is None or _same_rate(item_rate, rate))
+
+    lines = total(line.net for line in invoice.lines if matches(line.vat_category, line.vat_rate))
+    items = [a for a in invoice.allowances_charges if matches(a.vat_category, a.vat_rate)]
+    charges = total(a.amount for a in items if a.is_charge)
+    allowances = total(a.amount for a in items if not a.is_charge)
+    return round2(lines + charges - allowances)
+
+
+def _same_rate(a: Decimal | None, b: Decimal | None) -> bool:
+    return (a if a is not None else _ZERO) == (b if b is not None else _ZERO)
+
+
+def _register_family(f: Family) -> None:
+    label = f"VAT category {f.code} ({f.name})"
+
+    @rule(f"{f.prefix}-01", field="vat_breakdown")
+    def breakdown_present(invoice: Invoice) -> Problems:
+        if not _used(invoice, f.code):
+            return []
+        count = len(_breakdowns(invoice, f.code))
+        wanted_ok = count >= 1 if f.code == "S" else count == 1
+        wanted = "at least one" if f.code == "S" else "exactly one"
+        return only_if(
+            not wanted_ok,
+            f"{label} is used, so the VAT breakdown needs {wanted} {f.code} entry (it has {count})",
+        )
+
+    for suffix, where in (("02", "lines"), ("03", "allowances"), ("04", "charges")):
+        _register_identifiers(f, suffix, where, label)
+    for suffix, where in (("05", "lines"), ("06", "allowances"), ("07", "charges")):
+        _register_rate(f, suffix, where, label)
+
+    @rule(f"{f.prefix}-08", field="vat_breakdown")
+    def taxable_amount(invoice: Invoice) -> Problems:
+        problems = []
+        for v in _breakdowns(invoice, f.code):
+            basis = _taxable_basis(invoice, f.code, v.rate if f.code == "S" else None)
+            if v.taxable != basis:
+                problems.append(
+                    f"{label}: the lines and allowances/charges add up to "
+                    f"{money(basis)}, the VAT breakdown says {money(v.taxable)}"
+                )
+        return problems
+
+    @rule(f"{f.prefix}-09", field="vat_breakdown")
+    def vat_amount(invoice: Invoice) -> Problems:
+        return [
+            f"{label}: VAT {money(v.tax)} should be {money(expected)}"
+            for v in _breakdowns(invoice, f.code)
+            if not _vat_amount_ok(v, expected := _expected_vat(f.code, v))
+        ]
+
+    @rule(f"{f.prefix}-10", field="vat_breakdown")
+    def exemption_reason(invoice: Invoice) -> Problems:
+        for v in _breakdowns(invoice, f.code):
+            has_reason = bool(v.exemption_reason or v.exemption_reason_code)
+            if has_reason != f.needs_exemption_reason:
+                verb = "needs" if f.needs_exemption_reason else "must not have"
+                return [f"{label} {verb} a VAT exemption reason"]
+        return []
+
+
+def _expected_vat(code: str, v: VatBreakdown) -> Decimal:
+    if code != "S":
+        return _ZERO
+    rate = v.rate if v.rate is not None else _ZERO
+    return round2(abs(v.taxable) * rate / 100)
+
+
+def _vat_amount_ok(v: VatBreakdown, expected: Decimal) -> bool:
+    if expected == 0:
+        return v.tax == 0
+    # BR-S-09 allows one unit of difference either way, like BR-CO-17.
+    return expected - 1 < abs(v.tax) < expected + 1
+
+
+def _items(invoice: Invoice, code: str, where: str) -> list[int]:
+    if where == "lines":
+        return _lines(invoice, code)
+    return _document(invoice, code, charges=where == "charges")
+
+
+def _register_identifiers(f: Family, suffix: str, where: str, label: str) -> None:
+    @rule(f"{f.prefix}-{suffix}", field="seller.vat_id")
+    def identifiers(invoice: Invoice) -> Problems:
+        used = bool(_items(invoice, f.code, where))
+        return only_if(
+            used and not f.identified(invoice), f"{where.capitalize()} with {label} need {f.who}"
+        )
+
+
+def _rates(invoice: Invoice, code: str, where: str) -> list[Decimal | None]:
+    if where == "lines":
+        return [line.vat_rate for line in invoice.lines if line.vat_category == code]
+    charges = where == "charges"
+    return [
+        a.vat_rate
+        for a in invoice.allowances_charges
+        if a.is_charge is charges and a.vat_category == code
+    ]
+
+
+def _register_rate(f: Family, suffix: str, where: str, label: str) -> None:
+    @rule(f"{f.prefix}-{suffix}", field=where)
+    def rate(invoice: Invoice) -> Problems:
+        rates = _rates(invoice, f.code, where)
+        if f.code == "S":
+            bad = [r for r in rates if r is None or r <= 0]
+            return only_if(bool(bad), f"{where.capitalize()} with {label} need a rate above 0 %")
+        bad = [r for r in rates if r is None or r != 0]
+        return only_if(bool(bad), f"{where.capitalize()} with {label} must have a 0 % rate")
+
+
+for _family in FAMILIES:
+    _register_family(_family)
