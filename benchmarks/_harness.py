@@ -35,7 +35,9 @@ class Service:
 
 
 def cli(env: dict[str, str], *args: str) -> str:
-    return subprocess.run([KONTERA, *args], env=env, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        [KONTERA, *args], env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 @contextmanager

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import threading
 import time
-from pathlib import Path
 
 import httpx
 
@@ -28,7 +27,9 @@ def document(n: int) -> bytes:
     return TEMPLATE.replace(b"<cbc:ID>10000</cbc:ID>", f"<cbc:ID>B{n:07d}</cbc:ID>".encode(), 1)
 
 
-def run(base: str, key: str, clients: int, requests: int, offset: int) -> tuple[float, list[float], int]:
+def run(
+    base: str, key: str, clients: int, requests: int, offset: int
+) -> tuple[float, list[float], int]:
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -36,7 +37,9 @@ def run(base: str, key: str, clients: int, requests: int, offset: int) -> tuple[
 
     def client_loop(index: int) -> None:
         nonlocal errors
-        with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60) as http:
+        with httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60
+        ) as http:
             for i in range(per_client):
                 body = document(offset + index * per_client + i)
                 start = time.perf_counter()
@@ -66,10 +69,20 @@ def main() -> None:
     with running_service(KONTERA_IN_PROCESS_WORKER=worker) as service:
         offset = 0
         for clients in args.clients:
-            wall, latencies, errors = run(service.base_url, service.api_key, clients, args.requests, offset)
+            wall, latencies, errors = run(
+                service.base_url, service.api_key, clients, args.requests, offset
+            )
             offset += args.requests
-            rows.append([clients, len(latencies), f"{len(latencies) / wall:.1f}",
-                         f"{percentile(latencies, 50):.1f}", f"{percentile(latencies, 99):.1f}", errors])
+            rows.append(
+                [
+                    clients,
+                    len(latencies),
+                    f"{len(latencies) / wall:.1f}",
+                    f"{percentile(latencies, 50):.1f}",
+                    f"{percentile(latencies, 99):.1f}",
+                    errors,
+                ]
+            )
     print(f"POST /v1/documents on SQLite (in-process worker: {worker})")
     print(table(["clients", "uploads", "uploads/s", "p50 ms", "p99 ms", "errors"], rows))
 

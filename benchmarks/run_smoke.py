@@ -17,7 +17,9 @@ def main() -> None:
         if not (HERE / script).exists():
             continue
         print(f"== benchmarks/{script} {' '.join(args)}", flush=True)
-        subprocess.run([sys.executable, "-m", f"benchmarks.{script[:-3]}", *args], check=True, cwd=HERE.parent)
+        subprocess.run(
+            [sys.executable, "-m", f"benchmarks.{script[:-3]}", *args], check=True, cwd=HERE.parent
+        )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""design.md: api, review, jobs, cli → services → {interpret, suggest, post, ingest} → store → domain.
+"""design.md: api, review, jobs, cli → services → {interpret, suggest, post, ingest} → store.
+
+`domain` is at the bottom and imports nothing of the project.
 
 Walks every module's AST and fails on an import that runs against that direction.
 """

@@ -24,7 +24,7 @@ def test_a_voucher_must_balance() -> None:
     )
     voucher.check_balanced()
     voucher.postings.append(Posting("2710", Decimal("0.01")))
-    with pytest.raises(UnbalancedVoucher, match="off by 0.01"):
+    with pytest.raises(UnbalancedVoucher, match=r"off by 0\.01"):
         voucher.check_balanced()
 
 
