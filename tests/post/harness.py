@@ -24,7 +24,10 @@ from kontera.post.oauth import MemoryTokenStore
 from kontera.post.oauth import OAuthApp
 from kontera.post.oauth import TokenManager
 from kontera.post.oauth import exchange_code
+from kontera.post.poweroffice import PowerOfficeConnector
+from kontera.post.poweroffice import PowerOfficeCredentials
 from kontera.post.ratelimit import FORTNOX_QUOTA
+from kontera.post.ratelimit import POWEROFFICE_QUOTA
 from kontera.post.ratelimit import RateLimiter
 from kontera.post.tripletex import TripletexConnector
 from kontera.post.tripletex import TripletexCredentials
@@ -35,6 +38,7 @@ from tests.fakes.campaign import Outcome
 from tests.fakes.campaign import run_campaign
 from tests.fakes.common import FakeClock
 from tests.fakes.fortnox import FakeFortnox
+from tests.fakes.poweroffice import FakePowerOffice
 from tests.fakes.transport import AppTransport
 from tests.fakes.transport import Faults
 from tests.fakes.transport import FaultyTransport
@@ -67,7 +71,7 @@ class Rig:
 def client_for(app: Any, faults: Faults) -> tuple[httpx.Client, RecordingTransport]:
     # Faults hit the accounting API only: a lost answer from the OAuth token endpoint would
     # lose a rotated refresh token, which no client can recover from (see the report).
-    faulty = FaultyTransport(AppTransport(app), faults, lambda r: "oauth" not in r.url.path)
+    faulty = FaultyTransport(AppTransport(app), faults, lambda r: "oauth-v1" not in r.url.path)
     recorder = RecordingTransport(faulty)
     return httpx.Client(transport=recorder, timeout=5.0), recorder
 
@@ -127,6 +131,34 @@ def fortnox_rig(
     recorder.requests.clear()
     rig = Rig(fake, None, recorder, faults, clock, client, store)
     rig.connector = fortnox_connector(rig, mode)
+    return rig
+
+
+POWEROFFICE_URL = "https://goapi.poweroffice.net/v2"
+
+
+def poweroffice_connector(rig: Rig) -> PowerOfficeConnector:
+    fake, clock = rig.fake, rig.clock
+    credentials = PowerOfficeCredentials(
+        fake.application_key, fake.client_key, fake.subscription_key
+    )
+    return PowerOfficeConnector(
+        rig.client,
+        credentials,
+        retry=retry_policy(clock),
+        limiter=RateLimiter(*POWEROFFICE_QUOTA, clock=clock, sleep=clock.sleep),
+        now=lambda: _wall(clock),
+    )
+
+
+def poweroffice_rig(faults: Faults | None = None, fake: FakePowerOffice | None = None) -> Rig:
+    clock = FakeClock()
+    faults = faults or Faults()
+    fake = fake or FakePowerOffice(clock=clock)
+    fake.clock = fake.quota.clock = clock
+    client, recorder = client_for(fake, faults)
+    rig = Rig(fake, None, recorder, faults, clock, client)
+    rig.connector = poweroffice_connector(rig)
     return rig
 
 
@@ -221,5 +253,21 @@ def fortnox_campaign(
 
     outcome = run_campaign(f"fortnox-{mode}", lambda: fortnox_connector(rig, mode), count_vouchers,
                            campaign_work(count, "SE", seed), faults)  # fmt: skip
+    outcome.requests = len(rig.recorder.requests)
+    return outcome
+
+
+def poweroffice_campaign(count: int, rate: float, crash_rate: float, seed: int) -> Outcome:
+    faults = Faults(rate=rate, crash_rate=crash_rate, rng=random.Random(seed))
+    rig = poweroffice_rig(faults)
+    fake: FakePowerOffice = rig.fake
+
+    def count_vouchers() -> tuple[int, int, Counter[int]]:
+        keys = {v["ExternalImportReference"] for v in fake.vouchers.values()}
+        per_voucher = Counter(len(fake.pages.get(i, [])) for i in fake.vouchers)
+        return len(fake.vouchers), len(keys), per_voucher
+
+    outcome = run_campaign("poweroffice", lambda: poweroffice_connector(rig), count_vouchers,
+                           campaign_work(count, "NO", seed), faults)  # fmt: skip
     outcome.requests = len(rig.recorder.requests)
     return outcome
