@@ -8,6 +8,7 @@ the VAT total). A set that adds up is believed far more than any single label.
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from decimal import Decimal
 from functools import partial
 
@@ -36,13 +37,47 @@ def total_candidates(pages: list[Page], texts: list[list[LineText]]) -> dict[str
         # Later pages carry the totals on multi-page invoices: a small nudge for the last one.
         last = pages[-1].number if pages else 1
         found = [c if c.page == last else _scaled(c, 0.97) for c in found]
+        if path in _FROM_BREAKDOWN:
+            found += breakdown_candidates(pages, texts, path)
         pooled[path] = pool(found)[:_TOP]
     return pooled
 
 
-def _scaled(candidate: Candidate, factor: float) -> Candidate:
-    from dataclasses import replace
+_FROM_BREAKDOWN = {"totals.vat": 2, "totals.net": 0}
 
+
+def breakdown_candidates(pages: list[Page], texts: list[list[LineText]], path: str) -> list[Candidate]:
+    """VAT rows (base, rate, tax with base × rate = tax): their taxes sum to the VAT total and
+    their bases to the net total, printed or not."""
+    rows: dict[tuple[Decimal, Decimal, Decimal], Candidate] = {}
+    for page, page_texts in zip(pages, texts, strict=True):
+        for index, text in enumerate(page_texts):
+            row = _vat_row(text)
+            if row is not None and row not in rows:
+                words = text.line.words
+                rows[row] = Candidate(path, row, page.number, text.line.box, 0.0, min(w.conf for w in words), index)
+    if not rows:
+        return []
+    part = _FROM_BREAKDOWN[path]
+    total = sum((key[part] for key in rows), Decimal(0))
+    last = list(rows.values())[-1]
+    weight = 0.75 if path == "totals.vat" else 0.5
+    return [replace(last, value=total, label=weight, label_text="VAT breakdown")]
+
+
+def _vat_row(text: LineText) -> tuple[Decimal, Decimal, Decimal] | None:
+    numbers = [f.value for f in find_amounts(text.text, whole=True)]
+    for i, base in enumerate(numbers):
+        for tax in numbers[i + 1 :]:
+            if tax == 0 or abs(tax) >= abs(base):
+                continue
+            for rate in numbers:
+                if 0 < rate <= 30 and rate not in (base, tax) and abs(base * rate / 100 - tax) <= Decimal("0.011"):
+                    return (base, rate, tax)
+    return None
+
+
+def _scaled(candidate: Candidate, factor: float) -> Candidate:
     return replace(candidate, label=candidate.label * factor)
 
 

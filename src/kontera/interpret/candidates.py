@@ -8,9 +8,12 @@ so that the chosen value carries its page and box into the interpretation.
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 from kontera.domain.fields import Box
@@ -25,7 +28,7 @@ from kontera.interpret.textpage import union_box
 Finder = Callable[[str], Sequence[Found[Any]]]
 
 # How far below a label a value may sit (lines) and how much each step costs.
-_BELOW_DECAY = (0.85, 0.6, 0.4)
+_BELOW_DECAY = (0.85, 0.6, 0.45, 0.35)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +53,19 @@ class LineText:
 
     @classmethod
     def of(cls, line: Line) -> LineText:
-        spans, position = [], 0
-        for word in line.words:
+        """Words joined by one space, or two across a column gap (so "19  163,16" stays two
+        numbers where "1 163,16" is one)."""
+        spans, parts, position = [], [], 0
+        gap_limit = 1.2 * statistics.median(w.height for w in line.words) if line.words else 0.0
+        for i, word in enumerate(line.words):
+            if i:
+                separator = "  " if word.x0 - line.words[i - 1].x1 > gap_limit else " "
+                parts.append(separator)
+                position += len(separator)
             spans.append((position, position + len(word.text)))
-            position += len(word.text) + 1
-        return cls(line, line.text, tuple(spans))
+            parts.append(word.text)
+            position += len(word.text)
+        return cls(line, "".join(parts), tuple(spans))
 
     def words_between(self, start: int, end: int) -> list[Word]:
         return [w for w, (s, e) in zip(self.line.words, self.spans, strict=True) if s < end and start < e]
@@ -102,7 +113,7 @@ def _excluded(field: str, lower: str, start: int, end: int) -> bool:
     pattern = EXCLUDE.get(field)
     if pattern is None:
         return False
-    before = lower[max(0, start - 25) : start]
+    before = lower[max(0, start - 40) : start]
     for mark in (":", "  "):
         cut = before.rfind(mark)
         if cut >= 0:
@@ -157,7 +168,17 @@ def _below(
             words = below.words_between(shifted.start, shifted.end)
             if words and _overlaps(union_box(words), label_box):
                 found.append(_candidate(page, below, index + step, field, shifted, weight * decay, ""))
-    return found
+    return _column_total(found, weight)
+
+
+def _column_total(found: list[Candidate], weight: float) -> list[Candidate]:
+    """Under a column heading, a last row that sums the rows above it is the column's total."""
+    values = [c.value for c in found]
+    if len(found) < 3 or not all(isinstance(v, Decimal) for v in values):
+        return found
+    if sum(values[:-1]) != values[-1]:
+        return found
+    return [replace(c, label=weight * 0.2) for c in found[:-1]] + [replace(found[-1], label=weight * 0.95)]
 
 
 def _column_start(text: LineText, label_box: Box) -> int | None:

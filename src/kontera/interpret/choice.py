@@ -66,8 +66,9 @@ def pool(
     pooled = []
     for value, group in by_value.items():
         best = max(group, key=lambda c: c.label)
-        labelled = sum(1 for c in group if c.label > 0)
-        score = best.label + 0.08 * min(labelled - 1, 3) if labelled else 0.0
+        # Agreement counts only between strong labels: weak ones ("Nr", "den") agree by chance.
+        strong = sum(1 for c in group if c.label >= 0.6)
+        score = best.label + 0.08 * min(max(strong - 1, 0), 3)
         if check is not None:
             score += 0.25 if check(value) else -0.15
         score *= 0.4 + 0.6 * best.ocr_conf

@@ -88,7 +88,15 @@ def _labelled(
 
 def _invoice_number(pages: list[Page], texts: list[list[LineText]]) -> Choice | None:
     found = [c for c in _labelled("invoice_number", pages, texts, find_references) if _number_like(c.value)]
-    return decide("invoice_number", pool(found), floor=0.25)
+    return decide("invoice_number", pool(_header_prior(pages, found)), floor=0.25)
+
+
+def _header_prior(pages: list[Page], found: list[Candidate]) -> list[Candidate]:
+    """Document number and date sit in the header of the first page far more often than not."""
+    if not pages:
+        return found
+    limit = pages[0].height * 0.4
+    return [c if c.page == 1 and c.box.top < limit else _weak(c, c.label * 0.75) for c in found]
 
 
 def _number_like(value: str) -> bool:
@@ -103,7 +111,8 @@ def _dates(pages: list[Page], texts: list[list[LineText]]) -> list[Choice]:
     if pages:
         # The first date on the first page is the issue date more often than not.
         loose = unlabelled_candidates(pages[0], texts[0], "issue_date", find_dates)[:1]
-        issue = pool([*_labelled("issue_date", pages, texts, find_dates), *(_weak(c, 0.3) for c in loose)])
+        labelled = _header_prior(pages, _labelled("issue_date", pages, texts, find_dates))
+        issue = pool([*labelled, *(_weak(c, 0.3) for c in loose)])
     issue_choice = decide("issue_date", issue, floor=0.2)
     due = _labelled("due_date", pages, texts, find_dates)
     if issue_choice is not None:

@@ -30,9 +30,11 @@ def _labels(*pairs: tuple[str, float]) -> list[Label]:
 LABELS: dict[str, list[Label]] = {
     "invoice_number": _labels(
         (r"(?:rechnungs?|faktura|invoice|kreditnota|gutschrifts?|korrektur)[- ]?(?:nummer|nr\.?|no\.?|number|#|n°)", 1.0),
-        (r"(?:handels)?rechnung\s*(?:\(\d{3}\)\s*)?(?:nr\.?|#)", 1.0),
+        (r"[a-zäöü]*rechnung\s*(?:\(\d{3}\)\s*)?(?:nr\.?|#)", 1.0),
         (r"(?:rechnung|faktura|invoice|facture)(?:\s+[a-zäöüæøå]+){1,3}\s+(?:nr\.?|no\.?|#|nummer)", 0.8),
-        (r"(?:gutschrift|rechnungskorrektur|kreditnota|kreditfaktura|credit note)\s*(?:\(\d{3}\)\s*)?(?:nr\.?|no\.?|#)", 1.0),
+        (r"(?:gutschrift|[a-zäöü]*rechnungskorrektur|kreditnota|kreditfaktura|credit note)\s*"
+         r"(?:\([^)]{0,40}\)\s*){0,2}"
+         r"(?:nr\.?|no\.?|#)", 1.0),
         (r"numéro de facture|n° de facture|facture n°|facture no", 1.0),
         (r"fakturanr\.?|faktura nr\.?|fakturanummer|invoice no\.?|inv\.? no\.?|belegnummer|bilagsnr\.?|"
          r"beleg-nr\.?", 1.0),
@@ -58,7 +60,7 @@ LABELS: dict[str, list[Label]] = {
         (r"rechnungssumme ohne ust\.?|summe netto|gesamtbetrag netto|nettobetrag|nettosumme|"
          r"netto ?beløp|nettobelopp|net amount|net total|total excl\.? vat|total ex\.? vat|"
          r"sum eks\.? mva|sum ekskl\.? mva|beløp eks\.? mva|totalt eks\.? mva|"
-         r"summa exkl\.? moms|belopp exkl\.? moms|total ht|montant ht|total hors taxes?|"
+         r"summa exkl\.? moms|belopp exkl\.? moms|total ht|montant ht|total hors taxes?|gesamtbeitrag|"
          r"beløb ekskl\.? moms|momsgrundlag|subtotal|sub-total|sub total", 1.0),
         (r"eks\.? mva|ekskl\.? mva|exkl\.? moms|excl\.? vat|ohne ust\.?|netto|net", 0.6),
         (r"positionssumme|summe positionen|linjesum|sum linjer", 0.35),
@@ -67,7 +69,7 @@ LABELS: dict[str, list[Label]] = {
         (r"ust\.? gesamt|mwst\.? gesamt|steuerbetrag|umsatzsteuerbetrag|mehrwertsteuer|"
          r"sum mva|totalt mva|mva ?beløp|merverdiavgift|summa moms|momsbelopp|total moms|"
          r"moms i alt|vat amount|total vat|vat total|total tax|tax amount|montant tva|"
-         r"total tva|ust\.? gesamt", 1.0),
+         r"total tva|ust\.? gesamt|versicherungsteuer", 1.0),
         (r"umsatzsteuer|ust\.?|mwst\.?|mva|moms|vat|tax|tva", 0.6),
     ),
     "totals.gross": _labels(
@@ -75,7 +77,7 @@ LABELS: dict[str, list[Label]] = {
          r"total inkl\.? mva|sum inkl\.? mva|totalt inkl\.? mva|fakturabeløp|fakturabelopp|"
          r"summa inkl\.? moms|total inkl\.? moms|belopp inkl\.? moms|total amount|invoice total|"
          r"grand total|total ttc|montant ttc|total incl\.? vat|i alt inkl\.? moms|"
-         r"total payable|due payable", 1.0),
+         r"total payable|due payable|rechnungsbeitrag", 1.0),
         (r"totalt?|summa|sum|i alt|total", 0.5),
     ),
     "totals.payable": _labels(
@@ -109,27 +111,32 @@ LABELS: dict[str, list[Label]] = {
 
 # Phrases that look like a field's label but mean something else; a hit on the same line
 # stops that field's candidate.
+def _exclude(alternatives: str) -> re.Pattern[str]:
+    # Look-alikes must start a word: "tel" is a phone label, "ausgestellte" is not.
+    return re.compile(_B + "(?:" + alternatives + ")")
+
+
 EXCLUDE: dict[str, re.Pattern[str]] = {
-    "invoice_number": re.compile(
+    "invoice_number": _exclude(
         r"kunden|customer|kunde|bestell|order|ordre|auftrag|lief(?:er)?schein|"
-        r"steuer|ust|tax|mva|moms|org|telefon|phone|tel|fax|kundennr|seite|page|side|"
+        r"steuer|umsatzsteuer|ust|tax|mva|moms|org|telefon|phone|tel|fax|kundennr|seite|page|side|"
         r"artikel|art-nr|pos|gln|konto|iban|lieferanten|leverandør|lief-nr|referenz|"
-        r"vertrag|contract|projekt|police|versicherungs|teilrechnung|vorauszahlung|"
+        r"vertrag|contract|projekt|police|versicherungs|vorauszahlung|"
         r"originalrechnung|ursprungs|ursprüngliche|bezug|original invoice|credited|"
         r"krediterer|gjelder faktura|avser faktura|globale"
     ),
-    "issue_date": re.compile(
+    "issue_date": _exclude(
         r"liefer|leistung|delivery|lever|period|zeitraum|fällig|due|forfall|förfall|"
         r"bestell|order|ordre|geburt|skonto|bis|échéance|zahlbar|original|bezug|vorauszahlung"
     ),
-    "due_date": re.compile(r"skonto|rabatt|discount|escompte|rabat|zeitraum|leistung|liefer"),
-    "totals.net": re.compile(r"brutto|inkl|incl|ttc|skonto"),
-    "totals.vat": re.compile(
+    "due_date": _exclude(r"skonto|rabatt|discount|escompte|rabat|zeitraum|leistung|liefer"),
+    "totals.net": _exclude(r"brutto|inkl|incl|ttc|skonto"),
+    "totals.vat": _exclude(
         r"id|nr|identif|nummer|number|reg|satz|rate|prozent|%|befreit|exempt|grundlag|basis"
     ),
-    "totals.gross": re.compile(r"netto|excl|exkl|eks|ohne|zu-|ab-|zuschläge|abschläge|vorauszahl|anzahlung"),
-    "totals.payable": re.compile(r"skonto"),
-    "payment.bank_account": re.compile(r"iban|inhaber|holder"),
+    "totals.gross": _exclude(r"netto|excl|exkl|eks|ohne|zu-|ab-|zuschläge|abschläge|vorauszahl|anzahlung"),
+    "totals.payable": _exclude(r"skonto"),
+    "payment.bank_account": _exclude(r"iban|inhaber|holder"),
 }
 
 # A heading stands alone on its line, or ends in a colon or a slash before more headings.

@@ -176,7 +176,8 @@ def find_references(text: str) -> list[Found[str]]:
     found = []
     for match in _REFERENCE.finditer(text):
         token = match.group(1)
-        if any(c.isdigit() for c in token) and 1 <= len(token) <= 35:
+        wrapped = text[match.start() - 1 : match.start()] == "(" and text[match.end() : match.end() + 1] == ")"
+        if any(c.isdigit() for c in token) and 1 <= len(token) <= 35 and not wrapped:
             found.append(Found(token, match.start(), match.end()))
     return found
 
