@@ -31,8 +31,20 @@ def _pdf_xml() -> Interpreter:
     return EmbeddedXmlInterpreter()
 
 
+def _pdf_text() -> Interpreter:
+    from kontera.interpret.pdf import PdfTextInterpreter
+
+    return PdfTextInterpreter()
+
+
+def _image() -> Interpreter:
+    from kontera.interpret.image import ImageInterpreter
+
+    return ImageInterpreter()
+
+
 # Each entry builds one backend; heavy imports stay inside the builders.
-BACKENDS: list[Callable[[], Interpreter]] = [_ubl, _cii, _pdf_xml]
+BACKENDS: list[Callable[[], Interpreter]] = [_ubl, _cii, _pdf_xml, _pdf_text, _image]
 
 
 def choose_interpreter(kind: FileKind, data: bytes) -> Interpreter:
