@@ -23,9 +23,36 @@ __all__ = ["RULES", "check_invoice", "fired_rules", "run_checks"]
 _FAMILIES = (checks_calc, checks_national, checks_vat, checks_vat_o)
 
 
+# EHF 2.0 (CEN BII 2) and ZUGFeRD 1.x predate EN 16931: their totals follow other rules (e.g.
+# rounding inside the total with VAT), so only the sums that hold in every format are checked.
+# (ZUGFeRD 1 BASIC may also give allowance totals without the allowances themselves.)
+LEGACY_RULES = frozenset({"BR-CO-10", "BR-CO-13", "BR-CO-14", "BR-CO-17", "NO-R-001"})
+_LEGACY_PROFILES = ("ver2.0", "urn:ferd:")
+# Factur-X/ZUGFeRD MINIMUM and BASIC WL carry totals only, by design: no lines to add up.
+SUMMARY_RULES = frozenset(
+    {"BR-CO-11", "BR-CO-12", "BR-CO-13", "BR-CO-14", "BR-CO-15", "BR-CO-16", "BR-CO-17"}
+)
+_SUMMARY_PROFILES = ("minimum", "basicwl")
+
+
+def is_legacy(invoice: Invoice) -> bool:
+    profile = invoice.profile or ""
+    return any(marker in profile for marker in _LEGACY_PROFILES)
+
+
+def is_summary(invoice: Invoice) -> bool:
+    profile = (invoice.profile or "").lower()
+    return not invoice.lines and any(marker in profile for marker in _SUMMARY_PROFILES)
+
+
 def run_checks(invoice: Invoice) -> list[Note]:
-    """Every rule's findings for this invoice, as notes (not yet attached)."""
-    return run_rules(invoice, RULES.values())
+    """Every applicable rule's findings for this invoice, as notes (not yet attached)."""
+    rules = list(RULES.values())
+    if is_legacy(invoice):
+        rules = [r for r in rules if r.rule_id in LEGACY_RULES]
+    if is_summary(invoice):
+        rules = [r for r in rules if r.rule_id in SUMMARY_RULES]
+    return run_rules(invoice, rules)
 
 
 def check_invoice(invoice: Invoice) -> None:

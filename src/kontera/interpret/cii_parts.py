@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from kontera.domain.invoice import AllowanceCharge
@@ -19,6 +20,7 @@ from kontera.interpret.xmlfields import FieldWriter
 from kontera.interpret.xmlfields import attr
 from kontera.interpret.xmlfields import child
 from kontera.interpret.xmlfields import children
+from kontera.interpret.xmlfields import descend
 from kontera.interpret.xmlfields import embedded_attachment
 from kontera.interpret.xmlfields import is_accounting_currency
 from kontera.interpret.xmlfields import set_vat_total
@@ -30,7 +32,24 @@ _ATTACHMENT_TYPE = "916"
 
 
 def date_text(n: Dialect, element: Element | None) -> str | None:
-    return text(element, *n.typed("DateTimeString"))
+    """The date string of a CII date element, in ISO form for the week/month formats.
+
+    UNTDID 2379: 102 = CCYYMMDD (read as is), 610 = CCYYMM (first day of the month),
+    616 = CCYYWW (Monday of the ISO week).
+    """
+    value_element = descend(element, *n.typed("DateTimeString"))
+    raw = text(value_element)
+    if raw is None or not raw.isdigit():
+        return raw
+    date_format = attr(value_element, "format")
+    try:
+        if date_format == "610" and len(raw) == 6:
+            return date(int(raw[:4]), int(raw[4:]), 1).isoformat()
+        if date_format == "616" and len(raw) == 6:
+            return date.fromisocalendar(int(raw[:4]), int(raw[4:]), 1).isoformat()
+    except ValueError:
+        return raw
+    return raw
 
 
 def _indicator(n: Dialect, element: Element | None) -> bool:
@@ -159,7 +178,8 @@ def read_payment(w: FieldWriter, n: Dialect, settlement: Element | None) -> None
 
 def read_allowances(w: FieldWriter, n: Dialect, prefix: str, parent: Element | None) -> None:
     elements = children(parent, n("SpecifiedTradeAllowanceCharge"))
-    if not elements:
+    logistics = children(parent, n("SpecifiedLogisticsServiceCharge"))
+    if not elements and not logistics:
         return
     w.set(prefix, [])
     items: list[AllowanceCharge] = w.invoice.fields[prefix].value
@@ -176,6 +196,21 @@ def read_allowances(w: FieldWriter, n: Dialect, prefix: str, parent: Element | N
         w.amount(f"{path}.vat_rate", text(tax, n("rate")), signed=False)
         w.amount(f"{path}.base_amount", text(element, n("BasisAmount")))
         w.amount(f"{path}.percent", text(element, n("CalculationPercent")), signed=False)
+    for index, element in enumerate(logistics, start=len(elements)):
+        _read_logistics_charge(w, n, f"{prefix}.{index}", element, items)
+
+
+def _read_logistics_charge(
+    w: FieldWriter, n: Dialect, path: str, element: Element, items: list[AllowanceCharge]
+) -> None:
+    """ZUGFeRD 1.x / EXTENDED freight and packing charges: document-level charges in EN 16931."""
+    items.append(AllowanceCharge(is_charge=True, amount=Decimal(0)))
+    tax = child(element, n("AppliedTradeTax"))
+    w.set(f"{path}.is_charge", True)
+    w.amount(f"{path}.amount", text(element, n("AppliedAmount")))
+    w.set(f"{path}.reason", text(element, n("Description")))
+    w.set(f"{path}.vat_category", text(tax, n("CategoryCode")))
+    w.amount(f"{path}.vat_rate", text(tax, n("rate")), signed=False)
 
 
 def read_vat(w: FieldWriter, n: Dialect, settlement: Element | None) -> None:
