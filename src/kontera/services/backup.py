@@ -1,0 +1,231 @@
+"""Backup and restore: database snapshot + originals + models in one verifiable tar.gz.
+
+Order matters for consistency while the service runs. The database snapshot is taken
+first, then the originals are copied: an original is always written before the row that
+names it (`receive_document` stores first), and originals never change (content-addressed),
+so every document in the snapshot finds its original in the archive. Originals that arrive
+after the snapshot are harmless extras.
+
+The archive holds `manifest.json` with the sha256 and size of every other member. Restore
+verifies all of them before it touches anything, refuses a target that already holds data
+unless forced, and never extracts a path it did not validate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import re
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from pathlib import PurePosixPath
+
+from kontera import __version__
+from kontera.config import Settings
+from kontera.domain.errors import Conflict
+from kontera.domain.errors import InvalidInput
+from kontera.services import backup_db
+from kontera.store.db import make_engine
+from kontera.store.migrate import upgrade
+from kontera.store.types import utcnow
+
+FORMAT_VERSION = 1  # 1: database/, originals/, models/ + manifest.json
+MANIFEST = "manifest.json"
+DATABASE_MEMBER = {
+    backup_db.SQLITE: "database/kontera.sqlite",
+    backup_db.POSTGRESQL: "database/kontera.pgdump",
+}
+_ORIGINAL = re.compile(r"^originals/([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})$")
+_CHUNK = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(slots=True)
+class Manifest:
+    format_version: int
+    kontera_version: str
+    created_at: str
+    database: str
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def originals(self) -> int:
+        return sum(1 for e in self.entries if e.path.startswith("originals/"))
+
+    @property
+    def models(self) -> int:
+        return sum(1 for e in self.entries if e.path.startswith("models/"))
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), indent=1).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> Manifest:
+        data = json.loads(raw)
+        entries = [Entry(**e) for e in data.pop("entries")]
+        return cls(**data, entries=entries)
+
+
+def create_backup(settings: Settings, dest: Path) -> Manifest:
+    """Write a backup of the database, originals and models to `dest` (a .tar.gz file)."""
+    url = settings.resolved_database_url
+    kind = backup_db.database_kind(url)
+    manifest = Manifest(FORMAT_VERSION, __version__, utcnow().isoformat(), kind)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(dest.name + ".part")
+    with tempfile.TemporaryDirectory(prefix="kontera-backup-") as scratch:
+        snapshot = Path(scratch) / "database"
+        backup_db.dump(url, snapshot)
+        with tarfile.open(partial, "w:gz", compresslevel=6) as archive:
+            _add_file(archive, manifest, DATABASE_MEMBER[kind], snapshot)
+            for name, path in _files_under(settings.originals_dir, "originals"):
+                _add_file(archive, manifest, name, path)
+            for name, path in _files_under(settings.models_dir, "models"):
+                _add_file(archive, manifest, name, path)
+            _add_bytes(archive, MANIFEST, manifest.to_json())
+    partial.replace(dest)  # a backup file either is complete or does not exist
+    return manifest
+
+
+def verify_backup(src: Path) -> Manifest:
+    """Check every member against the manifest; raise InvalidInput on any difference."""
+    manifest = _read_manifest(src)
+    expected = {e.path: e for e in manifest.entries}
+    seen: set[str] = set()
+    with _open(src) as archive:
+        for member in archive:
+            if member.name == MANIFEST:
+                continue
+            entry = _expected_entry(expected, member)
+            digest, size = _digest(archive, member)
+            named = _ORIGINAL.match(member.name)
+            if digest != entry.sha256 or size != entry.size or (named and named[3] != digest):
+                raise InvalidInput(f"The backup is damaged: {member.name} does not match.")
+            seen.add(member.name)
+    missing = set(expected) - seen
+    if missing:
+        raise InvalidInput(f"The backup is incomplete: {sorted(missing)[0]} is missing.")
+    return manifest
+
+
+def restore_backup(settings: Settings, src: Path, *, force: bool = False) -> Manifest:
+    """Restore a verified backup into the configured database and data directory."""
+    manifest = verify_backup(src)
+    url = settings.resolved_database_url
+    if not force and (backup_db.holds_data(url) or _has_files(settings.originals_dir)):
+        raise Conflict(
+            "The target already holds data; restore refuses to overwrite it. "
+            "Use --force to replace it."
+        )
+    with tempfile.TemporaryDirectory(prefix="kontera-restore-") as scratch, _open(src) as archive:
+        for member in archive:
+            if member.name == MANIFEST:
+                continue
+            destination = _destination(settings, member.name, Path(scratch))
+            _extract(archive, member, destination)
+        snapshot = Path(scratch) / "database"
+        backup_db.load(url, snapshot, manifest.database)
+    engine = make_engine(url)
+    try:
+        upgrade(engine)  # a backup from an older version gets today's schema
+    finally:
+        engine.dispose()
+    return manifest
+
+
+def _files_under(root: Path, prefix: str) -> Iterator[tuple[str, Path]]:
+    if not root.is_dir():
+        return
+    for path in sorted(root.rglob("*")):
+        # `.part-*` / `*.part` are writes in progress; they are not data yet.
+        if path.is_file() and not path.name.startswith(".part") and path.suffix != ".part":
+            yield f"{prefix}/{path.relative_to(root).as_posix()}", path
+
+
+def _add_file(archive: tarfile.TarFile, manifest: Manifest, name: str, path: Path) -> None:
+    data = path.read_bytes()
+    manifest.entries.append(Entry(name, hashlib.sha256(data).hexdigest(), len(data)))
+    _add_bytes(archive, name, data)
+
+
+def _add_bytes(archive: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size, info.mode, info.mtime = len(data), 0o600, int(utcnow().timestamp())
+    archive.addfile(info, io.BytesIO(data))
+
+
+def _open(src: Path) -> tarfile.TarFile:
+    try:
+        return tarfile.open(src, "r:gz")
+    except (OSError, tarfile.TarError) as e:
+        raise InvalidInput(f"{src.name} is not a Kontera backup (not a readable tar.gz).") from e
+
+
+def _read_manifest(src: Path) -> Manifest:
+    with _open(src) as archive:
+        try:
+            handle = archive.extractfile(MANIFEST)
+        except KeyError:
+            handle = None
+        if handle is None:
+            raise InvalidInput(f"{src.name} has no manifest; it is not a Kontera backup.")
+        manifest = Manifest.from_json(handle.read())
+    if manifest.format_version > FORMAT_VERSION:
+        raise InvalidInput("The backup was made by a newer Kontera; upgrade before restoring.")
+    return manifest
+
+
+def _expected_entry(expected: dict[str, Entry], member: tarfile.TarInfo) -> Entry:
+    entry = expected.get(member.name)
+    if entry is None or not member.isfile():
+        raise InvalidInput(f"The backup holds an unexpected member: {member.name!r}.")
+    return entry
+
+
+def _digest(archive: tarfile.TarFile, member: tarfile.TarInfo) -> tuple[str, int]:
+    handle = archive.extractfile(member)
+    assert handle is not None  # isfile() was checked
+    digest, size = hashlib.sha256(), 0
+    while chunk := handle.read(_CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _destination(settings: Settings, name: str, scratch: Path) -> Path:
+    """Where a member goes; only the three known shapes, never outside their folder."""
+    if name in DATABASE_MEMBER.values():
+        return scratch / "database"
+    if match := _ORIGINAL.match(name):
+        return settings.originals_dir / match[1] / match[2] / match[3]
+    parts = PurePosixPath(name).parts
+    if len(parts) >= 2 and parts[0] == "models" and ".." not in parts and "" not in parts:
+        return settings.models_dir.joinpath(*parts[1:])
+    raise InvalidInput(f"The backup holds a member Kontera would not restore: {name!r}.")
+
+
+def _extract(archive: tarfile.TarFile, member: tarfile.TarInfo, destination: Path) -> None:
+    handle = archive.extractfile(member)
+    assert handle is not None
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(destination.name + ".restore-part")
+    with partial.open("wb") as out:
+        while chunk := handle.read(_CHUNK):
+            out.write(chunk)
+    partial.replace(destination)
+
+
+def _has_files(root: Path) -> bool:
+    return root.is_dir() and any(p.is_file() for p in root.rglob("*"))
