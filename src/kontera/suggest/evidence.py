@@ -1,0 +1,174 @@
+"""Counted evidence from a company's history: supplier habits and word/name associations.
+
+Everything here is counting, so fitting it on a million lines takes seconds and it can be
+refitted on every approved voucher. The learned ranker (`ranker.py`) then weighs this
+evidence; it is the counts that make the model "this company's".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
+from kontera.suggest.features import Query
+from kontera.suggest.features import amount_bin
+from kontera.suggest.features import hashed
+from kontera.suggest.features import name_tokens
+from kontera.suggest.features import text_tokens
+
+ALPHA = 0.1  # additive smoothing of the word/name associations
+HALF_LIFE_DAYS = 180.0  # recent habits count more; a half-year-old posting counts half
+LAST_N = 5  # "the supplier's last few invoices"
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(slots=True)
+class Table:
+    """Counts per (group, account), groups found by a string key."""
+
+    index: dict[str, int]
+    counts: sparse.csr_matrix  # groups × accounts
+    totals: FloatArray
+
+    def rows(self, keys: Sequence[str]) -> IntArray:
+        return np.fromiter((self.index.get(k, -1) for k in keys), np.int64, len(keys))
+
+
+@dataclass(slots=True)
+class Association:
+    """Naive-Bayes-style token → account association on hashed tokens."""
+
+    log_ratio: sparse.csr_matrix  # tokens × accounts: log(1 + count / ALPHA)
+    class_bias: FloatArray  # per account: log(ALPHA) - log(total + ALPHA * vocabulary)
+
+    def log_scores(self, matrix: sparse.csr_matrix) -> FloatArray:
+        """Rows × accounts scores (up to a per-row constant); dense, so call it in chunks."""
+        lengths = np.asarray(matrix.sum(axis=1)).ravel()
+        scores = (matrix @ self.log_ratio).toarray()
+        return np.asarray(scores + np.outer(lengths, self.class_bias), dtype=np.float64)
+
+
+@dataclass(slots=True)
+class Evidence:
+    n_accounts: int
+    prior: FloatArray
+    supplier: Table
+    recent: Table  # supplier counts weighted by recency
+    latest: Table  # supplier counts over its LAST_N newest postings
+    recent_prior: FloatArray  # company-wide account shares weighted by recency
+    account_age: FloatArray  # days since each account was last used (charts change)
+    log_amount_sum: sparse.csr_matrix  # supplier × account sum of log10|amount|
+    last_account: IntArray  # per supplier row: the account of its latest posting
+    supplier_bin: Table
+    supplier_exact: Table
+    text: Association
+    name: Association
+
+
+def supplier_bin_key(query: Query) -> str:
+    return f"{query.supplier}|{amount_bin(query.amount)}"
+
+
+def supplier_exact_key(query: Query) -> str:
+    amount = "" if query.amount is None else f"{query.amount:.2f}"
+    return f"{query.supplier}|{amount}"
+
+
+def log_amount(query: Query) -> float:
+    return float(np.log10(abs(query.amount))) if query.amount else 0.0
+
+
+def fit_evidence(queries: Sequence[Query], labels: IntArray, n_accounts: int) -> Evidence:
+    newest = max((q.ordinal for q in queries), default=0)
+    age = np.array([(newest - q.ordinal) if q.ordinal else 0 for q in queries], np.float64)
+    recency = np.power(0.5, age / HALF_LIFE_DAYS)
+    supplier = _table([q.supplier for q in queries], labels, n_accounts)
+    return Evidence(
+        n_accounts=n_accounts,
+        prior=np.bincount(labels, minlength=n_accounts) / max(1, len(labels)),
+        supplier=supplier,
+        recent=_table([q.supplier for q in queries], labels, n_accounts, recency),
+        latest=_table([q.supplier for q in queries], labels, n_accounts, _latest(queries)),
+        recent_prior=np.bincount(labels, recency, n_accounts) / max(1e-9, float(recency.sum())),
+        account_age=_account_age(queries, labels, n_accounts, newest),
+        log_amount_sum=_sums(supplier, queries, labels, n_accounts),
+        last_account=_last_accounts(supplier, queries, labels),
+        supplier_bin=_table([supplier_bin_key(q) for q in queries], labels, n_accounts),
+        supplier_exact=_table([supplier_exact_key(q) for q in queries], labels, n_accounts),
+        text=_association(hashed([text_tokens(q) for q in queries]), labels, n_accounts),
+        name=_association(hashed([name_tokens(q) for q in queries]), labels, n_accounts),
+    )
+
+
+def _table(
+    keys: Sequence[str], labels: IntArray, n_accounts: int, weights: FloatArray | None = None
+) -> Table:
+    index: dict[str, int] = {}
+    rows = np.fromiter((index.setdefault(k, len(index)) for k in keys), np.int64, len(keys))
+    values = np.ones(len(keys)) if weights is None else weights
+    counts = sparse.csr_matrix(
+        (values, (rows, labels)), shape=(max(1, len(index)), n_accounts), dtype=np.float64
+    )
+    counts.sum_duplicates()
+    return Table(index, counts, np.asarray(counts.sum(axis=1)).ravel())
+
+
+def _latest(queries: Sequence[Query]) -> FloatArray:
+    """Weight 1 for each supplier's LAST_N newest postings, 0 for the rest."""
+    order = sorted(range(len(queries)), key=lambda i: (queries[i].supplier, -queries[i].ordinal))
+    weights = np.zeros(len(queries), np.float64)
+    seen: dict[str, int] = {}
+    for i in order:
+        rank = seen.get(queries[i].supplier, 0)
+        if rank < LAST_N:
+            weights[i] = 1.0
+        seen[queries[i].supplier] = rank + 1
+    return weights
+
+
+def _account_age(
+    queries: Sequence[Query], labels: IntArray, n_accounts: int, newest: int
+) -> FloatArray:
+    last = np.zeros(n_accounts, np.float64)
+    ordinals = np.array([q.ordinal for q in queries], np.float64)
+    np.maximum.at(last, labels, ordinals)
+    return np.where(last > 0, newest - last, 3650.0)
+
+
+def _sums(
+    supplier: Table, queries: Sequence[Query], labels: IntArray, n_accounts: int
+) -> sparse.csr_matrix:
+    rows = supplier.rows([q.supplier for q in queries])
+    values = np.array([log_amount(q) for q in queries], np.float64)
+    shape = supplier.counts.shape
+    sums = sparse.csr_matrix((values, (rows, labels)), shape=shape, dtype=np.float64)
+    sums.sum_duplicates()
+    return sums
+
+
+def _last_accounts(supplier: Table, queries: Sequence[Query], labels: IntArray) -> IntArray:
+    last = np.full(supplier.counts.shape[0], -1, np.int64)
+    order = np.argsort([q.ordinal for q in queries], kind="stable")
+    rows = supplier.rows([queries[i].supplier for i in order])
+    last[rows] = labels[order]  # later assignments win: the newest posting per supplier
+    return last
+
+
+def _association(matrix: sparse.csr_matrix, labels: IntArray, n_accounts: int) -> Association:
+    onehot = sparse.csr_matrix(
+        (np.ones(len(labels)), (np.arange(len(labels)), labels)),
+        shape=(len(labels), n_accounts),
+    )
+    counts = (matrix.T @ onehot).tocsr()
+    totals = np.asarray(counts.sum(axis=0)).ravel()
+    vocabulary = max(1, int(np.count_nonzero(np.asarray(counts.sum(axis=1)).ravel())))
+    log_ratio = counts.copy()
+    log_ratio.data = np.log1p(log_ratio.data / ALPHA)
+    bias = np.log(ALPHA) - np.log(totals + ALPHA * vocabulary)
+    return Association(log_ratio.tocsr(), bias)

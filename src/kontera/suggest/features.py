@@ -1,0 +1,161 @@
+"""What the model looks at for one line: the query, its tokens, and hashed sparse features.
+
+A `Query` is the same whether it comes from a history line (training, evaluation) or from an
+interpreted invoice line (serving), so the model sees one kind of input. Amounts become
+floats here on purpose: they are only *features* (log-binned), never money that is booked.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+from scipy import sparse
+
+from kontera.domain.invoice import Invoice
+from kontera.domain.invoice import InvoiceLine
+from kontera.suggest.history import HistoryLine
+from kontera.suggest.history import normalise_name
+from kontera.suggest.history import supplier_key
+
+HASH_BITS = 18
+_WORD = re.compile(r"[0-9a-zæøåäöü]{2,}")
+_DIGITS = re.compile(r"\d")
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """One line to post, reduced to what the model uses."""
+
+    supplier: str
+    supplier_name: str = ""
+    description: str = ""
+    amount: float | None = None
+    vat_rate: str | None = None
+    currency: str | None = None
+    classification: str | None = None
+    month: int | None = None
+    ordinal: int = 0  # days since 0001-01-01; 0 when unknown
+
+
+def query_from_history(line: HistoryLine) -> Query:
+    return Query(
+        supplier=line.supplier_key,
+        supplier_name=line.supplier_name or "",
+        description=line.description,
+        amount=float(line.amount) if line.amount is not None else None,
+        vat_rate=_rate_text(line.vat_rate),
+        currency=line.currency,
+        classification=line.item_classification,
+        month=line.date.month if line.date else None,
+        ordinal=line.date.toordinal() if line.date else 0,
+    )
+
+
+def queries_from_invoice(invoice: Invoice, fallback_key: str) -> list[Query]:
+    """One query per invoice line (one for the whole invoice when it has no lines)."""
+    seller = invoice.seller
+    key = supplier_key(None, seller.org_number, seller.name)
+    key = fallback_key if key == "unknown" else key
+    when = invoice.issue_date
+    lines = invoice.lines or [InvoiceLine(description=invoice.note, net=invoice.totals.net)]
+    return [
+        Query(
+            supplier=key,
+            supplier_name=seller.name or "",
+            description=" ".join(t for t in (line.item_name, line.description, line.note) if t),
+            amount=float(line.net) if line.net is not None else None,
+            vat_rate=_rate_text(line.vat_rate),
+            currency=invoice.currency,
+            classification=line.classifications[0].code if line.classifications else None,
+            month=when.month if when else None,
+            ordinal=when.toordinal() if when else 0,
+        )
+        for line in lines
+    ]
+
+
+def _rate_text(rate: Decimal | None) -> str | None:
+    return None if rate is None else format(rate.normalize(), "f")
+
+
+def amount_bin(amount: float | None) -> int:
+    """Sign and half-decade of the amount: 120 and 150 share a bin, 120 and 1200 do not."""
+    if amount is None or amount == 0:
+        return 0
+    magnitude = math.floor(math.log10(abs(amount)) * 2) + 1
+    return magnitude if amount > 0 else -magnitude
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words with digits masked ('inv 2231' and 'inv 2232' say the same thing)."""
+    return [_DIGITS.sub("0", w) for w in _WORD.findall(text.lower())]
+
+
+def text_tokens(query: Query) -> list[str]:
+    """Tokens of what the line says, with the supplier crossed in so the same word can mean
+    different accounts for different suppliers."""
+    found = words(query.description)
+    tokens = [f"w:{w}" for w in found]
+    tokens += [f"b:{a}_{b}" for a, b in itertools.pairwise(found)]
+    tokens += [f"sw:{query.supplier}|{w}" for w in found]
+    if query.vat_rate is not None:
+        tokens.append(f"vat:{query.vat_rate}")
+    if query.currency:
+        tokens.append(f"cur:{query.currency.upper()}")
+    if query.classification:
+        tokens.append(f"cls:{query.classification}")
+    return tokens
+
+
+def name_tokens(query: Query) -> list[str]:
+    """Words and 4-letter pieces of the supplier's name: 'BRITISH GAS' helps a new 'GAS LTD'."""
+    name = normalise_name(query.supplier_name)
+    tokens = [f"n:{w}" for w in name.split()]
+    padded = f" {name} "
+    tokens += [f"c:{padded[i : i + 4]}" for i in range(max(0, len(padded) - 3))]
+    tokens.append(f"amt:{amount_bin(query.amount)}")
+    return tokens
+
+
+SMALL_BATCH = 32
+
+
+def hashed(token_lists: Sequence[list[str]]) -> sparse.csr_matrix:
+    """Token lists → binary sparse rows of width 2**HASH_BITS.
+
+    Large batches go through sklearn's FeatureHasher (compiled); an invoice's few lines are
+    hashed directly, which is the same murmurhash3 and ~50x cheaper than the call overhead.
+    """
+    if len(token_lists) <= SMALL_BATCH:
+        return _hashed_small(token_lists)
+    from sklearn.feature_extraction import FeatureHasher
+
+    hasher = FeatureHasher(n_features=2**HASH_BITS, input_type="string", alternate_sign=False)
+    matrix = hasher.transform(token_lists).tocsr()
+    matrix.data = np.minimum(matrix.data, 1.0)
+    return matrix
+
+
+def _hashed_small(token_lists: Sequence[list[str]]) -> sparse.csr_matrix:
+    indptr = [0]
+    indices: list[int] = []
+    for tokens in token_lists:
+        columns = sorted({token_index(t) for t in tokens})
+        indices.extend(columns)
+        indptr.append(len(indices))
+    data = np.ones(len(indices), np.float64)
+    shape = (len(token_lists), 2**HASH_BITS)
+    return sparse.csr_matrix((data, np.array(indices, np.int32), np.array(indptr)), shape=shape)
+
+
+def token_index(token: str) -> int:
+    """The column a token hashes to; identical to FeatureHasher's (murmurhash3, seed 0)."""
+    from sklearn.utils import murmurhash3_32
+
+    return int(abs(int(murmurhash3_32(token, seed=0))) % 2**HASH_BITS)

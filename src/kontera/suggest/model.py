@@ -1,0 +1,150 @@
+"""A company's posting model: counted evidence + a learned ranker + calibrated confidence.
+
+`CompanyModel.train(lines)` learns from the company's history (oldest first, see
+`training.py`); `suggest(invoice, supplier_key)` proposes an account and VAT code per line
+with a calibrated probability, two alternatives, a one-sentence reason, and abstains
+(account None) when it is not sure enough.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from kontera.domain.invoice import Invoice
+from kontera.domain.suggestion import Candidate
+from kontera.domain.suggestion import LineSuggestion
+from kontera.domain.suggestion import Suggestion
+from kontera.suggest.evidence import IntArray
+from kontera.suggest.explain import account_label
+from kontera.suggest.explain import explain
+from kontera.suggest.features import Query
+from kontera.suggest.features import queries_from_invoice
+from kontera.suggest.features import query_from_history
+from kontera.suggest.history import HistoryLine
+from kontera.suggest.ranker import pairs_for
+from kontera.suggest.ranking import Ranked
+from kontera.suggest.ranking import pair_scores
+from kontera.suggest.ranking import rank
+from kontera.suggest.training import Fitted
+from kontera.suggest.training import fit
+from kontera.suggest.vat import VatHabits
+from kontera.suggest.vat import learn_vat_habits
+
+DEFAULT_ABSTAIN_BELOW = 0.4
+
+
+def time_order(line: HistoryLine) -> tuple[int, int, str]:
+    """Oldest first; without dates, by invoice number (numerically when it is a number)."""
+    number = line.invoice_number or ""
+    digits = re.sub(r"\D", "", number)
+    return (line.date.toordinal() if line.date else 0, int(digits[:18] or 0), number)
+
+
+class CompanyModel:
+    name = "company-model"
+
+    def __init__(
+        self,
+        *,
+        accounts: list[str],
+        account_names: dict[str, str],
+        supplier_names: dict[str, str],
+        fitted: Fitted,
+        vat: VatHabits,
+        chart: str = "",
+        abstain_below: float = DEFAULT_ABSTAIN_BELOW,
+    ) -> None:
+        self.accounts = accounts
+        self.account_names = account_names
+        self.supplier_names = supplier_names
+        self.fitted = fitted
+        self.vat = vat
+        self.chart = chart
+        self.abstain_below = abstain_below
+
+    @classmethod
+    def train(
+        cls,
+        lines: Iterable[HistoryLine],
+        *,
+        chart: str = "",
+        vat_code_map: Mapping[str, str] | None = None,
+        seed: int = 0,
+    ) -> CompanyModel:
+        ordered = sorted(lines, key=time_order)
+        accounts = sorted({line.account for line in ordered})
+        index = {account: i for i, account in enumerate(accounts)}
+        labels = np.fromiter((index[line.account] for line in ordered), np.int64, len(ordered))
+        fitted = fit([query_from_history(line) for line in ordered], labels, len(accounts), seed)
+        return cls(
+            accounts=accounts,
+            account_names={h.account: h.account_name for h in ordered if h.account_name},
+            supplier_names={h.supplier_key: h.supplier_name for h in ordered if h.supplier_name},
+            fitted=fitted,
+            vat=learn_vat_habits([(h.account, h.vat_code) for h in ordered], vat_code_map),
+            chart=chart,
+        )
+
+    def rank_queries(self, queries: Sequence[Query]) -> Ranked:
+        pairs = pairs_for(self.fitted.evidence, queries)
+        scores = pair_scores(self.fitted.ranker, pairs)
+        return rank(pairs, scores, len(queries), self.fitted.calibrator)
+
+    def label_indices(self, accounts: Iterable[str]) -> IntArray:
+        """Account codes → model indices (-2 for an account the model never saw)."""
+        index = {account: i for i, account in enumerate(self.accounts)}
+        return np.array([index.get(a, -2) for a in accounts], np.int64)
+
+    def suggest(self, invoice: Invoice, supplier_key: str) -> Suggestion:
+        queries = queries_from_invoice(invoice, supplier_key)
+        ranked = self.rank_queries(queries)
+        lines = [self._line(i, q, ranked, invoice) for i, q in enumerate(queries)]
+        return Suggestion(lines=lines, model=self.name)
+
+    def _line(self, i: int, query: Query, ranked: Ranked, invoice: Invoice) -> LineSuggestion:
+        alternatives = [
+            Candidate(self.accounts[a], self._vat(self.accounts[a], invoice, i).code, float(p))
+            for a, p in zip(ranked.accounts[i], ranked.probabilities[i], strict=True)
+            if a >= 0
+        ]
+        source = invoice.lines[i] if i < len(invoice.lines) else None
+        confidence = float(ranked.probabilities[i, 0])
+        if not alternatives:
+            return LineSuggestion(
+                i, None, None, 0.0, reason="No history to suggest from.", abstained=True
+            )
+        best = int(ranked.accounts[i, 0])
+        account = self.accounts[best]
+        vat = self._vat(account, invoice, i)
+        display = self.supplier_names.get(query.supplier) or query.supplier_name or "this supplier"
+        label = account_label(account, self.account_names)
+        reason = explain(self.fitted.evidence, query, best, label, display)
+        abstained = confidence < self.abstain_below
+        if abstained:
+            reason = f"Not sure enough ({confidence:.0%}) to suggest; best guess: {reason}"
+        return LineSuggestion(
+            line_index=i,
+            account=None if abstained else account,
+            vat_code=None if abstained else vat.code,
+            confidence=confidence,
+            amount=source.net if source else invoice.totals.net,
+            description=(source.description or source.item_name) if source else None,
+            alternatives=alternatives,
+            reason=f"{reason} VAT: {vat.reason}.",
+            abstained=abstained,
+        )
+
+    def _vat(self, account: str, invoice: Invoice, i: int) -> Any:
+        line = invoice.lines[i] if i < len(invoice.lines) else None
+        return self.vat.choose(
+            account,
+            line.vat_category if line else None,
+            line.vat_rate if line else None,
+            invoice.seller.country,
+        )

@@ -1,0 +1,125 @@
+"""CompanyModel ⇄ plain state for skops, and the train/load entry points services call."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from collections.abc import Mapping
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from kontera.suggest.artifact import ModelIncompatible
+from kontera.suggest.artifact import ModelInfo
+from kontera.suggest.artifact import data_hash
+from kontera.suggest.artifact import info_from_sidecar
+from kontera.suggest.artifact import is_current
+from kontera.suggest.artifact import load_state
+from kontera.suggest.artifact import read_sidecar
+from kontera.suggest.artifact import save_state
+from kontera.suggest.evidence import Association
+from kontera.suggest.evidence import Evidence
+from kontera.suggest.evidence import Table
+from kontera.suggest.history import HistoryLine
+from kontera.suggest.model import CompanyModel
+from kontera.suggest.training import Fitted
+from kontera.suggest.vat import VatHabits
+
+
+def train_company_model(
+    lines: Iterable[HistoryLine],
+    *,
+    chart: str,
+    out_dir: Path,
+    vat_code_map: Mapping[str, str] | None = None,
+    force: bool = False,
+) -> ModelInfo:
+    """Train and save; skipped (ModelInfo.skipped) when the same data was already trained."""
+    history = list(lines)
+    fingerprint = data_hash(history)
+    if not force and is_current(out_dir, fingerprint):
+        sidecar = read_sidecar(out_dir) or {}
+        return info_from_sidecar(out_dir, sidecar, skipped=True)
+    model = CompanyModel.train(history, chart=chart, vat_code_map=vat_code_map)
+    metrics = {
+        "candidate_recall": model.fitted.candidate_recall,
+        "n_accounts": len(model.accounts),
+        "n_suppliers": len(model.fitted.evidence.supplier.index),
+    }
+    sidecar = {
+        "data_hash": fingerprint,
+        "n_lines": len(history),
+        "chart": chart,
+        "metrics": metrics,
+    }
+    return save_state(model_to_state(model), out_dir, sidecar)
+
+
+def load_company_model(path: Path) -> CompanyModel:
+    """Load from a model directory (or its model.skops); refuses other versions."""
+    directory = path.parent if path.suffix == ".skops" else path
+    state, _ = load_state(directory)
+    return model_from_state(state)
+
+
+def model_to_state(model: CompanyModel) -> dict[str, Any]:
+    evidence = model.fitted.evidence
+    return {
+        "accounts": list(model.accounts),
+        "account_names": dict(model.account_names),
+        "supplier_names": dict(model.supplier_names),
+        "chart": model.chart,
+        "abstain_below": float(model.abstain_below),
+        "evidence": {f.name: _plain(getattr(evidence, f.name)) for f in fields(Evidence)},
+        "ranker": model.fitted.ranker,
+        "calibrator": model.fitted.calibrator,
+        "candidate_recall": float(model.fitted.candidate_recall),
+        "vat_by_account": {a: dict(c) for a, c in model.vat.by_account.items()},
+        "vat_to_standard": dict(model.vat.to_standard),
+    }
+
+
+def model_from_state(state: Mapping[str, Any]) -> CompanyModel:
+    try:
+        raw = state["evidence"]
+        evidence = Evidence(
+            n_accounts=int(raw["n_accounts"]),
+            prior=raw["prior"],
+            supplier=Table(**raw["supplier"]),
+            recent=Table(**raw["recent"]),
+            latest=Table(**raw["latest"]),
+            recent_prior=raw["recent_prior"],
+            account_age=raw["account_age"],
+            log_amount_sum=raw["log_amount_sum"],
+            last_account=raw["last_account"],
+            supplier_bin=Table(**raw["supplier_bin"]),
+            supplier_exact=Table(**raw["supplier_exact"]),
+            text=Association(**raw["text"]),
+            name=Association(**raw["name"]),
+        )
+        fitted = Fitted(
+            evidence, state["ranker"], state["calibrator"], float(state["candidate_recall"])
+        )
+        vat = VatHabits(
+            {a: Counter(c) for a, c in state["vat_by_account"].items()},
+            dict(state["vat_to_standard"]),
+        )
+        return CompanyModel(
+            accounts=list(state["accounts"]),
+            account_names=dict(state["account_names"]),
+            supplier_names=dict(state["supplier_names"]),
+            fitted=fitted,
+            vat=vat,
+            chart=str(state["chart"]),
+            abstain_below=float(state["abstain_below"]),
+        )
+    except (KeyError, TypeError) as e:
+        raise ModelIncompatible(f"the model file is missing {e}; retrain it") from e
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Table):
+        return {"index": dict(value.index), "counts": value.counts, "totals": value.totals}
+    if isinstance(value, Association):
+        return {"log_ratio": value.log_ratio, "class_bias": value.class_bias}
+    return value

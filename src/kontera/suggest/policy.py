@@ -1,0 +1,78 @@
+"""Auto-approval: when may a suggestion be posted without a person looking at it?
+
+A company sets a confidence threshold, a maximum amount, supplier allow/deny lists and whether
+only e-invoices (structured XML, not read from a PDF or a scan) qualify. `decide` sets
+`Suggestion.auto_approvable` and says why in `policy_reason` — the reason is shown in the
+review queue and written to the audit log, so it names the rule that decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from decimal import Decimal
+
+from kontera.domain.invoice import Invoice
+from kontera.domain.suggestion import Suggestion
+from kontera.suggest.history import supplier_key
+
+E_INVOICE_PROFILES = ("ehf", "peppol", "ubl", "cii", "xrechnung", "factur-x", "zugferd")
+
+
+@dataclass(frozen=True, slots=True)
+class AutoApprovalPolicy:
+    enabled: bool = False
+    threshold: float = 0.99
+    max_amount: Decimal | None = None
+    allow_suppliers: frozenset[str] = field(default_factory=frozenset)  # supplier keys
+    deny_suppliers: frozenset[str] = field(default_factory=frozenset)
+    e_invoices_only: bool = True
+
+
+def is_e_invoice(invoice: Invoice, source_kind: str | None = None) -> bool:
+    """Structured XML (EHF/Peppol UBL, CII) as opposed to a PDF's text or a scan."""
+    kind = (source_kind or invoice.profile or "").lower()
+    return any(marker in kind for marker in E_INVOICE_PROFILES)
+
+
+def decide(
+    policy: AutoApprovalPolicy,
+    invoice: Invoice,
+    suggestion: Suggestion,
+    *,
+    source_kind: str | None = None,
+) -> Suggestion:
+    """Set auto_approvable and policy_reason on the suggestion (and return it)."""
+    approvable, reason = _verdict(policy, invoice, suggestion, source_kind)
+    suggestion.auto_approvable = approvable
+    suggestion.policy_reason = reason
+    return suggestion
+
+
+def _verdict(
+    policy: AutoApprovalPolicy,
+    invoice: Invoice,
+    suggestion: Suggestion,
+    source_kind: str | None,
+) -> tuple[bool, str]:
+    key = supplier_key(None, invoice.seller.org_number, invoice.seller.name)
+    amount = invoice.totals.payable if invoice.totals.payable is not None else invoice.totals.gross
+    if not policy.enabled:
+        return False, "Auto-approval is off for this company."
+    if key in policy.deny_suppliers:
+        return False, "This supplier is on the company's never-auto-approve list."
+    if policy.allow_suppliers and key not in policy.allow_suppliers:
+        return False, "This supplier is not on the company's auto-approve list."
+    if policy.e_invoices_only and not is_e_invoice(invoice, source_kind):
+        return False, "Only e-invoices are auto-approved, and this one was read from a PDF or scan."
+    if policy.max_amount is not None and (amount is None or abs(amount) > policy.max_amount):
+        return False, f"The amount is above the auto-approval limit of {policy.max_amount}."
+    if not suggestion.lines or any(line.abstained or not line.account for line in suggestion.lines):
+        return False, "At least one line has no confident suggestion."
+    weakest = suggestion.confidence
+    if weakest < policy.threshold:
+        return False, (
+            f"The least certain line is {weakest:.1%} sure, below the threshold of "
+            f"{policy.threshold:.1%}."
+        )
+    return True, f"Every line is at least {weakest:.1%} sure (threshold {policy.threshold:.1%})."

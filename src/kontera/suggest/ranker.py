@@ -1,0 +1,209 @@
+"""Candidate accounts for each line and the features that let a learned ranker choose.
+
+For every query the candidates are the supplier's own accounts, the accounts its words and
+its supplier name point to, and the company's most used accounts. Each (query, candidate)
+pair gets a short vector of evidence — share of the supplier's postings, recency, amount fit,
+word and name association — and a gradient-boosted classifier learns how much each is worth
+for this company. Scores are normalised over a query's candidates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
+from kontera.suggest.evidence import Evidence
+from kontera.suggest.evidence import FloatArray
+from kontera.suggest.evidence import IntArray
+from kontera.suggest.evidence import log_amount
+from kontera.suggest.evidence import supplier_bin_key
+from kontera.suggest.evidence import supplier_exact_key
+from kontera.suggest.features import Query
+from kontera.suggest.features import hashed
+from kontera.suggest.features import name_tokens
+from kontera.suggest.features import text_tokens
+
+SUPPLIER_CANDIDATES = 12
+TEXT_CANDIDATES = 5
+NAME_CANDIDATES = 3
+PRIOR_CANDIDATES = 3
+CHUNK = 2048
+
+FEATURE_NAMES = (
+    "supplier_known",
+    "supplier_lines_log",
+    "supplier_share",
+    "supplier_recent_share",
+    "supplier_last",
+    "pair_lines_log",
+    "bin_share",
+    "bin_lines_log",
+    "exact_share",
+    "exact_lines_log",
+    "amount_distance",
+    "text_posterior",
+    "text_rank",
+    "has_text",
+    "name_posterior",
+    "prior",
+    "recent_prior",
+    "account_age",
+    "latest_share",
+)
+
+
+@dataclass(slots=True)
+class Pairs:
+    """All (query, candidate) pairs of a batch with their feature rows."""
+
+    query: IntArray  # index of the query each pair belongs to
+    account: IntArray  # candidate account index
+    features: NDArray[np.float32]
+
+
+def pairs_for(evidence: Evidence, queries: Sequence[Query]) -> Pairs:
+    parts = [
+        _chunk_pairs(evidence, queries[start : start + CHUNK], start)
+        for start in range(0, len(queries), CHUNK)
+    ]
+    if not parts:
+        return Pairs(
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros((0, len(FEATURE_NAMES)), np.float32),
+        )
+    return Pairs(
+        np.concatenate([p.query for p in parts]),
+        np.concatenate([p.account for p in parts]),
+        np.vstack([p.features for p in parts]),
+    )
+
+
+def _posterior(scores: FloatArray) -> FloatArray:
+    shifted = np.exp(scores - scores.max(axis=1, keepdims=True))
+    return np.asarray(shifted / shifted.sum(axis=1, keepdims=True), np.float64)
+
+
+def _top(scores: FloatArray, k: int) -> IntArray:
+    k = min(k, scores.shape[1])
+    return np.asarray(np.argpartition(-scores, k - 1, axis=1)[:, :k], np.int64)
+
+
+def _chunk_pairs(evidence: Evidence, queries: Sequence[Query], offset: int) -> Pairs:
+    text_matrix = hashed([text_tokens(q) for q in queries])
+    text_post = _posterior(evidence.text.log_scores(text_matrix))
+    name_post = _posterior(evidence.name.log_scores(hashed([name_tokens(q) for q in queries])))
+    sup_rows = evidence.supplier.rows([q.supplier for q in queries])
+    local, accounts = _candidates(evidence, sup_rows, text_post, name_post)
+    features = _features(evidence, queries, local, accounts, sup_rows, text_post, name_post)
+    has_text = np.asarray(text_matrix.sum(axis=1)).ravel() > 0
+    features[:, FEATURE_NAMES.index("has_text")] = has_text[local]
+    return Pairs(local + offset, accounts, features)
+
+
+def _candidates(
+    evidence: Evidence, sup_rows: IntArray, text_post: FloatArray, name_post: FloatArray
+) -> tuple[IntArray, IntArray]:
+    text_top = _top(text_post, TEXT_CANDIDATES)
+    name_top = _top(name_post, NAME_CANDIDATES)
+    prior_top = np.argsort(-evidence.prior)[:PRIOR_CANDIDATES]
+    counts = evidence.supplier.counts
+    local: list[IntArray] = []
+    accounts: list[IntArray] = []
+    for i, row in enumerate(sup_rows):
+        own = np.zeros(0, np.int64)
+        if row >= 0:
+            start, end = counts.indptr[row], counts.indptr[row + 1]
+            own = counts.indices[start:end]
+            if len(own) > SUPPLIER_CANDIDATES:
+                own = own[np.argsort(-counts.data[start:end])[:SUPPLIER_CANDIDATES]]
+        chosen = np.unique(np.concatenate([own, text_top[i], name_top[i], prior_top]))
+        local.append(np.full(len(chosen), i, np.int64))
+        accounts.append(chosen.astype(np.int64))
+    return np.concatenate(local), np.concatenate(accounts)
+
+
+_KEYS_ATTRIBUTE = "_kontera_lookup_keys"
+
+
+def _keys(table: sparse.csr_matrix) -> IntArray:
+    """row * width + column of every stored value, in order (canonical CSR is sorted).
+
+    Cached on the matrix itself: evidence tables never change after fitting.
+    """
+    keys: IntArray | None = getattr(table, _KEYS_ATTRIBUTE, None)
+    if keys is None:
+        table.sum_duplicates()
+        rows = np.repeat(np.arange(table.shape[0], dtype=np.int64), np.diff(table.indptr))
+        keys = rows * table.shape[1] + table.indices.astype(np.int64)
+        setattr(table, _KEYS_ATTRIBUTE, keys)
+    return keys
+
+
+def _lookup(table: sparse.csr_matrix, rows: IntArray, cols: IntArray) -> FloatArray:
+    """table[rows[i], cols[i]] for every i (0 where rows[i] < 0), by binary search."""
+    values = np.zeros(len(rows), np.float64)
+    keys = _keys(table)
+    if len(keys) == 0:
+        return values
+    wanted = rows * table.shape[1] + cols
+    found = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    hit = (keys[found] == wanted) & (rows >= 0)
+    values[hit] = table.data[found[hit]]
+    return values
+
+
+def _share(counts: FloatArray, totals: FloatArray) -> FloatArray:
+    return np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
+
+
+def _features(
+    evidence: Evidence,
+    queries: Sequence[Query],
+    local: IntArray,
+    accounts: IntArray,
+    sup_rows: IntArray,
+    text_post: FloatArray,
+    name_post: FloatArray,
+) -> NDArray[np.float32]:
+    rows = sup_rows[local]
+    sup_total = np.where(rows >= 0, evidence.supplier.totals[np.maximum(rows, 0)], 0.0)
+    recent_total = np.where(rows >= 0, evidence.recent.totals[np.maximum(rows, 0)], 0.0)
+    latest_total = np.where(rows >= 0, evidence.latest.totals[np.maximum(rows, 0)], 0.0)
+    pair = _lookup(evidence.supplier.counts, rows, accounts)
+    bin_rows = evidence.supplier_bin.rows([supplier_bin_key(q) for q in queries])[local]
+    exact_rows = evidence.supplier_exact.rows([supplier_exact_key(q) for q in queries])[local]
+    bin_total = np.where(bin_rows >= 0, evidence.supplier_bin.totals[np.maximum(bin_rows, 0)], 0)
+    exact_total = np.where(
+        exact_rows >= 0, evidence.supplier_exact.totals[np.maximum(exact_rows, 0)], 0
+    )
+    mean_log = _share(_lookup(evidence.log_amount_sum, rows, accounts), pair)
+    amounts = np.array([log_amount(q) for q in queries], np.float64)[local]
+    last = np.where(rows >= 0, evidence.last_account[np.maximum(rows, 0)], -1)
+    text_rank = (text_post[local] > text_post[local, accounts][:, None]).sum(axis=1)
+    columns = [
+        rows >= 0,
+        np.log1p(sup_total),
+        _share(pair, sup_total),
+        _share(_lookup(evidence.recent.counts, rows, accounts), recent_total),
+        last == accounts,
+        np.log1p(pair),
+        _share(_lookup(evidence.supplier_bin.counts, bin_rows, accounts), bin_total),
+        np.log1p(bin_total),
+        _share(_lookup(evidence.supplier_exact.counts, exact_rows, accounts), exact_total),
+        np.log1p(exact_total),
+        np.where(pair > 0, np.abs(amounts - mean_log), 9.0),
+        text_post[local, accounts],
+        np.minimum(text_rank, 50),
+        np.zeros(len(local)),
+        name_post[local, accounts],
+        evidence.prior[accounts],
+        evidence.recent_prior[accounts],
+        np.minimum(evidence.account_age[accounts], 3650.0),
+        _share(_lookup(evidence.latest.counts, rows, accounts), latest_total),
+    ]
+    return np.column_stack(columns).astype(np.float32)

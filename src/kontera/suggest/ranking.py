@@ -1,0 +1,87 @@
+"""Turning pair scores into calibrated top-k per query, vectorised over a batch."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kontera.suggest.evidence import FloatArray
+from kontera.suggest.evidence import IntArray
+from kontera.suggest.ranker import FEATURE_NAMES
+from kontera.suggest.ranker import Pairs
+
+TOP_K = 3
+
+
+@dataclass(slots=True)
+class Ranked:
+    """Per query: up to TOP_K accounts (-1 = none) with calibrated probabilities."""
+
+    accounts: NDArray[np.int64]  # queries × TOP_K
+    probabilities: FloatArray  # queries × TOP_K
+    raw_top: FloatArray  # uncalibrated top-1 share (what the calibrator maps)
+
+    @property
+    def confidence(self) -> FloatArray:
+        return np.asarray(self.probabilities[:, 0], np.float64)
+
+
+def pair_scores(ranker: Any | None, pairs: Pairs) -> FloatArray:
+    """The ranker's probability that each candidate is right (a fixed blend without one)."""
+    if len(pairs.account) == 0:
+        return np.zeros(0, np.float64)
+    if ranker is not None:
+        # One thread: OpenMP start-up costs more than the work for an invoice's few pairs,
+        # and the workers already run one process per core.
+        with _threadpools().limit(limits=1, user_api="openmp"):
+            return np.asarray(ranker.predict_proba(pairs.features)[:, 1], np.float64)
+    column = {name: pairs.features[:, i] for i, name in enumerate(FEATURE_NAMES)}
+    blend = (
+        0.6 * column["supplier_recent_share"]
+        + 0.3 * column["text_posterior"]
+        + 0.1 * column["name_posterior"]
+        + 0.01 * column["prior"]
+    )
+    return np.asarray(blend, np.float64) + 1e-9
+
+
+@functools.cache
+def _threadpools() -> Any:
+    """Scanning the loaded thread pools is slow (it reads /proc); do it once per process."""
+    from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
+
+    return ThreadpoolController()
+
+
+def rank(pairs: Pairs, scores: FloatArray, n_queries: int, calibrator: Any | None) -> Ranked:
+    totals = np.bincount(pairs.query, weights=scores, minlength=n_queries)
+    share = scores / np.maximum(totals[pairs.query], 1e-12)
+    order = np.lexsort((-share, pairs.query))
+    query_sorted = pairs.query[order]
+    starts = np.searchsorted(query_sorted, np.arange(n_queries))
+    position = np.arange(len(order)) - starts[query_sorted]
+    keep = position < TOP_K
+    accounts = np.full((n_queries, TOP_K), -1, np.int64)
+    shares = np.zeros((n_queries, TOP_K), np.float64)
+    accounts[query_sorted[keep], position[keep]] = pairs.account[order][keep]
+    shares[query_sorted[keep], position[keep]] = share[order][keep]
+    raw_top = shares[:, 0].copy()
+    calibrated = calibrate(calibrator, raw_top)
+    scale = np.divide(calibrated, raw_top, out=np.zeros_like(raw_top), where=raw_top > 0)
+    probabilities = np.minimum(shares * scale[:, None], 1.0)
+    probabilities[:, 1:] = np.minimum(probabilities[:, 1:], (1.0 - calibrated)[:, None])
+    return Ranked(accounts, probabilities, raw_top)
+
+
+def calibrate(calibrator: Any | None, raw_top: FloatArray) -> FloatArray:
+    if calibrator is None or len(raw_top) == 0:
+        return raw_top
+    return np.clip(np.asarray(calibrator.predict(raw_top), np.float64), 0.0, 1.0)
+
+
+def correct_at(ranked: Ranked, labels: IntArray, k: int) -> NDArray[np.bool_]:
+    return np.asarray((ranked.accounts[:, :k] == labels[:, None]).any(axis=1), np.bool_)
