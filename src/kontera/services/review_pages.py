@@ -1,0 +1,252 @@
+"""Read models and small use cases behind the review UI's pages besides the queue itself:
+one document in detail, the page images' source, per-company auto-approval settings,
+suppliers, and what the suggestion models look like.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col
+from sqlmodel import select
+
+from kontera.domain.errors import InvalidInput
+from kontera.services import queries
+from kontera.services.context import AppContext
+from kontera.store import repo
+from kontera.store.db import session_scope
+from kontera.store.tables import Company
+from kontera.store.tables import Document
+from kontera.store.tables import Interpretation
+from kontera.store.tables import PostingHistory
+
+IMAGE_KINDS = {"png", "jpeg", "tiff"}
+BANK_HISTORY = 25  # how many earlier invoices of a supplier are compared for bank accounts
+DEFAULT_AUTO_APPROVAL: dict[str, Any] = {
+    "enabled": False,
+    "threshold": 0.95,
+    "max_amount": "10000.00",
+    "allow_suppliers": [],
+    "deny_suppliers": [],
+    "einvoice_only": True,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PageSource:
+    """Where the page images of a document come from: a PDF, a picture, or neither."""
+
+    sha256: str | None
+    kind: str  # "pdf", "image" or "none"
+    page_count: int
+
+
+def document_detail(ctx: AppContext, *, company_id: str, document_id: str) -> dict[str, Any]:
+    view = queries.document_view(ctx, company_id=company_id, document_id=document_id)
+    with session_scope(ctx.engine) as session:
+        company = repo.get_company(session, company_id=company_id)
+        document = repo.get_document(session, company_id=company_id, document_id=document_id)
+        view["company"] = {"id": company.id, "name": company.name, "country": company.country}
+        view["bank_warning"] = _bank_account_warning(session, document, view.get("invoice"))
+    return view
+
+
+def _bank_account(invoice: dict[str, Any] | None) -> str | None:
+    payment = (invoice or {}).get("payment") or {}
+    value = payment.get("iban") or payment.get("bank_account") or payment.get("bankgiro")
+    return str(value).replace(" ", "") if value else None
+
+
+def _bank_account_warning(
+    session: Any, document: Document, invoice: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """A new or changed bank account of a known supplier is the classic invoice fraud."""
+    current = _bank_account(invoice)
+    if not current or not document.supplier_key:
+        return None
+    known = _known_bank_accounts(session, document.company_id, document.supplier_key, document.id)
+    if not known or current in known:
+        return None
+    return {"account": current, "known": sorted(known)}
+
+
+def _known_bank_accounts(
+    session: Any, company_id: str, supplier_key: str, exclude_id: str | None
+) -> set[str]:
+    query = (
+        select(Interpretation.payload)
+        .join(Document, col(Document.id) == col(Interpretation.document_id))
+        .where(
+            Document.company_id == company_id,
+            Document.supplier_key == supplier_key,
+            col(Document.id) != (exclude_id or ""),
+            col(Document.status).in_(["approved", "posting", "posted"]),
+        )
+        .order_by(col(Interpretation.created_at).desc())
+        .limit(BANK_HISTORY)
+    )
+    return {a for payload in session.exec(query).all() if (a := _bank_account(payload))}
+
+
+def page_source(ctx: AppContext, *, company_id: str, document_id: str) -> PageSource:
+    with session_scope(ctx.engine) as session:
+        document = repo.get_document(session, company_id=company_id, document_id=document_id)
+        row = repo.latest_interpretation(session, document_id=document_id)
+    if document.kind == "pdf":
+        return PageSource(document.sha256, "pdf", row.page_count if row else 0)
+    if row is not None and row.rendering_sha256:
+        return PageSource(row.rendering_sha256, "pdf", row.page_count)
+    if document.kind in IMAGE_KINDS:
+        return PageSource(document.sha256, "image", 1)
+    return PageSource(None, "none", 0)
+
+
+def auto_approval(ctx: AppContext, *, company_id: str) -> dict[str, Any]:
+    with session_scope(ctx.engine) as session:
+        company = repo.get_company(session, company_id=company_id)
+        return {**DEFAULT_AUTO_APPROVAL, **(company.settings or {}).get("auto_approval", {})}
+
+
+def save_auto_approval(
+    ctx: AppContext, *, company_id: str, policy: dict[str, Any], actor: str
+) -> dict[str, Any]:
+    clean = _checked_policy(policy)
+    with session_scope(ctx.engine) as session:
+        company = repo.get_company(session, company_id=company_id)
+        before = (company.settings or {}).get("auto_approval")
+        # A new dict, so SQLAlchemy sees the JSON column change.
+        company.settings = {**(company.settings or {}), "auto_approval": clean}
+        session.add(company)
+        repo.add_event(
+            session,
+            company_id=company_id,
+            document_id=None,
+            actor=actor,
+            action="settings:auto_approval",
+            detail={"before": before, "after": clean},
+        )
+    return clean
+
+
+def _checked_policy(policy: dict[str, Any]) -> dict[str, Any]:
+    try:
+        threshold = float(policy.get("threshold", 0.95))
+        max_amount = Decimal(
+            str(policy.get("max_amount") or "0").replace(" ", "").replace(",", ".")
+        )
+    except (ValueError, ArithmeticError) as e:
+        raise InvalidInput("Threshold and maximum amount must be numbers.") from e
+    if not 0.5 <= threshold <= 1.0:
+        raise InvalidInput("The confidence threshold must be between 0.5 and 1.")
+    if max_amount < 0:
+        raise InvalidInput("The maximum amount cannot be negative.")
+    return {
+        "enabled": bool(policy.get("enabled")),
+        "threshold": threshold,
+        "max_amount": str(max_amount.quantize(Decimal("0.01"))),
+        "allow_suppliers": _names(policy.get("allow_suppliers")),
+        "deny_suppliers": _names(policy.get("deny_suppliers")),
+        "einvoice_only": bool(policy.get("einvoice_only")),
+    }
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = value.replace(",", "\n").splitlines()
+    return [str(v).strip() for v in value or [] if str(v).strip()]
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierView:
+    key: str
+    name: str
+    documents: int
+    default_account: str | None
+    history_lines: int
+    bank_accounts: list[str]
+
+
+def suppliers(ctx: AppContext, *, company_id: str, limit: int = 200) -> list[SupplierView]:
+    with session_scope(ctx.engine) as session:
+        query = (
+            select(Document.supplier_key, func.max(Document.supplier_name), func.count())
+            .where(Document.company_id == company_id, col(Document.supplier_key).is_not(None))
+            .group_by(Document.supplier_key)
+            .order_by(func.count().desc())
+            .limit(limit)
+        )
+        found = []
+        for key, name, count in session.exec(query).all():
+            if key is None:
+                continue
+            account, lines = _default_account(session, company_id, key)
+            banks = _known_bank_accounts(session, company_id, key, None)
+            found.append(SupplierView(key, str(name or key), count, account, lines, sorted(banks)))
+        return found
+
+
+def _default_account(session: Any, company_id: str, key: str) -> tuple[str | None, int]:
+    query = (
+        select(PostingHistory.account, func.count())
+        .where(PostingHistory.company_id == company_id, PostingHistory.supplier_key == key)
+        .group_by(PostingHistory.account)
+        .order_by(func.count().desc())
+    )
+    rows = session.exec(query).all()
+    return (rows[0][0] if rows else None), sum(n for _, n in rows)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelStatus:
+    company_id: str
+    company_name: str
+    history_lines: int
+    history_by_source: dict[str, int]
+    model_files: list[dict[str, Any]]
+    plots: list[Path]
+
+
+def model_status(ctx: AppContext, *, company_ids: frozenset[str]) -> list[ModelStatus]:
+    """History counts per company and whatever model cards/plots lie in the models folder."""
+    with session_scope(ctx.engine) as session:
+        companies = session.exec(
+            select(Company).where(col(Company.id).in_(sorted(company_ids))).order_by(Company.name)
+        ).all()
+        counts = session.exec(
+            select(PostingHistory.company_id, PostingHistory.source, func.count())
+            .where(col(PostingHistory.company_id).in_(sorted(company_ids)))
+            .group_by(PostingHistory.company_id, PostingHistory.source)
+        ).all()
+    by_company: dict[str, dict[str, int]] = {}
+    for company_id, source, count in counts:
+        by_company.setdefault(company_id, {})[source] = count
+    result = []
+    for company in companies:
+        sources = by_company.get(company.id, {})
+        cards, plots = _model_files(ctx.settings.models_dir, company)
+        result.append(
+            ModelStatus(company.id, company.name, sum(sources.values()), sources, cards, plots)
+        )
+    return result
+
+
+def _model_files(models_dir: Path, company: Company) -> tuple[list[dict[str, Any]], list[Path]]:
+    cards: list[dict[str, Any]] = []
+    plots: list[Path] = []
+    for folder in (models_dir / company.id, models_dir / company.slug):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*.json"))[:20]:
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(data, dict):
+                cards.append({"file": path.name, **data})
+        plots += sorted(folder.rglob("*.png"))[:10]
+    return cards, plots
