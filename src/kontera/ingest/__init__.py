@@ -1,0 +1,1 @@
+"""Getting bytes in: mail (SMTP receiver, IMAP polling) and the MIME reading behind it."""
