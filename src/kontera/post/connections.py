@@ -1,0 +1,142 @@
+"""From a company's stored connection to a ready connector: the seam for services and the CLI.
+
+A `Connection` is what `kontera connect COMPANY <system> …` and the settings page store for a
+company: the system, its non-secret settings (base URL, bureau company id, Fortnox mode …)
+and the company's own secret (Tripletex employee token, PowerOffice client key), which the
+store keeps encrypted with `kontera.post.crypto.TokenCipher`. Fortnox keeps OAuth tokens
+instead, behind a `TokenStore`. Application-level secrets (`KONTERA_*`) arrive as `AppSecrets`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from dataclasses import field
+from enum import StrEnum
+from pathlib import Path
+
+import httpx
+
+from kontera.domain.errors import InvalidInput
+from kontera.post.connector import Connector
+from kontera.post.export import Company
+from kontera.post.export import ExportFormat
+from kontera.post.export import FileExportConnector
+from kontera.post.fortnox import FortnoxConnector
+from kontera.post.fortnox import FortnoxMode
+from kontera.post.fortnox import FortnoxSettings
+from kontera.post.http import ApiClient
+from kontera.post.oauth import OAuthApp
+from kontera.post.oauth import TokenManager
+from kontera.post.oauth import TokenStore
+from kontera.post.poweroffice import PowerOfficeConnector
+from kontera.post.poweroffice import PowerOfficeCredentials
+from kontera.post.ratelimit import FORTNOX_QUOTA
+from kontera.post.ratelimit import POWEROFFICE_QUOTA
+from kontera.post.ratelimit import TRIPLETEX_QUOTA
+from kontera.post.ratelimit import RateLimiters
+from kontera.post.tripletex import TripletexConnector
+from kontera.post.tripletex import TripletexCredentials
+
+
+class System(StrEnum):
+    TRIPLETEX = "tripletex"
+    FORTNOX = "fortnox"
+    POWEROFFICE = "poweroffice"
+    EXPORT = "export"
+
+
+@dataclass(frozen=True, slots=True)
+class AppSecrets:
+    """Kontera's own credentials per system, from KONTERA_* environment variables."""
+
+    tripletex_consumer_token: str = ""
+    fortnox_client_id: str = ""
+    fortnox_client_secret: str = ""
+    fortnox_redirect_uri: str = ""
+    poweroffice_application_key: str = ""
+    poweroffice_subscription_key: str = ""
+
+    def __repr__(self) -> str:
+        return "AppSecrets(***)"
+
+    def fortnox_app(self) -> OAuthApp:
+        if not (self.fortnox_client_id and self.fortnox_client_secret):
+            raise InvalidInput("Fortnox is not configured: set KONTERA_FORTNOX_CLIENT_ID/SECRET.")
+        return OAuthApp(
+            self.fortnox_client_id, self.fortnox_client_secret, self.fortnox_redirect_uri
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """One company's link to one system. `secret` is stored encrypted by the lead's store."""
+
+    company: str
+    system: System
+    settings: Mapping[str, str] = field(default_factory=dict)
+    secret: str | None = None
+
+    def __repr__(self) -> str:
+        return f"Connection({self.company!r}, {self.system}, {dict(self.settings)!r})"
+
+
+def make_connector(
+    connection: Connection,
+    secrets: AppSecrets,
+    *,
+    client: httpx.Client,
+    limiters: RateLimiters,
+    token_store: TokenStore | None = None,
+) -> Connector:
+    """The connector for this company, sharing the process-wide rate limiters."""
+    s = connection.settings
+    if connection.system is System.TRIPLETEX:
+        credentials = TripletexCredentials(
+            consumer_token=_required(
+                secrets.tripletex_consumer_token, "KONTERA_TRIPLETEX_CONSUMER_TOKEN"
+            ),
+            employee_token=_required(connection.secret, "the employee token"),
+            company_id=int(s.get("company_id", "0")),
+            base_url=s.get("base_url", "https://tripletex.no/v2"),
+        )
+        limiter = limiters.get("tripletex", connection.company, TRIPLETEX_QUOTA)
+        return TripletexConnector(client, credentials, limiter=limiter)
+    if connection.system is System.FORTNOX:
+        if token_store is None:
+            raise InvalidInput("The company has not connected Fortnox yet.")
+        tokens = TokenManager(
+            ApiClient(client, system="Fortnox"), secrets.fortnox_app(), token_store
+        )
+        settings = FortnoxSettings(
+            mode=FortnoxMode(s.get("mode", FortnoxMode.VOUCHER)),
+            voucher_series=s.get("voucher_series", "A"),
+            base_url=s.get("base_url", "https://api.fortnox.se"),
+        )
+        limiter = limiters.get("fortnox", connection.company, FORTNOX_QUOTA)
+        return FortnoxConnector(client, tokens, settings, limiter=limiter)
+    if connection.system is System.POWEROFFICE:
+        po = PowerOfficeCredentials(
+            application_key=_required(
+                secrets.poweroffice_application_key, "KONTERA_POWEROFFICE_APPLICATION_KEY"
+            ),
+            client_key=_required(connection.secret, "the client key"),
+            subscription_key=_required(
+                secrets.poweroffice_subscription_key, "KONTERA_POWEROFFICE_SUBSCRIPTION_KEY"
+            ),
+            base_url=s.get("base_url", "https://goapi.poweroffice.net/v2"),
+            token_url=s.get("token_url", "https://goapi.poweroffice.net/OAuth/Token"),
+        )
+        limiter = limiters.get("poweroffice", connection.company, POWEROFFICE_QUOTA)
+        return PowerOfficeConnector(client, po, limiter=limiter)
+    company = Company(
+        s.get("company_name", connection.company), s.get("org_number"), s.get("currency", "SEK")
+    )
+    fmt = ExportFormat(s.get("format", ExportFormat.SIE4))
+    return FileExportConnector(Path(_required(s.get("folder"), "the export folder")), company, fmt)
+
+
+def _required(value: str | None, what: str) -> str:
+    if not value:
+        raise InvalidInput(f"The connection is missing {what}.")
+    return value
