@@ -32,6 +32,8 @@ _MARKERS = (b"CrossIndustryInvoice:100", b"CrossIndustryDocument:invoice", b"sta
 
 
 class CiiInterpreter:
+    """`render_missing=False` skips drawing a PDF view (bulk re-checks, benchmarks)."""
+
     name = "cii"
 
     def score(self, kind: FileKind, data: bytes) -> int:
@@ -42,9 +44,13 @@ class CiiInterpreter:
             return 100
         return 0
 
+    def __init__(self, render_missing: bool = True) -> None:
+        self.render_missing = render_missing
+
     def interpret(self, data: bytes, ctx: InterpretContext) -> Interpretation:
         root = parse_xml(data, ctx.max_xml_bytes)
-        return finish_interpretation(read_cii(root), self.name)
+        invoice = read_cii(root)
+        return finish_interpretation(invoice, self.name, render_missing=self.render_missing)
 
 
 def looks_like_cii(data: bytes) -> bool:

@@ -2,27 +2,39 @@
 
 1. recognise documents that are not ordinary supplier invoices (`doc_kinds`),
 2. run the EN 16931 / Peppol / national checks (`checks`),
-3. choose the human-readable rendering: an embedded PDF when the e-invoice carries one,
-   otherwise a PDF rendered by Kontera (`render`).
+3. choose the human-readable rendering: the PDF the invoice came in (ZUGFeRD), else an
+   embedded PDF attachment, else a PDF rendered by Kontera (`render`).
 """
 
 from __future__ import annotations
 
+import logging
+
 from kontera.domain.invoice import Attachment
 from kontera.domain.invoice import Invoice
+from kontera.domain.invoice import Note
 from kontera.interpret.base import Interpretation
 from kontera.interpret.checks import check_invoice
+from kontera.interpret.doc_kinds import flag_document_kind
 
 PDF_MIME = "application/pdf"
+log = logging.getLogger(__name__)
 
 
 def finish_interpretation(
-    invoice: Invoice, interpreter: str, rendering: bytes | None = None
+    invoice: Invoice,
+    interpreter: str,
+    rendering: bytes | None = None,
+    *,
+    render_missing: bool = True,
 ) -> Interpretation:
+    flag_document_kind(invoice)
     check_invoice(invoice)
     extracted = [a for a in invoice.attachments if a.content is not None]
     if rendering is None:
         rendering = _embedded_pdf(extracted)
+    if rendering is None and render_missing:
+        rendering = _render(invoice)
     return Interpretation(
         invoice=invoice, interpreter=interpreter, rendering=rendering, extracted=extracted
     )
@@ -34,3 +46,16 @@ def _embedded_pdf(attachments: list[Attachment]) -> bytes | None:
         if content is not None and (attachment.mime_type == PDF_MIME or content[:5] == b"%PDF-"):
             return content
     return None
+
+
+def _render(invoice: Invoice) -> bytes | None:
+    from kontera.interpret.render import render_invoice_pdf  # reportlab loads only when needed
+
+    try:
+        return render_invoice_pdf(invoice)
+    except Exception:  # a layout failure must not lose the invoice; the XML is the original
+        log.exception("rendering invoice %s failed", invoice.invoice_number)
+        invoice.add_note(
+            Note("Kontera could not draw a PDF view of this e-invoice.", code="no_rendering")
+        )
+        return None

@@ -16,6 +16,8 @@ from kontera.domain.invoice import Invoice
 from kontera.interpret import ubl_parts as parts
 from kontera.interpret.base import Interpretation
 from kontera.interpret.base import InterpretContext
+from kontera.interpret.doc_kinds import ORDER
+from kontera.interpret.doc_kinds import flag_document_kind
 from kontera.interpret.einvoice import finish_interpretation
 from kontera.interpret.ubl_parts import CAC
 from kontera.interpret.ubl_parts import CBC
@@ -31,9 +33,20 @@ from kontera.interpret.xmlsafe import parse_xml
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 _ROOTS = {f"{{{INVOICE_NS}}}Invoice": False, f"{{{CREDIT_NOTE_NS}}}CreditNote": True}
+# Order-process documents: recognised so they can be routed to a person, never posted.
+_ORDER_ROOTS = {
+    f"{{urn:oasis:names:specification:ubl:schema:xsd:{name}-2}}{name}"
+    for name in ("Order", "OrderResponse", "OrderResponseSimple", "OrderChange", "DespatchAdvice")
+}
+_ORDER_MARKERS = tuple(
+    f"urn:oasis:names:specification:ubl:schema:xsd:{name}-2".encode()
+    for name in ("Order", "OrderResponse", "OrderResponseSimple", "OrderChange", "DespatchAdvice")
+)
 
 
 class UblInterpreter:
+    """`render_missing=False` skips drawing a PDF view (bulk re-checks, benchmarks)."""
+
     name = "ubl"
 
     def score(self, kind: FileKind, data: bytes) -> int:
@@ -44,19 +57,26 @@ class UblInterpreter:
             return 100
         return 0
 
+    def __init__(self, render_missing: bool = True) -> None:
+        self.render_missing = render_missing
+
     def interpret(self, data: bytes, ctx: InterpretContext) -> Interpretation:
         root = parse_xml(data, ctx.max_xml_bytes)
         invoice = read_ubl(root)
-        return finish_interpretation(invoice, self.name)
+        return finish_interpretation(invoice, self.name, render_missing=self.render_missing)
 
 
 def looks_like_ubl(data: bytes) -> bool:
     head = data[:200_000]
-    return INVOICE_NS.encode() in head or CREDIT_NOTE_NS.encode() in head
+    if INVOICE_NS.encode() in head or CREDIT_NOTE_NS.encode() in head:
+        return True
+    return any(marker + b'"' in head for marker in _ORDER_MARKERS)
 
 
 def read_ubl(root: Element) -> Invoice:
     """Read a parsed UBL Invoice or CreditNote element into a domain `Invoice`."""
+    if root.tag in _ORDER_ROOTS:
+        return read_order_document(root)
     is_credit_note_root = _ROOTS.get(root.tag)
     if is_credit_note_root is None:
         raise InterpretationFailed(
@@ -80,6 +100,20 @@ def read_ubl(root: Element) -> Invoice:
     for index, line in enumerate(children(root, line_tag)):
         parts.read_line(w, index, line)
     parts.read_attachments(w, root)
+    return invoice
+
+
+def read_order_document(root: Element) -> Invoice:
+    """Identify an order-process document (number, date, parties) and flag it for review."""
+    invoice = Invoice()
+    w = FieldWriter(invoice)
+    w.set("profile", text(root, CBC + "CustomizationID"))
+    w.set("invoice_number", text(root, CBC + "ID"))
+    w.date("issue_date", text(root, CBC + "IssueDate"))
+    w.set("currency", text(root, CBC + "DocumentCurrencyCode"))
+    parts.read_party(w, "seller", descend_party(root, "SellerSupplierParty"))
+    parts.read_party(w, "buyer", descend_party(root, "BuyerCustomerParty"))
+    flag_document_kind(invoice, ORDER)
     return invoice
 
 
