@@ -84,7 +84,11 @@ def _scaled(candidate: Candidate, factor: float) -> Candidate:
 def choose_totals(pooled: dict[str, list[Pooled]]) -> list[Choice]:
     """Pick (net, VAT, gross) jointly, then payable; derive a missing one from the other two."""
     best: tuple[float, tuple[Pooled | None, ...], bool] = (-1.0, (None, None, None), False)
-    options = [[*pooled["totals.net"], None], [*pooled["totals.vat"], None], [*pooled["totals.gross"], None]]
+    vat_options = [*pooled["totals.vat"], *_vat_row_sums(pooled["totals.vat"])]
+    # "Att betala" / "Å betale" is often the only total printed: it stands for gross too.
+    payable_as_gross = [replace(p, score=p.score * 0.8) for p in pooled["totals.payable"]]
+    gross_options = [*pooled["totals.gross"], *payable_as_gross]
+    options = [[*pooled["totals.net"], None], [*vat_options, None], [*gross_options, None]]
     for net, vat, gross in itertools.product(*options):
         if _shares_a_place(net, vat, gross):
             continue
@@ -102,6 +106,21 @@ def choose_totals(pooled: dict[str, list[Pooled]]) -> list[Choice]:
     choices += _derived(net, vat, gross)
     payable = _payable(pooled["totals.payable"], gross)
     return choices + ([payable] if payable else [])
+
+
+def _vat_row_sums(candidates: list[Pooled]) -> list[Pooled]:
+    """Invoices that print one VAT line per rate ("Moms 25 %", "Moms 12 %") and no VAT total:
+    the sum of two or three such lines is a VAT total candidate, believed only if it adds up."""
+    rows = [p for p in candidates if p.score >= 0.4 and p.value != 0]
+    sums = []
+    for size in (2, 3):
+        for group in itertools.combinations(rows, size):
+            if len({(p.best.page, p.best.box) for p in group}) < size:
+                continue
+            last = max(group, key=lambda p: (p.best.page, p.best.box.top))
+            total = sum((p.value for p in group), Decimal(0))
+            sums.append(Pooled(total, min(p.score for p in group), last.best, size))
+    return sums
 
 
 def _shares_a_place(*picks: Pooled | None) -> bool:

@@ -34,6 +34,11 @@ _AMOUNTS = ("totals.net", "totals.vat", "totals.gross", "totals.payable")
 
 
 def assemble_invoice(pages: list[Page], ctx: InterpretContext) -> Invoice:
+    return assemble_scored(pages, ctx)[0]
+
+
+def assemble_scored(pages: list[Page], ctx: InterpretContext) -> tuple[Invoice, dict[str, float]]:
+    """The invoice and each field's raw (uncalibrated) score, which calibration is fitted on."""
     choices = extract_fields(pages)
     choices = apply_hints(choices, pages, ctx.layout_hints)
     invoice = Invoice(document_type=document_type(pages))
@@ -45,9 +50,13 @@ def assemble_invoice(pages: list[Page], ctx: InterpretContext) -> Invoice:
         value = _signed(choice, invoice)
         confidence = calibrate(choice.raw, choice.group, source.value)
         invoice.set_field(choice.path, value, confidence=confidence, source=source, page=choice.page, box=choice.box)
-    _derive_org_number(invoice, default_source)
+    _derive_ids(invoice)
     _add_notes(invoice)
-    return invoice
+    raw = {path: choice.raw for path, choice in choices.items()}
+    for derived, origin in (("seller.org_number", "seller.vat_id"), ("payment.bank_account", "payment.iban")):
+        if derived not in raw and origin in raw and derived in invoice.fields:
+            raw[derived] = raw[origin]
+    return invoice, raw
 
 
 def _signed(choice: Choice, invoice: Invoice) -> Any:
@@ -58,22 +67,31 @@ def _signed(choice: Choice, invoice: Invoice) -> Any:
     return choice.value
 
 
-def _derive_org_number(invoice: Invoice, source: Source) -> None:
+def _derive_ids(invoice: Invoice) -> None:
+    """The org.nr inside a NO/SE VAT id, the account number inside a NO IBAN."""
     vat_id = invoice.seller.vat_id
-    if invoice.seller.org_number or not vat_id:
-        return
-    org = ids.org_number_from_no_vat_id(vat_id)
-    if org:
-        vat_field = invoice.fields["seller.vat_id"]
-        invoice.set_field(
-            "seller.org_number",
-            org,
-            confidence=vat_field.confidence,
-            source=vat_field.source,
-            page=vat_field.page,
-            box=vat_field.box,
-        )
-        invoice.seller.country = "NO"
+    if vat_id and not invoice.seller.org_number:
+        org = ids.org_number_from_no_vat_id(vat_id) or _se_org_from_vat_id(vat_id)
+        if org:
+            _copy_field(invoice, "seller.vat_id", "seller.org_number", org)
+            invoice.seller.country = vat_id[:2].upper()
+    iban = invoice.payment.iban
+    if iban and not invoice.payment.bank_account:
+        account = ids.no_bank_account_from_iban(iban)
+        if account and ids.valid_no_bank_account(account):
+            _copy_field(invoice, "payment.iban", "payment.bank_account", account)
+
+
+def _se_org_from_vat_id(vat_id: str) -> str | None:
+    value = ids.normalise_vat_id(vat_id)
+    if value.startswith("SE") and len(value) == 14 and ids.valid_vat_id(value):
+        return f"{value[2:8]}-{value[8:12]}"
+    return None
+
+
+def _copy_field(invoice: Invoice, source_path: str, path: str, value: Any) -> None:
+    origin = invoice.fields[source_path]
+    invoice.set_field(path, value, confidence=origin.confidence, source=origin.source, page=origin.page, box=origin.box)
 
 
 def _add_notes(invoice: Invoice) -> None:

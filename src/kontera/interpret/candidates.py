@@ -56,7 +56,7 @@ class LineText:
         """Words joined by one space, or two across a column gap (so "19  163,16" stays two
         numbers where "1 163,16" is one)."""
         spans, parts, position = [], [], 0
-        gap_limit = 1.2 * statistics.median(w.height for w in line.words) if line.words else 0.0
+        gap_limit = column_gap(line)
         for i, word in enumerate(line.words):
             if i:
                 separator = "  " if word.x0 - line.words[i - 1].x1 > gap_limit else " "
@@ -76,6 +76,15 @@ class LineText:
             if word.x0 >= x - 1:
                 return start
         return len(self.text)
+
+
+def column_gap(line: Line) -> float:
+    """A gap wider than this between two words is a column gap, not a space."""
+    if not line.words:
+        return 0.0
+    height = statistics.median(w.height for w in line.words)
+    char_width = statistics.median((w.x1 - w.x0) / max(len(w.text), 1) for w in line.words)
+    return max(1.5 * height, 2.5 * char_width)
 
 
 def page_texts(page: Page) -> list[LineText]:

@@ -81,7 +81,7 @@ LABELS: dict[str, list[Label]] = {
         (r"totalt?|summa|sum|i alt|total", 0.5),
     ),
     "totals.payable": _labels(
-        (r"zahlbetrag|zu zahlen|å betale|att betala|amount due|balance due|total due|"
+        (r"zahlbetrag|zu zahlen|å betale|til gode|att betala|amount due|balance due|total due|"
          r"amount payable|net à payer|beløb at betale|restbetrag|betalbart|due payable|"
          r"total payable|payable|summa att betala|totalt å betale", 1.0),
     ),
@@ -90,6 +90,7 @@ LABELS: dict[str, list[Label]] = {
     "payment.kid": _labels(
         (r"kid(?:-?(?:nr\.?|nummer))?|ocr(?:-?(?:nr\.?|nummer|referens))?|"
          r"betalingsreferanse|referensnummer|fik|betalingsid", 1.0),
+        (r"reference|referanse|referens|ref\.?", 0.7),
     ),
     "payment.bank_account": _labels(
         (r"kontonr\.?|kontonummer|bankkonto|konto|account(?: no\.?| number)?|bankkontonr\.?|"
@@ -132,7 +133,8 @@ EXCLUDE: dict[str, re.Pattern[str]] = {
     "due_date": _exclude(r"skonto|rabatt|discount|escompte|rabat|zeitraum|leistung|liefer"),
     "totals.net": _exclude(r"brutto|inkl|incl|ttc|skonto"),
     "totals.vat": _exclude(
-        r"id|nr|identif|nummer|number|reg|satz|rate|prozent|%|befreit|exempt|grundlag|basis"
+        r"id|nr|identif|nummer|number|reg|satz|rate|prozent|%|befreit|exempt|grundlag|basis|"
+        r"exkl|excl|ekskl|eks|ohne|inkl|incl|utan|uten|netto|brutto"
     ),
     "totals.gross": _exclude(r"netto|excl|exkl|eks|ohne|zu-|ab-|zuschläge|abschläge|vorauszahl|anzahlung"),
     "totals.payable": _exclude(r"skonto"),

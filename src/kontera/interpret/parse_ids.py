@@ -63,9 +63,17 @@ _VAT_SHAPES = {
 }
 
 
+_NO_MVA = re.compile(r"(?<![\d\w])(\d{3}\s?\d{3}\s?\d{3})\s?MVA(?![A-Z])")
+
+
 def find_vat_ids(text: str) -> list[Found[str]]:
-    """VAT ids with valid check digits, else of their country's shape."""
+    """VAT ids with valid check digits, else of their country's shape. The Norwegian
+    "Org.nr. 923 609 016 MVA" (no NO prefix) is a VAT id too."""
     found = []
+    for match in _NO_MVA.finditer(text.upper()):
+        value = "NO" + match.group(1).replace(" ", "") + "MVA"
+        if ids.valid_vat_id(value) and not text[max(0, match.start() - 3) : match.start()].strip().upper().endswith("NO"):
+            found.append(Found(value, match.start(), match.end()))
     upper = text.upper()
     for match in _VAT_PREFIX.finditer(upper):
         tail = re.match(r"[0-9A-Z .\-]{2,20}", upper[match.end() :])

@@ -185,7 +185,8 @@ def find_references(text: str) -> list[Found[str]]:
 def find_digit_runs(text: str, *, min_len: int, max_len: int) -> list[Found[str]]:
     """Digit strings that may be written with spaces, dots or dashes between groups."""
     found = []
-    for match in re.finditer(r"(?<![\w.,-])\d[\d .\-]*\d(?![\w,]|\.\d)", text):
+    # One separator at most between digits: a double space is a column gap, not a group gap.
+    for match in re.finditer(r"(?<![\w.,-])\d(?:[ .\-]?\d)*(?![\w,]|\.\d)", text):
         raw = match.group(0).rstrip(" .-")
         digits = re.sub(r"\D", "", raw)
         if min_len <= len(digits) <= max_len:

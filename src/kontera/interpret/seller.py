@@ -10,6 +10,7 @@ window.
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -171,6 +172,7 @@ def _block_name(page: Page, cell: Cell) -> str | None:
 
 def _company_cells(page: Page, page_cells: list[Cell]) -> list[Candidate]:
     found = []
+    typical = statistics.median(c.box.bottom - c.box.top for c in page_cells) if page_cells else 0.0
     for cell in page_cells:
         if cell.role == "buyer" or not COMPANY_SUFFIX.search(cell.text):
             continue
@@ -178,7 +180,10 @@ def _company_cells(page: Page, page_cells: list[Cell]) -> list[Candidate]:
         if not _name_like(name) or len(name) > 60:
             continue
         top_or_bottom = cell.box.top < page.height * 0.25 or cell.box.top > page.height * 0.8
-        found.append(_named(page, cell, name, 0.55 if top_or_bottom else 0.35))
+        weight = 0.55 if top_or_bottom else 0.35
+        if cell.box.top < page.height * 0.25 and cell.box.bottom - cell.box.top >= 1.4 * typical:
+            weight = 0.9  # the letterhead: a company name in large type at the top
+        found.append(_named(page, cell, name, weight))
     return found
 
 
@@ -187,7 +192,8 @@ def _sender_line(page: Page) -> list[Candidate]:
     found = []
     for index, line in enumerate(page.lines[:25]):
         parts = re.split(r"\s*[●•·|]\s*|\s+-\s+", line.text)
-        if len(parts) >= 3 and re.search(r"\d{4,5}", line.text) and _name_like(parts[0]):
+        first = parts[0]
+        if len(parts) >= 3 and re.search(r"\d{4,5}", line.text) and _name_like(first) and not re.search(r"\d", first):
             cell = Cell(index, parts[0], line.box, min(w.conf for w in line.words))
             found.append(_named(page, cell, parts[0].strip(), 0.8))
     return found

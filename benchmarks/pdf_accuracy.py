@@ -1,0 +1,195 @@
+"""Field-by-field accuracy of reading PDFs and scans without templates.
+
+    .venv/bin/python benchmarks/pdf_accuracy.py                  # corpus PDFs, text layer
+    .venv/bin/python benchmarks/pdf_accuracy.py --ocr            # the same, rasterised + degraded
+    .venv/bin/python benchmarks/pdf_accuracy.py --fixtures DIR   # own NO/SE fixtures (text + scans)
+    .venv/bin/python benchmarks/pdf_accuracy.py --fixtures DIR --fit   # refit calibration.json
+
+Corpus: every PDF in ../shared/corpus/pdf/zugferd with embedded CII XML. Only the visible PDF
+is read (the PdfTextInterpreter path, which never looks at attachments); the embedded XML is the truth.
+Amounts are compared by absolute value (the domain signs credit notes; the XML may not).
+The last column is the precision of the fields reported at confidence ≥ 0.95.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "fixtures"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _zugferd_truth import FIELDS  # noqa: E402
+from _zugferd_truth import corpus_pdfs  # noqa: E402
+from _zugferd_truth import embedded_xml  # noqa: E402
+from _zugferd_truth import truth  # noqa: E402
+from generate import degrade  # noqa: E402
+from generate import rasterise  # noqa: E402
+
+from kontera.domain.invoice import Invoice  # noqa: E402
+from kontera.domain.invoice import read_path  # noqa: E402
+from kontera.interpret.assemble import assemble_scored  # noqa: E402
+from kontera.interpret.base import InterpretContext  # noqa: E402
+from kontera.interpret.calibration import TABLE_FILE  # noqa: E402
+from kontera.interpret.calibration import fit  # noqa: E402
+from kontera.interpret.choice import GROUPS  # noqa: E402
+from kontera.interpret.image import load_pages  # noqa: E402
+from kontera.interpret.ocr import OcrSettings  # noqa: E402
+from kontera.interpret.ocr import PageImage  # noqa: E402
+from kontera.interpret.ocr import ocr_pages  # noqa: E402
+from kontera.interpret.pdf import read_pdf_pages  # noqa: E402
+
+FIXTURE_FIELDS = [*FIELDS, "seller.org_number", "payment.kid", "payment.bank_account", "payment.bankgiro"]
+HIGH = 0.95
+
+
+def same(expected: Any, got: Any, path: str) -> bool:
+    if got is None:
+        return False
+    if isinstance(expected, Decimal) or path.startswith("totals."):
+        return abs(Decimal(str(got))) == abs(Decimal(str(expected)))
+    if isinstance(got, date):
+        return got.isoformat() == (expected.isoformat() if isinstance(expected, date) else expected)
+    if path == "seller.name":
+        return " ".join(str(got).split()).casefold() == " ".join(str(expected).split()).casefold()
+    return str(got).replace(" ", "").upper() == str(expected).replace(" ", "").upper()
+
+
+class Tally:
+    def __init__(self, fields: list[str]) -> None:
+        self.fields = fields
+        self.rows: dict[str, list[int]] = {f: [0, 0, 0, 0, 0] for f in fields}
+        self.samples: list[tuple[str, float, bool]] = []
+        self.misses: list[str] = []
+
+    def add(self, name: str, result: tuple[Invoice, dict[str, float]], expected: dict[str, Any]) -> None:
+        invoice, raw = result
+        for path in self.fields:
+            want = expected.get(path)
+            got = read_path(invoice, path)
+            field = invoice.fields.get(path)
+            row = self.rows[path]
+            if want is None:
+                if field is not None:
+                    row[4] += 1  # reported a value the truth does not have
+                    row[2] += field.confidence >= HIGH
+                    self.samples.append((_key(field, path), raw.get(path, 0.0), False))
+                continue
+            right = same(want, got, path)
+            row[0] += 1
+            row[1] += right
+            if field is not None:
+                row[2] += field.confidence >= HIGH
+                row[3] += field.confidence >= HIGH and right
+                self.samples.append((_key(field, path), raw.get(path, 0.0), right))
+            if not right:
+                self.misses.append(f"{name[:44]:44} {path:20} want={want!s:24.24} got={got!s:24.24}")
+
+    def print(self, title: str) -> None:
+        print(f"\n{title}")
+        print(f"{'field':22} {'n':>4} {'right':>6} {'accuracy':>9} {'n≥0.95':>7} {'precision≥0.95':>15} {'extra':>6}")
+        high = precise = 0
+        for path, (n, right, n_high, right_high, extra) in self.rows.items():
+            accuracy = f"{right / n:.1%}" if n else "-"
+            precision = f"{right_high / n_high:.1%}" if n_high else "-"
+            print(f"{path:22} {n:4} {right:6} {accuracy:>9} {n_high:7} {precision:>15} {extra:6}")
+            high += n_high
+            precise += right_high
+        print(f"{'all fields ≥ 0.95':22} {'':4} {'':6} {'':9} {high:7} {precise / max(high, 1):15.1%}")
+
+
+def read_text_pdf(pdf: bytes, ctx: InterpretContext) -> tuple[Invoice, dict[str, float]]:
+    """What PdfTextInterpreter does, keeping the raw scores for the calibration fit."""
+    return assemble_scored(read_pdf_pages(pdf, ctx), ctx)
+
+
+def read_scan(data: bytes, ctx: InterpretContext) -> tuple[Invoice, dict[str, float]]:
+    """What ImageInterpreter does, keeping the raw scores."""
+    return assemble_scored(ocr_pages(load_pages(data, ctx), OcrSettings(workers=ctx.ocr_workers)), ctx)
+
+
+def corpus_items() -> Iterator[tuple[str, bytes, dict[str, Any]]]:
+    for path in corpus_pdfs():
+        xml = embedded_xml(path)
+        assert xml is not None
+        yield path.name, path.read_bytes(), truth(xml)
+
+
+def ocr_invoice(pdf: bytes, rng: random.Random, ctx: InterpretContext) -> tuple[Invoice, dict[str, float]]:
+    images = [PageImage(i + 1, degrade(image, rng), 200.0) for i, image in enumerate(rasterise(pdf))]
+    return assemble_scored(ocr_pages(images, OcrSettings(workers=ctx.ocr_workers)), ctx)
+
+
+def _key(field: Any, path: str) -> str:
+    return f"{field.source.value}/{GROUPS.get(path, 'amount')}"
+
+
+def fixture_items(folder: Path) -> Iterator[tuple[str, Path, dict[str, Any]]]:
+    for meta in sorted(folder.glob("*.json")):
+        yield meta.stem, meta, json.loads(meta.read_text("utf-8"))["fields"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ocr", action="store_true", help="rasterise + degrade the corpus, read by OCR")
+    parser.add_argument("--fixtures", type=Path, help="folder made by fixtures/generate.py --scans")
+    parser.add_argument("--fit", action="store_true", help="refit the calibration table from --fixtures")
+    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--misses", action="store_true")
+    args = parser.parse_args()
+    ctx = InterpretContext()
+    started = time.perf_counter()
+    if args.fixtures:
+        tallies = run_fixtures(args.fixtures, ctx, args.limit)
+    else:
+        tallies = [run_corpus(ctx, args.ocr, args.limit)]
+    for title, tally in tallies:
+        tally.print(title)
+        if args.misses:
+            print("\n".join(tally.misses))
+    print(f"\n{time.perf_counter() - started:.1f} s")
+    if args.fit:
+        table = fit(s for _, tally in tallies for s in tally.samples)
+        target = ROOT / "src" / "kontera" / "interpret" / TABLE_FILE
+        target.write_text(json.dumps(table, indent=1) + "\n", "utf-8")
+        print(f"wrote {target}")
+
+
+def run_corpus(ctx: InterpretContext, ocr: bool, limit: int) -> tuple[str, Tally]:
+    tally = Tally(FIELDS)
+    rng = random.Random(2)
+    for count, (name, pdf, expected) in enumerate(corpus_items()):
+        if limit and count >= limit:
+            break
+        if ocr:
+            tally.add(name, ocr_invoice(pdf, rng, ctx), expected)
+        else:
+            tally.add(name, read_text_pdf(pdf, ctx), expected)
+    mode = "OCR of 200 dpi degraded rasters" if ocr else "text layer"
+    return (f"Corpus pdf/zugferd ({mode})", tally)
+
+
+def run_fixtures(folder: Path, ctx: InterpretContext, limit: int) -> list[tuple[str, Tally]]:
+    text, scans = Tally(FIXTURE_FIELDS), Tally(FIXTURE_FIELDS)
+    for count, (name, meta, expected) in enumerate(fixture_items(folder)):
+        if limit and count >= limit:
+            break
+        pdf = meta.with_suffix(".pdf").read_bytes()
+        text.add(name, read_text_pdf(pdf, ctx), expected)
+        scan = meta.with_name(f"{name}.scan.jpg")
+        if scan.exists():
+            scans.add(name, read_scan(scan.read_bytes(), ctx), expected)
+    return [(f"Fixtures {folder} (text layer)", text), (f"Fixtures {folder} (scans, OCR)", scans)]
+
+
+if __name__ == "__main__":
+    main()
