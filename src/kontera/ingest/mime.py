@@ -79,7 +79,7 @@ def parse_message(raw: bytes) -> Message:
 def extract(raw: bytes, limits: MailLimits | None = None) -> MailContent:
     message = parse_message(raw)
     walk = _Walk(limits or MailLimits(), MailContent(headers_of(message)))
-    _visit_message(walk, message, depth=0, origin="attachment")
+    _visit_message(walk, message, depth=0, origin="")
     return walk.content
 
 
@@ -89,14 +89,14 @@ def _visit_message(walk: _Walk, message: Message, *, depth: int, origin: str) ->
     _visit(walk, message, depth=depth, origin=origin, bodies=bodies)
     walk.content.defects.extend(type(d).__name__ for d in message.defects)
     if len(walk.content.parts) == before:
-        _render_body(walk, message, bodies)
+        _render_body(walk, message, bodies, origin)
 
 
 def _visit(walk: _Walk, part: Message, *, depth: int, origin: str, bodies: list[str]) -> None:
     if part.get_content_type() == "message/rfc822" or (
         part.is_multipart() and part.get_content_maintype() == "message"
     ):
-        _visit_attached_message(walk, part, depth=depth)
+        _visit_attached_message(walk, part, depth=depth, outer=origin)
         return
     if part.is_multipart():
         for sub in part.get_payload():
@@ -113,24 +113,31 @@ def _visit(walk: _Walk, part: Message, *, depth: int, origin: str, bodies: list[
         bodies.append(_body_text(part, data))
         return
     disposition = "inline" if part.get_content_disposition() == "inline" else "attachment"
-    _consider(walk, data, filename, depth=depth, origin=disposition)
+    _consider(walk, data, filename, depth=depth, origin=_within(origin, disposition))
 
 
-def _visit_attached_message(walk: _Walk, part: Message, *, depth: int) -> None:
+def _visit_attached_message(walk: _Walk, part: Message, *, depth: int, outer: str) -> None:
     payload = part.get_payload()
     inner = payload[0] if isinstance(payload, list) and payload else None
     if not isinstance(inner, Message):
         _skip(walk, _filename(part), "An attached message is empty.")
         return
-    _enter_message(walk, inner, _filename(part), depth=depth)
+    _enter_message(walk, inner, _filename(part), depth=depth, outer=outer)
 
 
-def _enter_message(walk: _Walk, inner: Message, name: str | None, *, depth: int) -> None:
+def _enter_message(
+    walk: _Walk, inner: Message, name: str | None, *, depth: int, outer: str
+) -> None:
     if depth + 1 > walk.limits.max_depth:
         _skip(walk, name, "Messages are nested too deeply; the innermost were not opened.")
         return
     subject = decode_words(inner.get("Subject", "")) or "message"
-    _visit_message(walk, inner, depth=depth + 1, origin=f"message:{subject[:80]}")
+    origin = _within(outer, f"message:{subject[:80]}")
+    _visit_message(walk, inner, depth=depth + 1, origin=origin)
+
+
+def _within(outer: str, inner: str) -> str:
+    return f"{outer}/{inner}" if outer else inner
 
 
 def _consider(walk: _Walk, data: bytes, filename: str | None, *, depth: int, origin: str) -> None:
@@ -140,9 +147,9 @@ def _consider(walk: _Walk, data: bytes, filename: str | None, *, depth: int, ori
         return
     kind = sniff(data)
     if kind is FileKind.ZIP:
-        _open_zip(walk, data, filename or "archive.zip", depth=depth)
+        _open_zip(walk, data, filename or "archive.zip", depth=depth, outer=origin)
     elif kind is FileKind.EMAIL or (filename or "").lower().endswith(".eml"):
-        _enter_message(walk, parse_message(data), filename, depth=depth)
+        _enter_message(walk, parse_message(data), filename, depth=depth, outer=origin)
     elif len(data) > walk.limits.max_document_bytes:
         _skip(walk, filename, "The attachment is larger than the document size limit.")
     elif kind in DOCUMENT_KINDS:
@@ -155,19 +162,20 @@ def _consider(walk: _Walk, data: bytes, filename: str | None, *, depth: int, ori
         _skip(walk, filename, "Not an invoice file (PDF, EHF/XML or image).")
 
 
-def _open_zip(walk: _Walk, data: bytes, name: str, *, depth: int) -> None:
+def _open_zip(walk: _Walk, data: bytes, name: str, *, depth: int, outer: str) -> None:
     if depth + 1 > walk.limits.max_depth:
         _skip(walk, name, "Archives are nested too deeply; the innermost were not opened.")
         return
     contents = open_archive(data, name, walk.limits)
     for skip in contents.skipped:
-        _skip(walk, f"{name}/{skip.name}", skip.reason)
+        _skip(walk, name if skip.name == name else f"{name}/{skip.name}", skip.reason)
     for entry in contents.entries:
         walk.leaves += 1
         if walk.leaves > walk.limits.max_parts:
             _skip(walk, entry.name, f"More than {walk.limits.max_parts} parts; rest ignored.")
             return
-        _consider(walk, entry.data, entry.name, depth=depth + 1, origin=f"zip:{name}")
+        origin = _within(outer, f"zip:{name}")
+        _consider(walk, entry.data, entry.name, depth=depth + 1, origin=origin)
 
 
 def _consider_image(
@@ -199,13 +207,13 @@ def _keep(walk: _Walk, data: bytes, filename: str | None, kind: FileKind, origin
     walk.content.parts.append(MailPart(name, kind.mime_type, data, origin))
 
 
-def _render_body(walk: _Walk, message: Message, bodies: list[str]) -> None:
+def _render_body(walk: _Walk, message: Message, bodies: list[str], origin: str) -> None:
     text = max(bodies, key=len, default="")
     if not text or not looks_like_invoice(text):
         return
     subject = decode_words(message.get("Subject", "")) or "Invoice"
     pdf = render_text_pdf(text, title=subject)
-    _keep(walk, pdf, "message-body.pdf", FileKind.PDF, "body")
+    _keep(walk, pdf, "message-body.pdf", FileKind.PDF, _within(origin, "body"))
 
 
 def _skip(walk: _Walk, filename: str | None, reason: str) -> None:

@@ -1,0 +1,91 @@
+"""The SMTP receiver (aiosmtpd): the only module that speaks SMTP to the world.
+
+It knows nothing of companies or storage: `resolve(address)` says whether a recipient exists
+(asked at RCPT time, so unknown recipients get 550 before any data is sent) and
+`deliver(raw, mail_from, recipients)` stores the message. The 250 reply is sent only after
+`deliver` returned, i.e. after the raw message is safely stored; when it fails the client
+gets 451 and retries later. Size: aiosmtpd answers 552 to a declared or actual oversize.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import Envelope
+from aiosmtpd.smtp import Session
+
+log = logging.getLogger(__name__)
+
+Resolve = Callable[[str], bool]
+Deliver = Callable[[bytes, str | None, tuple[str, ...]], None]
+
+
+class InboundHandler:
+    """aiosmtpd hooks; the blocking work runs in the default thread pool."""
+
+    def __init__(self, *, resolve: Resolve, deliver: Deliver) -> None:
+        self._resolve = resolve
+        self._deliver = deliver
+
+    async def handle_RCPT(
+        self,
+        server: SMTP,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        try:
+            known = await asyncio.get_running_loop().run_in_executor(None, self._resolve, address)
+        except Exception:
+            log.exception("recipient lookup failed", extra={"recipient": address})
+            return "451 4.3.0 Temporary failure looking up the recipient; try again later"
+        if not known:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        raw = envelope.original_content or b""
+        if isinstance(raw, str):  # only when decode_data=True, which we never set
+            raw = raw.encode("utf-8", "surrogateescape")
+        recipients = tuple(envelope.rcpt_tos)
+        loop = asyncio.get_running_loop()
+        try:
+            await loop.run_in_executor(None, self._deliver, raw, envelope.mail_from, recipients)
+        except Exception:
+            log.exception("storing a received message failed", extra={"recipients": recipients})
+            return "451 4.3.0 The message could not be stored; try again later"
+        return "250 2.0.0 Message accepted"
+
+
+class SmtpReceiver:
+    """A running receiver in a background thread; `stop()` ends it."""
+
+    def __init__(self, controller: Controller) -> None:
+        self._controller = controller
+
+    @property
+    def host(self) -> str:
+        return str(self._controller.hostname)
+
+    @property
+    def port(self) -> int:
+        return int(self._controller.port)
+
+    def stop(self) -> None:
+        self._controller.stop()
+
+
+def start_receiver(
+    handler: InboundHandler, *, host: str, port: int, max_message_bytes: int
+) -> SmtpReceiver:
+    options: dict[str, Any] = {"data_size_limit": max_message_bytes, "ident": "Kontera"}
+    controller = Controller(handler, hostname=host, port=port, **options)
+    controller.start()
+    return SmtpReceiver(controller)
