@@ -74,12 +74,29 @@ def test_every_example_builds_a_balanced_voucher_owing_the_document_total(name: 
         assert payable.amount > 0  # the supplier owes us
 
 
-def test_norwegian_ehf_with_a_fake_pdf_attachment_fails_readably_then_resumes() -> None:
-    """GIVEN the national example, whose "PDF" attachment is the text "Test base 64 encoding"
-    WHEN posted THEN the voucher is created, the attachment refused in Tripletex's words;
-    AND after a person supplies a real PDF, a retry attaches it without a second voucher."""
+def test_norwegian_ehf_is_posted_to_tripletex_with_its_rendering() -> None:
     invoice, rendering = read(NORWEGIAN)
-    assert rendering is not None and not rendering.startswith(b"%PDF")
+    assert rendering is not None
+    rig = tripletex_rig()
+    voucher = build_voucher(invoice, approve_as_interpreted(invoice))
+    file = AttachmentFile(rendering, "ehf.pdf", "application/pdf")
+
+    job = advance(PostingJob("ehf-no-1", "tripletex"), rig.connector, voucher, file, lambda j: None)
+
+    assert job.step is Step.POSTED, job.last_error
+    stored = rig.fake.vouchers[int(job.external_id or 0)]
+    assert stored["postings"][-1]["amountGross"] == -1802.0  # 1801.78 + 0.22 rounding
+    assert [p["row"] for p in stored["postings"]] == list(range(1, len(stored["postings"]) + 1))
+    assert rig.fake.attachments[int(job.external_id or 0)] == [rendering]
+    assert validate_all(tripletex_spec(), rig.recorder.requests) == len(rig.recorder.requests)
+
+
+def test_refused_attachment_fails_readably_then_a_retry_attaches_without_a_second_voucher() -> None:
+    """GIVEN the EHF XML itself as the attachment (Tripletex takes PDF/PNG/JPEG/TIFF only)
+    WHEN posted THEN the voucher is created and the attachment refused in Tripletex's words;
+    AND after a person supplies a PDF, a retry attaches it to the same voucher."""
+    invoice, _ = read(NORWEGIAN)
+    xml = (BIS3 / NORWEGIAN).read_bytes()
     rig = tripletex_rig()
     voucher = build_voucher(invoice, approve_as_interpreted(invoice))
     job = PostingJob("ehf-no-1", "tripletex")
@@ -88,11 +105,15 @@ def test_norwegian_ehf_with_a_fake_pdf_attachment_fails_readably_then_resumes() 
         job,
         rig.connector,
         voucher,
-        AttachmentFile(rendering, "ehf.pdf", "application/pdf"),
+        AttachmentFile(xml, "ehf.xml", "application/xml"),
         lambda j: None,
     )
 
-    assert job.step is Step.FAILED and "Ugyldig filformat" in (job.last_error or "")
+    assert job.step is Step.FAILED
+    assert job.last_error == (
+        "Tripletex: Validering feilet.; "
+        "file: Ugyldig filformat. Gyldige formater er PDF, PNG, JPEG og TIFF."
+    )
     pdf = render_pdf("Faktura 1 Salescompany ltd.")
     advance(
         retry_failed(job),
@@ -104,11 +125,7 @@ def test_norwegian_ehf_with_a_fake_pdf_attachment_fails_readably_then_resumes() 
 
     assert job.step is Step.POSTED
     assert len(rig.fake.vouchers) == 1
-    stored = rig.fake.vouchers[int(job.external_id or 0)]
-    assert stored["postings"][-1]["amountGross"] == -1802.0  # 1801.78 + 0.22 rounding
-    assert [p["row"] for p in stored["postings"]] == list(range(1, len(stored["postings"]) + 1))
     assert rig.fake.attachments[int(job.external_id or 0)] == [pdf]
-    assert validate_all(tripletex_spec(), rig.recorder.requests) == len(rig.recorder.requests)
 
 
 def test_euro_invoice_is_posted_in_nok_and_eur() -> None:
