@@ -17,7 +17,6 @@ from kontera.interpret.base import Interpretation
 from kontera.interpret.checks import check_invoice
 from kontera.interpret.doc_kinds import flag_document_kind
 
-PDF_MIME = "application/pdf"
 log = logging.getLogger(__name__)
 
 
@@ -43,7 +42,9 @@ def finish_interpretation(
 def _embedded_pdf(attachments: list[Attachment]) -> bytes | None:
     for attachment in attachments:
         content = attachment.content
-        if content is not None and (attachment.mime_type == PDF_MIME or content[:5] == b"%PDF-"):
+        # Trust the bytes, not the declared MIME type: examples in the wild carry placeholder
+        # text declared as application/pdf.
+        if content is not None and b"%PDF-" in content[:1024]:
             return content
     return None
 

@@ -36,6 +36,7 @@ from kontera.interpret.render_labels import language_for
 # DejaVu covers more scripts than the built-in Helvetica; fall back when it is not installed.
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 _FONTS: tuple[str, str] | None = None
+_MAX_CELL_TEXT = 1500
 
 
 def _fonts() -> tuple[str, str]:
@@ -98,6 +99,8 @@ class _Page:
 
     def _p(self, value: object, style: ParagraphStyle | None = None) -> Paragraph:
         text = "" if value is None else str(value)
+        if len(text) > _MAX_CELL_TEXT:  # a table row must fit on one page
+            text = text[:_MAX_CELL_TEXT] + " …"
         return Paragraph(escape(text).replace("\n", "<br/>"), style or self.text)
 
     def _amount(self, value: Decimal | None) -> str:
