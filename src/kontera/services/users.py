@@ -182,6 +182,10 @@ def _grant(session: Session, user: User, company_id: str) -> None:
     # A bureau's user may only be given that bureau's clients.
     if user.bureau_id and company.bureau_id and company.bureau_id != user.bureau_id:
         raise InvalidInput(f"{company.name} is a client of another bureau.")
+    if user.bureau_id and company.bureau_id is None:
+        # The first bureau given a client keeps it: no other bureau's user can be given it.
+        company.bureau_id = user.bureau_id
+        session.add(company)
     if session.get(UserCompany, (user.id, company_id)) is None:
         session.add(UserCompany(user_id=user.id, company_id=company_id))
 

@@ -1,0 +1,136 @@
+"""Per-company pages: auto-approval settings, suppliers, model status; bureau users."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+from fastapi import Form
+from fastapi import Request
+from fastapi.responses import FileResponse
+from fastapi.responses import HTMLResponse
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from kontera.domain.errors import NotFound
+from kontera.review.auth import PostingUser
+from kontera.review.auth import User
+from kontera.review.web import app_context
+from kontera.review.web import render
+from kontera.services import review_pages
+from kontera.services import users
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/c/{company_id}/settings", response_class=HTMLResponse)
+def settings_page(request: Request, user: User, company_id: str, saved: str = "") -> Response:
+    user.require_company(company_id)
+    ctx = app_context(request)
+    policy = review_pages.auto_approval(ctx, company_id=company_id)
+    company = _company(request, user, company_id)
+    return render(request, "settings.html", user, policy=policy, company=company, saved=bool(saved))
+
+
+@router.post("/c/{company_id}/settings")
+def save_settings(
+    request: Request,
+    user: PostingUser,
+    company_id: str,
+    threshold: Annotated[str, Form()],
+    max_amount: Annotated[str, Form()],
+    enabled: Annotated[str, Form()] = "",
+    einvoice_only: Annotated[str, Form()] = "",
+    allow_suppliers: Annotated[str, Form()] = "",
+    deny_suppliers: Annotated[str, Form()] = "",
+) -> Response:
+    user.require_company(company_id)
+    user.require("settings")
+    review_pages.save_auto_approval(
+        app_context(request),
+        company_id=company_id,
+        actor=user.email,
+        policy={
+            "enabled": enabled == "1",
+            "threshold": threshold.replace(",", "."),
+            "max_amount": max_amount,
+            "allow_suppliers": allow_suppliers,
+            "deny_suppliers": deny_suppliers,
+            "einvoice_only": einvoice_only == "1",
+        },
+    )
+    return RedirectResponse(f"/c/{company_id}/settings?saved=1", status_code=303)
+
+
+@router.get("/c/{company_id}/suppliers", response_class=HTMLResponse)
+def suppliers_page(request: Request, user: User, company_id: str) -> Response:
+    user.require_company(company_id)
+    ctx = app_context(request)
+    found = review_pages.suppliers(ctx, company_id=company_id)
+    company = _company(request, user, company_id)
+    return render(request, "suppliers.html", user, suppliers=found, company=company)
+
+
+@router.get("/models", response_class=HTMLResponse)
+def models_page(request: Request, user: User) -> Response:
+    statuses = review_pages.model_status(app_context(request), company_ids=user.company_ids)
+    return render(request, "models.html", user, statuses=statuses)
+
+
+@router.get("/models/{company_id}/plot/{index}.png")
+def model_plot(request: Request, user: User, company_id: str, index: int) -> Response:
+    user.require_company(company_id)
+    statuses = review_pages.model_status(app_context(request), company_ids=frozenset({company_id}))
+    plots = statuses[0].plots if statuses else []
+    if not 0 <= index < len(plots):
+        raise NotFound("No such plot.")
+    return FileResponse(plots[index], media_type="image/png")
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(request: Request, user: User, created: str = "") -> Response:
+    user.require("users")
+    ctx = app_context(request)
+    return render(
+        request,
+        "users.html",
+        user,
+        people=users.bureau_users(ctx, bureau_id=user.bureau_id),
+        companies=users.accessible_companies(ctx, user_id=user.user_id),
+        roles=users.ROLES,
+        locales=users.LOCALES,
+        created=created,
+    )
+
+
+@router.post("/users")
+def create_user(
+    request: Request,
+    user: PostingUser,
+    email: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    role: Annotated[str, Form()] = "bookkeeper",
+    locale: Annotated[str, Form()] = "nb",
+    company: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    user.require("users")
+    for company_id in company or []:
+        user.require_company(company_id)  # an admin can only hand out what they can reach
+    created = users.create_user(
+        app_context(request),
+        email=email,
+        password=password,
+        role=role,
+        locale=locale,
+        bureau_id=user.bureau_id,
+        company_ids=company or [],
+        actor=user.email,
+    )
+    return RedirectResponse(f"/users?created={created.email}", status_code=303)
+
+
+def _company(request: Request, user: User, company_id: str) -> object:
+    for company in users.accessible_companies(app_context(request), user_id=user.user_id):
+        if company.id == company_id:
+            return company
+    raise NotFound("No such company.")

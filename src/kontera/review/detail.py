@@ -1,0 +1,194 @@
+"""What the detail page shows, computed from the document view: fields, postings, balance,
+warnings. Pure functions over the JSON, so they are easy to test and cheap to run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from decimal import InvalidOperation
+from typing import Any
+
+# The fields a bookkeeper checks, in reading order; all of them editable.
+KEY_FIELDS = (
+    "document_type",
+    "invoice_number",
+    "issue_date",
+    "due_date",
+    "currency",
+    "seller.name",
+    "seller.org_number",
+    "seller.vat_id",
+    "buyer.name",
+    "buyer.org_number",
+    "references.order",
+    "references.buyer_reference",
+    "payment.kid",
+    "payment.bank_account",
+    "payment.iban",
+    "totals.net",
+    "totals.vat",
+    "totals.payable",
+)
+EDITABLE = frozenset(KEY_FIELDS) - {"document_type"}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRow:
+    path: str
+    value: Any
+    confidence: float | None
+    source: str | None
+    page: int | None
+    box: list[float] | None
+    editable: bool
+
+
+def value_at(invoice: dict[str, Any], path: str) -> Any:
+    node: Any = invoice
+    for part in path.split("."):
+        if isinstance(node, list):
+            node = node[int(part)] if part.isdigit() and int(part) < len(node) else None
+        elif isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+    return node
+
+
+def field_rows(invoice: dict[str, Any] | None) -> list[FieldRow]:
+    if not invoice:
+        return []
+    fields: dict[str, Any] = invoice.get("fields") or {}
+    rows = []
+    for path in KEY_FIELDS:
+        field = fields.get(path) or {}
+        value = value_at(invoice, path)
+        if value is None and not field and path not in ("invoice_number", "due_date"):
+            continue
+        rows.append(_row(path, value, field))
+    return rows
+
+
+def boxed_fields(invoice: dict[str, Any] | None) -> list[FieldRow]:
+    """Every interpreted field that has a box on a page (line fields included)."""
+    fields: dict[str, Any] = (invoice or {}).get("fields") or {}
+    return [
+        _row(path, field.get("value"), field)
+        for path, field in fields.items()
+        if field.get("box") and field.get("page")
+    ]
+
+
+def _row(path: str, value: Any, field: dict[str, Any]) -> FieldRow:
+    return FieldRow(
+        path=path,
+        value=value,
+        confidence=field.get("confidence"),
+        source=field.get("source"),
+        page=field.get("page"),
+        box=field.get("box"),
+        editable=path in EDITABLE,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PostingRow:
+    index: int
+    line_index: int | None
+    account: str
+    vat_code: str
+    amount: str
+    description: str
+    confidence: float | None
+    reason: str
+    alternatives: list[dict[str, Any]]
+
+
+def posting_rows(view: dict[str, Any]) -> list[PostingRow]:
+    """Approved lines once there is a voucher, else the suggestion's lines."""
+    suggested = (view.get("suggestion") or {}).get("lines") or []
+    voucher = view.get("voucher")
+    lines = voucher["lines"] if voucher else suggested
+    by_index = {line.get("line_index"): line for line in suggested}
+    rows = []
+    for i, line in enumerate(lines):
+        hint = by_index.get(line.get("line_index"), {})
+        rows.append(
+            PostingRow(
+                index=i,
+                line_index=line.get("line_index"),
+                account=line.get("account") or "",
+                vat_code=line.get("vat_code") or "",
+                amount=line.get("amount") or "",
+                description=line.get("description") or "",
+                confidence=hint.get("confidence"),
+                reason=hint.get("reason") or "",
+                alternatives=(hint.get("alternatives") or [])[:3],
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    net: Decimal
+    vat: Decimal
+    debit: Decimal
+    credit: Decimal
+    payable_account: str
+
+    @property
+    def difference(self) -> Decimal:
+        return self.debit - self.credit
+
+    @property
+    def balanced(self) -> bool:
+        return self.difference == 0
+
+
+def balance(view: dict[str, Any], rows: list[PostingRow]) -> Balance | None:
+    """Costs (net lines) plus input VAT against the payable: what the voucher will look like."""
+    invoice = view.get("invoice") or {}
+    totals = invoice.get("totals") or {}
+    payable = _decimal(totals.get("payable")) or _decimal(totals.get("gross"))
+    if payable is None:
+        return None
+    net = sum((_decimal(row.amount) or Decimal(0) for row in rows), Decimal(0))
+    vat = _decimal(totals.get("vat")) or Decimal(0)
+    account = (view.get("suggestion") or {}).get("payable_account") or "2400"
+    return Balance(net=net, vat=vat, debit=net + vat, credit=payable, payable_account=account)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value).replace(" ", "").replace(",", "."))
+    except InvalidOperation:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Warning:
+    kind: str  # a catalogue key: the UI says it in the user's language
+    text: str  # the detail, as the machine wrote it
+    severity: str
+
+
+def warnings(view: dict[str, Any]) -> list[Warning]:
+    found: list[Warning] = []
+    if view.get("duplicate_of"):
+        found.append(Warning("warn_duplicate", view["duplicate_of"], "error"))
+    bank = view.get("bank_warning")
+    if bank:
+        known = ", ".join(bank["known"])
+        found.append(Warning("warn_bank_account", f"{bank['account']} ≠ {known}", "error"))
+    invoice = view.get("invoice") or {}
+    if invoice.get("document_type") == "credit_note":
+        found.append(Warning("warn_credit_note", invoice.get("invoice_number") or "", "info"))
+    if view.get("status_reason") and view.get("status") in ("needs_review", "failed", "rejected"):
+        found.append(Warning("warn_status", view["status_reason"], "warning"))
+    for note in view.get("notes") or []:
+        label = f"[{note['rule_id']}] " if note.get("rule_id") else ""
+        found.append(Warning("warn_note", label + note["message"], note.get("severity", "info")))
+    return found

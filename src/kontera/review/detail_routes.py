@@ -1,0 +1,256 @@
+"""One document: the page images with field boxes, fields, postings, approve/reject, audit.
+
+Every route starts with `user.require_company(company_id)`, and the services look documents
+up by (company, id), so another company's document is "not found" on every endpoint.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from decimal import InvalidOperation
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter
+from fastapi import Form
+from fastapi import Request
+from fastapi.responses import FileResponse
+from fastapi.responses import HTMLResponse
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.datastructures import QueryParams
+from starlette.responses import Response
+
+from kontera.domain.errors import InvalidInput
+from kontera.review import detail
+from kontera.review import pages
+from kontera.review.auth import PostingUser
+from kontera.review.auth import User
+from kontera.review.queue_routes import parse_filters
+from kontera.review.web import app_context
+from kontera.review.web import render
+from kontera.services import approvals
+from kontera.services import review_pages
+from kontera.services import review_queue
+from kontera.services.approvals import ApprovedLine
+from kontera.services.review_queue import QueueLink
+from kontera.services.users import SignedIn
+
+router = APIRouter(include_in_schema=False)
+BASE = "/c/{company_id}/d/{document_id}"
+
+
+def detail_url(company_id: str, document_id: str, q: str = "") -> str:
+    return f"/c/{company_id}/d/{document_id}" + (f"?q={quote(q)}" if q else "")
+
+
+def _is_fetch(request: Request) -> bool:
+    return request.headers.get("x-requested-with") == "fetch"
+
+
+@router.get(BASE, response_class=HTMLResponse)
+def document_page(
+    request: Request, user: User, company_id: str, document_id: str, q: str = ""
+) -> Response:
+    user.require_company(company_id)
+    ctx = app_context(request)
+    view = review_pages.document_detail(ctx, company_id=company_id, document_id=document_id)
+    source = review_pages.page_source(ctx, company_id=company_id, document_id=document_id)
+    try:
+        sizes = pages.page_sizes(ctx, source)
+    except InvalidInput:
+        sizes = []
+    previous, following = _neighbours(request, user, document_id, q)
+    rows = detail.posting_rows(view)
+    return render(
+        request,
+        "detail.html",
+        user,
+        view=view,
+        fields=detail.field_rows(view.get("invoice")),
+        boxes=detail.boxed_fields(view.get("invoice")),
+        postings=rows,
+        balance=detail.balance(view, rows),
+        warnings=detail.warnings(view),
+        page_sizes=sizes,
+        previous=previous,
+        following=following,
+        q=q,
+        reviewable=view["status"] in ("suggested", "needs_review"),
+    )
+
+
+def _neighbours(
+    request: Request, user: SignedIn, document_id: str, q: str
+) -> tuple[QueueLink | None, QueueLink | None]:
+    return review_queue.neighbours(
+        app_context(request),
+        company_ids=user.company_ids,
+        filters=parse_filters(QueryParams(q)),
+        document_id=document_id,
+    )
+
+
+@router.get(BASE + "/page/{number}.png")
+def page_image(
+    request: Request, user: User, company_id: str, document_id: str, number: int
+) -> Response:
+    user.require_company(company_id)
+    ctx = app_context(request)
+    source = review_pages.page_source(ctx, company_id=company_id, document_id=document_id)
+    path = pages.page_png(ctx, source, number)
+    # Private: a page image is as confidential as the invoice itself.
+    return FileResponse(
+        path, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"}
+    )
+
+
+@router.get(BASE + "/fields", response_class=HTMLResponse)
+def fields_fragment(request: Request, user: User, company_id: str, document_id: str) -> Response:
+    user.require_company(company_id)
+    return _fields_response(request, user, company_id, document_id)
+
+
+def _fields_response(
+    request: Request, user: SignedIn, company_id: str, document_id: str
+) -> Response:
+    view = review_pages.document_detail(
+        app_context(request), company_id=company_id, document_id=document_id
+    )
+    return render(
+        request,
+        "_fields.html",
+        user,
+        view=view,
+        fields=detail.field_rows(view.get("invoice")),
+        reviewable=view["status"] in ("suggested", "needs_review"),
+    )
+
+
+@router.post(BASE + "/fields")
+async def correct_fields(
+    request: Request, user: PostingUser, company_id: str, document_id: str
+) -> Response:
+    user.require_company(company_id)
+    form = await request.form()
+    changes = _field_changes(form, request)
+    if changes:
+        await run_in_threadpool(
+            approvals.correct_fields,
+            app_context(request),
+            company_id=company_id,
+            document_id=document_id,
+            actor=user.email,
+            changes=changes,
+        )
+    if _is_fetch(request):
+        return await run_in_threadpool_response(request, user, company_id, document_id)
+    q = str(form.get("q") or "")
+    return RedirectResponse(detail_url(company_id, document_id, q), status_code=303)
+
+
+async def run_in_threadpool_response(
+    request: Request, user: SignedIn, company_id: str, document_id: str
+) -> Response:
+    return await run_in_threadpool(_fields_response, request, user, company_id, document_id)
+
+
+def _field_changes(form: FormData, request: Request) -> dict[str, str]:
+    """Only changed, editable fields: `f:<path>` carries the new value, `o:<path>` the old."""
+    changes = {}
+    for key, value in form.multi_items():
+        if not key.startswith("f:") or not isinstance(value, str):
+            continue
+        path = key[2:]
+        if path not in detail.EDITABLE:
+            raise InvalidInput(f"The field {path} cannot be edited here.")
+        if value.strip() != str(form.get(f"o:{path}") or "").strip():
+            changes[path] = value.strip()
+    return changes
+
+
+@router.get(BASE + "/audit", response_class=HTMLResponse)
+def audit_fragment(request: Request, user: User, company_id: str, document_id: str) -> Response:
+    user.require_company(company_id)
+    view = review_pages.document_detail(
+        app_context(request), company_id=company_id, document_id=document_id
+    )
+    return render(request, "_audit.html", user, view=view)
+
+
+@router.post(BASE + "/approve")
+async def approve(
+    request: Request, user: PostingUser, company_id: str, document_id: str
+) -> Response:
+    user.require_company(company_id)
+    form = await request.form()
+    q = str(form.get("q") or "")
+    lines = _approved_lines(form)
+    ctx = app_context(request)
+    _, following = await run_in_threadpool(_neighbours, request, user, document_id, q)
+    await run_in_threadpool(
+        approvals.approve,
+        ctx,
+        company_id=company_id,
+        document_id=document_id,
+        actor=user.email,
+        lines=lines,
+    )
+    return _after_decision(request, following, q)
+
+
+def _approved_lines(form: FormData) -> list[ApprovedLine] | None:
+    """The person's postings; None (use the suggestion) when the form carries no lines."""
+    count = int(str(form.get("lines") or 0))
+    if count == 0:
+        return None
+    lines = []
+    for i in range(count):
+        amount_text = str(form.get(f"amount_{i}") or "").replace(" ", "").replace(",", ".")
+        try:
+            amount = Decimal(amount_text) if amount_text else None
+        except InvalidOperation as e:
+            raise InvalidInput(f"The amount on line {i + 1} is not a number.") from e
+        index_text = str(form.get(f"line_index_{i}") or "")
+        lines.append(
+            ApprovedLine(
+                account=str(form.get(f"account_{i}") or "").strip(),
+                amount=amount,
+                vat_code=str(form.get(f"vat_code_{i}") or "").strip() or None,
+                description=str(form.get(f"description_{i}") or "").strip() or None,
+                line_index=int(index_text) if index_text.isdigit() else None,
+            )
+        )
+    return lines
+
+
+@router.post(BASE + "/reject")
+def reject(
+    request: Request,
+    user: PostingUser,
+    company_id: str,
+    document_id: str,
+    reason: Annotated[str, Form()] = "",
+    q: Annotated[str, Form()] = "",
+) -> Response:
+    user.require_company(company_id)
+    _, following = _neighbours(request, user, document_id, q)
+    approvals.reject(
+        app_context(request),
+        company_id=company_id,
+        document_id=document_id,
+        actor=user.email,
+        reason=reason.strip() or None,
+    )
+    return _after_decision(request, following, q)
+
+
+def _after_decision(request: Request, following: QueueLink | None, q: str) -> Response:
+    if _is_fetch(request):
+        return Response(status_code=204)
+    if following is None:
+        return RedirectResponse("/" + (f"?{q}" if q else ""), status_code=303)
+    return RedirectResponse(
+        detail_url(following.company_id, following.document_id, q), status_code=303
+    )
