@@ -50,6 +50,7 @@ class FakeFortnox:
     suppliers: dict[str, dict[str, Any]] = field(default_factory=dict)
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     connections: list[dict[str, Any]] = field(default_factory=list)
+    max_page_size: int = 500  # as Fortnox; tests lower it so that lookups must page
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
@@ -124,6 +125,15 @@ class FakeFortnox:
 
         return wrapper
 
+    def page(self, request: Request, key: str, items: list[dict[str, Any]]) -> JSONResponse:
+        """A Fortnox list page: `limit` (default 100, capped) and `page`, with MetaInformation."""
+        limit = min(int(request.query_params.get("limit", 100)), self.max_page_size)
+        page = int(request.query_params.get("page", 1))
+        total_pages = max(1, -(-len(items) // limit))
+        meta = {"@TotalResources": len(items), "@TotalPages": total_pages, "@CurrentPage": page}
+        chunk = items[(page - 1) * limit : page * limit]
+        return JSONResponse({"MetaInformation": meta, key: chunk})
+
     # -- vouchers ---------------------------------------------------------------------
 
     async def voucher_create(self, request: Request) -> JSONResponse:
@@ -149,7 +159,7 @@ class FakeFortnox:
             for v in self.vouchers.values()
             if v["VoucherSeries"] == series
         ]
-        return JSONResponse({"Vouchers": items})
+        return self.page(request, "Vouchers", items)
 
     # -- supplier invoices ------------------------------------------------------------
 
@@ -178,10 +188,10 @@ class FakeFortnox:
     async def invoice_list(self, request: Request) -> JSONResponse:
         keys = ("GivenNumber", "SupplierNumber", "ExternalInvoiceNumber", "InvoiceNumber", "Total")
         items = [{k: inv.get(k) for k in keys} for inv in self.invoices.values()]
-        return JSONResponse({"SupplierInvoices": items})
+        return self.page(request, "SupplierInvoices", items)
 
     async def supplier_list(self, request: Request) -> JSONResponse:
-        return JSONResponse({"Suppliers": list(self.suppliers.values())})
+        return self.page(request, "Suppliers", list(self.suppliers.values()))
 
     async def supplier_create(self, request: Request) -> JSONResponse:
         supplier = (await request.json()).get("Supplier") or {}
@@ -221,7 +231,7 @@ class FakeFortnox:
                     for c in self.connections
                     if c["kind"] == kind
                 ]
-                return JSONResponse({"SupplierInvoiceFileConnections": items})
+                return self.page(request, "SupplierInvoiceFileConnections", items)
             items = []
             for c in self.connections:
                 if c["kind"] == kind:
@@ -229,7 +239,7 @@ class FakeFortnox:
                     items.append(
                         {"FileId": c["file"], "VoucherSeries": series, "VoucherNumber": number}
                     )
-            return JSONResponse({"VoucherFileConnections": items})
+            return self.page(request, "VoucherFileConnections", items)
 
         return endpoint
 

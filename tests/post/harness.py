@@ -239,6 +239,7 @@ def fortnox_campaign(
 ) -> Outcome:
     faults = Faults(rate=rate, crash_rate=crash_rate, rng=random.Random(seed))
     rig = fortnox_rig(faults, mode=mode)
+    rig.fake.max_page_size = 20  # 200 vouchers span 10 pages: lookups must read them all
     fake: FakeFortnox = rig.fake
     kind = "invoice" if mode is FortnoxMode.SUPPLIER_INVOICE else "voucher"
 

@@ -14,6 +14,7 @@ key in its name, so an upload whose answer was lost is found instead of uploaded
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -101,14 +102,12 @@ class FortnoxConnector:
 
     def find_voucher(self, idempotency_key: str) -> str | None:
         if self._invoices:
-            data = self._call("GET", "/3/supplierinvoices")
-            for item in data.get("SupplierInvoices") or []:
+            for item in self._pages("/3/supplierinvoices", "SupplierInvoices"):
                 if item.get("ExternalInvoiceNumber") == idempotency_key:
                     return str(item["GivenNumber"])
             return None
         series = self.settings.voucher_series
-        data = self._call("GET", f"/3/vouchers/sublist/{series}")
-        for item in data.get("Vouchers") or []:
+        for item in self._pages(f"/3/vouchers/sublist/{series}", "Vouchers"):
             if item.get("Comments") == _comment(idempotency_key):
                 return f"{item['VoucherSeries']}-{item['VoucherNumber']}-{item['Year']}"
         return None
@@ -129,14 +128,13 @@ class FortnoxConnector:
 
     def find_attachment(self, external_id: str, idempotency_key: str) -> str | None:
         if self._invoices:
-            data = self._call("GET", "/3/supplierinvoicefileconnections")
-            for item in data.get("SupplierInvoiceFileConnections") or []:
+            connections = "/3/supplierinvoicefileconnections"
+            for item in self._pages(connections, "SupplierInvoiceFileConnections"):
                 if str(item.get("SupplierInvoiceNumber")) == external_id:
                     return str(item["FileId"])
             return None
         series, number, _ = external_id.split("-")
-        data = self._call("GET", "/3/voucherfileconnections")
-        for item in data.get("VoucherFileConnections") or []:
+        for item in self._pages("/3/voucherfileconnections", "VoucherFileConnections"):
             if (item.get("VoucherSeries"), str(item.get("VoucherNumber"))) == (series, number):
                 return str(item["FileId"])
         return None
@@ -213,8 +211,7 @@ class FortnoxConnector:
             raise PermanentError("The supplier has no organisation number to find it by.")
         wanted = _digits(org_number)
         if wanted not in self._suppliers:
-            data = self._call("GET", "/3/suppliers")
-            for item in data.get("Suppliers") or []:
+            for item in self._pages("/3/suppliers", "Suppliers"):
                 if _digits(item.get("OrganisationNumber") or "") == wanted:
                     self._suppliers[wanted] = str(item["SupplierNumber"])
                     break
@@ -235,6 +232,18 @@ class FortnoxConnector:
 
     # -- transport ----------------------------------------------------------------------
 
+    def _pages(self, path: str, key: str) -> Iterator[dict[str, Any]]:
+        """Every item of a Fortnox list, page by page: a lookup that read only the first page
+        would miss an older voucher and post it a second time."""
+        page = 1
+        while True:
+            data = self._call("GET", path, params={"page": page, "limit": _PAGE_SIZE})
+            yield from data.get(key) or []
+            meta = data.get("MetaInformation") or {}
+            if page >= int(meta.get("@TotalPages") or 1):
+                return
+            page += 1
+
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         url = self.settings.base_url.rstrip("/") + path
         try:
@@ -249,6 +258,9 @@ class FortnoxConnector:
         token = self.tokens.access_token(force_refresh=force_refresh)
         self.api.add_secret(token)
         return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+
+_PAGE_SIZE = 500  # Fortnox's largest page
 
 
 def _comment(key: str) -> str:
