@@ -1,13 +1,16 @@
 """Hypothesis strategies and settings for fuzzing the parsers.
 
-Bounded in CI: 20 examples per target. For long runs choose a profile on the command line,
-`pytest tests/reliability --hypothesis-profile=kontera-long` (2 000 examples per target), or
-any other registered profile; its `max_examples` is used as is.
+Bounded in CI: 20 examples per target, derandomised. For long runs either set
+`KONTERA_FUZZ_EXAMPLES=5000`, or load this module as a plugin so its profile is registered
+before hypothesis reads the command line:
+`pytest -p tests.reliability.fuzzing --hypothesis-profile=kontera-long tests/reliability`
+(2 000 examples per target); any other chosen profile's `max_examples` is used as is.
 """
 
 from __future__ import annotations
 
 import io
+import os
 from typing import Any
 
 from hypothesis import HealthCheck
@@ -52,6 +55,8 @@ def fuzz_settings(**overrides: Any) -> settings:
     current = settings.default
     chosen = current is not None and current.max_examples != settings().max_examples
     examples = current.max_examples if chosen and current is not None else CI_EXAMPLES
+    if os.environ.get("KONTERA_FUZZ_EXAMPLES", "").isdigit():
+        examples, chosen = int(os.environ["KONTERA_FUZZ_EXAMPLES"]), True
     base = {
         "max_examples": examples,
         "deadline": None,
