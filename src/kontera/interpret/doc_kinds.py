@@ -55,6 +55,7 @@ ORDER = DocumentKind(
 
 _SELF_BILLING_CODES = frozenset({"389", "527", "261"})
 _FORWARD_BILLING_CODES = frozenset({"82"})
+_ORDER_CODES = frozenset({"220", "230", "231", "351"})  # order, change, response, despatch
 # Markers in the CustomizationID (BT-24) of the EHF / Peppol specifications.
 _PROFILE_MARKERS = (
     ("selfbilling", SELF_BILLING),
@@ -75,6 +76,8 @@ def document_kind(invoice: Invoice) -> DocumentKind | None:
         return SELF_BILLING
     if invoice.type_code in _FORWARD_BILLING_CODES:
         return FORWARD_BILLING
+    if invoice.type_code in _ORDER_CODES:
+        return ORDER
     return None
 
 

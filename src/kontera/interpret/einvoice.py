@@ -15,6 +15,7 @@ from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import Note
 from kontera.interpret.base import Interpretation
 from kontera.interpret.checks import check_invoice
+from kontera.interpret.doc_kinds import ORDER
 from kontera.interpret.doc_kinds import flag_document_kind
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,8 @@ def finish_interpretation(
     *,
     render_missing: bool = True,
 ) -> Interpretation:
-    flag_document_kind(invoice)
-    check_invoice(invoice)
+    if flag_document_kind(invoice) is not ORDER:  # an order has no invoice rules to meet
+        check_invoice(invoice)
     extracted = [a for a in invoice.attachments if a.content is not None]
     if rendering is None:
         rendering = _embedded_pdf(extracted)

@@ -16,8 +16,6 @@ from kontera.domain.invoice import Invoice
 from kontera.interpret import ubl_parts as parts
 from kontera.interpret.base import Interpretation
 from kontera.interpret.base import InterpretContext
-from kontera.interpret.doc_kinds import ORDER
-from kontera.interpret.doc_kinds import flag_document_kind
 from kontera.interpret.einvoice import finish_interpretation
 from kontera.interpret.ubl_parts import CAC
 from kontera.interpret.ubl_parts import CBC
@@ -33,14 +31,21 @@ from kontera.interpret.xmlsafe import parse_xml
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 _ROOTS = {f"{{{INVOICE_NS}}}Invoice": False, f"{{{CREDIT_NOTE_NS}}}CreditNote": True}
-# Order-process documents: recognised so they can be routed to a person, never posted.
+# Order-process documents, with their UNCL 1001 document codes: recognised so they can be
+# routed to a person, never posted.
+_ORDER_CODES = {
+    "Order": "220",
+    "OrderChange": "230",
+    "OrderResponse": "231",
+    "OrderResponseSimple": "231",
+    "DespatchAdvice": "351",
+}
 _ORDER_ROOTS = {
-    f"{{urn:oasis:names:specification:ubl:schema:xsd:{name}-2}}{name}"
-    for name in ("Order", "OrderResponse", "OrderResponseSimple", "OrderChange", "DespatchAdvice")
+    f"{{urn:oasis:names:specification:ubl:schema:xsd:{name}-2}}{name}": code
+    for name, code in _ORDER_CODES.items()
 }
 _ORDER_MARKERS = tuple(
-    f"urn:oasis:names:specification:ubl:schema:xsd:{name}-2".encode()
-    for name in ("Order", "OrderResponse", "OrderResponseSimple", "OrderChange", "DespatchAdvice")
+    f"urn:oasis:names:specification:ubl:schema:xsd:{name}-2".encode() for name in _ORDER_CODES
 )
 
 
@@ -107,13 +112,13 @@ def read_order_document(root: Element) -> Invoice:
     """Identify an order-process document (number, date, parties) and flag it for review."""
     invoice = Invoice()
     w = FieldWriter(invoice)
+    w.set("type_code", _ORDER_ROOTS[root.tag])
     w.set("profile", text(root, CBC + "CustomizationID"))
     w.set("invoice_number", text(root, CBC + "ID"))
     w.date("issue_date", text(root, CBC + "IssueDate"))
     w.set("currency", text(root, CBC + "DocumentCurrencyCode"))
     parts.read_party(w, "seller", descend_party(root, "SellerSupplierParty"))
     parts.read_party(w, "buyer", descend_party(root, "BuyerCustomerParty"))
-    flag_document_kind(invoice, ORDER)
     return invoice
 
 
