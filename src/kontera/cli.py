@@ -39,9 +39,11 @@ def load_settings(data_dir: Path | None = None) -> Settings:
     return settings
 
 
-def open_context(data_dir: Path | None = None) -> AppContext:
+def open_context(data_dir: Path | None = None, *, quiet: bool = True) -> AppContext:
+    """One-shot commands log only warnings, so their output stays readable."""
     settings = load_settings(data_dir)
-    configure_logging(settings.log_level, json_format=settings.log_json)
+    level = "WARNING" if quiet and settings.log_level.upper() in ("INFO", "DEBUG") else None
+    configure_logging(level or settings.log_level, json_format=settings.log_json)
     return build_context(settings)
 
 
@@ -60,7 +62,7 @@ def serve(
     from kontera.jobs.queue import requeue_unfinished
     from kontera.web import create_web_app
 
-    ctx, huey = attach_queue(open_context(data_dir))
+    ctx, huey = attach_queue(open_context(data_dir, quiet=False))
     consumer = None
     if ctx.settings.in_process_worker and not ctx.settings.immediate_jobs:
         consumer = make_consumer(huey, workers=ctx.settings.worker_threads, embedded=True)
@@ -87,7 +89,7 @@ def worker(
     from kontera.jobs.queue import make_consumer
     from kontera.jobs.queue import requeue_unfinished
 
-    ctx, huey = attach_queue(open_context(data_dir))
+    ctx, huey = attach_queue(open_context(data_dir, quiet=False))
     requeue_unfinished(ctx)
     workers = threads or ctx.settings.worker_threads
     make_consumer(huey, workers=workers, embedded=False).run()

@@ -153,3 +153,21 @@ def test_the_openapi_document_is_served(app_client: TestClient) -> None:
     spec = app_client.get("/openapi.json").json()
     assert "/v1/documents" in spec["paths"]
     assert app_client.get("/docs").status_code == 200
+
+
+def test_a_whitespace_only_file_fails_with_a_reason(api: ApiClient) -> None:
+    created = api.upload(b"   \n\t  \n", "blank.pdf")
+    document = api.get(f"/v1/documents/{created['id']}")
+    assert document["status"] == "failed"
+    assert document["status_reason"] == "The file is empty."
+
+
+def test_a_60_mb_upload_is_refused_by_the_default_limit(api: ApiClient) -> None:
+    response = api.http.post(
+        "/v1/documents",
+        headers=api.headers,
+        files={"file": ("huge.pdf", b"%PDF-1.7\n" + b"0" * (60 * 1024 * 1024))},
+    )
+    assert response.status_code == 413
+    assert response.json()["message"] == "The upload is larger than the 25 MB limit."
+    assert api.get("/v1/documents")["items"] == []
