@@ -68,3 +68,12 @@ def dovecot() -> Iterator[Dovecot]:
         if server is None:
             pytest.skip("Dovecot (dovecot-imapd) is not installed")
         yield server
+
+
+@pytest.fixture(scope="session")
+def scenario_mails(generator: ModuleType) -> dict[str, object]:
+    """The first generated mail of each scenario (generated once per session)."""
+    found: dict[str, object] = {}
+    for mail in generator.generate(150, seed=3):
+        found.setdefault(mail.scenario, mail)
+    return found

@@ -15,7 +15,9 @@ from kontera.store.tables import Document
 from kontera.store.tables_mail import MailMessage
 
 
-def send(port: int, raw: bytes, to: str | list[str], mail_from: str = "faktura@lev.example") -> None:
+def send(
+    port: int, raw: bytes, to: str | list[str], mail_from: str = "faktura@lev.example"
+) -> None:
     recipients = [to] if isinstance(to, str) else to
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
         client.sendmail(mail_from, recipients, raw)
