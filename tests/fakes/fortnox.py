@@ -171,9 +171,12 @@ class FakeFortnox:
         problem = check_rows(rows)
         if problem:
             return fortnox_error(400, problem, 2000550)
+        # Total is in the invoice currency: compare with the payable row's currency amounts.
+        foreign = invoice.get("Currency", "SEK") != "SEK"
+        debit, credit = ("DebitCurrency", "CreditCurrency") if foreign else ("Debit", "Credit")
         payable = sum(
             (
-                Decimal(str(r.get("Credit", 0))) - Decimal(str(r.get("Debit", 0)))
+                Decimal(str(r.get(credit, 0))) - Decimal(str(r.get(debit, 0)))
                 for r in rows
                 if r["Account"] == 2440
             ),

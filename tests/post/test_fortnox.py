@@ -148,3 +148,26 @@ def test_authorization_url_carries_a_signed_state_naming_the_company() -> None:
         read_state(secret, state.replace("company-7", "company-8"))
     with pytest.raises(Forbidden):
         read_state(b"x" * 32, state)
+
+
+def test_euro_supplier_invoice_books_sek_rows_with_euro_totals(pdf_bytes: bytes) -> None:
+    rig = fortnox_rig(mode=FortnoxMode.SUPPLIER_INVOICE)
+    rig.connector.exchange_rate = lambda currency, day: Decimal("11.4025")
+    invoice, approved = swedish_invoice()
+    invoice.currency = "EUR"
+    voucher = build_voucher(invoice, approved, SE)
+    file = AttachmentFile(pdf_bytes, "faktura.pdf", "application/pdf")
+
+    job = advance(PostingJob("eur", "fortnox"), rig.connector, voucher, file, lambda j: None)
+
+    assert job.step is Step.POSTED, job.last_error
+    stored = rig.fake.invoices[job.external_id or ""]
+    assert (stored["Currency"], stored["Total"], stored["CurrencyRate"]) == (
+        "EUR",
+        "1362.00",
+        "11.4025",
+    )
+    payable = next(r for r in stored["SupplierInvoiceRows"] if r["Account"] == 2440)
+    assert payable["CreditCurrency"] == 1362.0
+    assert payable["Credit"] == pytest.approx(1362 * 11.4025, abs=0.02)
+    assert validate_all(fortnox_spec(), rig.recorder.requests) == len(rig.recorder.requests)

@@ -113,16 +113,15 @@ class FortnoxConnector:
         return None
 
     def create_voucher(self, voucher: Voucher, idempotency_key: str) -> str:
-        rows = self._rows(voucher)
+        rows = explicit_vat_rows(voucher, self.vat_table)
+        rate = self._rate(voucher)
+        sek_rows = rows if rate is None else _converted(rows, rate)
         if self._invoices:
-            body = {"SupplierInvoice": self._invoice_body(voucher, rows, idempotency_key)}
-            data = self._call("POST", "/3/supplierinvoices", json=body)
+            body = self._invoice_body(voucher, rows, sek_rows, rate, idempotency_key)
+            data = self._call("POST", "/3/supplierinvoices", json={"SupplierInvoice": body})
             return str(data["SupplierInvoice"]["GivenNumber"])
-        data = self._call(
-            "POST",
-            "/3/vouchers",
-            json={"Voucher": self._voucher_body(voucher, rows, idempotency_key)},
-        )
+        body = self._voucher_body(voucher, sek_rows, idempotency_key)
+        data = self._call("POST", "/3/vouchers", json={"Voucher": body})
         created = data["Voucher"]
         return f"{created['VoucherSeries']}-{created['VoucherNumber']}-{created['Year']}"
 
@@ -161,20 +160,15 @@ class FortnoxConnector:
 
     # -- bodies -------------------------------------------------------------------------
 
-    def _rows(self, voucher: Voucher) -> list[Row]:
-        rows = explicit_vat_rows(voucher, self.vat_table)
+    def _rate(self, voucher: Voucher) -> Decimal | None:
+        """SEK per unit of the invoice currency; None for SEK. Fortnox books in SEK."""
         if voucher.currency == "SEK":
-            return rows
+            return None
         if self.exchange_rate is None:
             raise PermanentError(
                 f"The invoice is in {voucher.currency}; no exchange rate to SEK is configured."
             )
-        rate = self.exchange_rate(voucher.currency, voucher.date)
-        as_voucher = Voucher(voucher.date, voucher.description, [_as_posting(r) for r in rows])
-        return [
-            Row(r.account, a, r.description)
-            for r, a in zip(rows, base_currency_amounts(as_voucher, rate), strict=True)
-        ]
+        return self.exchange_rate(voucher.currency, voucher.date)
 
     def _voucher_body(self, voucher: Voucher, rows: list[Row], key: str) -> dict[str, Any]:
         return {
@@ -186,7 +180,15 @@ class FortnoxConnector:
             "VoucherRows": [_row(r) for r in rows],
         }
 
-    def _invoice_body(self, voucher: Voucher, rows: list[Row], key: str) -> dict[str, Any]:
+    def _invoice_body(
+        self,
+        voucher: Voucher,
+        rows: list[Row],
+        sek_rows: list[Row],
+        rate: Decimal | None,
+        key: str,
+    ) -> dict[str, Any]:
+        """Totals in the invoice currency; rows in SEK, with the currency amounts beside."""
         payable = next(p for p in voucher.postings if p.is_payable)
         vat = sum((p.vat_amount or ZERO for p in voucher.postings), ZERO)
         body: dict[str, Any] = {
@@ -198,8 +200,14 @@ class FortnoxConnector:
             "VAT": str(vat),
             "Credit": payable.amount > 0,
             "ExternalInvoiceNumber": key,
-            "SupplierInvoiceRows": [_row(r) for r in rows],
+            "SupplierInvoiceRows": [
+                _row(sek, None if rate is None else doc)
+                for sek, doc in zip(sek_rows, rows, strict=True)
+            ],
         }
+        if rate is not None:
+            body["CurrencyRate"] = str(rate)
+            body["CurrencyUnit"] = 1
         if payable.due_date:
             body["DueDate"] = payable.due_date.isoformat()
         if payable.kid:
@@ -267,15 +275,26 @@ def _comment(key: str) -> str:
     return f"kontera:{key}"
 
 
-def _row(row: Row) -> dict[str, Any]:
+def _row(row: Row, in_currency: Row | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
         "Account": int(row.account),
         "Debit": json_amount(row.amount) if row.amount > 0 else 0.0,
         "Credit": json_amount(-row.amount) if row.amount < 0 else 0.0,
     }
+    if in_currency is not None:
+        amount = in_currency.amount
+        out["DebitCurrency"] = json_amount(amount) if amount > 0 else 0.0
+        out["CreditCurrency"] = json_amount(-amount) if amount < 0 else 0.0
     if row.description:
         out["TransactionInformation"] = row.description[:100]
     return out
+
+
+def _converted(rows: list[Row], rate: Decimal) -> list[Row]:
+    """Rows in SEK, rounded per row, with the rounding residual on the payable row."""
+    as_voucher = Voucher(date.min, "", [_as_posting(r) for r in rows])
+    amounts = base_currency_amounts(as_voucher, rate)
+    return [Row(r.account, a, r.description) for r, a in zip(rows, amounts, strict=True)]
 
 
 def _as_posting(row: Row) -> Posting:
