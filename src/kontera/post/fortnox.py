@@ -192,7 +192,7 @@ class FortnoxConnector:
         payable = next(p for p in voucher.postings if p.is_payable)
         vat = sum((p.vat_amount or ZERO for p in voucher.postings), ZERO)
         body: dict[str, Any] = {
-            "SupplierNumber": self._supplier_number(payable.supplier_ref, voucher.description),
+            "SupplierNumber": self._supplier_number(payable.supplier_ref, payable.description),
             "InvoiceNumber": voucher.invoice_number or "",
             "InvoiceDate": voucher.date.isoformat(),
             "Currency": voucher.currency,
@@ -214,7 +214,7 @@ class FortnoxConnector:
             body["OCR"] = payable.kid
         return body
 
-    def _supplier_number(self, org_number: str | None, description: str) -> str:
+    def _supplier_number(self, org_number: str | None, name: str | None) -> str:
         if not org_number:
             raise PermanentError("The supplier has no organisation number to find it by.")
         wanted = _digits(org_number)
@@ -224,8 +224,7 @@ class FortnoxConnector:
                     self._suppliers[wanted] = str(item["SupplierNumber"])
                     break
             else:
-                name = description.split(" ", 2)[-1] or org_number
-                body = {"Supplier": {"Name": name, "OrganisationNumber": org_number}}
+                body = {"Supplier": {"Name": name or org_number, "OrganisationNumber": org_number}}
                 created = self._call("POST", "/3/suppliers", json=body)
                 self._suppliers[wanted] = str(created["Supplier"]["SupplierNumber"])
         return self._suppliers[wanted]

@@ -111,7 +111,7 @@ class PowerOfficeConnector:
         payable = next(p for p in voucher.postings if p.is_payable)
         body: dict[str, Any] = {
             "ExternalImportReference": idempotency_key,
-            "SupplierId": self._supplier_id(payable.supplier_ref, voucher.description),
+            "SupplierId": self._supplier_id(payable.supplier_ref, payable.description),
             "VoucherDate": voucher.date.isoformat(),
             "SupplierInvoiceNo": voucher.invoice_number,
             "DueDate": payable.due_date.isoformat() if payable.due_date else None,
@@ -149,7 +149,7 @@ class PowerOfficeConnector:
             "Description": (posting.description or "")[:200],
         }
 
-    def _supplier_id(self, org_number: str | None, description: str) -> int:
+    def _supplier_id(self, org_number: str | None, name: str | None) -> int:
         if not org_number:
             raise PermanentError("The supplier has no organisation number to find it by.")
         if org_number not in self._suppliers:
@@ -158,9 +158,10 @@ class PowerOfficeConnector:
             if items:
                 self._suppliers[org_number] = int(items[0]["Id"])
             else:
-                name = description.split(" ", 2)[-1] or org_number
                 created = self._call(
-                    "POST", "/Suppliers", json={"Name": name, "OrganizationNumber": org_number}
+                    "POST",
+                    "/Suppliers",
+                    json={"Name": name or org_number, "OrganizationNumber": org_number},
                 )
                 self._suppliers[org_number] = int(created["Id"])
         return self._suppliers[org_number]

@@ -169,7 +169,7 @@ class TripletexConnector:
             vat = self.vat_table.get(p.vat_code)
             posting["vatType"] = {"id": self._lookup("vatType", vat.tripletex_number)}
             return posting
-        posting["supplier"] = {"id": self._supplier_id(p.supplier_ref, voucher.description)}
+        posting["supplier"] = {"id": self._supplier_id(p.supplier_ref, p.description)}
         if voucher.invoice_number:
             posting["invoiceNumber"] = voucher.invoice_number
         if p.due_date:
@@ -189,7 +189,7 @@ class TripletexConnector:
             self._ids[key] = int(values[0]["id"])
         return self._ids[key]
 
-    def _supplier_id(self, org_number: str | None, description: str) -> int:
+    def _supplier_id(self, org_number: str | None, name: str | None) -> int:
         if not org_number:
             raise PermanentError("The supplier has no organisation number to find it by.")
         key = ("supplier", org_number)
@@ -201,12 +201,10 @@ class TripletexConnector:
             if values:
                 self._ids[key] = int(values[0]["id"])
             else:
-                self._ids[key] = self._create_supplier(org_number, description)
+                self._ids[key] = self._create_supplier(org_number, name or org_number)
         return self._ids[key]
 
-    def _create_supplier(self, org_number: str, description: str) -> int:
-        # The voucher text ends with the supplier's name ("Faktura 123 Acme AS").
-        name = description.split(" ", 2)[-1] if description else org_number
+    def _create_supplier(self, org_number: str, name: str) -> int:
         body = {"name": name, "organizationNumber": org_number}
         data = self._call("POST", "/supplier", json=body)
         return int(data["value"]["id"])

@@ -186,7 +186,9 @@ def _payable(invoice: Invoice, lines: list[Posting], opts: VoucherOptions) -> Po
     return Posting(
         account=opts.payable_account,
         amount=-owed,
-        description=_description(invoice),
+        # The supplier's name: what the ledger line shows, and what a connector names a
+        # supplier it has to create.
+        description=seller.name or seller.org_number or seller.vat_id,
         is_payable=True,
         supplier_ref=seller.org_number or seller.vat_id,
         kid=invoice.payment.kid,
