@@ -109,6 +109,8 @@ def posting_rows(view: dict[str, Any]) -> list[PostingRow]:
     suggested = (view.get("suggestion") or {}).get("lines") or []
     voucher = view.get("voucher")
     lines = voucher["lines"] if voucher else suggested
+    if not lines:
+        lines = [_blank_line(view)]
     by_index = {line.get("line_index"): line for line in suggested}
     rows = []
     for i, line in enumerate(lines):
@@ -127,6 +129,16 @@ def posting_rows(view: dict[str, Any]) -> list[PostingRow]:
             )
         )
     return rows
+
+
+def _blank_line(view: dict[str, Any]) -> dict[str, Any]:
+    """One line for the whole net amount, when the reader found no lines to suggest for."""
+    invoice = view.get("invoice") or {}
+    totals = invoice.get("totals") or {}
+    net = totals.get("net")
+    if net is None and totals.get("payable") is not None:
+        net = str((_decimal(totals["payable"]) or Decimal(0)) - (_decimal(totals.get("vat")) or 0))
+    return {"account": "", "amount": net, "description": (invoice.get("seller") or {}).get("name")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +198,19 @@ def warnings(view: dict[str, Any]) -> list[Warning]:
     invoice = view.get("invoice") or {}
     if invoice.get("document_type") == "credit_note":
         found.append(Warning("warn_credit_note", invoice.get("invoice_number") or "", "info"))
-    if view.get("status_reason") and view.get("status") in ("needs_review", "failed", "rejected"):
-        found.append(Warning("warn_status", view["status_reason"], "warning"))
-    for note in view.get("notes") or []:
+    notes = view.get("notes") or []
+    reason = _beyond_notes(view.get("status_reason"), notes)
+    if reason and view.get("status") in ("needs_review", "failed", "rejected"):
+        found.append(Warning("warn_status", reason, "warning"))
+    for note in notes:
         label = f"[{note['rule_id']}] " if note.get("rule_id") else ""
         found.append(Warning("warn_note", label + note["message"], note.get("severity", "info")))
     return found
+
+
+def _beyond_notes(reason: str | None, notes: list[dict[str, Any]]) -> str:
+    """The status reason without the notes it repeats (they are listed one by one anyway)."""
+    text = reason or ""
+    for note in notes:
+        text = text.replace(note.get("message", ""), "")
+    return " ".join(text.split())

@@ -134,7 +134,7 @@ async def correct_fields(
 ) -> Response:
     user.require_company(company_id)
     form = await request.form()
-    changes = _field_changes(form, request)
+    changes = _field_changes(form)
     if changes:
         await run_in_threadpool(
             approvals.correct_fields,
@@ -156,17 +156,18 @@ async def run_in_threadpool_response(
     return await run_in_threadpool(_fields_response, request, user, company_id, document_id)
 
 
-def _field_changes(form: FormData, request: Request) -> dict[str, str]:
+def _field_changes(form: FormData) -> dict[str, str]:
     """Only changed, editable fields: `f:<path>` carries the new value, `o:<path>` the old."""
     changes = {}
     for key, value in form.multi_items():
         if not key.startswith("f:") or not isinstance(value, str):
             continue
         path = key[2:]
+        if value.strip() == str(form.get(f"o:{path}") or "").strip():
+            continue
         if path not in detail.EDITABLE:
             raise InvalidInput(f"The field {path} cannot be edited here.")
-        if value.strip() != str(form.get(f"o:{path}") or "").strip():
-            changes[path] = value.strip()
+        changes[path] = value.strip()
     return changes
 
 

@@ -33,8 +33,9 @@ from kontera.store.tables import Document
 PAGE_SIZE = 50
 OPEN = "open"  # the pseudo-status "waiting for a person": suggested or needs_review
 SORTS = ("due", "received", "amount", "supplier", "confidence", "status")
-BULK_CONFIDENCE = 0.95
+BULK_CONFIDENCE = 0.9
 BULK_LIMIT = 200
+NEIGHBOUR_WINDOW = 5000  # how far down the queue approve-and-next looks
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +75,12 @@ class QueueRow:
     warnings: int
     duplicate: bool
     filename: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueLink:
+    company_id: str
+    document_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,17 +189,23 @@ def _row(document: Document, company_name: str) -> QueueRow:
 
 def neighbours(
     ctx: AppContext, *, company_ids: frozenset[str], filters: QueueFilter, document_id: str
-) -> tuple[str | None, str | None]:
+) -> tuple[QueueLink | None, QueueLink | None]:
     """The documents before and after this one in the queue's order (for approve-and-next)."""
     conditions = [*_company_scope(company_ids, filters.company_id), *_conditions(filters)]
     with session_scope(ctx.engine) as session:
-        query = select(Document.id).where(*conditions).order_by(*_order(filters)).limit(2000)
-        ids: Sequence[str] = session.exec(query).all()
+        query = (
+            select(Document.company_id, Document.id)
+            .where(*conditions)
+            .order_by(*_order(filters))
+            .limit(NEIGHBOUR_WINDOW)
+        )
+        links = [QueueLink(company_id, id_) for company_id, id_ in session.exec(query).all()]
+    ids = [link.document_id for link in links]
     if document_id not in ids:
-        return None, ids[0] if ids else None
+        return None, links[0] if links else None
     at = ids.index(document_id)
-    before = ids[at - 1] if at > 0 else None
-    after = ids[at + 1] if at + 1 < len(ids) else None
+    before = links[at - 1] if at > 0 else None
+    after = links[at + 1] if at + 1 < len(links) else None
     return before, after
 
 

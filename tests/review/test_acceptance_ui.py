@@ -1,0 +1,168 @@
+"""Acceptance: a bookkeeper works the review queue in a real browser (Debian's Chromium).
+
+GIVEN two bureaus, each with a client company and a user, and invoices uploaded through the API
+WHEN the first bureau's user signs in, opens the queue and an invoice, corrects a field and an
+     account and approves with the keyboard
+THEN the document is approved, the audit trail shows who did what, and the corrected account
+     became posting history — while the other bureau's user cannot open any of it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from kontera.domain.codec import invoice_from_json
+from kontera.services.context import AppContext
+from kontera.store import repo
+from kontera.store.db import session_scope
+from kontera.store.tables import PostingHistory
+from tests.conftest import FIXTURES
+from tests.review.conftest import PASSWORD
+from tests.review.conftest import Bureau
+from tests.review.conftest import LiveServer
+from tests.review.conftest import make_bureau
+from tests.review.invoice_pdf import invoice_pdf
+
+pytestmark = pytest.mark.live
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+def upload(server: LiveServer, bureau: Bureau, data: bytes, filename: str) -> str:
+    response = httpx.post(
+        f"{server.url}/v1/documents",
+        headers={"Authorization": f"Bearer {bureau.api_key}"},
+        files={"file": (filename, data)},
+        timeout=60,
+    )
+    assert response.status_code in (200, 202), response.text
+    return str(response.json()["id"])
+
+
+def upload_demo_set(server: LiveServer, bureau: Bureau) -> dict[str, str]:
+    ids = {p.name: upload(server, bureau, p.read_bytes(), p.name) for p in demo_invoices()}
+    ids["fjordtre.pdf"] = upload(server, bureau, invoice_pdf(), "fjordtre.pdf")
+    return ids
+
+
+def demo_invoices() -> list[Path]:
+    return sorted((FIXTURES / "demo").glob("ehf-*.xml"))
+
+
+def sign_in(browser: Any, server: LiveServer, email: str) -> Any:
+    page = browser.new_context(viewport=VIEWPORT, locale="nb-NO").new_page()
+    page.goto(f"{server.url}/")
+    assert "/login" in page.url
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.press("#password", "Enter")
+    page.wait_for_url(f"{server.url}/")
+    return page
+
+
+def test_bookkeeper_corrects_and_approves_with_the_keyboard(
+    ctx: AppContext, live_server: LiveServer, chromium: Any, screenshots: Path
+) -> None:
+    fjord = make_bureau(
+        ctx, bureau="Fjordbyrå", company="Demo Regnskap AS", org="999999905", email="kari@fjord.no"
+    )
+    ids = upload_demo_set(live_server, fjord)
+    page = sign_in(chromium, live_server, fjord.user_email)
+
+    # The queue lists every uploaded invoice; j + Enter opens the first row.
+    rows = page.locator("tr.row")
+    assert rows.count() == len(ids)
+    page.screenshot(path=str(screenshots / "queue.png"))
+    first = rows.nth(0).get_attribute("data-href")
+    page.keyboard.press("j")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(re.escape(first.split("?")[0])))
+
+    # A PDF invoice shows its rendered page with the interpreted fields boxed on it.
+    page.goto(f"{live_server.url}/c/{fjord.company.id}/d/{ids['fjordtre.pdf']}")
+    image = page.locator("figure.page img")
+    image.wait_for()
+    page.wait_for_function("document.querySelector('figure.page img').naturalWidth > 0")
+    assert page.locator("svg.boxes rect").count() >= 5
+    assert page.locator(".field.conf-low, .field.conf-mid").count() >= 1
+    page.screenshot(path=str(screenshots / "detail.png"))
+
+    # An e-invoice from a known supplier: correct the due date and an account, approve with "a".
+    document_id = ids["ehf-02.xml"]
+    page.goto(f"{live_server.url}/c/{fjord.company.id}/d/{document_id}")
+    assert page.locator("#account_0").input_value() == "6340"
+    page.fill("#f-due_date", "2026-12-01")
+    page.press("#f-due_date", "Enter")
+    page.locator("#audit").get_by_text("corrected").wait_for()
+    page.fill("#account_0", "6360")
+    page.keyboard.press("Escape")  # leave the input; keys now act on the page
+    page.keyboard.press("a")
+    page.wait_for_url(lambda url: document_id not in url)
+
+    with session_scope(ctx.engine) as session:
+        document = repo.get_document(session, company_id=fjord.company.id, document_id=document_id)
+        events = repo.document_events(session, document_id=document_id)
+        learned = session.exec(
+            select(PostingHistory).where(PostingHistory.document_id == document_id)
+        ).all()
+        interpretation = repo.latest_interpretation(session, document_id=document_id)
+    assert document.status == "approved"
+    by_action = {e.action: e for e in events}
+    assert by_action["corrected"].actor == fjord.user_email
+    approved = by_action["status:approved"]
+    assert approved.actor == fjord.user_email and approved.detail["edited"] is True
+    assert [line.account for line in learned][0] == "6360"
+    assert all(line.source == "approval" for line in learned)
+    assert interpretation is not None
+    due = invoice_from_json(interpretation.payload).fields["due_date"]
+    assert str(due.value) == "2026-12-01" and due.source.value == "person"
+
+    # The audit trail on the page tells the same story.
+    page.goto(f"{live_server.url}/c/{fjord.company.id}/d/{document_id}")
+    audit = page.locator("#audit").inner_text()
+    assert "corrected" in audit and "status:approved" in audit and fjord.user_email in audit
+
+
+def test_a_user_of_another_bureau_cannot_open_the_company(
+    ctx: AppContext, live_server: LiveServer, chromium: Any
+) -> None:
+    fjord = make_bureau(
+        ctx, bureau="Fjordbyrå", company="Demo Regnskap AS", org="999999905", email="kari@fjord.no"
+    )
+    other = make_bureau(
+        ctx,
+        bureau="Vidda Regnskap",
+        company="Vidda Kunde AS",
+        org="923609016",
+        email="ola@vidda.no",
+        history=False,
+    )
+    pdf_id = upload(live_server, fjord, invoice_pdf(), "fjordtre.pdf")
+    page = sign_in(chromium, live_server, other.user_email)
+    csrf = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    base = f"{live_server.url}/c/{fjord.company.id}/d/{pdf_id}"
+
+    assert page.goto(base).status == 404
+    for fragment in ("/fields", "/audit", "/page/1.png"):
+        assert page.request.get(base + fragment).status == 404, fragment
+    headers = {"X-CSRF-Token": csrf, "X-Requested-With": "fetch"}
+    for action, form in (
+        ("/approve", {}),
+        ("/reject", {"reason": "x"}),
+        ("/fields", {"f:invoice_number": "1"}),
+    ):
+        response = page.request.post(base + action, headers=headers, form=form)
+        assert response.status == 404, action
+    assert page.goto(f"{live_server.url}/c/{fjord.company.id}/settings").status == 404
+    assert page.goto(f"{live_server.url}/c/{fjord.company.id}/suppliers").status == 404
+    page.goto(f"{live_server.url}/?company={fjord.company.id}&status=all")
+    assert page.locator("tr.row").count() == 0
+
+    with session_scope(ctx.engine) as session:
+        document = repo.get_document(session, company_id=fjord.company.id, document_id=pdf_id)
+        assert document.status == "needs_review"
