@@ -14,11 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
-from kontera.suggest.features import Query
-from kontera.suggest.features import amount_bin
-from kontera.suggest.features import hashed
-from kontera.suggest.features import name_tokens
-from kontera.suggest.features import text_tokens
+from kontera.suggest.features import Encoded
 
 ALPHA = 0.1  # additive smoothing of the word/name associations
 HALF_LIFE_DAYS = 180.0  # recent habits count more; a half-year-old posting counts half
@@ -71,38 +67,25 @@ class Evidence:
     name: Association
 
 
-def supplier_bin_key(query: Query) -> str:
-    return f"{query.supplier}|{amount_bin(query.amount)}"
-
-
-def supplier_exact_key(query: Query) -> str:
-    amount = "" if query.amount is None else f"{query.amount:.2f}"
-    return f"{query.supplier}|{amount}"
-
-
-def log_amount(query: Query) -> float:
-    return float(np.log10(abs(query.amount))) if query.amount else 0.0
-
-
-def fit_evidence(queries: Sequence[Query], labels: IntArray, n_accounts: int) -> Evidence:
-    newest = max((q.ordinal for q in queries), default=0)
-    age = np.array([(newest - q.ordinal) if q.ordinal else 0 for q in queries], np.float64)
+def fit_evidence(batch: Encoded, labels: IntArray, n_accounts: int) -> Evidence:
+    newest = int(batch.ordinals.max()) if len(batch) else 0
+    age = np.where(batch.ordinals > 0, newest - batch.ordinals, 0).astype(np.float64)
     recency = np.power(0.5, age / HALF_LIFE_DAYS)
-    supplier = _table([q.supplier for q in queries], labels, n_accounts)
+    supplier = _table(batch.suppliers, labels, n_accounts)
     return Evidence(
         n_accounts=n_accounts,
         prior=np.bincount(labels, minlength=n_accounts) / max(1, len(labels)),
         supplier=supplier,
-        recent=_table([q.supplier for q in queries], labels, n_accounts, recency),
-        latest=_table([q.supplier for q in queries], labels, n_accounts, _latest(queries)),
+        recent=_table(batch.suppliers, labels, n_accounts, recency),
+        latest=_table(batch.suppliers, labels, n_accounts, _latest(supplier, batch)),
         recent_prior=np.bincount(labels, recency, n_accounts) / max(1e-9, float(recency.sum())),
-        account_age=_account_age(queries, labels, n_accounts, newest),
-        log_amount_sum=_sums(supplier, queries, labels, n_accounts),
-        last_account=_last_accounts(supplier, queries, labels),
-        supplier_bin=_table([supplier_bin_key(q) for q in queries], labels, n_accounts),
-        supplier_exact=_table([supplier_exact_key(q) for q in queries], labels, n_accounts),
-        text=_association(hashed([text_tokens(q) for q in queries]), labels, n_accounts),
-        name=_association(hashed([name_tokens(q) for q in queries]), labels, n_accounts),
+        account_age=_account_age(batch, labels, n_accounts, newest),
+        log_amount_sum=_sums(supplier, batch, labels),
+        last_account=_last_accounts(supplier, batch, labels),
+        supplier_bin=_table(batch.bin_keys, labels, n_accounts),
+        supplier_exact=_table(batch.exact_keys, labels, n_accounts),
+        text=_association(batch.text, labels, n_accounts),
+        name=_association(batch.name, labels, n_accounts),
     )
 
 
@@ -119,44 +102,43 @@ def _table(
     return Table(index, counts, np.asarray(counts.sum(axis=1)).ravel())
 
 
-def _latest(queries: Sequence[Query]) -> FloatArray:
+def _newest_first(supplier: Table, batch: Encoded) -> tuple[IntArray, IntArray]:
+    rows = supplier.rows(batch.suppliers)
+    # Within each supplier, newest first (ties: later lines first).
+    order = np.lexsort((np.arange(len(rows)), -batch.ordinals, rows))
+    return rows, np.asarray(order, np.int64)
+
+
+def _latest(supplier: Table, batch: Encoded) -> FloatArray:
     """Weight 1 for each supplier's LAST_N newest postings, 0 for the rest."""
-    order = sorted(range(len(queries)), key=lambda i: (queries[i].supplier, -queries[i].ordinal))
-    weights = np.zeros(len(queries), np.float64)
-    seen: dict[str, int] = {}
-    for i in order:
-        rank = seen.get(queries[i].supplier, 0)
-        if rank < LAST_N:
-            weights[i] = 1.0
-        seen[queries[i].supplier] = rank + 1
+    rows, order = _newest_first(supplier, batch)
+    sorted_rows = rows[order]
+    starts = np.searchsorted(sorted_rows, sorted_rows)
+    rank = np.arange(len(order)) - starts
+    weights = np.zeros(len(rows), np.float64)
+    weights[order[rank < LAST_N]] = 1.0
     return weights
 
 
-def _account_age(
-    queries: Sequence[Query], labels: IntArray, n_accounts: int, newest: int
-) -> FloatArray:
+def _account_age(batch: Encoded, labels: IntArray, n_accounts: int, newest: int) -> FloatArray:
     last = np.zeros(n_accounts, np.float64)
-    ordinals = np.array([q.ordinal for q in queries], np.float64)
-    np.maximum.at(last, labels, ordinals)
+    np.maximum.at(last, labels, batch.ordinals.astype(np.float64))
     return np.where(last > 0, newest - last, 3650.0)
 
 
-def _sums(
-    supplier: Table, queries: Sequence[Query], labels: IntArray, n_accounts: int
-) -> sparse.csr_matrix:
-    rows = supplier.rows([q.supplier for q in queries])
-    values = np.array([log_amount(q) for q in queries], np.float64)
+def _sums(supplier: Table, batch: Encoded, labels: IntArray) -> sparse.csr_matrix:
+    rows = supplier.rows(batch.suppliers)
     shape = supplier.counts.shape
-    sums = sparse.csr_matrix((values, (rows, labels)), shape=shape, dtype=np.float64)
+    sums = sparse.csr_matrix((batch.log_amounts, (rows, labels)), shape=shape, dtype=np.float64)
     sums.sum_duplicates()
     return sums
 
 
-def _last_accounts(supplier: Table, queries: Sequence[Query], labels: IntArray) -> IntArray:
+def _last_accounts(supplier: Table, batch: Encoded, labels: IntArray) -> IntArray:
     last = np.full(supplier.counts.shape[0], -1, np.int64)
-    order = np.argsort([q.ordinal for q in queries], kind="stable")
-    rows = supplier.rows([queries[i].supplier for i in order])
-    last[rows] = labels[order]  # later assignments win: the newest posting per supplier
+    rows, order = _newest_first(supplier, batch)
+    # Assign oldest first so that each supplier's newest posting wins.
+    last[rows[order[::-1]]] = labels[order[::-1]]
     return last
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import sparse
 
 from kontera.domain.invoice import Invoice
@@ -159,3 +160,50 @@ def token_index(token: str) -> int:
     from sklearn.utils import murmurhash3_32
 
     return int(abs(int(murmurhash3_32(token, seed=0))) % 2**HASH_BITS)
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A batch of queries turned into arrays once, then sliced for every block and fit."""
+
+    suppliers: list[str]
+    bin_keys: list[str]
+    exact_keys: list[str]
+    log_amounts: NDArray[np.float64]
+    ordinals: NDArray[np.int64]
+    has_text: NDArray[np.bool_]
+    text: sparse.csr_matrix
+    name: sparse.csr_matrix
+
+    def __len__(self) -> int:
+        return len(self.suppliers)
+
+    def take(self, rows: NDArray[np.int64] | slice) -> Encoded:
+        picked = np.arange(len(self))[rows]
+        return Encoded(
+            suppliers=[self.suppliers[i] for i in picked],
+            bin_keys=[self.bin_keys[i] for i in picked],
+            exact_keys=[self.exact_keys[i] for i in picked],
+            log_amounts=self.log_amounts[picked],
+            ordinals=self.ordinals[picked],
+            has_text=self.has_text[picked],
+            text=self.text[picked],
+            name=self.name[picked],
+        )
+
+
+def encode(queries: Sequence[Query]) -> Encoded:
+    return Encoded(
+        suppliers=[q.supplier for q in queries],
+        bin_keys=[f"{q.supplier}|{amount_bin(q.amount)}" for q in queries],
+        exact_keys=[
+            f"{q.supplier}|{'' if q.amount is None else f'{q.amount:.2f}'}" for q in queries
+        ],
+        log_amounts=np.array(
+            [math.log10(abs(q.amount)) if q.amount else 0.0 for q in queries], np.float64
+        ),
+        ordinals=np.array([q.ordinal for q in queries], np.int64),
+        has_text=np.array([bool(_WORD.search(q.description.lower())) for q in queries], bool),
+        text=hashed([text_tokens(q) for q in queries]),
+        name=hashed([name_tokens(q) for q in queries]),
+    )

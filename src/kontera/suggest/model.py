@@ -24,6 +24,7 @@ from kontera.suggest.evidence import IntArray
 from kontera.suggest.explain import account_label
 from kontera.suggest.explain import explain
 from kontera.suggest.features import Query
+from kontera.suggest.features import encode
 from kontera.suggest.features import queries_from_invoice
 from kontera.suggest.features import query_from_history
 from kontera.suggest.history import HistoryLine
@@ -92,7 +93,7 @@ class CompanyModel:
         )
 
     def rank_queries(self, queries: Sequence[Query]) -> Ranked:
-        pairs = pairs_for(self.fitted.evidence, queries)
+        pairs = pairs_for(self.fitted.evidence, encode(queries))
         scores = pair_scores(self.fitted.ranker, pairs)
         return rank(pairs, scores, len(queries), self.fitted.calibrator)
 

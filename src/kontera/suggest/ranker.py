@@ -9,7 +9,6 @@ for this company. Scores are normalised over a query's candidates.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,13 +18,7 @@ from scipy import sparse
 from kontera.suggest.evidence import Evidence
 from kontera.suggest.evidence import FloatArray
 from kontera.suggest.evidence import IntArray
-from kontera.suggest.evidence import log_amount
-from kontera.suggest.evidence import supplier_bin_key
-from kontera.suggest.evidence import supplier_exact_key
-from kontera.suggest.features import Query
-from kontera.suggest.features import hashed
-from kontera.suggest.features import name_tokens
-from kontera.suggest.features import text_tokens
+from kontera.suggest.features import Encoded
 
 SUPPLIER_CANDIDATES = 12
 TEXT_CANDIDATES = 5
@@ -65,10 +58,10 @@ class Pairs:
     features: NDArray[np.float32]
 
 
-def pairs_for(evidence: Evidence, queries: Sequence[Query]) -> Pairs:
+def pairs_for(evidence: Evidence, batch: Encoded) -> Pairs:
     parts = [
-        _chunk_pairs(evidence, queries[start : start + CHUNK], start)
-        for start in range(0, len(queries), CHUNK)
+        _chunk_pairs(evidence, batch.take(slice(start, start + CHUNK)), start)
+        for start in range(0, len(batch), CHUNK)
     ]
     if not parts:
         return Pairs(
@@ -93,15 +86,13 @@ def _top(scores: FloatArray, k: int) -> IntArray:
     return np.asarray(np.argpartition(-scores, k - 1, axis=1)[:, :k], np.int64)
 
 
-def _chunk_pairs(evidence: Evidence, queries: Sequence[Query], offset: int) -> Pairs:
-    text_matrix = hashed([text_tokens(q) for q in queries])
-    text_post = _posterior(evidence.text.log_scores(text_matrix))
-    name_post = _posterior(evidence.name.log_scores(hashed([name_tokens(q) for q in queries])))
-    sup_rows = evidence.supplier.rows([q.supplier for q in queries])
+def _chunk_pairs(evidence: Evidence, batch: Encoded, offset: int) -> Pairs:
+    text_post = _posterior(evidence.text.log_scores(batch.text))
+    name_post = _posterior(evidence.name.log_scores(batch.name))
+    sup_rows = evidence.supplier.rows(batch.suppliers)
     local, accounts = _candidates(evidence, sup_rows, text_post, name_post)
-    features = _features(evidence, queries, local, accounts, sup_rows, text_post, name_post)
-    has_text = np.asarray(text_matrix.sum(axis=1)).ravel() > 0
-    features[:, FEATURE_NAMES.index("has_text")] = has_text[local]
+    features = _features(evidence, batch, local, accounts, sup_rows, text_post, name_post)
+    features[:, FEATURE_NAMES.index("has_text")] = batch.has_text[local]
     return Pairs(local + offset, accounts, features)
 
 
@@ -163,7 +154,7 @@ def _share(counts: FloatArray, totals: FloatArray) -> FloatArray:
 
 def _features(
     evidence: Evidence,
-    queries: Sequence[Query],
+    batch: Encoded,
     local: IntArray,
     accounts: IntArray,
     sup_rows: IntArray,
@@ -175,14 +166,14 @@ def _features(
     recent_total = np.where(rows >= 0, evidence.recent.totals[np.maximum(rows, 0)], 0.0)
     latest_total = np.where(rows >= 0, evidence.latest.totals[np.maximum(rows, 0)], 0.0)
     pair = _lookup(evidence.supplier.counts, rows, accounts)
-    bin_rows = evidence.supplier_bin.rows([supplier_bin_key(q) for q in queries])[local]
-    exact_rows = evidence.supplier_exact.rows([supplier_exact_key(q) for q in queries])[local]
+    bin_rows = evidence.supplier_bin.rows(batch.bin_keys)[local]
+    exact_rows = evidence.supplier_exact.rows(batch.exact_keys)[local]
     bin_total = np.where(bin_rows >= 0, evidence.supplier_bin.totals[np.maximum(bin_rows, 0)], 0)
     exact_total = np.where(
         exact_rows >= 0, evidence.supplier_exact.totals[np.maximum(exact_rows, 0)], 0
     )
     mean_log = _share(_lookup(evidence.log_amount_sum, rows, accounts), pair)
-    amounts = np.array([log_amount(q) for q in queries], np.float64)[local]
+    amounts = batch.log_amounts[local]
     last = np.where(rows >= 0, evidence.last_account[np.maximum(rows, 0)], -1)
     text_rank = (text_post[local] > text_post[local, accounts][:, None]).sum(axis=1)
     columns = [

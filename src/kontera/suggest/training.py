@@ -18,7 +18,9 @@ import numpy as np
 from kontera.suggest.evidence import Evidence
 from kontera.suggest.evidence import IntArray
 from kontera.suggest.evidence import fit_evidence
+from kontera.suggest.features import Encoded
 from kontera.suggest.features import Query
+from kontera.suggest.features import encode
 from kontera.suggest.ranker import Pairs
 from kontera.suggest.ranker import pairs_for
 from kontera.suggest.ranking import pair_scores
@@ -41,45 +43,45 @@ class Fitted:
 def fit(queries: Sequence[Query], labels: IntArray, n_accounts: int, seed: int = 0) -> Fitted:
     """Queries must already be in time order."""
     rng = np.random.default_rng(seed)
+    batch = encode(queries)
     ranker = calibrator = None
     recall = float("nan")
     if len(queries) >= MIN_LINES_FOR_RANKER:
         edges = np.linspace(0, len(queries), BLOCKS + 1).astype(int)
         per_block = MAX_RANKER_QUERIES // (BLOCKS - 2)
         train_parts = [
-            _block_pairs(queries, labels, n_accounts, edges, k, rng, per_block)
+            _block_pairs(batch, labels, n_accounts, edges, k, rng, per_block)
             for k in range(1, BLOCKS - 1)
         ]
         ranker = _fit_ranker(train_parts, seed)
-        calib_queries, calib_labels, calib_pairs = _block_pairs(
-            queries, labels, n_accounts, edges, BLOCKS - 1, rng, MAX_CALIBRATION_QUERIES
+        calib_labels, calib_pairs = _block_pairs(
+            batch, labels, n_accounts, edges, BLOCKS - 1, rng, MAX_CALIBRATION_QUERIES
         )
-        calibrator, recall = _fit_calibrator(ranker, calib_queries, calib_labels, calib_pairs)
-    return Fitted(fit_evidence(queries, labels, n_accounts), ranker, calibrator, recall)
+        calibrator, recall = _fit_calibrator(ranker, calib_labels, calib_pairs)
+    return Fitted(fit_evidence(batch, labels, n_accounts), ranker, calibrator, recall)
 
 
 def _block_pairs(
-    queries: Sequence[Query],
+    batch: Encoded,
     labels: IntArray,
     n_accounts: int,
     edges: Any,
     k: int,
     rng: np.random.Generator,
     budget: int,
-) -> tuple[list[Query], IntArray, Pairs]:
-    evidence = fit_evidence(queries[: edges[k]], labels[: edges[k]], n_accounts)
+) -> tuple[IntArray, Pairs]:
+    evidence = fit_evidence(batch.take(slice(0, edges[k])), labels[: edges[k]], n_accounts)
     block = np.arange(edges[k], edges[k + 1])
     if len(block) > budget:
         block = np.sort(rng.choice(block, budget, replace=False))
-    chosen = [queries[i] for i in block]
-    return chosen, labels[block], pairs_for(evidence, chosen)
+    return labels[block], pairs_for(evidence, batch.take(block))
 
 
-def _fit_ranker(parts: list[tuple[list[Query], IntArray, Pairs]], seed: int) -> Any | None:
+def _fit_ranker(parts: list[tuple[IntArray, Pairs]], seed: int) -> Any | None:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    features = np.vstack([pairs.features for _, _, pairs in parts])
-    target = np.concatenate([(pairs.account == labels[pairs.query]) for _, labels, pairs in parts])
+    features = np.vstack([pairs.features for _, pairs in parts])
+    target = np.concatenate([(pairs.account == labels[pairs.query]) for labels, pairs in parts])
     if target.all() or not target.any():
         return None
     model = HistGradientBoostingClassifier(
@@ -89,17 +91,15 @@ def _fit_ranker(parts: list[tuple[list[Query], IntArray, Pairs]], seed: int) -> 
     return model
 
 
-def _fit_calibrator(
-    ranker: Any | None, queries: list[Query], labels: IntArray, pairs: Pairs
-) -> tuple[Any | None, float]:
+def _fit_calibrator(ranker: Any | None, labels: IntArray, pairs: Pairs) -> tuple[Any | None, float]:
     from sklearn.isotonic import IsotonicRegression
 
-    ranked = rank(pairs, pair_scores(ranker, pairs), len(queries), None)
+    ranked = rank(pairs, pair_scores(ranker, pairs), len(labels), None)
     correct = (ranked.accounts[:, 0] == labels).astype(np.float64)
-    in_candidates = np.zeros(len(queries), bool)
+    in_candidates = np.zeros(len(labels), bool)
     in_candidates[pairs.query[pairs.account == labels[pairs.query]]] = True
-    recall = float(in_candidates.mean()) if len(queries) else float("nan")
-    if len(queries) < 50 or correct.all() or not correct.any():
+    recall = float(in_candidates.mean()) if len(labels) else float("nan")
+    if len(labels) < 50 or correct.all() or not correct.any():
         return None, recall
     calibrator = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
     calibrator.fit(ranked.raw_top, correct)

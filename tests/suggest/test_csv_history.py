@@ -1,0 +1,90 @@
+"""CSV/XLSX history with a column mapping."""
+
+from __future__ import annotations
+
+import gzip
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from kontera.domain.errors import InvalidInput
+from kontera.suggest.csv_history import parse_mapping
+from kontera.suggest.csv_history import read_csv_history
+from kontera.suggest.history import HistoryLine
+from kontera.suggest.history import ImportProblem
+from kontera.suggest.history import normalise_name
+from kontera.suggest.parsing import parse_amount
+from kontera.suggest.parsing import parse_date
+
+CANONICAL = (
+    "date,supplier_id,supplier_name,supplier_org_number,description,amount,currency,account,vat_code\n"
+    '2024-01-31,10,Telenor Norge AS,976 967 631,Mobilabonnement januar,"1 234,50",NOK,6900,1\n'
+    "31.01.2024,,Elvia AS,,,(200.00),NOK,6340 Lys og varme,1\n"
+    "not a date,11,Somebody,,,,NOK,6300,\n"
+)
+
+
+def test_canonical_csv_reads_money_as_decimal_and_reports_bad_rows(tmp_path: Path) -> None:
+    path = tmp_path / "history.csv"
+    path.write_text(CANONICAL, encoding="utf-8")
+    items = list(read_csv_history(path))
+    first, second, bad = items
+    assert isinstance(first, HistoryLine) and isinstance(second, HistoryLine)
+    assert first.amount == Decimal("1234.50")
+    assert first.supplier_key == "org:976967631"
+    assert (second.account, second.account_name, second.amount) == (
+        "6340", "Lys og varme", Decimal("-200.00"),
+    )  # fmt: skip
+    assert isinstance(bad, ImportProblem) and "row 4" in bad.location
+
+
+def test_mapping_names_the_files_columns_and_gzip_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "spend.csv.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write("Paid;Vendor;Code;Narrative;Details\n2020-02-03;ACME LTD;5100;Gas;bill\n")
+    mapping = parse_mapping(
+        ["date=Paid", "supplier_name=Vendor", "account=Code", "description=Narrative",
+         "description=Details"]
+    )  # fmt: skip
+    (line,) = list(read_csv_history(path, mapping))
+    assert isinstance(line, HistoryLine)
+    assert line.description == "Gas bill"
+    assert line.supplier_key == "name:ACME"
+
+
+def test_missing_required_columns_are_explained(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text("date,amount\n2020-01-01,1\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="account"):
+        list(read_csv_history(path))
+    with pytest.raises(InvalidInput, match="unknown column"):
+        parse_mapping(["acount=x"])
+
+
+def test_orebro_xlsx_reads_all_rows_with_account_names(corpus: Path) -> None:
+    path = corpus / "posting-history" / "orebro-kommun-sambruk" / "Orebro.2016-03.xlsx"
+    mapping = parse_mapping(
+        ["supplier_name=LEVERANTÖR", "supplier_org_number=ORGANISATIO",
+         "invoice_number=FAKT NR", "account=KONTO", "amount=UTFALL"]
+    )  # fmt: skip
+    items = list(read_csv_history(path, mapping))
+    lines = [i for i in items if isinstance(i, HistoryLine)]
+    assert len(items) == 68021  # the sheet's dimension A1:F68022 minus the header
+    assert len(lines) > 68000
+    assert all(line.account.isdigit() for line in lines)
+    assert sum(1 for line in lines if line.account_name) > 68000
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1 234,50", "1234.50"), ("1,234.50", "1234.50"), ("-75000", "-75000"), ("(12.00)", "-12.00")],
+)
+def test_amounts(text: str, value: str) -> None:
+    assert parse_amount(text) == Decimal(value)
+
+
+def test_dates_and_names() -> None:
+    assert parse_date("20230105").isoformat() == "2023-01-05"
+    assert parse_date("05/01/2023").isoformat() == "2023-01-05"
+    assert normalise_name("Telenor Norge A/S") == normalise_name("TELENOR NORGE AS ")
