@@ -145,3 +145,10 @@ def test_tokens_never_reach_the_log(pdf_bytes: bytes, caplog: pytest.LogCaptureF
     assert "POST https://tripletex.no/v2/ledger/voucher" in text
     for secret in (rig.fake.consumer_token, rig.fake.employee_token, *rig.fake.sessions):
         assert secret not in text
+
+
+def test_a_voucher_in_a_currency_without_rate_fails_the_job_in_words(pdf_bytes: bytes) -> None:
+    invoice, approved = make_invoice([("10.00", "25", "6300")], currency="USD")
+    job = post_one(tripletex_rig(), invoice, approved, pdf_bytes)
+    assert job.step is Step.FAILED
+    assert job.last_error == "The invoice is in USD; no exchange rate to NOK is configured."

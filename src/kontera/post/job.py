@@ -2,7 +2,9 @@
 
     pending ──create voucher──► voucher_created ──attach──► posted
        │                             │
-       └────────── permanent error ──┴──► failed (message for the review queue)
+       └── any other KonteraError ───┴──► failed (message for the review queue)
+
+A TransientError leaves the step as it is, counts the attempt and sets `next_attempt_at`.
 
 Each step first asks the system whether it already happened (by idempotency key), so
 running a job again from any saved state — after a crash, a timeout, a lost response —
@@ -20,7 +22,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from kontera.domain.errors import PermanentError
+from kontera.domain.errors import KonteraError
 from kontera.domain.errors import TransientError
 from kontera.domain.voucher import Voucher
 from kontera.post.connector import AttachmentFile
@@ -105,7 +107,7 @@ def advance(
         job.last_error = e.message
         job.next_attempt_at = now() + timedelta(seconds=_backoff(job.attempts, e.retry_after))
         save(job)
-    except PermanentError as e:
+    except KonteraError as e:  # refused data, a VAT code the system lacks, no rate …
         job.step = Step.FAILED
         job.last_error = e.message
         save(job)
