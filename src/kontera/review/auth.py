@@ -60,7 +60,9 @@ PostingUser = Annotated[SignedIn, Depends(checked_user)]
 
 
 def sign_in_required_response(request: Request, exc: SignInRequired) -> Response:
-    if request.method == "GET" and "fetch" not in request.headers.get("sec-fetch-mode", ""):
+    navigation = request.headers.get("sec-fetch-mode", "navigate") == "navigate"
+    fetched = request.headers.get("x-requested-with") == "fetch"
+    if request.method == "GET" and navigation and not fetched:
         return RedirectResponse(f"/login?next={quote(exc.path)}", status_code=303)
     return Response("Sign in again.", status_code=401, media_type="text/plain")
 
