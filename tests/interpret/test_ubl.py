@@ -9,6 +9,7 @@ from pathlib import Path
 from kontera.domain.fields import Source
 from kontera.domain.filetypes import sniff
 from kontera.domain.invoice import DocumentType
+from kontera.domain.invoice import read_path
 from kontera.interpret.base import Interpretation
 from kontera.interpret.registry import choose_interpreter
 from kontera.interpret.registry import interpret_bytes
@@ -46,6 +47,15 @@ def test_every_value_read_has_xml_provenance(corpus: Path) -> None:
     assert {f.source for f in invoice.fields.values()} == {Source.XML}
     assert {f.confidence for f in invoice.fields.values()} == {1.0}
     assert len(invoice.fields) > 60
+
+
+def test_recorded_fields_read_back_from_the_invoice(corpus: Path) -> None:
+    """The provenance map and the invoice agree for every path (what `set_field` promises)."""
+    for name in ("Norwegian-example-1.xml",):
+        path = corpus / "ehf/peppol-bis3/national-examples/NO" / name
+        invoice = interpret_bytes(path.read_bytes()).invoice
+        for field_path, field in invoice.fields.items():
+            assert read_path(invoice, field_path) == field.value, field_path
 
 
 def test_lines_keep_negative_quantities_and_item_details(corpus: Path) -> None:

@@ -20,11 +20,13 @@ from typing import Any
 
 from lxml import etree
 
+from kontera.domain.fields import Field
 from kontera.domain.fields import Source
 from kontera.domain.invoice import Attachment
 from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import Note
 from kontera.domain.invoice import Severity
+from kontera.domain.invoice import read_path
 from kontera.domain.money import to_decimal
 
 Element = etree._Element
@@ -144,17 +146,38 @@ def parse_date(raw: str) -> date:
 
 
 class FieldWriter:
-    """Writes values read from XML onto an invoice, with provenance and the sign convention."""
+    """Writes values read from XML onto an invoice, with provenance and the sign convention.
 
-    __slots__ = ("invoice", "sign")
+    `set` does what `Invoice.set_field(path, value, confidence=1.0, source=Source.XML)` does,
+    but remembers the object behind each parent path: an invoice has ~100 fields and walking
+    every dotted path from the root cost a third of the reading time. `test_ubl` checks that
+    every recorded path reads back the same value through `read_path`.
+    """
+
+    __slots__ = ("_parents", "invoice", "sign")
 
     def __init__(self, invoice: Invoice) -> None:
         self.invoice = invoice
         self.sign = Decimal(1)
+        self._parents: dict[str, Any] = {"": invoice}
 
     def set(self, path: str, value: Any) -> Any:
-        if value is not None:
-            self.invoice.set_field(path, value, confidence=1.0, source=Source.XML)
+        if value is None:
+            return None
+        parent_path, _, name = path.rpartition(".")
+        parent = self._parents.get(parent_path)
+        if parent is None:
+            parent = self._parents[parent_path] = read_path(self.invoice, parent_path)
+        if name.isdigit():
+            parent[int(name)] = value
+        elif hasattr(parent, name):
+            setattr(parent, name, value)
+        else:
+            raise AttributeError(f"{type(parent).__name__} has no field {name!r} ({path})")
+        if not isinstance(value, str | Decimal | date | bool | int):
+            # A new object or list replaces what cached child paths pointed to.
+            self._parents = {"": self.invoice}
+        self.invoice.fields[path] = Field(value, 1.0, Source.XML)
         return value
 
     def amount(self, path: str, raw: str | None, *, signed: bool = True) -> Decimal | None:
