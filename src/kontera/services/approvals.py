@@ -19,6 +19,7 @@ from kontera.domain.status import REVIEWABLE
 from kontera.domain.status import Status
 from kontera.services.context import AppContext
 from kontera.services.field_values import parse_field_value
+from kontera.services.suppliers import confirm_accounts
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
@@ -64,6 +65,7 @@ def approve(
         )
         session.add(voucher)
         _learn(session, document, invoice, approved)
+        confirm_accounts(session, document=document, invoice=invoice)
         repo.move_document(
             session,
             document=document,

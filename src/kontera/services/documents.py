@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from kontera.domain.codec import invoice_from_json
 from kontera.domain.codec import invoice_to_json
@@ -26,9 +27,14 @@ from kontera.domain.status import Status
 from kontera.domain.suppliers import supplier_key
 from kontera.interpret import interpret_bytes
 from kontera.interpret.base import Interpretation
+from kontera.interpret.matching import DuplicateMatch
+from kontera.interpret.matching import find_credited_invoice
+from kontera.interpret.matching import find_duplicate
 from kontera.services.context import AppContext
 from kontera.services.review_rules import review_reasons
 from kontera.services.suggestions import suggest_postings
+from kontera.services.suppliers import recognise_supplier
+from kontera.services.suppliers import seen_invoices
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
@@ -108,7 +114,7 @@ def receive_document(
     return Received(document, duplicate=False)
 
 
-def _note_received_again(session: Any, document: Document, *, actor: str, source: str) -> None:
+def _note_received_again(session: Session, document: Document, *, actor: str, source: str) -> None:
     repo.add_event(
         session,
         company_id=document.company_id,
@@ -154,35 +160,19 @@ def _interpret_step(ctx: AppContext, document_id: str) -> Status:
 
 def _save_interpretation(ctx: AppContext, document_id: str, result: Interpretation) -> Status:
     invoice = result.invoice
-    rendering_sha = ctx.blobs.put(result.rendering) if result.rendering else None
-    for attachment in result.extracted:
-        if attachment.content:
-            attachment.sha256 = ctx.blobs.put(attachment.content)
+    rendering_sha = _store_parts(ctx, result)
     with session_scope(ctx.engine) as session:
         document = session.get(Document, document_id)
         assert document is not None
-        session.add(
-            InterpretationRow(
-                document_id=document_id,
-                interpreter=result.interpreter,
-                payload=invoice_to_json(invoice),
-                rendering_sha256=rendering_sha,
-                page_count=result.page_count,
-            )
-        )
         _copy_summary(document, invoice)
-        duplicate = _same_invoice(session, document)
+        recognise_supplier(session, document=document, invoice=invoice)
+        seen = seen_invoices(session, document=document)
+        document.related_document_id = find_credited_invoice(invoice, seen)
+        duplicate = find_duplicate(invoice, seen)
+        document.warnings = sum(1 for n in invoice.notes if n.severity is not Severity.INFO)
+        session.add(_interpretation_row(document_id, result, rendering_sha))
         if duplicate is not None:
-            document.duplicate_of_id = duplicate.id
-            repo.move_document(
-                session,
-                document=document,
-                target=Status.DUPLICATE,
-                actor=WORKER,
-                reason=f"The same invoice arrived earlier (document {duplicate.id}).",
-                detail={"duplicate_of": duplicate.id},
-            )
-            return Status.DUPLICATE
+            return _mark_duplicate(session, document, duplicate)
         repo.move_document(
             session,
             document=document,
@@ -191,6 +181,39 @@ def _save_interpretation(ctx: AppContext, document_id: str, result: Interpretati
             detail={"interpreter": result.interpreter},
         )
     return Status.INTERPRETED
+
+
+def _store_parts(ctx: AppContext, result: Interpretation) -> str | None:
+    """Renderings and extracted attachments go to the originals store, by hash."""
+    for attachment in result.extracted:
+        if attachment.content:
+            attachment.sha256 = ctx.blobs.put(attachment.content)
+    return ctx.blobs.put(result.rendering) if result.rendering else None
+
+
+def _mark_duplicate(session: Session, document: Document, duplicate: DuplicateMatch) -> Status:
+    document.duplicate_of_id = duplicate.document_id
+    repo.move_document(
+        session,
+        document=document,
+        target=Status.DUPLICATE,
+        actor=WORKER,
+        reason=f"The same invoice arrived earlier (same {', '.join(duplicate.evidence)}).",
+        detail={"duplicate_of": duplicate.document_id, "evidence": list(duplicate.evidence)},
+    )
+    return Status.DUPLICATE
+
+
+def _interpretation_row(
+    document_id: str, result: Interpretation, rendering_sha: str | None
+) -> InterpretationRow:
+    return InterpretationRow(
+        document_id=document_id,
+        interpreter=result.interpreter,
+        payload=invoice_to_json(result.invoice),
+        rendering_sha256=rendering_sha,
+        page_count=result.page_count,
+    )
 
 
 def _copy_summary(document: Document, invoice: Invoice) -> None:
@@ -205,21 +228,9 @@ def _copy_summary(document: Document, invoice: Invoice) -> None:
         document.gross = invoice.totals.gross
     document.issue_date = invoice.issue_date
     document.due_date = invoice.due_date
-    document.warnings = sum(1 for n in invoice.notes if n.severity is not Severity.INFO)
+    document.kid = invoice.payment.kid
     confidences = [f.confidence for f in invoice.fields.values()]
     document.confidence = min(confidences) if confidences else 0.0
-
-
-def _same_invoice(session: Any, document: Document) -> Document | None:
-    if not document.supplier_key or not document.invoice_number:
-        return None
-    return repo.find_same_invoice(
-        session,
-        company_id=document.company_id,
-        supplier_key=document.supplier_key,
-        invoice_number=document.invoice_number,
-        exclude_id=document.id,
-    )
 
 
 def _suggest_step(ctx: AppContext, document_id: str) -> Status:

@@ -107,6 +107,7 @@ class Document(SQLModel, table=True):
     gross: Decimal | None = _money()
     issue_date: date | None = None
     due_date: date | None = Field(default=None, index=True)
+    kid: str | None = None
     confidence: float | None = None
     warnings: int = 0
     attempts: int = 0

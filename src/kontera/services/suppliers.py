@@ -1,0 +1,162 @@
+"""Who sent this invoice, have we seen it before, and is it asking to be paid somewhere new?"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
+
+from kontera.domain.invoice import DocumentType
+from kontera.domain.invoice import Invoice
+from kontera.domain.invoice import Note
+from kontera.domain.invoice import Severity
+from kontera.domain.status import Status
+from kontera.interpret.matching import KnownSupplier
+from kontera.interpret.matching import SeenInvoice
+from kontera.interpret.matching import invoice_accounts
+from kontera.interpret.matching import match_supplier
+from kontera.store.tables import Document
+from kontera.store.tables_interpret import Supplier
+from kontera.store.tables_interpret import SupplierBankAccount
+from kontera.store.types import utcnow
+
+RECENT_DOCUMENTS = 500
+
+
+def known_suppliers(session: Session, *, company_id: str) -> list[KnownSupplier]:
+    suppliers = session.exec(select(Supplier).where(Supplier.company_id == company_id)).all()
+    accounts: dict[str, list[str]] = {}
+    if suppliers:
+        rows = session.exec(
+            select(SupplierBankAccount).where(
+                col(SupplierBankAccount.supplier_id).in_([s.id for s in suppliers]),
+                col(SupplierBankAccount.confirmed),
+            )
+        ).all()
+        for row in rows:
+            accounts.setdefault(row.supplier_id, []).append(row.account)
+    return [
+        KnownSupplier(
+            supplier_id=s.id,
+            name=s.name or "",
+            org_number=s.org_number,
+            vat_id=s.vat_id,
+            bank_accounts=tuple(accounts.get(s.id, ())),
+        )
+        for s in suppliers
+    ]
+
+
+def recognise_supplier(
+    session: Session, *, document: Document, invoice: Invoice
+) -> Supplier | None:
+    """Match the seller to a known supplier (notes go on the invoice) or register a new one."""
+    match = match_supplier(invoice, known_suppliers(session, company_id=document.company_id))
+    if match is not None:
+        for note in match.notes:
+            invoice.add_note(note)
+        supplier = session.get(Supplier, match.supplier.supplier_id)
+    else:
+        supplier = _register(session, document=document, invoice=invoice)
+    if supplier is not None:
+        _record_accounts(session, supplier, invoice, confirmed=False)
+        document.supplier_key = supplier.key
+    return supplier
+
+
+def _register(session: Session, *, document: Document, invoice: Invoice) -> Supplier | None:
+    if not document.supplier_key:
+        return None
+    existing = session.exec(
+        select(Supplier).where(
+            Supplier.company_id == document.company_id, Supplier.key == document.supplier_key
+        )
+    ).first()
+    if existing is not None:
+        return existing
+    supplier = Supplier(
+        company_id=document.company_id,
+        key=document.supplier_key,
+        name=invoice.seller.name,
+        org_number=invoice.seller.org_number,
+        vat_id=invoice.seller.vat_id,
+    )
+    session.add(supplier)
+    session.flush()
+    invoice.add_note(
+        Note(
+            f"First invoice from {invoice.seller.name or 'this supplier'}: check the supplier "
+            "and the bank account before approving.",
+            Severity.INFO,
+            code="new_supplier",
+        )
+    )
+    return supplier
+
+
+def _record_accounts(
+    session: Session, supplier: Supplier, invoice: Invoice, *, confirmed: bool
+) -> None:
+    for account in sorted(invoice_accounts(invoice)):
+        row = session.exec(
+            select(SupplierBankAccount).where(
+                SupplierBankAccount.supplier_id == supplier.id,
+                SupplierBankAccount.account == account,
+            )
+        ).first()
+        if row is None:
+            session.add(
+                SupplierBankAccount(supplier_id=supplier.id, account=account, confirmed=confirmed)
+            )
+            continue
+        row.last_seen, row.times_seen = utcnow(), row.times_seen + 1
+        row.confirmed = row.confirmed or confirmed
+        session.add(row)
+
+
+def confirm_accounts(session: Session, *, document: Document, invoice: Invoice) -> None:
+    """An approved invoice vouches for the bank accounts it carries."""
+    if not document.supplier_key:
+        return
+    supplier = session.exec(
+        select(Supplier).where(
+            Supplier.company_id == document.company_id, Supplier.key == document.supplier_key
+        )
+    ).first()
+    if supplier is not None:
+        _record_accounts(session, supplier, invoice, confirmed=True)
+
+
+def seen_invoices(session: Session, *, document: Document) -> Sequence[SeenInvoice]:
+    if not document.supplier_key:
+        return []
+    rows = session.exec(
+        select(Document)
+        .where(
+            Document.company_id == document.company_id,
+            Document.supplier_key == document.supplier_key,
+            Document.id != document.id,
+            col(Document.status).not_in([Status.DUPLICATE.value, Status.REJECTED.value]),
+            col(Document.invoice_number).is_not(None),
+        )
+        .order_by(col(Document.received_at).desc())
+        .limit(RECENT_DOCUMENTS)
+    ).all()
+    return [
+        SeenInvoice(
+            document_id=row.id,
+            supplier_key=row.supplier_key or "",
+            invoice_number=row.invoice_number,
+            gross=row.gross,
+            issue_date=row.issue_date,
+            kid=row.kid,
+            document_type=_doc_type(row.document_type),
+        )
+        for row in rows
+    ]
+
+
+def _doc_type(value: str | None) -> DocumentType:
+    return DocumentType(value) if value else DocumentType.INVOICE
