@@ -64,6 +64,17 @@ class InboundHandler:
         return "250 2.0.0 Message accepted"
 
 
+class _TolerantSMTP(SMTP):
+    # RFC 5321 allows 1000 octets a line, but real senders (and broken MIME) exceed it; a
+    # refused invoice is worse than a long line. Still bounded, for memory's sake.
+    line_length_limit = 256 * 1024
+
+
+class _Controller(Controller):
+    def factory(self) -> SMTP:
+        return _TolerantSMTP(self.handler, **self.SMTP_kwargs)
+
+
 class SmtpReceiver:
     """A running receiver in a background thread; `stop()` ends it."""
 
@@ -86,6 +97,6 @@ def start_receiver(
     handler: InboundHandler, *, host: str, port: int, max_message_bytes: int
 ) -> SmtpReceiver:
     options: dict[str, Any] = {"data_size_limit": max_message_bytes, "ident": "Kontera"}
-    controller = Controller(handler, hostname=host, port=port, **options)
+    controller = _Controller(handler, hostname=host, port=port, **options)
     controller.start()
     return SmtpReceiver(controller)
