@@ -51,3 +51,14 @@ class Quota:
             }
         self.seen.append(now)
         return None
+
+    def status(self) -> dict[str, str]:
+        """The X-Rate-Limit-* headers Tripletex sends on every answer."""
+        now = self.clock()
+        live = [t for t in self.seen if t > now - self.period]
+        reset = live[0] + self.period - now if live else self.period
+        return {
+            "X-Rate-Limit-Limit": str(self.calls),
+            "X-Rate-Limit-Remaining": str(max(0, self.calls - len(live))),
+            "X-Rate-Limit-Reset": f"{reset:.3f}",
+        }

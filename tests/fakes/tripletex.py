@@ -4,9 +4,9 @@ Enforced: session tokens from valid consumer + employee tokens and Basic auth wi
 postings with `row` ≥ 1 summing to zero (gross, and in currency); each VAT type valid for the
 account it is used on (input VAT only on cost/asset accounts, none on balance accounts); the
 supplier on supplier-ledger postings; attachments only as PDF/PNG/JPEG/TIFF, appended; a
-request quota answered with 429 and `X-Rate-Limit-*` headers. It does NOT refuse a second
-voucher with the same externalVoucherNumber — neither does Tripletex — so the tests can see
-doubles.
+request quota, reported in `X-Rate-Limit-*` headers on every answer and enforced with 429.
+It does NOT refuse a second voucher with the same externalVoucherNumber — neither does
+Tripletex — so the tests can see doubles.
 """
 
 from __future__ import annotations
@@ -90,7 +90,14 @@ class FakeTripletex:
     # -- plumbing ---------------------------------------------------------------------
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.app(scope, receive, send)
+        async def send_with_rate_headers(message: dict[str, Any]) -> None:
+            # Like Tripletex: every answer tells how much of the quota is left.
+            if message["type"] == "http.response.start" and message["status"] != 429:
+                extra = [(k.lower().encode(), v.encode()) for k, v in self.quota.status().items()]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_rate_headers)
 
     def _guard(self, request: Request, *, needs_session: bool = True) -> JSONResponse | None:
         self.requests += 1

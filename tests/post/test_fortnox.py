@@ -11,10 +11,12 @@ import pytest
 from kontera.domain.errors import Forbidden
 from kontera.post.connector import AttachmentFile
 from kontera.post.fortnox import FortnoxMode
+from kontera.post.http import CredentialsRejected
 from kontera.post.job import PostingJob
 from kontera.post.job import Step
 from kontera.post.job import advance
 from kontera.post.oauth import authorization_url
+from kontera.post.oauth import exchange_code
 from kontera.post.oauth import make_state
 from kontera.post.oauth import read_state
 from kontera.post.voucher_builder import ApprovedPosting
@@ -25,6 +27,7 @@ from tests.post.contract import fortnox_spec
 from tests.post.contract import validate_all
 from tests.post.harness import FORTNOX_APP
 from tests.post.harness import Rig
+from tests.post.harness import fortnox_connector
 from tests.post.harness import fortnox_rig
 
 SE = VoucherOptions.for_country("SE")
@@ -171,3 +174,41 @@ def test_euro_supplier_invoice_books_sek_rows_with_euro_totals(pdf_bytes: bytes)
     assert payable["CreditCurrency"] == 1362.0
     assert payable["Credit"] == pytest.approx(1362 * 11.4025, abs=0.02)
     assert validate_all(fortnox_spec(), rig.recorder.requests) == len(rig.recorder.requests)
+
+
+def test_a_second_worker_uses_the_rotated_tokens_instead_of_refreshing_again(
+    pdf_bytes: bytes,
+) -> None:
+    """GIVEN two workers sharing one token store WHEN the hour is up and worker A refreshes
+    THEN worker B picks up A's new tokens from the store; B's own refresh would have used a
+    refresh token that rotation already killed."""
+    rig = fortnox_rig()
+    worker_b = fortnox_connector(rig)
+    post(rig, "k-1", pdf_bytes)
+    file = AttachmentFile(pdf_bytes, "f.pdf", "application/pdf")
+    advance(
+        PostingJob("k-2", "fortnox"),
+        worker_b,
+        build_voucher(*swedish_invoice("2"), SE),
+        file,
+        _drop,
+    )
+    rig.clock.sleep(3700)
+
+    first = post(rig, "k-3", pdf_bytes, number="3")
+    voucher = build_voucher(*swedish_invoice("4"), SE)
+    second = advance(PostingJob("k-4", "fortnox"), worker_b, voucher, file, _drop)
+
+    assert first.step is second.step is Step.POSTED
+    token_calls = [r for r in rig.recorder.requests if r.url.path == "/oauth-v1/token"]
+    assert len(token_calls) == 1
+
+
+def test_an_invalid_authorization_code_asks_to_connect_again() -> None:
+    rig = fortnox_rig()
+    with pytest.raises(CredentialsRejected, match="connect the company again"):
+        exchange_code(rig.connector.tokens.api, FORTNOX_APP, "forged-code")
+
+
+def _drop(job: PostingJob) -> None:
+    """Tests that look at the fake, not at the saved job state."""

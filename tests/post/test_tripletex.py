@@ -13,6 +13,8 @@ from kontera.post.connector import AttachmentFile
 from kontera.post.job import PostingJob
 from kontera.post.job import Step
 from kontera.post.job import advance
+from kontera.post.tripletex import TripletexConnector
+from kontera.post.tripletex import TripletexCredentials
 from kontera.post.voucher_builder import ApprovedPosting
 from kontera.post.voucher_builder import build_voucher
 from tests.fakes.common import Quota
@@ -20,6 +22,8 @@ from tests.fakes.tripletex import FakeTripletex
 from tests.post.conftest import make_invoice
 from tests.post.contract import tripletex_spec
 from tests.post.contract import validate_all
+from tests.post.harness import TRIPLETEX_URL
+from tests.post.harness import retry_policy
 from tests.post.harness import tripletex_rig
 
 
@@ -122,7 +126,10 @@ def test_unsupported_attachment_format_is_refused(pdf_bytes: bytes) -> None:
     assert job.external_id is not None  # the voucher stays; a retry only attaches
 
 
-def test_rate_limit_429_is_waited_out_using_the_servers_headers(pdf_bytes: bytes) -> None:
+def test_quota_headers_make_the_client_wait_before_a_429(pdf_bytes: bytes) -> None:
+    """GIVEN a quota of 3 calls per 10 s, announced in X-Rate-Limit-* on every answer
+    WHEN an invoice is posted (about 9 calls) THEN the client pauses when told 0 remain
+    and never runs into a 429."""
     fake = FakeTripletex(quota=Quota(calls=3, period=10.0))
     rig = tripletex_rig(fake=fake)
     started = rig.clock.now
@@ -131,8 +138,40 @@ def test_rate_limit_429_is_waited_out_using_the_servers_headers(pdf_bytes: bytes
     job = post_one(rig, invoice, approved, pdf_bytes)
 
     assert job.step is Step.POSTED
-    assert fake.quota.refused > 0
-    assert rig.clock.now - started >= 10.0  # it waited for the window, as told
+    assert fake.quota.refused == 0
+    assert rig.clock.now - started >= 20.0  # at least two full windows waited
+
+
+def test_a_429_is_waited_out_for_as_long_as_the_server_says(pdf_bytes: bytes) -> None:
+    rig = tripletex_rig()
+    invoice, approved = make_invoice([("10.00", "25", "6300")])
+    post_one(rig, invoice, approved, pdf_bytes, key="warm-up")  # session and ids cached
+    rig.fake.quota = Quota(calls=1, period=30.0, clock=rig.clock)
+    rig.fake.quota.take()  # someone else just spent the quota
+    started = rig.clock.now
+
+    job = post_one(rig, invoice, approved, pdf_bytes, key="k-2")
+
+    assert job.step is Step.POSTED
+    assert rig.fake.quota.refused >= 1
+    assert rig.clock.now - started >= 30.0
+
+
+def test_bureau_user_authenticates_as_the_client_company(pdf_bytes: bytes) -> None:
+    rig = tripletex_rig()
+    fake = rig.fake
+    rig.connector = TripletexConnector(
+        rig.client,
+        TripletexCredentials(
+            fake.consumer_token, fake.employee_token, company_id=4242, base_url=TRIPLETEX_URL
+        ),
+        retry=retry_policy(rig.clock),
+    )
+    invoice, approved = make_invoice([("10.00", "25", "6300")])
+    post_one(rig, invoice, approved, pdf_bytes)
+
+    voucher_post = next(r for r in rig.recorder.requests if r.url.path == "/v2/ledger/voucher")
+    assert base64.b64decode(voucher_post.headers["authorization"][6:]).decode().startswith("4242:")
 
 
 def test_tokens_never_reach_the_log(pdf_bytes: bytes, caplog: pytest.LogCaptureFixture) -> None:

@@ -173,7 +173,13 @@ def _utcnow() -> datetime:
 
 
 class TokenManager:
-    """A valid access token for one tenant, refreshed (and saved) a minute before expiry."""
+    """A valid access token for one tenant, refreshed (and saved) a minute before expiry.
+
+    The access token is kept in memory until it is due; the store is read again before a
+    refresh, because another worker may already have rotated the refresh token. Workers in
+    several processes must not refresh at the same moment: the lead's store serialises
+    `load`+`save` per company (a row lock), or one of them holds a dead refresh token.
+    """
 
     def __init__(
         self,
@@ -188,13 +194,21 @@ class TokenManager:
         self.store = store
         self.now = now
         self._lock = threading.Lock()
+        self._cached: OAuthTokens | None = None
 
     def access_token(self, *, force_refresh: bool = False) -> str:
         with self._lock:
+            if self._cached is not None and not force_refresh and not self._due(self._cached):
+                return self._cached.access_token
             tokens = self.store.load()
             if tokens is None:
                 raise CredentialsRejected("The company is not connected to the accounting system.")
-            if force_refresh or tokens.expires_at - timedelta(seconds=60) <= self.now():
+            stale = self._cached is not None and tokens.access_token == self._cached.access_token
+            if self._due(tokens) or (force_refresh and (stale or self._cached is None)):
                 tokens = refresh(self.api, self.app, tokens, now=self.now)
                 self.store.save(tokens)  # the old refresh token is dead now: save first
+            self._cached = tokens
             return tokens.access_token
+
+    def _due(self, tokens: OAuthTokens) -> bool:
+        return tokens.expires_at - timedelta(seconds=60) <= self.now()
