@@ -22,6 +22,7 @@ GROUPS = {
     "issue_date": "date",
     "due_date": "date",
     "currency": "code",
+    "references.preceding_invoices": "reference",
     "seller.name": "text",
     "seller.vat_id": "identifier",
     "seller.org_number": "identifier",
@@ -84,7 +85,12 @@ def decide(path: str, pooled: list[Pooled], *, floor: float = 0.05) -> Choice | 
     second = pooled[1].score if len(pooled) > 1 else 0.0
     raw = 0.65 * min(first.score, 1.2) / 1.2 + 0.35 * max(0.0, min(1.0, first.score - second))
     return Choice(
-        path, first.value, round(min(raw, 1.0), 4), first.best.page, first.best.box, first.best.label_text
+        path,
+        first.value,
+        round(min(raw, 1.0), 4),
+        first.best.page,
+        first.best.box,
+        first.best.label_text,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from functools import partial
 
 from kontera.domain import identifiers as ids
@@ -64,6 +65,7 @@ def extract_fields(pages: list[Page]) -> dict[str, Choice]:
         seller_name(pages),
         *choose_totals(total_candidates(pages, texts)),
         *(_payment_id(path, finder, pages, texts) for path, finder in _PAYMENT_IDS.items()),
+        _preceding_invoice(pages, texts),
     ]
     return {c.path: c for c in choices if c is not None}
 
@@ -87,7 +89,11 @@ def _labelled(
 
 
 def _invoice_number(pages: list[Page], texts: list[list[LineText]]) -> Choice | None:
-    found = [c for c in _labelled("invoice_number", pages, texts, find_references) if _number_like(c.value)]
+    found = [
+        c
+        for c in _labelled("invoice_number", pages, texts, find_references)
+        if _number_like(c.value)
+    ]
     return decide("invoice_number", pool(_header_prior(pages, found)), floor=0.25)
 
 
@@ -97,6 +103,17 @@ def _header_prior(pages: list[Page], found: list[Candidate]) -> list[Candidate]:
         return found
     limit = pages[0].height * 0.4
     return [c if c.page == 1 and c.box.top < limit else _weak(c, c.label * 0.75) for c in found]
+
+
+def _preceding_invoice(pages: list[Page], texts: list[list[LineText]]) -> Choice | None:
+    """The invoice a credit note credits ("Krediterer faktura 1234"), as a one-item list."""
+    found = [
+        c
+        for c in _labelled("references.preceding_invoices", pages, texts, find_references)
+        if _number_like(c.value)
+    ]
+    choice = decide("references.preceding_invoices", pool(found), floor=0.5)
+    return None if choice is None else replace(choice, value=[choice.value])
 
 
 def _number_like(value: str) -> bool:
@@ -158,7 +175,9 @@ def _org_number(pages: list[Page], texts: list[list[LineText]]) -> Choice | None
     return party_identifier("seller.org_number", pages, texts, finder, _valid_org)  # type: ignore[arg-type]
 
 
-def _payment_id(path: str, finder: object, pages: list[Page], texts: list[list[LineText]]) -> Choice | None:
+def _payment_id(
+    path: str, finder: object, pages: list[Page], texts: list[list[LineText]]
+) -> Choice | None:
     found = _labelled(path, pages, texts, finder)
     if path in _SELF_EVIDENT:
         for page, page_text in zip(pages, texts, strict=True):

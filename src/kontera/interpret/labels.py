@@ -29,86 +29,141 @@ def _labels(*pairs: tuple[str, float]) -> list[Label]:
 
 LABELS: dict[str, list[Label]] = {
     "invoice_number": _labels(
-        (r"(?:rechnungs?|faktura|invoice|kreditnota|gutschrifts?|korrektur)[- ]?(?:nummer|nr\.?|no\.?|number|#|n°)", 1.0),
+        (
+            r"(?:rechnungs?|faktura|invoice|kreditnota|gutschrifts?|korrektur)[- ]?(?:nummer|nr\.?|no\.?|number|#|n°)",
+            1.0,
+        ),
         (r"[a-zäöü]*rechnung\s*(?:\(\d{3}\)\s*)?(?:nr\.?|#)", 1.0),
-        (r"(?:rechnung|faktura|invoice|facture)(?:\s+[a-zäöüæøå]+){1,3}\s+(?:nr\.?|no\.?|#|nummer)", 0.8),
-        (r"(?:gutschrift|[a-zäöü]*rechnungskorrektur|kreditnota|kreditfaktura|credit note)\s*"
-         r"(?:\([^)]{0,40}\)\s*){0,2}"
-         r"(?:nr\.?|no\.?|#)", 1.0),
+        (
+            r"(?:rechnung|faktura|invoice|facture)(?:\s+[a-zäöüæøå]+){1,3}\s+(?:nr\.?|no\.?|#|nummer)",
+            0.8,
+        ),
+        (
+            r"(?:gutschrift|[a-zäöü]*rechnungskorrektur|kreditnota|kreditfaktura|credit note)\s*"
+            r"(?:\([^)]{0,40}\)\s*){0,2}"
+            r"(?:nr\.?|no\.?|#)",
+            1.0,
+        ),
         (r"numéro de facture|n° de facture|facture n°|facture no", 1.0),
-        (r"fakturanr\.?|faktura nr\.?|fakturanummer|invoice no\.?|inv\.? no\.?|belegnummer|bilagsnr\.?|"
-         r"beleg-nr\.?", 1.0),
+        (
+            r"fakturanr\.?|faktura nr\.?|fakturanummer|invoice no\.?|inv\.? no\.?|belegnummer|bilagsnr\.?|"
+            r"beleg-nr\.?",
+            1.0,
+        ),
         (r"invoice|faktura|rechnung", 0.35),
         (r"nr\.?|no\.?|nummer|number|#", 0.3),
     ),
     "issue_date": _labels(
-        (r"rechnungsdatum|fakturadato|fakturadatum|invoice date|date of issue|issue date|"
-         r"date de (?:la )?facture|date d'émission|belegdatum|beleg-datum|udstedelsesdato|utstedt", 1.0),
+        (
+            r"rechnungsdatum|fakturadato|fakturadatum|invoice date|date of issue|issue date|"
+            r"date de (?:la )?facture|date d'émission|belegdatum|beleg-datum|udstedelsesdato|utstedt",
+            1.0,
+        ),
         (r"issued at|issued on|ausgestellt am", 0.9),
         (r"datum|dato|date|vom|von|du|den", 0.45),
     ),
     "due_date": _labels(
-        (r"forfallsdato|forfallsdag|forfall|förfallodatum|förfallodag|förfaller|betalas senast|"
-         r"sista betalningsdag|due date|payment due|fälligkeitsdatum|fällig am|fälligkeit|"
-         r"zahlungsziel|date d'échéance|échéance|forfaldsdato|betales senest|betal senest|"
-         r"sidste rettidige betalingsdag", 1.0),
-        (r"zahlbar bis|zahlbar bis zum|bis zum|betales innen|pay by|due|fällig|remit until|"
-         r"pay until|payable until|payable by|à payer avant le|betalas senast den", 0.7),
+        (
+            r"forfallsdato|forfallsdag|forfall|förfallodatum|förfallodag|förfaller|betalas senast|"
+            r"sista betalningsdag|due date|payment due|fälligkeitsdatum|fällig am|fälligkeit|"
+            r"zahlungsziel|date d'échéance|échéance|forfaldsdato|betales senest|betal senest|"
+            r"sidste rettidige betalingsdag",
+            1.0,
+        ),
+        (
+            r"zahlbar bis|zahlbar bis zum|bis zum|betales innen|pay by|due|fällig|remit until|"
+            r"pay until|payable until|payable by|à payer avant le|betalas senast den",
+            0.7,
+        ),
         (r"bis", 0.3),
     ),
     "totals.net": _labels(
-        (r"rechnungssumme ohne ust\.?|summe netto|gesamtbetrag netto|nettobetrag|nettosumme|"
-         r"netto ?beløp|nettobelopp|net amount|net total|total excl\.? vat|total ex\.? vat|"
-         r"sum eks\.? mva|sum ekskl\.? mva|beløp eks\.? mva|totalt eks\.? mva|"
-         r"summa exkl\.? moms|belopp exkl\.? moms|total ht|montant ht|total hors taxes?|gesamtbeitrag|"
-         r"beløb ekskl\.? moms|momsgrundlag|subtotal|sub-total|sub total", 1.0),
+        (
+            r"rechnungssumme ohne ust\.?|summe netto|gesamtbetrag netto|nettobetrag|nettosumme|"
+            r"netto ?beløp|nettobelopp|net amount|net total|total excl\.? vat|total ex\.? vat|"
+            r"sum eks\.? mva|sum ekskl\.? mva|beløp eks\.? mva|totalt eks\.? mva|"
+            r"summa exkl\.? moms|belopp exkl\.? moms|total ht|montant ht|total hors taxes?|gesamtbeitrag|"
+            r"beløb ekskl\.? moms|momsgrundlag|subtotal|sub-total|sub total",
+            1.0,
+        ),
         (r"eks\.? mva|ekskl\.? mva|exkl\.? moms|excl\.? vat|ohne ust\.?|netto|net", 0.6),
         (r"positionssumme|summe positionen|linjesum|sum linjer", 0.35),
     ),
     "totals.vat": _labels(
-        (r"ust\.? gesamt|mwst\.? gesamt|steuerbetrag|umsatzsteuerbetrag|mehrwertsteuer|"
-         r"sum mva|totalt mva|mva ?beløp|merverdiavgift|summa moms|momsbelopp|total moms|"
-         r"moms i alt|vat amount|total vat|vat total|total tax|tax amount|montant tva|"
-         r"total tva|ust\.? gesamt|versicherungsteuer", 1.0),
+        (
+            r"ust\.? gesamt|mwst\.? gesamt|steuerbetrag|umsatzsteuerbetrag|mehrwertsteuer|"
+            r"sum mva|totalt mva|mva ?beløp|merverdiavgift|summa moms|momsbelopp|total moms|"
+            r"moms i alt|vat amount|total vat|vat total|total tax|tax amount|montant tva|"
+            r"total tva|ust\.? gesamt|versicherungsteuer",
+            1.0,
+        ),
         (r"umsatzsteuer|ust\.?|mwst\.?|mva|moms|vat|tax|tva", 0.6),
     ),
     "totals.gross": _labels(
-        (r"bruttosumme|gesamtbetrag|rechnungsbetrag|rechnungssumme|bruttobetrag|"
-         r"total inkl\.? mva|sum inkl\.? mva|totalt inkl\.? mva|fakturabeløp|fakturabelopp|"
-         r"summa inkl\.? moms|total inkl\.? moms|belopp inkl\.? moms|total amount|invoice total|"
-         r"grand total|total ttc|montant ttc|total incl\.? vat|i alt inkl\.? moms|"
-         r"total payable|due payable|rechnungsbeitrag", 1.0),
+        (
+            r"bruttosumme|gesamtbetrag|rechnungsbetrag|rechnungssumme|bruttobetrag|"
+            r"total inkl\.? mva|sum inkl\.? mva|totalt inkl\.? mva|fakturabeløp|fakturabelopp|"
+            r"summa inkl\.? moms|total inkl\.? moms|belopp inkl\.? moms|total amount|invoice total|"
+            r"grand total|total ttc|montant ttc|total incl\.? vat|i alt inkl\.? moms|"
+            r"total payable|due payable|rechnungsbeitrag",
+            1.0,
+        ),
         (r"totalt?|summa|sum|i alt|total", 0.5),
     ),
     "totals.payable": _labels(
-        (r"zahlbetrag|zu zahlen|å betale|til gode|att betala|amount due|balance due|total due|"
-         r"amount payable|net à payer|beløb at betale|restbetrag|betalbart|due payable|"
-         r"total payable|payable|summa att betala|totalt å betale", 1.0),
+        (
+            r"zahlbetrag|zu zahlen|å betale|til gode|att betala|amount due|balance due|total due|"
+            r"amount payable|net à payer|beløb at betale|restbetrag|betalbart|due payable|"
+            r"total payable|payable|summa att betala|totalt å betale",
+            1.0,
+        ),
     ),
     "payment.iban": _labels((r"iban", 1.0)),
     "payment.bic": _labels((r"bic|swift", 1.0)),
     "payment.kid": _labels(
-        (r"kid(?:-?(?:nr\.?|nummer))?|ocr(?:-?(?:nr\.?|nummer|referens))?|"
-         r"betalingsreferanse|referensnummer|fik|betalingsid", 1.0),
+        (
+            r"kid(?:-?(?:nr\.?|nummer))?|ocr(?:-?(?:nr\.?|nummer|referens))?|"
+            r"betalingsreferanse|referensnummer|fik|betalingsid",
+            1.0,
+        ),
         (r"reference|referanse|referens|ref\.?", 0.7),
     ),
     "payment.bank_account": _labels(
-        (r"kontonr\.?|kontonummer|bankkonto|konto|account(?: no\.?| number)?|bankkontonr\.?|"
-         r"betal(?:es)? til konto", 1.0),
+        (
+            r"kontonr\.?|kontonummer|bankkonto|konto|account(?: no\.?| number)?|bankkontonr\.?|"
+            r"betal(?:es)? til konto",
+            1.0,
+        ),
     ),
     "payment.bankgiro": _labels((r"bankgiro|bg(?: nr)?", 1.0)),
     "payment.plusgiro": _labels((r"plusgiro|postgiro|pg(?: nr)?", 1.0)),
     "seller.vat_id": _labels(
-        (r"ust\.?-?id\.?-?(?:nr\.?)?|umsatzsteuer-?id(?:entifikationsnummer)?|vat(?: reg\.?)?"
-         r"(?: no\.?| number| id)?|mva|momsreg\.?(?:nr\.?)?|momsregistreringsnummer|"
-         r"org\.? ?nr\.?|organisasjonsnummer|n° tva|tva intracom", 1.0),
+        (
+            r"ust\.?-?id\.?-?(?:nr\.?)?|umsatzsteuer-?id(?:entifikationsnummer)?|vat(?: reg\.?)?"
+            r"(?: no\.?| number| id)?|mva|momsreg\.?(?:nr\.?)?|momsregistreringsnummer|"
+            r"org\.? ?nr\.?|organisasjonsnummer|n° tva|tva intracom",
+            1.0,
+        ),
     ),
     "seller.org_number": _labels(
-        (r"org\.? ?nr\.?|organisasjonsnummer|organisationsnummer|orgnr|foretaksregisteret|"
-         r"org\.? ?no\.?|cvr(?:-?nr\.?)?", 1.0),
+        (
+            r"org\.? ?nr\.?|organisasjonsnummer|organisationsnummer|orgnr|foretaksregisteret|"
+            r"org\.? ?no\.?|cvr(?:-?nr\.?)?",
+            1.0,
+        ),
+    ),
+    "references.preceding_invoices": _labels(
+        (
+            r"(?:krediterer|krediterar|gjelder|avser|vedrører|kreditering av|credited|crediting|"
+            r"refers to|original|ursprüngliche|zu|storno (?:der|zur))\s+(?:faktura|rechnung|invoice)"
+            r"(?:\s*(?:nr\.?|no\.?|#|nummer))?|originalrechnung(?:\s*nr\.?)?|"
+            r"rechnungsbezug|bezug auf rechnung(?:\s*nr\.?)?",
+            1.0,
+        ),
     ),
     "currency": _labels((r"währung|valuta|currency|devise|rechnungswährung", 1.0)),
 }
+
 
 # Phrases that look like a field's label but mean something else; a hit on the same line
 # stops that field's candidate.
@@ -136,7 +191,9 @@ EXCLUDE: dict[str, re.Pattern[str]] = {
         r"id|nr|identif|nummer|number|reg|satz|rate|prozent|%|befreit|exempt|grundlag|basis|"
         r"exkl|excl|ekskl|eks|ohne|inkl|incl|utan|uten|netto|brutto"
     ),
-    "totals.gross": _exclude(r"netto|excl|exkl|eks|ohne|zu-|ab-|zuschläge|abschläge|vorauszahl|anzahlung"),
+    "totals.gross": _exclude(
+        r"netto|excl|exkl|eks|ohne|zu-|ab-|zuschläge|abschläge|vorauszahl|anzahlung"
+    ),
     "totals.payable": _exclude(r"skonto"),
     "payment.bank_account": _exclude(r"iban|inhaber|holder"),
 }
@@ -147,16 +204,14 @@ _HEADING_END = r"\s*(?:$|:|/|\()"
 # Headings that open a party's block: the seller's block makes identifiers in it the seller's.
 SELLER_HEADINGS = re.compile(
     r"^\s*(?:verkäufer|lieferant|leistungserbringer|seller|supplier|vendor|leverandør|leverantör|"
-    r"säljare|sælger|fournisseur|vendeur|rechnungssteller|avsender|från|from)"
-    + _HEADING_END
+    r"säljare|sælger|fournisseur|vendeur|rechnungssteller|avsender|från|from)" + _HEADING_END
 )
 BUYER_HEADINGS = re.compile(
     r"^\s*(?:käufer|leistungsempfänger|rechnungsempfänger|kunde|buyer|customer|bill to|"
     r"invoice to|sold to|ship to|kjøper|mottaker|kund|köpare|køber|faktureres til|"
     r"fakturaadresse|leveringsadresse|leveransadress|client|acheteur|warenempfänger|"
     r"steuerbevollmächtigter|zahlungsempfänger|payee|tax representative|"
-    r"abweichender \w+|lieferanschrift|delivery address)"
-    + _HEADING_END
+    r"abweichender \w+|lieferanschrift|delivery address)" + _HEADING_END
 )
 CREDIT_NOTE = re.compile(
     _B + r"(?:gutschrift|kreditnota|kreditfaktura|credit note|creditnote|avoir|"

@@ -11,6 +11,7 @@ confidence) — an upright scan pays nothing for it.
 from __future__ import annotations
 
 import os
+import statistics
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -80,7 +81,7 @@ def _words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[Word]:
         timeout=settings.timeout_seconds,
     )
     scale = 72.0 / dpi
-    words = []
+    words, lines = [], []
     for i, text in enumerate(data["text"]):
         conf = float(data["conf"][i])
         if not text or not text.strip() or conf < 0:
@@ -96,7 +97,31 @@ def _words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[Word]:
                 conf=conf / 100.0,
             )
         )
-    return words
+        lines.append((data["block_num"][i], data["par_num"][i], data["line_num"][i]))
+    return _deskewed(words, lines)
+
+
+def _deskewed(words: list[Word], lines: list[tuple[int, int, int]]) -> list[Word]:
+    """Undo a scan's skew in the coordinates: a 2° tilt moves the end of a line 17 pt, enough
+    to put a label and its value on different lines. The slope comes from Tesseract's own
+    lines; the words' images are not touched."""
+    slopes = []
+    for key in set(lines):
+        members = [w for w, k in zip(words, lines, strict=True) if k == key]
+        if len(members) >= 3 and members[-1].x0 - members[0].x0 > 100:
+            first, last = members[0], members[-1]
+            run = (last.x0 + last.x1 - first.x0 - first.x1) / 2
+            slopes.append(((last.top + last.bottom) - (first.top + first.bottom)) / 2 / run)
+    if len(slopes) < 3:
+        return words
+    slope = statistics.median(slopes)
+    if abs(slope) < 0.002:
+        return words
+    return [_shifted(w, -slope * (w.x0 + w.x1) / 2) for w in words]
+
+
+def _shifted(word: Word, dy: float) -> Word:
+    return Word(word.text, word.x0, word.top + dy, word.x1, word.bottom + dy, word.conf)
 
 
 def _doubtful(words: list[Word]) -> bool:

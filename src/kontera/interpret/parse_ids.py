@@ -12,12 +12,29 @@ from kontera.domain import identifiers as ids
 from kontera.interpret.parse_text import Found
 from kontera.interpret.parse_text import find_digit_runs
 
-_IBAN = re.compile(r"(?<![A-Z0-9])([A-Z]{2}\s?\d{2}(?:\s?[A-Z0-9]){10,30})")
+# OCR often glues the label to the number ("IBANNO56 8082 …").
+_IBAN = re.compile(r"(?:(?<![A-Z0-9])|(?<=IBAN))([A-Z]{2}\s?\d{2}(?:\s?[A-Z0-9]){10,30})")
 # IBAN lengths of the countries Nordic invoices come from, for IBANs printed with a wrong
 # check digit (specimen invoices, typos): read by shape, believed less.
 _IBAN_LENGTHS = {
-    "NO": 15, "SE": 24, "DK": 18, "FI": 18, "IS": 26, "DE": 22, "GB": 22, "FR": 27, "NL": 18,
-    "BE": 16, "AT": 20, "CH": 21, "ES": 24, "IT": 27, "PL": 28, "IE": 22, "LU": 20, "EE": 20,
+    "NO": 15,
+    "SE": 24,
+    "DK": 18,
+    "FI": 18,
+    "IS": 26,
+    "DE": 22,
+    "GB": 22,
+    "FR": 27,
+    "NL": 18,
+    "BE": 16,
+    "AT": 20,
+    "CH": 21,
+    "ES": 24,
+    "IT": 27,
+    "PL": 28,
+    "IE": 22,
+    "LU": 20,
+    "EE": 20,
 }
 
 
@@ -36,7 +53,9 @@ def _valid_iban_prefix(raw: str, start: int) -> Found[str] | None:
     for end in range(len(raw), 13, -1):
         candidate = raw[:end].rstrip()
         if ids.valid_iban(candidate.replace(" ", "")):
-            return Found(ids.normalise_iban(candidate.replace(" ", "")), start, start + len(candidate))
+            return Found(
+                ids.normalise_iban(candidate.replace(" ", "")), start, start + len(candidate)
+            )
     return None
 
 
@@ -45,7 +64,9 @@ def _iban_by_shape(match: re.Match[str]) -> Found[str] | None:
     raw = match.group(1)
     grouped = re.match(r"[A-Z]{2}\d{2}(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?(?![A-Z0-9])", raw)
     if grouped:
-        return Found(grouped.group(0).replace(" ", ""), match.start(1), match.start(1) + grouped.end())
+        return Found(
+            grouped.group(0).replace(" ", ""), match.start(1), match.start(1) + grouped.end()
+        )
     length = _IBAN_LENGTHS.get(raw[:2])
     token = raw.split(" ")[0]
     if length is not None and len(token) == length:
@@ -57,8 +78,15 @@ _VAT_PREFIX = re.compile(
     r"(?<![A-Z0-9])(NO|SE|DK|FI|DE|AT|BE|FR|NL|IT|ES|PL|CZ|GB|IE|LU|PT|CHE|EE|LV|LT)\s?(?=[0-9U])"
 )
 _VAT_SHAPES = {
-    "NO": r"\d{9}MVA", "SE": r"\d{10}01", "DK": r"\d{8}", "FI": r"\d{8}", "DE": r"\d{9}",
-    "GB": r"\d{9}|\d{12}", "AT": r"U\d{8}", "NL": r"\d{9}B\d{2}", "FR": r"[0-9A-Z]{2}\d{9}",
+    "NO": r"\d{9}MVA",
+    "SE": r"\d{10}01",
+    "DK": r"\d{8}",
+    "FI": r"\d{8}",
+    "DE": r"\d{9}",
+    "GB": r"\d{9}|\d{12}",
+    "AT": r"U\d{8}",
+    "NL": r"\d{9}B\d{2}",
+    "FR": r"[0-9A-Z]{2}\d{9}",
     "BE": r"[01]\d{9}",
 }
 
@@ -72,7 +100,9 @@ def find_vat_ids(text: str) -> list[Found[str]]:
     found = []
     for match in _NO_MVA.finditer(text.upper()):
         value = "NO" + match.group(1).replace(" ", "") + "MVA"
-        if ids.valid_vat_id(value) and not text[max(0, match.start() - 3) : match.start()].strip().upper().endswith("NO"):
+        if ids.valid_vat_id(value) and not text[
+            max(0, match.start() - 3) : match.start()
+        ].strip().upper().endswith("NO"):
             found.append(Found(value, match.start(), match.end()))
     upper = text.upper()
     for match in _VAT_PREFIX.finditer(upper):
@@ -155,7 +185,9 @@ def find_plusgiro(text: str) -> list[Found[str]]:
 
 def find_bics(text: str) -> list[Found[str]]:
     found = []
-    for match in re.finditer(r"(?<![A-Z0-9])([A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)(?![A-Z0-9])", text):
+    for match in re.finditer(
+        r"(?<![A-Z0-9])([A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)(?![A-Z0-9])", text
+    ):
         if ids.valid_bic(match.group(1)):
             found.append(Found(match.group(1), match.start(), match.end()))
     return found

@@ -89,7 +89,9 @@ def _join_touching(words: list[Word]) -> list[Word]:
     joined = [words[0]]
     for word in words[1:]:
         previous = joined[-1]
-        if word.x0 - previous.x1 < 0.18 * min(word.height, previous.height):
+        overlap = min(word.bottom, previous.bottom) - max(word.top, previous.top)
+        same_row = overlap >= 0.6 * min(word.height, previous.height)
+        if same_row and word.x0 - previous.x1 < 0.18 * min(word.height, previous.height):
             joined[-1] = Word(
                 previous.text + word.text,
                 previous.x0,
