@@ -25,7 +25,11 @@ app.add_typer(company_app, name="company")
 app.add_typer(apikey_app, name="apikey")
 
 # Areas add their own commands through `register(app)`.
-COMMAND_MODULES: list[str] = ["kontera.commands.ops", "kontera.commands.users"]
+COMMAND_MODULES: list[str] = [
+    "kontera.commands.ops",
+    "kontera.commands.users",
+    "kontera.commands.mail",
+]
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Overrides KONTERA_DATA_DIR.", show_default=False)
