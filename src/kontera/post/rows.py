@@ -35,15 +35,18 @@ class Row:
 def explicit_vat_rows(voucher: Voucher, vat_table: VatTable = DEFAULT_VAT_TABLE) -> list[Row]:
     """Net cost rows, one row per VAT account, and the payable row; sums to zero."""
     rows: list[Row] = []
+    payable: list[Row] = []
     vat_rows: dict[str, Decimal] = {}
     for posting in voucher.postings:
         if posting.is_payable or posting.vat_code is None:
-            rows.append(Row(posting.account, posting.amount, posting.description))
+            target = payable if posting.is_payable else rows
+            target.append(Row(posting.account, posting.amount, posting.description))
             continue
         _split(posting, vat_table, rows, vat_rows)
     for account, amount in sorted(vat_rows.items()):
         if amount != ZERO:
             rows.append(Row(account, amount, "Moms" if account.startswith("26") else "Mva"))
+    rows.extend(payable)  # cost, VAT, then the supplier: the order a bookkeeper reads
     total = sum((row.amount for row in rows), ZERO)
     if total != ZERO:
         raise InvalidInput(f"The VAT rows do not balance (off by {total}).")
