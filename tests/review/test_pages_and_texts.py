@@ -1,0 +1,76 @@
+"""Page images from real PDFs, the detail page's arithmetic, and the text catalogue."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+
+from PIL import Image
+
+from kontera.review import detail
+from kontera.review import pages
+from kontera.review.texts import TEXTS
+from kontera.review.texts import text
+from kontera.services import companies
+from kontera.services import review_pages
+from kontera.services.context import AppContext
+from kontera.services.documents import receive_document
+from tests.review.invoice_pdf import invoice_pdf
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "kontera" / "review" / "templates"
+
+
+def test_pdf_pages_are_rendered_once_and_sized_in_points(ctx: AppContext) -> None:
+    company = companies.create_company(ctx, name="Fjord AS", org_number="999999905")
+    received = receive_document(ctx, company_id=company.id, data=invoice_pdf(), filename="f.pdf")
+    source = review_pages.page_source(ctx, company_id=company.id, document_id=received.document.id)
+    assert source.kind == "pdf"
+    [(width, height)] = pages.page_sizes(ctx, source)
+    assert (round(width), round(height)) == (595, 842)  # A4 in points
+    png = pages.page_png(ctx, source, 1)
+    with Image.open(png) as image:
+        assert image.width == round(width * pages.SCALE)
+    modified = png.stat().st_mtime_ns
+    assert pages.page_png(ctx, source, 1).stat().st_mtime_ns == modified  # from the cache
+
+
+def test_balance_of_lines_vat_and_payable() -> None:
+    view = {
+        "invoice": {"totals": {"net": "1469.00", "vat": "367.25", "payable": "1836.25"}},
+        "suggestion": {
+            "payable_account": "2400",
+            "lines": [
+                {"line_index": 0, "account": "6340", "amount": "414.00", "confidence": 0.9},
+                {"line_index": 1, "account": "6340", "amount": "1055.00", "confidence": 0.9},
+            ],
+        },
+    }
+    rows = detail.posting_rows(view)
+    balance = detail.balance(view, rows)
+    assert balance is not None and balance.balanced
+    rows[1] = replace(rows[1], amount="1000.00")  # a person lowers one line
+    assert detail.balance(view, rows).difference == -55  # type: ignore[union-attr]
+
+
+def test_an_invoice_without_lines_offers_one_line_for_the_net_amount() -> None:
+    view = {"invoice": {"seller": {"name": "Fjordtre AS"}, "totals": {"net": "10000.00"}}}
+    [row] = detail.posting_rows(view)
+    assert (row.account, row.amount, row.description) == ("", "10000.00", "Fjordtre AS")
+
+
+def test_every_text_used_in_the_templates_exists_in_both_languages() -> None:
+    used: set[str] = set()
+    prefixes: set[str] = set()
+    for template in TEMPLATES.glob("*.html"):
+        source = template.read_text(encoding="utf-8")
+        for key in re.findall(r"""\bt\(\s*["']([a-z_.]+)["']""", source):
+            (prefixes if key.endswith("_") else used).add(key)
+    assert used, "the scan found no keys: the pattern is wrong"
+    for locale in ("nb", "en"):
+        missing = sorted(k for k in used if k not in TEXTS[locale])
+        assert missing == [], locale
+    for prefix in prefixes:
+        assert any(k.startswith(prefix) for k in TEXTS["nb"]), prefix
+    assert text("sv", "welcome") == "Välkommen till Kontera"
+    assert text("sv", "sign_out") == "Sign out"  # Swedish users read English otherwise

@@ -1,0 +1,163 @@
+"""The queue's query: what a bookkeeper sees first, filters, counts and pages (real SQLite)."""
+
+from __future__ import annotations
+
+from datetime import date
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from kontera.services import companies
+from kontera.services import review_queue
+from kontera.services.context import AppContext
+from kontera.services.review_queue import PAGE_SIZE
+from kontera.services.review_queue import QueueFilter
+from kontera.store.db import session_scope
+from kontera.store.tables import Document
+
+TODAY = date(2026, 11, 22)
+
+
+def add(ctx: AppContext, company_id: str, n: int, **values: object) -> str:
+    document = Document(company_id=company_id, sha256=f"{n:064x}", **values)  # type: ignore[arg-type]
+    with session_scope(ctx.engine) as session:
+        session.add(document)
+    return document.id
+
+
+@pytest.fixture
+def two_companies(ctx: AppContext) -> tuple[str, str]:
+    first = companies.create_company(ctx, name="Fjord AS", org_number="999999905").id
+    second = companies.create_company(ctx, name="Vidda AS", org_number="923609016").id
+    return first, second
+
+
+def test_due_soon_first_open_only_and_undated_last(
+    ctx: AppContext, two_companies: tuple[str, str]
+) -> None:
+    first, _ = two_companies
+    late = add(ctx, first, 1, status="needs_review", due_date=TODAY + timedelta(days=20))
+    soon = add(ctx, first, 2, status="suggested", due_date=TODAY + timedelta(days=1))
+    undated = add(ctx, first, 3, status="needs_review", due_date=None)
+    add(ctx, first, 4, status="approved", due_date=TODAY)
+    page = review_queue.queue_page(ctx, company_ids=frozenset({first}), filters=QueueFilter())
+    assert [row.id for row in page.rows] == [soon, late, undated]
+    assert page.total == 3
+    assert page.counts["open"] == 3 and page.counts["all"] == 4 and page.counts["approved"] == 1
+
+
+def test_only_accessible_companies_are_listed(
+    ctx: AppContext, two_companies: tuple[str, str]
+) -> None:
+    first, second = two_companies
+    mine = add(ctx, first, 1, status="suggested")
+    add(ctx, second, 2, status="suggested")
+    scope = frozenset({first})
+    page = review_queue.queue_page(ctx, company_ids=scope, filters=QueueFilter())
+    assert [row.id for row in page.rows] == [mine]
+    assert page.counts["all"] == 1
+    asked_for_other = QueueFilter(company_id=second)
+    other = review_queue.queue_page(ctx, company_ids=scope, filters=asked_for_other)
+    assert other.rows == [] and other.total == 0
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (QueueFilter(supplier="NORDLYS"), {"kraft"}),
+        (QueueFilter(min_amount=Decimal("1000")), {"kraft", "tele"}),
+        (QueueFilter(max_amount=Decimal("999.99")), {"kaffe"}),
+        (QueueFilter(due_from=TODAY, due_to=TODAY + timedelta(days=5)), {"kraft", "kaffe"}),
+        (QueueFilter(max_confidence=0.8), {"tele"}),
+        (QueueFilter(warnings_only=True), {"tele"}),
+        (QueueFilter(status="rejected"), {"avvist"}),
+        (QueueFilter(status="all"), {"kraft", "tele", "kaffe", "avvist"}),
+    ],
+)
+def test_filters(
+    ctx: AppContext, two_companies: tuple[str, str], filters: QueueFilter, expected: set[str]
+) -> None:
+    first, _ = two_companies
+    names = {
+        add(
+            ctx,
+            first,
+            1,
+            status="suggested",
+            supplier_name="Nordlys Kraft AS",
+            gross=Decimal("1836.25"),
+            due_date=TODAY + timedelta(days=2),
+            confidence=0.99,
+        ): "kraft",
+        add(
+            ctx,
+            first,
+            2,
+            status="needs_review",
+            supplier_name="Fjellnett Telekom AS",
+            gross=Decimal("6848.75"),
+            due_date=TODAY + timedelta(days=9),
+            confidence=0.45,
+            warnings=3,
+        ): "tele",
+        add(
+            ctx,
+            first,
+            3,
+            status="suggested",
+            supplier_name="Kontorhuset Bergen AS",
+            gross=Decimal("980.00"),
+            due_date=TODAY,
+            confidence=0.97,
+        ): "kaffe",
+        add(ctx, first, 4, status="rejected", supplier_name="Ukjent AS"): "avvist",
+    }
+    page = review_queue.queue_page(ctx, company_ids=frozenset({first}), filters=filters)
+    assert {names[row.id] for row in page.rows} == expected
+
+
+def test_sort_by_amount_descending(ctx: AppContext, two_companies: tuple[str, str]) -> None:
+    first, _ = two_companies
+    amounts = ["10.00", "2500.50", "999.99", "-400.00"]
+    for n, amount in enumerate(amounts):
+        add(ctx, first, n, status="suggested", gross=Decimal(amount))
+    filters = QueueFilter(sort="amount", descending=True)
+    page = review_queue.queue_page(ctx, company_ids=frozenset({first}), filters=filters)
+    assert [str(row.gross) for row in page.rows] == ["2500.50", "999.99", "10.00", "-400.00"]
+
+
+def test_pages_of_fifty_cover_every_document_once(
+    ctx: AppContext, two_companies: tuple[str, str]
+) -> None:
+    first, _ = two_companies
+    for n in range(PAGE_SIZE * 2 + 7):
+        add(ctx, first, n, status="needs_review", due_date=TODAY + timedelta(days=n % 9))
+    scope = frozenset({first})
+    pages = [
+        review_queue.queue_page(ctx, company_ids=scope, filters=QueueFilter(page=number))
+        for number in (1, 2, 3)
+    ]
+    assert [len(p.rows) for p in pages] == [PAGE_SIZE, PAGE_SIZE, 7]
+    assert pages[0].pages == 3
+    seen = [row.id for p in pages for row in p.rows]
+    assert len(set(seen)) == len(seen) == PAGE_SIZE * 2 + 7
+    dues = [row.due_date for p in pages for row in p.rows]
+    assert dues == sorted(dues)  # type: ignore[type-var]
+
+
+def test_neighbours_follow_the_queue_order(ctx: AppContext, two_companies: tuple[str, str]) -> None:
+    first, _ = two_companies
+    ids = [
+        add(ctx, first, n, status="suggested", due_date=TODAY + timedelta(days=n)) for n in range(3)
+    ]
+    scope = frozenset({first})
+    before, after = review_queue.neighbours(
+        ctx, company_ids=scope, filters=QueueFilter(), document_id=ids[1]
+    )
+    assert before is not None and before.document_id == ids[0]
+    assert after is not None and after.document_id == ids[2]
+    _, last = review_queue.neighbours(
+        ctx, company_ids=scope, filters=QueueFilter(), document_id=ids[2]
+    )
+    assert last is None
