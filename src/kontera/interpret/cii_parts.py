@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from kontera.domain.invoice import Address
 from kontera.domain.invoice import AllowanceCharge
 from kontera.domain.invoice import Attachment
 from kontera.domain.invoice import Classification
 from kontera.domain.invoice import InvoiceLine
 from kontera.domain.invoice import Party
+from kontera.domain.invoice import Payment
 from kontera.domain.invoice import VatBreakdown
 from kontera.interpret.cii_names import Dialect
 from kontera.interpret.parties import account_fields
@@ -68,6 +70,7 @@ def read_party(w: FieldWriter, n: Dialect, prefix: str, party: Element | None) -
     w.set(f"{prefix}.identifier", text(party, n("GlobalID")) or text(party, n("ID")))
     w.set(f"{prefix}.country", country)
     if address is not None:
+        w.set(f"{prefix}.address", Address())  # the group was present, even when empty
         w.set(f"{prefix}.address.street", text(address, n("LineOne")))
         w.set(f"{prefix}.address.additional_street", text(address, n("LineTwo")))
         w.set(f"{prefix}.address.city", text(address, n("CityName")))
@@ -160,6 +163,8 @@ def read_payment(w: FieldWriter, n: Dialect, settlement: Element | None) -> None
     account_tag = n("PayeePartyCreditorFinancialAccount")
     means = next((m for m in means_list if child(m, account_tag) is not None), None)
     means = means if means is not None else (means_list[0] if means_list else None)
+    if means is not None:
+        w.set("payment", Payment())  # BG-16 was present (BR-49 asks for its code)
     w.set("payment.kid", text(settlement, n("PaymentReference")))
     if means is not None:
         w.set("payment.means_code", text(means, n("TypeCode")))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from kontera.domain.invoice import Address
 from kontera.domain.invoice import AllowanceCharge
 from kontera.domain.invoice import Attachment
 from kontera.domain.invoice import Classification
 from kontera.domain.invoice import InvoiceLine
 from kontera.domain.invoice import Party
+from kontera.domain.invoice import Payment
 from kontera.domain.invoice import VatBreakdown
 from kontera.domain.money import to_decimal
 from kontera.interpret.parties import account_fields
@@ -86,6 +88,7 @@ def _scheme_value(element: Element | None) -> str | None:
 def _read_address(w: FieldWriter, prefix: str, address: Element | None) -> None:
     if address is None:
         return
+    w.set(prefix, Address())  # the group was present, even when empty (BR-08/BR-10)
     w.set(f"{prefix}.street", text(address, CBC + "StreetName"))
     w.set(f"{prefix}.additional_street", text(address, CBC + "AdditionalStreetName"))
     w.set(f"{prefix}.city", text(address, CBC + "CityName"))
@@ -149,6 +152,7 @@ def read_payment(w: FieldWriter, root: Element) -> None:
     )
     means = means if means is not None else (means_list[0] if means_list else None)
     if means is not None:
+        w.set("payment", Payment())  # BG-16 was present (BR-49 asks for its code)
         w.set("payment.means_code", text(means, CBC + "PaymentMeansCode"))
         w.set("payment.kid", text(means, CBC + "PaymentID"))
         account = child(means, CAC + "PayeeFinancialAccount")

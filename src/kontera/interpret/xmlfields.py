@@ -30,6 +30,7 @@ from kontera.domain.invoice import read_path
 from kontera.domain.money import to_decimal
 
 Element = etree._Element
+UNREADABLE = "unreadable_value"
 
 # UNCL 1001 codes for documents that credit the buyer (EN 16931 code list for BT-3).
 CREDIT_NOTE_CODES = frozenset(
