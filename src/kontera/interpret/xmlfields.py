@@ -212,4 +212,4 @@ class FieldWriter:
         return number.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else number
 
     def problem(self, path: str, message: str) -> None:
-        self.invoice.add_note(Note(message, Severity.ERROR, code="unreadable_value", field=path))
+        self.invoice.add_note(Note(message, Severity.ERROR, code=UNREADABLE, field=path))
