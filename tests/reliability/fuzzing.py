@@ -3,7 +3,10 @@
 Bounded in CI: 20 examples per target, derandomised. For long runs either set
 `KONTERA_FUZZ_EXAMPLES=5000`, or load this module as a plugin so its profile is registered
 before hypothesis reads the command line:
-`pytest -p tests.reliability.fuzzing --hypothesis-profile=kontera-long tests/reliability`
+
+    PYTHONPATH=. pytest -p tests.reliability.fuzzing --hypothesis-profile=kontera-long \
+        tests/reliability
+
 (2 000 examples per target); any other chosen profile's `max_examples` is used as is.
 """
 
@@ -53,7 +56,8 @@ HOSTILE = [
 def fuzz_settings(**overrides: Any) -> settings:
     """CI bounds unless a profile was chosen (the default profile runs 100 examples)."""
     current = settings.default
-    chosen = current is not None and current.max_examples != settings().max_examples
+    default_examples = settings.get_profile("default").max_examples
+    chosen = current is not None and current.max_examples != default_examples
     examples = current.max_examples if chosen and current is not None else CI_EXAMPLES
     if os.environ.get("KONTERA_FUZZ_EXAMPLES", "").isdigit():
         examples, chosen = int(os.environ["KONTERA_FUZZ_EXAMPLES"]), True

@@ -1,0 +1,385 @@
+"""A crash campaign: real `kontera serve` and `kontera worker` processes, killed with SIGKILL
+at random moments while documents flow in and are approved, then restarted.
+
+Used by `tests/reliability/test_crash.py` (about 60 documents) and `benchmarks/crash.py`
+(500). The client behaves like a scanning tool: when a request fails because the service is
+down, it sends the same bytes again once the service is back. Afterwards the database,
+the originals and the audit trail are counted (see `verify`).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine
+from sqlalchemy import text
+
+from tests.reliability.invoices import demo_invoices
+from tests.reliability.invoices import invoice_batch
+from tests.servers import free_port
+
+KONTERA = str(Path(sys.executable).parent / "kontera")
+# Statuses in which machines still owe work: nothing may stay here after recovery.
+OWED = ("received", "interpreted", "posting")
+APPROVABLE = ("suggested", "needs_review")
+
+
+@dataclass
+class Tally:
+    sent: int = 0
+    accepted: int = 0
+    retried: int = 0
+    server_errors: list[str] = field(default_factory=list)
+    kills: Counter[str] = field(default_factory=Counter)
+    approved: set[str] = field(default_factory=set)
+    ids_by_payload: dict[int, set[str]] = field(default_factory=dict)
+
+
+def payloads(count: int, seed: int) -> list[bytes]:
+    """Mostly distinct invoices; ~5 % garbage (→ failed), ~5 % re-sent invoices (→ duplicate)."""
+    rng = random.Random(seed)
+    documents = invoice_batch(count, prefix=f"C{seed}-")
+    for index in rng.sample(range(count), max(1, count // 20)):
+        documents[index] = b"%PDF-1.4 not really a pdf " + rng.randbytes(200)
+    for index in rng.sample(range(count), max(1, count // 20)):
+        source = documents[rng.randrange(count)]
+        if source.startswith(b"<?xml"):
+            documents[index] = source + b"\n<!-- sent again by the supplier -->"
+    return documents
+
+
+class Stack:
+    """`kontera serve` (no in-process consumer) and one `kontera worker`, restartable."""
+
+    def __init__(self, data_dir: Path, log_dir: Path, extra_env: dict[str, str] | None = None):
+        base = {k: v for k, v in os.environ.items() if not k.startswith("KONTERA_")}
+        self.env = {
+            **base,
+            "KONTERA_DATA_DIR": str(data_dir),
+            "KONTERA_IN_PROCESS_WORKER": "false",
+            "KONTERA_LOG_LEVEL": "WARNING",
+            **(extra_env or {}),
+        }
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_dir = log_dir
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.starts: Counter[str] = Counter()
+
+    def cli(self, *args: str) -> str:
+        done = subprocess.run(
+            [KONTERA, *args], env=self.env, capture_output=True, text=True, timeout=120
+        )
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr)
+        return done.stdout
+
+    def start(self, role: str) -> None:
+        args = ["serve", "--port", str(self.port)] if role == "web" else ["worker"]
+        self.starts[role] += 1
+        log = (self.log_dir / f"{role}-{self.starts[role]}.log").open("wb")
+        self.procs[role] = subprocess.Popen(
+            [KONTERA, *args], env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        if role == "web":
+            self.wait_healthy()
+
+    def wait_healthy(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.procs["web"].poll() is not None:
+                raise RuntimeError("the web process exited; see its log in " + str(self.log_dir))
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise TimeoutError("the web process did not become healthy")
+
+    def kill(self, role: str) -> None:
+        proc = self.procs[role]
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+@contextmanager
+def running_stack(data_dir: Path, log_dir: Path, **extra_env: str) -> Iterator[Stack]:
+    stack = Stack(data_dir, log_dir, extra_env)
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+def send_all(stack: Stack, key: str, documents: list[bytes], tally: Tally) -> None:
+    """Upload every document; when the service is down, send the same bytes again."""
+    headers = {"Authorization": f"Bearer {key}"}
+    with httpx.Client(base_url=stack.base, headers=headers, timeout=20) as client:
+        for index, data in enumerate(documents):
+            tally.sent += 1
+            while True:
+                try:
+                    response = client.post("/v1/documents", files={"file": (f"{index}.xml", data)})
+                except httpx.TransportError:
+                    tally.retried += 1
+                    time.sleep(0.2)
+                    continue
+                if response.status_code >= 500:
+                    tally.server_errors.append(f"upload {index}: {response.status_code}")
+                    time.sleep(0.2)
+                    continue
+                break
+            if response.status_code in (200, 202):
+                tally.accepted += 1
+                tally.ids_by_payload.setdefault(index, set()).add(response.json()["id"])
+
+
+def approve_some(stack: Stack, key: str, database_url: str, tally: Tally, stop: threading.Event):
+    """Like a bookkeeper: approve every third waiting document while crashes happen."""
+    headers = {"Authorization": f"Bearer {key}"}
+    engine = create_engine(database_url)
+    body = {"postings": [{"account": "6540", "vat_code": "1"}]}
+    with httpx.Client(base_url=stack.base, headers=headers, timeout=20) as client:
+        while not stop.is_set():
+            with engine.connect() as connection:
+                waiting = connection.execute(
+                    text("SELECT id FROM document WHERE status IN ('suggested', 'needs_review')")
+                ).scalars()
+                candidates = [i for i in waiting if int(i, 16) % 3 == 0 and i not in tally.approved]
+            for document_id in candidates:
+                try:
+                    response = client.post(f"/v1/documents/{document_id}/approve", json=body)
+                except httpx.TransportError:
+                    continue
+                if response.status_code >= 500:
+                    tally.server_errors.append(f"approve {document_id}: {response.status_code}")
+                elif response.status_code in (200, 409):
+                    tally.approved.add(document_id)
+            stop.wait(0.5)
+    engine.dispose()
+
+
+def kill_randomly(
+    stack: Stack,
+    rng: random.Random,
+    tally: Tally,
+    stop: threading.Event,
+    pause: tuple[float, float],
+) -> None:
+    while not stop.wait(rng.uniform(*pause)):
+        role = rng.choice(["web", "worker"])
+        stack.kill(role)
+        tally.kills[role] += 1
+        time.sleep(rng.uniform(0.05, 0.5))
+        stack.start(role)
+
+
+def wait_settled(database_url: str, timeout: float) -> dict[str, int]:
+    engine = create_engine(database_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    text("SELECT status, count(*) FROM document GROUP BY status")
+                ).all()
+            statuses = {status: count for status, count in rows}
+            if not any(statuses.get(s) for s in OWED) or time.monotonic() > deadline:
+                return statuses
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+
+
+def verify(database_url: str, originals: Path, tally: Tally) -> list[str]:
+    """Everything that must hold after recovery; an empty list means nothing lost or doubled."""
+    engine = create_engine(database_url)
+    problems: list[str] = []
+    try:
+        with engine.connect() as connection:
+            problems += _check_documents(connection, tally)
+            problems += _check_originals(connection, originals)
+            problems += _check_interpretations(connection)
+            problems += _check_vouchers(connection)
+            problems += _check_audit(connection)
+    finally:
+        engine.dispose()
+    return problems
+
+
+def _rows(connection: Any, sql: str) -> list[Any]:
+    return list(connection.execute(text(sql)).all())
+
+
+def _check_documents(connection: Any, tally: Tally) -> list[str]:
+    problems = []
+    documents = _rows(connection, "SELECT id, sha256, status FROM document")
+    if len(documents) != len(tally.ids_by_payload):
+        problems.append(f"{len(documents)} documents for {len(tally.ids_by_payload)} files sent")
+    doubled = [i for i, ids in tally.ids_by_payload.items() if len(ids) != 1]
+    if doubled:
+        problems.append(f"files answered with more than one document id: {doubled[:5]}")
+    stuck = [d.id for d in documents if d.status in OWED]
+    if stuck:
+        problems.append(f"{len(stuck)} documents still owed work: {stuck[:5]}")
+    return problems
+
+
+def _check_originals(connection: Any, originals: Path) -> list[str]:
+    shas = [row.sha256 for row in _rows(connection, "SELECT sha256 FROM document")]
+    missing = [s for s in shas if not (originals / s[:2] / s[2:4] / s).is_file()]
+    partial = list(originals.rglob(".part-*")) if originals.exists() else []
+    problems = [f"{len(missing)} originals missing"] if missing else []
+    if len(set(shas)) != len(shas):
+        problems.append("two documents share one original")
+    if len(partial) > 2:
+        problems.append(f"{len(partial)} half-written originals left behind")
+    return problems
+
+
+def _check_interpretations(connection: Any) -> list[str]:
+    doubled = _rows(
+        connection,
+        "SELECT document_id, count(*) AS n FROM interpretation GROUP BY document_id HAVING n > 1",
+    )
+    missing = _rows(
+        connection,
+        "SELECT d.id FROM document d LEFT JOIN interpretation i ON i.document_id = d.id "
+        "WHERE i.id IS NULL AND d.status NOT IN ('failed', 'received')",
+    )
+    suggestions = _rows(
+        connection,
+        "SELECT document_id, count(*) AS n FROM suggestion GROUP BY document_id HAVING n > 1",
+    )
+    problems = []
+    if doubled:
+        problems.append(f"{len(doubled)} documents interpreted twice")
+    if missing:
+        problems.append(f"{len(missing)} documents past interpretation without one")
+    if suggestions:
+        problems.append(f"{len(suggestions)} documents with two suggestions")
+    return problems
+
+
+def _check_vouchers(connection: Any) -> list[str]:
+    approved = {
+        r.id
+        for r in _rows(
+            connection, "SELECT id FROM document WHERE status IN ('approved', 'posting', 'posted')"
+        )
+    }
+    vouchers = [r.document_id for r in _rows(connection, "SELECT document_id FROM voucher")]
+    problems = []
+    if len(vouchers) != len(set(vouchers)):
+        problems.append("a document has two vouchers")
+    if set(vouchers) != approved:
+        problems.append(f"{len(approved)} approved documents but {len(set(vouchers))} vouchers")
+    return problems
+
+
+def _check_audit(connection: Any) -> list[str]:
+    """Each document: one `received` event and an unbroken chain of status changes."""
+    events = _rows(
+        connection,
+        "SELECT document_id, action, from_status, to_status FROM auditevent "
+        "WHERE document_id IS NOT NULL ORDER BY id",
+    )
+    status = dict(_rows(connection, "SELECT id, status FROM document"))
+    chains: dict[str, list[Any]] = {}
+    for event in events:
+        chains.setdefault(event.document_id, []).append(event)
+    problems = []
+    for document_id, current in status.items():
+        chain = chains.get(document_id, [])
+        received = [e for e in chain if e.action == "received"]
+        moves = [e for e in chain if e.action.startswith("status:")]
+        state = "received"
+        for move in moves:
+            if move.from_status != state:
+                problems.append(f"{document_id}: {move.action} from {move.from_status} at {state}")
+            state = move.to_status
+        if len(received) != 1:
+            problems.append(f"{document_id}: {len(received)} 'received' events")
+        if state != current:
+            problems.append(f"{document_id}: audit trail ends at {state}, document is {current}")
+    return problems[:20]
+
+
+def sample_invoice() -> bytes:
+    return demo_invoices()[0]
+
+
+@dataclass
+class Outcome:
+    tally: Tally
+    statuses: dict[str, int]
+    problems: list[str]
+    seconds: float
+
+
+def run_campaign(
+    workdir: Path,
+    *,
+    count: int,
+    seed: int,
+    pause: tuple[float, float] = (0.5, 2.5),
+    settle_timeout: float = 120,
+    extra_env: dict[str, str] | None = None,
+) -> Outcome:
+    """Send `count` documents through a stack that is SIGKILLed at random; then count."""
+    rng, tally = random.Random(seed), Tally()
+    data_dir, logs = workdir / "data", workdir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    documents = payloads(count, seed)
+    with running_stack(data_dir, logs, **(extra_env or {})) as stack:
+        database_url = stack.env.get(
+            "KONTERA_DATABASE_URL", f"sqlite:///{(data_dir / 'kontera.db').resolve()}"
+        )
+        stack.cli("company", "create", "Krasj AS", "--org-number", "923609016")
+        key = stack.cli("apikey", "create", "--company", "Krasj AS").strip()
+        stack.start("web")
+        stack.start("worker")
+        started = time.monotonic()
+        stop = threading.Event()
+        helpers = [
+            threading.Thread(target=kill_randomly, args=(stack, rng, tally, stop, pause)),
+            threading.Thread(target=approve_some, args=(stack, key, database_url, tally, stop)),
+        ]
+        for helper in helpers:
+            helper.start()
+        try:
+            send_all(stack, key, documents, tally)
+        finally:
+            stop.set()
+            for helper in helpers:
+                helper.join()
+        statuses = wait_settled(database_url, settle_timeout)
+        seconds = time.monotonic() - started
+    problems = verify(database_url, data_dir / "originals", tally)
+    problems += [f"server error: {e}" for e in tally.server_errors[:10]]
+    return Outcome(tally, statuses, problems, seconds)
