@@ -51,6 +51,10 @@ class FakeFortnox:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     connections: list[dict[str, Any]] = field(default_factory=list)
     max_page_size: int = 500  # as Fortnox; tests lower it so that lookups must page
+    # Financial years by id; the last one is preselected. Numbers restart in each year.
+    years: dict[int, tuple[str, str]] = field(
+        default_factory=lambda: {1: ("2025-01-01", "2025-12-31"), 2: ("2026-01-01", "2026-12-31")}
+    )
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
@@ -63,6 +67,7 @@ class FakeFortnox:
     def _routes(self) -> list[Route]:
         return [
             Route("/oauth-v1/token", self.token, methods=["POST"]),
+            Route("/3/financialyears", self.guarded(self.year_list), methods=["GET"]),
             Route("/3/vouchers", self.guarded(self.voucher_create), methods=["POST"]),
             Route("/3/vouchers/sublist/{series}", self.guarded(self.voucher_list), methods=["GET"]),
             Route("/3/supplierinvoices", self.guarded(self.invoice_create), methods=["POST"]),
@@ -136,20 +141,36 @@ class FakeFortnox:
 
     # -- vouchers ---------------------------------------------------------------------
 
+    async def year_list(self, request: Request) -> JSONResponse:
+        wanted = request.query_params.get("Date")
+        items = [
+            {"Id": i, "FromDate": start, "ToDate": end}
+            for i, (start, end) in self.years.items()
+            if wanted is None or start <= wanted <= end
+        ]
+        return JSONResponse({"FinancialYears": items})
+
+    def _year(self, request: Request) -> int:
+        return int(request.query_params.get("financialyear") or max(self.years))
+
     async def voucher_create(self, request: Request) -> JSONResponse:
         voucher = (await request.json()).get("Voucher") or {}
         for required in ("Description", "TransactionDate", "VoucherSeries"):
             if not voucher.get(required):
                 return fortnox_error(400, f"Fältet {required} saknas.", 2000359)
+        year = self._year(request)
+        start, end = self.years.get(year, ("", ""))
+        if not start <= voucher["TransactionDate"] <= end:
+            return fortnox_error(400, "Datumet ligger utanför räkenskapsåret.", 2000358)
         problem = check_rows(voucher.get("VoucherRows") or [])
         if problem:
             return fortnox_error(400, problem, 2000550)
-        number = (
-            sum(1 for v in self.vouchers.values() if v["VoucherSeries"] == voucher["VoucherSeries"])
-            + 1
+        series = voucher["VoucherSeries"]
+        number = 1 + sum(
+            1 for v in self.vouchers.values() if (v["VoucherSeries"], v["Year"]) == (series, year)
         )
-        voucher = {**voucher, "VoucherNumber": number, "Year": 1}
-        self.vouchers[f"{voucher['VoucherSeries']}-{number}"] = voucher
+        voucher = {**voucher, "VoucherNumber": number, "Year": year}
+        self.vouchers[f"{series}-{number}-{year}"] = voucher
         return JSONResponse({"Voucher": voucher}, status_code=201)
 
     async def voucher_list(self, request: Request) -> JSONResponse:
@@ -157,7 +178,7 @@ class FakeFortnox:
         items = [
             {k: v[k] for k in ("VoucherSeries", "VoucherNumber", "Year", "Comments", "Description")}
             for v in self.vouchers.values()
-            if v["VoucherSeries"] == series
+            if (v["VoucherSeries"], v["Year"]) == (series, self._year(request))
         ]
         return self.page(request, "Vouchers", items)
 
@@ -238,10 +259,9 @@ class FakeFortnox:
             items = []
             for c in self.connections:
                 if c["kind"] == kind:
-                    series, number = c["number"].split("-")
-                    items.append(
-                        {"FileId": c["file"], "VoucherSeries": series, "VoucherNumber": number}
-                    )
+                    series, number, year = c["number"].split("-")
+                    row = {"FileId": c["file"], "VoucherSeries": series, "VoucherNumber": number}
+                    items.append({**row, "VoucherYear": int(year)})
             return self.page(request, "VoucherFileConnections", items)
 
         return endpoint
@@ -257,7 +277,8 @@ class FakeFortnox:
                 )
             else:
                 link = body.get("VoucherFileConnection") or {}
-                number = f"{link.get('VoucherSeries')}-{link.get('VoucherNumber')}"
+                series, year = link.get("VoucherSeries"), link.get("VoucherYear")
+                number = f"{series}-{link.get('VoucherNumber')}-{year}"
                 exists = number in self.vouchers
             if link.get("FileId") not in self.files:
                 return fortnox_error(400, "Filen finns inte i inkorgen.", 2000702)

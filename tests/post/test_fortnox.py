@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
@@ -60,7 +61,7 @@ def test_voucher_has_vat_on_its_own_row_and_the_file_connected(pdf_bytes: bytes)
     job = post(rig, "k-1", pdf_bytes)
 
     assert job.step is Step.POSTED
-    stored = rig.fake.vouchers["A-1"]
+    stored = rig.fake.vouchers["A-1-2"]
     rows = {r["Account"]: (r["Debit"], r["Credit"]) for r in stored["VoucherRows"]}
     assert rows == {
         5410: (1000.0, 0.0),
@@ -68,7 +69,7 @@ def test_voucher_has_vat_on_its_own_row_and_the_file_connected(pdf_bytes: bytes)
         2641: (262.0, 0.0),
         2440: (0.0, 1362.0),
     }
-    assert rig.fake.attachments_of("voucher", "A-1") == 1
+    assert rig.fake.attachments_of("voucher", "A-1-2") == 1
     assert validate_all(fortnox_spec(), rig.recorder.requests) == len(rig.recorder.requests)
 
 
@@ -212,3 +213,20 @@ def test_an_invalid_authorization_code_asks_to_connect_again() -> None:
 
 def _drop(job: PostingJob) -> None:
     """Tests that look at the fake, not at the saved job state."""
+
+
+def test_last_years_voucher_is_found_after_a_lost_answer(pdf_bytes: bytes) -> None:
+    """GIVEN a December invoice posted in January, whose answer was lost after Fortnox booked
+    it in last year's books WHEN the job runs THEN it finds that voucher: no second one."""
+    rig = fortnox_rig()
+    invoice, approved = swedish_invoice()
+    invoice.issue_date = date(2025, 12, 20)
+    voucher = build_voucher(invoice, approved, SE)
+    booked = rig.connector.create_voucher(voucher, "k-dec")  # the answer that got lost
+
+    job = advance(PostingJob("k-dec", "fortnox"), fortnox_connector(rig), voucher,
+                  AttachmentFile(pdf_bytes, "f.pdf", "application/pdf"), _drop)  # fmt: skip
+
+    assert job.step is Step.POSTED and job.external_id == booked == "A-1-1"
+    assert list(rig.fake.vouchers) == ["A-1-1"]
+    assert rig.fake.attachments_of("voucher", "A-1-1") == 1

@@ -93,6 +93,7 @@ class FortnoxConnector:
         self.vat_table = vat_table
         self.exchange_rate = exchange_rate
         self._suppliers: dict[str, str] = {}
+        self._years: list[int] | None = None
 
     @property
     def _invoices(self) -> bool:
@@ -107,9 +108,12 @@ class FortnoxConnector:
                     return str(item["GivenNumber"])
             return None
         series = self.settings.voucher_series
-        for item in self._pages(f"/3/vouchers/sublist/{series}", "Vouchers"):
-            if item.get("Comments") == _comment(idempotency_key):
-                return f"{item['VoucherSeries']}-{item['VoucherNumber']}-{item['Year']}"
+        # The voucher may sit in last year's books (a December invoice posted in January).
+        for year in self._recent_years():
+            path = f"/3/vouchers/sublist/{series}"
+            for item in self._pages(path, "Vouchers", financialyear=year):
+                if item.get("Comments") == _comment(idempotency_key):
+                    return f"{item['VoucherSeries']}-{item['VoucherNumber']}-{item['Year']}"
         return None
 
     def create_voucher(self, voucher: Voucher, idempotency_key: str) -> str:
@@ -121,7 +125,10 @@ class FortnoxConnector:
             data = self._call("POST", "/3/supplierinvoices", json={"SupplierInvoice": body})
             return str(data["SupplierInvoice"]["GivenNumber"])
         body = self._voucher_body(voucher, sek_rows, idempotency_key)
-        data = self._call("POST", "/3/vouchers", json={"Voucher": body})
+        year = self._year_of(voucher.date)
+        data = self._call(
+            "POST", "/3/vouchers", params={"financialyear": year}, json={"Voucher": body}
+        )
         created = data["Voucher"]
         return f"{created['VoucherSeries']}-{created['VoucherNumber']}-{created['Year']}"
 
@@ -132,9 +139,11 @@ class FortnoxConnector:
                 if str(item.get("SupplierInvoiceNumber")) == external_id:
                     return str(item["FileId"])
             return None
-        series, number, _ = external_id.split("-")
+        series, number, year = external_id.rsplit("-", 2)
         for item in self._pages("/3/voucherfileconnections", "VoucherFileConnections"):
-            if (item.get("VoucherSeries"), str(item.get("VoucherNumber"))) == (series, number):
+            found = (item.get("VoucherSeries"), str(item.get("VoucherNumber")))
+            # Numbers restart every financial year: the year must match too.
+            if found == (series, number) and str(item.get("VoucherYear", year)) == year:
                 return str(item["FileId"])
         return None
 
@@ -148,7 +157,7 @@ class FortnoxConnector:
                 json={"SupplierInvoiceFileConnection": link},
             )
             return file_id
-        series, number, year = external_id.split("-")
+        series, number, year = external_id.rsplit("-", 2)
         connection: dict[str, Any] = {
             "FileId": file_id,
             "VoucherSeries": series,
@@ -239,12 +248,28 @@ class FortnoxConnector:
 
     # -- transport ----------------------------------------------------------------------
 
-    def _pages(self, path: str, key: str) -> Iterator[dict[str, Any]]:
+    def _recent_years(self) -> list[int]:
+        """Ids of this and last financial year, newest first (looked up once)."""
+        if self._years is None:
+            data = self._call("GET", "/3/financialyears")
+            years = sorted(data.get("FinancialYears") or [], key=lambda y: str(y["FromDate"]))
+            self._years = [int(y["Id"]) for y in reversed(years)][:2]
+        return self._years
+
+    def _year_of(self, day: date) -> int:
+        data = self._call("GET", "/3/financialyears", params={"Date": day.isoformat()})
+        years = data.get("FinancialYears") or []
+        if not years:
+            raise PermanentError(f"Fortnox has no financial year for {day.isoformat()}.")
+        return int(years[0]["Id"])
+
+    def _pages(self, path: str, key: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every item of a Fortnox list, page by page: a lookup that read only the first page
         would miss an older voucher and post it a second time."""
         page = 1
         while True:
-            data = self._call("GET", path, params={"page": page, "limit": _PAGE_SIZE})
+            query = {**params, "page": page, "limit": _PAGE_SIZE}
+            data = self._call("GET", path, params=query)
             yield from data.get(key) or []
             meta = data.get("MetaInformation") or {}
             if page >= int(meta.get("@TotalPages") or 1):
