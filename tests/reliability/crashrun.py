@@ -265,7 +265,7 @@ def _check_originals(connection: Any, originals: Path) -> list[str]:
 def _check_interpretations(connection: Any) -> list[str]:
     doubled = _rows(
         connection,
-        "SELECT document_id, count(*) AS n FROM interpretation GROUP BY document_id HAVING n > 1",
+        "SELECT document_id FROM interpretation GROUP BY document_id HAVING count(*) > 1",
     )
     missing = _rows(
         connection,
@@ -274,7 +274,7 @@ def _check_interpretations(connection: Any) -> list[str]:
     )
     suggestions = _rows(
         connection,
-        "SELECT document_id, count(*) AS n FROM suggestion GROUP BY document_id HAVING n > 1",
+        "SELECT document_id FROM suggestion GROUP BY document_id HAVING count(*) > 1",
     )
     problems = []
     if doubled:
