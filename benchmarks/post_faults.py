@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -39,7 +40,7 @@ CAMPAIGNS = {
 WIDTHS = [20, 6, 8, 8, 8, 7, 8, 8, 6, 7, 12]
 
 
-def _row(cells: list[object]) -> str:
+def _row(cells: Sequence[object]) -> str:
     parts = [f"{cells[0]!s:<{WIDTHS[0]}}"]
     parts += [f"{c!s:>{w}}" for c, w in zip(cells[1:], WIDTHS[1:], strict=True)]
     return " ".join(parts)

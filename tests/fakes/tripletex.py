@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from dataclasses import field
 from decimal import Decimal
@@ -90,7 +91,7 @@ class FakeTripletex:
     # -- plumbing ---------------------------------------------------------------------
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        async def send_with_rate_headers(message: dict[str, Any]) -> None:
+        async def send_with_rate_headers(message: MutableMapping[str, Any]) -> None:
             # Like Tripletex: every answer tells how much of the quota is left.
             if message["type"] == "http.response.start" and message["status"] != 429:
                 extra = [(k.lower().encode(), v.encode()) for k, v in self.quota.status().items()]

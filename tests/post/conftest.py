@@ -38,7 +38,9 @@ def make_invoice(
     prescribes (BR-CO-17), so they can differ by a cent from the sum of per-line VAT.
     """
     sign = Decimal(-1) if credit else Decimal(1)
-    inv_lines, approved, by_rate = [], [], {}
+    inv_lines: list[InvoiceLine] = []
+    approved: list[ApprovedPosting] = []
+    by_rate: dict[Decimal, Decimal] = {}
     for i, (net_text, rate_text, account) in enumerate(lines):
         net, rate = sign * Decimal(net_text), Decimal(rate_text)
         inv_lines.append(InvoiceLine(description=f"Vare {i + 1}", net=net, vat_rate=rate))

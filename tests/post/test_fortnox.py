@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from kontera.domain.errors import Forbidden
+from kontera.domain.invoice import Invoice
 from kontera.post.connector import AttachmentFile
 from kontera.post.fortnox import FortnoxMode
 from kontera.post.http import CredentialsRejected
@@ -34,7 +35,9 @@ from tests.post.harness import fortnox_rig
 SE = VoucherOptions.for_country("SE")
 
 
-def swedish_invoice(number: str = "5001", lines: list[tuple[str, str, str]] | None = None):  # type: ignore[no-untyped-def]
+def swedish_invoice(
+    number: str = "5001", lines: list[tuple[str, str, str]] | None = None
+) -> tuple[Invoice, list[ApprovedPosting]]:
     invoice, approved = make_invoice(
         lines or [("1000.00", "25", "5410"), ("100.00", "12", "5460")],
         currency="SEK",
