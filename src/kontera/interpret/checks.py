@@ -12,6 +12,7 @@ from __future__ import annotations
 from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import Note
 from kontera.interpret import checks_calc as checks_calc
+from kontera.interpret import checks_ids as checks_ids
 from kontera.interpret import checks_mandatory as checks_mandatory
 from kontera.interpret import checks_national as checks_national
 from kontera.interpret import checks_vat as checks_vat
@@ -21,17 +22,18 @@ from kontera.interpret.checks_base import run_rules
 
 __all__ = ["RULES", "check_invoice", "fired_rules", "run_checks"]
 
-_FAMILIES = (checks_calc, checks_mandatory, checks_national, checks_vat, checks_vat_o)
+_FAMILIES = (checks_calc, checks_ids, checks_mandatory, checks_national, checks_vat, checks_vat_o)
 
 
 # EHF 2.0 (CEN BII 2) and ZUGFeRD 1.x predate EN 16931: their totals follow other rules (e.g.
 # rounding inside the total with VAT), so only the sums that hold in every format are checked.
 # (ZUGFeRD 1 BASIC may also give allowance totals without the allowances themselves.)
-LEGACY_RULES = frozenset({"BR-CO-10", "BR-CO-13", "BR-CO-14", "BR-CO-17", "NO-R-001"})
+_ID_RULES = {f"KONTERA-ID-0{n}" for n in range(1, 8)}
+LEGACY_RULES = frozenset({"BR-CO-10", "BR-CO-13", "BR-CO-14", "BR-CO-17", "NO-R-001", *_ID_RULES})
 _LEGACY_PROFILES = ("ver2.0", "urn:ferd:")
 # Factur-X/ZUGFeRD MINIMUM and BASIC WL carry totals only, by design: no lines to add up.
 SUMMARY_RULES = frozenset(
-    {"BR-CO-11", "BR-CO-12", "BR-CO-13", "BR-CO-14", "BR-CO-15", "BR-CO-16", "BR-CO-17"}
+    {"BR-CO-11", "BR-CO-12", "BR-CO-13", "BR-CO-14", "BR-CO-15", "BR-CO-16", "BR-CO-17", *_ID_RULES}
 )
 _SUMMARY_PROFILES = ("minimum", "basicwl")
 

@@ -1,0 +1,109 @@
+"""Check digits of the identifiers a payment or a supplier match depends on.
+
+EN 16931 and Peppol do not verify these (NO-R-001 and SE-R-013 aside), but a wrong digit in
+a KID or an account number sends money astray, so Kontera checks them with python-stdnum and
+schwifty (`kontera.domain.identifiers`). The rule ids are Kontera's own (KONTERA-ID-*); all
+are warnings: the document is still read, a person decides.
+"""
+
+from __future__ import annotations
+
+import re
+
+from kontera.domain.identifiers import digits
+from kontera.domain.identifiers import valid_bic
+from kontera.domain.identifiers import valid_iban
+from kontera.domain.identifiers import valid_kid
+from kontera.domain.identifiers import valid_no_bank_account
+from kontera.domain.identifiers import valid_no_org_number
+from kontera.domain.identifiers import valid_se_ocr_reference
+from kontera.domain.identifiers import valid_vat_id
+from kontera.domain.invoice import Invoice
+from kontera.domain.invoice import Severity
+from kontera.interpret.checks_base import Problems
+from kontera.interpret.checks_base import only_if
+from kontera.interpret.checks_base import rule
+from kontera.interpret.checks_national import supplier_country
+
+_IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{10,}$")
+_ACCOUNT_NOISE = re.compile(r"[\s.]")
+WARNING = Severity.WARNING
+
+
+@rule("KONTERA-ID-01", WARNING, field="seller.org_number")
+def norwegian_org_number(invoice: Invoice) -> Problems:
+    org = invoice.seller.org_number
+    if supplier_country(invoice) != "NO" or not org or len(digits(org)) != 9:
+        return []
+    return only_if(
+        not valid_no_org_number(digits(org)),
+        f"The organisation number {org} has a wrong check digit",
+    )
+
+
+@rule("KONTERA-ID-02", WARNING, field="seller.vat_id")
+def seller_vat_id(invoice: Invoice) -> Problems:
+    vat_id = invoice.seller.vat_id
+    # Norwegian VAT ids are NO-R-001's; ids without a country prefix are BR-CO-09's.
+    if not vat_id or vat_id[:2].upper() == "NO" or not vat_id[:2].isalpha():
+        return []
+    return only_if(not valid_vat_id(vat_id), f"The VAT id {vat_id} fails its check digits")
+
+
+def _norwegian_account(invoice: Invoice) -> bool:
+    payment = invoice.payment
+    return bool(
+        (payment.iban and payment.iban.startswith("NO"))
+        or (payment.bank_account and len(_compact(payment.bank_account)) == 11)
+    )
+
+
+def _compact(account: str) -> str:
+    return _ACCOUNT_NOISE.sub("", account)
+
+
+@rule("KONTERA-ID-03", WARNING, field="payment.kid")
+def norwegian_kid(invoice: Invoice) -> Problems:
+    kid = (invoice.payment.kid or "").strip()
+    if not kid.isdigit() or supplier_country(invoice) != "NO" or not _norwegian_account(invoice):
+        return []
+    return only_if(not valid_kid(kid), f"The KID {kid} has a wrong check digit")
+
+
+@rule("KONTERA-ID-04", WARNING, field="payment.bank_account")
+def norwegian_bank_account(invoice: Invoice) -> Problems:
+    account = invoice.payment.bank_account
+    if not account or not _compact(account).isdigit() or len(_compact(account)) != 11:
+        return []
+    return only_if(
+        not valid_no_bank_account(_compact(account)),
+        f"The account number {account} has a wrong check digit",
+    )
+
+
+@rule("KONTERA-ID-05", WARNING, field="payment.bank_account")
+def broken_iban(invoice: Invoice) -> Problems:
+    account = (invoice.payment.bank_account or "").upper()
+    looks_like_iban = bool(_IBAN_SHAPE.match(account))
+    return only_if(
+        looks_like_iban and not valid_iban(account),
+        f"The account {account} looks like an IBAN but its checksum is wrong",
+    )
+
+
+@rule("KONTERA-ID-06", WARNING, field="payment.bic")
+def bic(invoice: Invoice) -> Problems:
+    code = invoice.payment.bic
+    return only_if(bool(code) and not valid_bic(code or ""), f"The BIC {code} is not valid")
+
+
+@rule("KONTERA-ID-07", WARNING, field="payment.kid")
+def swedish_ocr_reference(invoice: Invoice) -> Problems:
+    reference = (invoice.payment.kid or "").strip()
+    giro = invoice.payment.bankgiro or invoice.payment.plusgiro
+    if not giro or not reference.isdigit() or len(reference) < 2:
+        return []
+    return only_if(
+        not valid_se_ocr_reference(reference),
+        f"The OCR reference {reference} has a wrong check digit",
+    )
