@@ -29,6 +29,7 @@ COMMAND_MODULES: list[str] = [
     "kontera.commands.ops",
     "kontera.commands.users",
     "kontera.commands.mail",
+    "kontera.commands.post",
 ]
 
 DataDir = Annotated[

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from kontera import __version__
 from kontera.api import audit
+from kontera.api import connect
 from kontera.api import documents
 from kontera.api.errors import install_error_handlers
 from kontera.api.limits import BodySizeLimit
@@ -37,6 +38,7 @@ def create_app(ctx: AppContext, *, consumer: Any = None) -> FastAPI:
     app.state.ctx = ctx
     install_error_handlers(app)
     app.include_router(documents.router)
+    app.include_router(connect.router)
     app.include_router(audit.router)
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_upload_bytes)
 

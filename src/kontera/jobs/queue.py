@@ -19,6 +19,7 @@ from huey.consumer import Consumer
 from kontera.config import Settings
 from kontera.domain.status import Status
 from kontera.services import documents
+from kontera.services import posting
 from kontera.services import recovery
 from kontera.services.context import AppContext
 
@@ -43,14 +44,17 @@ class HueyQueue:
             lambda document_id: documents.process_document(get_ctx(), document_id)
         )
         self._post = huey.task(retries=0, name="post_voucher")(
-            lambda voucher_id: recovery.post_voucher(get_ctx(), voucher_id)
+            lambda voucher_id: posting.post_voucher(get_ctx(), voucher_id)
         )
 
     def process_document(self, document_id: str) -> None:
         self._process(document_id)
 
-    def post_voucher(self, voucher_id: str) -> None:
-        self._post(voucher_id)
+    def post_voucher(self, voucher_id: str, delay: float = 0.0) -> None:
+        if delay > 0 and not self.huey.immediate:
+            self._post.schedule((voucher_id,), delay=delay)
+        else:
+            self._post(voucher_id)
 
 
 class EmbeddedConsumer(Consumer):  # type: ignore[misc]

@@ -19,6 +19,7 @@ from kontera.domain.status import REVIEWABLE
 from kontera.domain.status import Status
 from kontera.services.context import AppContext
 from kontera.services.field_values import parse_field_value
+from kontera.services.posting import schedule_posting
 from kontera.services.suppliers import confirm_accounts
 from kontera.store import repo
 from kontera.store.db import session_scope
@@ -73,6 +74,7 @@ def approve(
             actor=actor,
             detail={"auto": auto, "edited": edited, "lines": voucher.payload["lines"]},
         )
+    schedule_posting(ctx, document_id=document_id)
     return document
 
 

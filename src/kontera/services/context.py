@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
 
 from kontera.config import Settings
 from kontera.interpret.base import InterpretContext
+from kontera.post.ratelimit import RateLimiters
 from kontera.store.blobs import BlobStore
 from kontera.store.blobs import FileBlobStore
 from kontera.store.db import make_engine
@@ -20,7 +22,7 @@ class JobQueue(Protocol):
 
     def process_document(self, document_id: str) -> None: ...
 
-    def post_voucher(self, voucher_id: str) -> None: ...
+    def post_voucher(self, voucher_id: str, delay: float = 0.0) -> None: ...
 
 
 class InlineQueue:
@@ -29,7 +31,7 @@ class InlineQueue:
     def process_document(self, document_id: str) -> None:
         return None
 
-    def post_voucher(self, voucher_id: str) -> None:
+    def post_voucher(self, voucher_id: str, delay: float = 0.0) -> None:
         return None
 
 
@@ -39,6 +41,8 @@ class AppContext:
     engine: Engine
     blobs: BlobStore
     queue: JobQueue
+    # Process-wide, so every posting thread shares each system's request quota.
+    limiters: RateLimiters = dc_field(default_factory=RateLimiters)
 
     def interpret_context(self) -> InterpretContext:
         return InterpretContext(
@@ -46,7 +50,7 @@ class AppContext:
         )
 
     def with_queue(self, queue: JobQueue) -> AppContext:
-        return AppContext(self.settings, self.engine, self.blobs, queue)
+        return AppContext(self.settings, self.engine, self.blobs, queue, self.limiters)
 
 
 def build_context(settings: Settings, queue: JobQueue | None = None) -> AppContext:

@@ -66,7 +66,9 @@ class _HoldingQueue:
     def process_document(self, document_id: str) -> None:
         self.document_ids.append(document_id)
 
-    def post_voucher(self, voucher_id: str) -> None:  # pragma: no cover - never called here
+    def post_voucher(
+        self, voucher_id: str, delay: float = 0.0
+    ) -> None:  # pragma: no cover - never called here
         raise AssertionError("mail import never posts vouchers")
 
 

@@ -1,11 +1,17 @@
-"""Finding work that a crash left unfinished, and the posting entry point."""
+"""Finding work that a crash or restart left unfinished."""
 
 from __future__ import annotations
 
+from sqlmodel import col
+from sqlmodel import select
+
 from kontera.domain.status import Status
+from kontera.post import Step
 from kontera.services.context import AppContext
 from kontera.store import repo
 from kontera.store.db import session_scope
+from kontera.store.tables import Document
+from kontera.store.tables import VoucherRecord
 
 
 def unfinished_documents(ctx: AppContext, statuses: list[Status]) -> list[str]:
@@ -15,9 +21,14 @@ def unfinished_documents(ctx: AppContext, statuses: list[Status]) -> list[str]:
 
 
 def unfinished_vouchers(ctx: AppContext) -> list[str]:
-    return []
-
-
-def post_voucher(ctx: AppContext, voucher_id: str) -> None:
-    """Posting into accounting systems is wired by the posting service (issue 7)."""
-    return None
+    """Vouchers of documents still `posting` whose outbox job has not ended."""
+    with session_scope(ctx.engine) as session:
+        query = (
+            select(VoucherRecord.id)
+            .join(Document, col(Document.id) == col(VoucherRecord.document_id))
+            .where(
+                Document.status == Status.POSTING.value,
+                col(VoucherRecord.state).in_([Step.PENDING.value, Step.VOUCHER_CREATED.value]),
+            )
+        )
+        return list(session.exec(query).all())

@@ -149,6 +149,8 @@ class VoucherRecord(SQLModel, table=True):
     attachment_id: str | None = None
     attempts: int = 0
     last_error: str | None = None
+    job: dict[str, Any] = _json()
+    next_attempt_at: datetime | None = _ts(nullable=True)
     posted_at: datetime | None = _ts(nullable=True)
 
 

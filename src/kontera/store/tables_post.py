@@ -1,3 +1,42 @@
-"""Tables owned by the post area (none yet). Imported by `kontera.store.metadata`."""
+"""Each company's link to its accounting system, and its webhook subscribers."""
 
 from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON
+from sqlalchemy import Column
+from sqlmodel import Field
+from sqlmodel import SQLModel
+
+from kontera.store.types import UtcDateTime
+from kontera.store.types import new_id
+from kontera.store.types import utcnow
+
+
+def _ts() -> Any:
+    return Field(default_factory=utcnow, sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class AccountingConnection(SQLModel, table=True):
+    """`secret` and `tokens` are encrypted with a key derived from KONTERA_SECRET_KEY."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    company_id: str = Field(foreign_key="company.id", unique=True)
+    system: str
+    settings: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    secret: str | None = None
+    tokens: str | None = None
+    oauth_state: str | None = None
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    company_id: str = Field(foreign_key="company.id", index=True)
+    url: str
+    secret: str
+    events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _ts()

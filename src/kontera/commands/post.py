@@ -1,0 +1,72 @@
+"""`kontera connect`: link a company to Tripletex, Fortnox, PowerOffice Go or file export."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kontera.services import connections
+from kontera.services.context import AppContext
+from kontera.services.context import build_context
+
+
+def _context() -> AppContext:
+    from kontera.config import Settings
+
+    return build_context(Settings())
+
+
+def connect(
+    company: Annotated[str, typer.Argument(help="Company name or slug.")],
+    system: Annotated[str, typer.Argument(help="tripletex, fortnox, poweroffice or export.")],
+    consumer_token: Annotated[str | None, typer.Option(help="Tripletex consumer token.")] = None,
+    employee_token: Annotated[str | None, typer.Option(help="Tripletex employee token.")] = None,
+    tripletex_company_id: Annotated[
+        str | None, typer.Option(help="Tripletex company id (bureau users).")
+    ] = None,
+    client_key: Annotated[str | None, typer.Option(help="PowerOffice Go client key.")] = None,
+    base_url: Annotated[str | None, typer.Option(help="API base URL (test systems).")] = None,
+    mode: Annotated[str | None, typer.Option(help="Fortnox: voucher or supplierinvoice.")] = None,
+    folder: Annotated[str | None, typer.Option(help="Export: the folder to write to.")] = None,
+    export_format: Annotated[
+        str | None, typer.Option("--format", help="Export: sie4 or csv.")
+    ] = None,
+) -> None:
+    """Connect a company to its accounting system (secrets are stored encrypted)."""
+    ctx = _context()
+    if system == "fortnox":
+        url = connections.start_fortnox(ctx, company_name=company)
+        if mode or base_url:
+            _update_settings(ctx, company, mode=mode, base_url=base_url)
+        typer.echo("Open this address to let Kontera post into Fortnox:")
+        typer.echo(url)
+        return
+    options = {
+        key: value
+        for key, value in {
+            "base_url": base_url,
+            "company_id": tripletex_company_id,
+            "folder": folder,
+            "format": export_format,
+        }.items()
+        if value
+    }
+    row = connections.connect(
+        ctx,
+        company_name=company,
+        system=system,
+        secret=employee_token or client_key,
+        consumer_token=consumer_token,
+        settings=options,
+    )
+    typer.echo(f"Connected to {row.system}: {connections.describe(row)['settings']}")
+
+
+def _update_settings(ctx: AppContext, company: str, **values: str | None) -> None:
+    extra = {k: v for k, v in values.items() if v}
+    connections.update_settings(ctx, company_name=company, settings=extra)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("connect")(connect)

@@ -1,0 +1,209 @@
+"""Connecting a company to its accounting system; credentials encrypted at rest."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import httpx
+from sqlmodel import Session
+from sqlmodel import select
+
+from kontera.config import Settings
+from kontera.domain.errors import InvalidInput
+from kontera.domain.errors import NotFound
+from kontera.post import AppSecrets
+from kontera.post import Connection
+from kontera.post import Connector
+from kontera.post import EncryptedTokenStore
+from kontera.post import RateLimiters
+from kontera.post import System
+from kontera.post import TokenCipher
+from kontera.post import authorization_url
+from kontera.post import exchange_code
+from kontera.post import make_connector
+from kontera.post import make_state
+from kontera.post import read_state
+from kontera.post.http import ApiClient
+from kontera.services.companies import find_company
+from kontera.services.context import AppContext
+from kontera.store import repo
+from kontera.store.db import session_scope
+from kontera.store.tables_post import AccountingConnection
+from kontera.store.types import utcnow
+
+SYSTEM_BASE_URL = {
+    System.TRIPLETEX: "tripletex_base_url",
+    System.FORTNOX: "fortnox_base_url",
+    System.POWEROFFICE: "poweroffice_base_url",
+}
+
+
+def app_secrets(settings: Settings) -> AppSecrets:
+    return AppSecrets(
+        tripletex_consumer_token=settings.tripletex_consumer_token or "",
+        fortnox_client_id=settings.fortnox_client_id or "",
+        fortnox_client_secret=settings.fortnox_client_secret or "",
+        fortnox_redirect_uri=f"{settings.public_url.rstrip('/')}/connect/fortnox/callback",
+        poweroffice_application_key=settings.poweroffice_application_key or "",
+        poweroffice_subscription_key=settings.poweroffice_subscription_key or "",
+    )
+
+
+def cipher(settings: Settings) -> TokenCipher:
+    return TokenCipher(settings.secret_key)
+
+
+def connect(
+    ctx: AppContext,
+    *,
+    company_name: str,
+    system: str,
+    secret: str | None = None,
+    settings: dict[str, str] | None = None,
+    consumer_token: str | None = None,
+    actor: str = "cli",
+) -> AccountingConnection:
+    """Create or replace the company's connection. The secret is stored encrypted."""
+    try:
+        chosen = System(system)
+    except ValueError as e:
+        raise InvalidInput(f"Unknown accounting system {system!r}.") from e
+    company = find_company(ctx, company_name)
+    options = {**_default_settings(ctx.settings, chosen), **(settings or {})}
+    with session_scope(ctx.engine) as session:
+        row = _connection_row(session, company.id) or AccountingConnection(
+            company_id=company.id, system=chosen.value
+        )
+        row.system, row.settings, row.updated_at = chosen.value, options, utcnow()
+        row.secret = _sealed(ctx.settings, secret, consumer_token)
+        row.tokens = None
+        session.add(row)
+        repo.add_event(
+            session,
+            company_id=company.id,
+            document_id=None,
+            actor=actor,
+            action="connection:set",
+            detail={"system": chosen.value, "settings": options},
+        )
+    return row
+
+
+def _sealed(settings: Settings, secret: str | None, consumer_token: str | None) -> str | None:
+    if consumer_token:
+        return cipher(settings).encrypt(
+            json.dumps({"secret": secret, "consumer_token": consumer_token})
+        )
+    return cipher(settings).encrypt(secret) if secret else None
+
+
+def _default_settings(settings: Settings, system: System) -> dict[str, str]:
+    attribute = SYSTEM_BASE_URL.get(system)
+    return {"base_url": str(getattr(settings, attribute))} if attribute else {}
+
+
+def _connection_row(session: Session, company_id: str) -> AccountingConnection | None:
+    query = select(AccountingConnection).where(AccountingConnection.company_id == company_id)
+    return session.exec(query).first()
+
+
+def connection_of(session: Session, company_id: str) -> AccountingConnection | None:
+    return _connection_row(session, company_id)
+
+
+def connector_for(
+    ctx: AppContext, row: AccountingConnection, *, client: httpx.Client, limiters: RateLimiters
+) -> Connector:
+    secret, app = _secret_and_app(ctx, row)
+    connection = Connection(
+        company=row.company_id,
+        system=System(row.system),
+        settings={k: str(v) for k, v in row.settings.items()},
+        secret=secret,
+    )
+    token_store = EncryptedTokenStore(
+        cipher(ctx.settings),
+        lambda: _load_tokens(ctx, row.id),
+        lambda text: _save_tokens(ctx, row.id, text),
+    )
+    return make_connector(
+        connection, app, client=client, limiters=limiters, token_store=token_store
+    )
+
+
+def _secret_and_app(ctx: AppContext, row: AccountingConnection) -> tuple[str | None, AppSecrets]:
+    """The company's secret; a per-company consumer token overrides Kontera's own."""
+    app = app_secrets(ctx.settings)
+    if not row.secret:
+        return None, app
+    text = cipher(ctx.settings).decrypt(row.secret)
+    if not text.startswith("{"):
+        return text, app
+    values = json.loads(text)
+    if values.get("consumer_token"):
+        app = replace(app, tripletex_consumer_token=values["consumer_token"])
+    return values.get("secret"), app
+
+
+def _load_tokens(ctx: AppContext, connection_id: str) -> str | None:
+    with session_scope(ctx.engine) as session:
+        row = session.get(AccountingConnection, connection_id)
+        return row.tokens if row else None
+
+
+def _save_tokens(ctx: AppContext, connection_id: str, text: str) -> None:
+    # Fortnox rotates refresh tokens: the new pair must be saved at once, whatever follows.
+    with session_scope(ctx.engine) as session:
+        row = session.get(AccountingConnection, connection_id)
+        if row is None:
+            raise NotFound("The connection was removed.")
+        row.tokens, row.updated_at = text, utcnow()
+        session.add(row)
+
+
+def start_fortnox(ctx: AppContext, *, company_name: str, actor: str = "cli") -> str:
+    """Begin the OAuth authorization-code flow; returns the URL the user must open."""
+    connect(ctx, company_name=company_name, system=System.FORTNOX.value, actor=actor)
+    company = find_company(ctx, company_name)
+    state = make_state(ctx.settings.secret_key.encode(), company.id)
+    app = app_secrets(ctx.settings).fortnox_app()
+    return authorization_url(app, state)
+
+
+def finish_fortnox(ctx: AppContext, *, state: str, code: str, client: httpx.Client) -> str:
+    """The redirect came back: exchange the code and store the tokens encrypted."""
+    company_id = read_state(ctx.settings.secret_key.encode(), state)
+    app = app_secrets(ctx.settings).fortnox_app()
+    tokens = exchange_code(ApiClient(client, system="Fortnox"), app, code)
+    with session_scope(ctx.engine) as session:
+        row = _connection_row(session, company_id)
+        if row is None or row.system != System.FORTNOX.value:
+            raise NotFound("No Fortnox connection was started for this company.")
+        row.tokens = cipher(ctx.settings).encrypt(tokens.to_json())
+        row.updated_at = utcnow()
+        session.add(row)
+        repo.add_event(
+            session,
+            company_id=company_id,
+            document_id=None,
+            actor="fortnox",
+            action="connection:authorized",
+            detail={"system": "fortnox"},
+        )
+    return company_id
+
+
+def describe(row: AccountingConnection) -> dict[str, Any]:
+    return {"system": row.system, "settings": row.settings, "has_secret": bool(row.secret)}
+
+
+def update_settings(ctx: AppContext, *, company_name: str, settings: dict[str, str]) -> None:
+    company = find_company(ctx, company_name)
+    with session_scope(ctx.engine) as session:
+        row = _connection_row(session, company.id)
+        if row is None:
+            raise NotFound("The company has no accounting connection.")
+        row.settings = {**row.settings, **settings}
+        session.add(row)

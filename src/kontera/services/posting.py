@@ -1,0 +1,251 @@
+"""The outbox: an approved voucher goes into the company's accounting system exactly once.
+
+Each run loads the saved `PostingJob`, lets `kontera.post.advance` take it as far as it goes
+and saves every step at once, so a crash anywhere resumes without a second voucher.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import httpx
+
+from kontera.domain.codec import invoice_from_json
+from kontera.domain.errors import KonteraError
+from kontera.domain.invoice import Invoice
+from kontera.domain.money import ZERO
+from kontera.domain.status import Status
+from kontera.domain.voucher import Voucher
+from kontera.post import ApprovedPosting
+from kontera.post import AttachmentFile
+from kontera.post import PostingJob
+from kontera.post import Step
+from kontera.post import VoucherOptions
+from kontera.post import advance
+from kontera.post import build_voucher
+from kontera.services.connections import connection_of
+from kontera.services.connections import connector_for
+from kontera.services.context import AppContext
+from kontera.store import repo
+from kontera.store.db import session_scope
+from kontera.store.tables import Document
+from kontera.store.tables import VoucherRecord
+from kontera.store.types import utcnow
+
+log = logging.getLogger(__name__)
+ACTOR = "poster"
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    voucher: Voucher
+    attachment: AttachmentFile
+    job: PostingJob
+
+
+def schedule_posting(ctx: AppContext, *, document_id: str) -> bool:
+    """After approval: queue the posting when the company has an accounting system."""
+    with session_scope(ctx.engine) as session:
+        document = session.get(Document, document_id)
+        record = repo.voucher_for(session, document_id=document_id)
+        if document is None or record is None:
+            return False
+        connection = connection_of(session, document.company_id)
+        if connection is None:
+            return False
+        record.target = connection.system
+        session.add(record)
+        repo.move_document(session, document=document, target=Status.POSTING, actor=ACTOR)
+        voucher_id = record.id
+    ctx.queue.post_voucher(voucher_id)
+    return True
+
+
+def post_voucher(ctx: AppContext, voucher_id: str) -> str:
+    """Run one posting attempt; returns the outbox step it ends in."""
+    try:
+        prepared = _prepare(ctx, voucher_id)
+    except KonteraError as e:
+        _give_back(ctx, voucher_id, e.message)
+        return Step.FAILED.value
+    if prepared.job.done:
+        return prepared.job.step.value
+    with session_scope(ctx.engine) as session:
+        record = session.get(VoucherRecord, voucher_id)
+        assert record is not None
+        row = connection_of(session, record.company_id)
+    if row is None:
+        _give_back(ctx, voucher_id, "The company is no longer connected to an accounting system.")
+        return Step.FAILED.value
+    try:
+        with _http_client() as client:
+            connector = connector_for(ctx, row, client=client, limiters=ctx.limiters)
+            job = advance(
+                prepared.job,
+                connector,
+                prepared.voucher,
+                prepared.attachment,
+                lambda j: _save_job(ctx, voucher_id, j),
+            )
+    except KonteraError as e:  # a connection that cannot even be set up: a person must act
+        _give_back(ctx, voucher_id, e.message)
+        return Step.FAILED.value
+    _conclude(ctx, voucher_id, job)
+    return job.step.value
+
+
+def _http_client() -> httpx.Client:
+    return httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0))
+
+
+def _prepare(ctx: AppContext, voucher_id: str) -> Prepared:
+    with session_scope(ctx.engine) as session:
+        record = session.get(VoucherRecord, voucher_id)
+        if record is None:
+            raise KonteraError("The voucher is gone.")
+        document = session.get(Document, record.document_id)
+        company = repo.get_company(session, company_id=record.company_id)
+        interpretation = repo.latest_interpretation(session, document_id=record.document_id)
+        assert document is not None and interpretation is not None
+        invoice = invoice_from_json(interpretation.payload)
+        postings = approved_postings(record.payload.get("lines", []), invoice)
+        voucher = build_voucher(invoice, postings, VoucherOptions.for_country(company.country))
+        voucher.external_id = record.idempotency_key
+        sha = interpretation.rendering_sha256 or document.sha256
+        job = (
+            PostingJob.from_json(record.job)
+            if record.job
+            else PostingJob(record.idempotency_key, record.target)
+        )
+        attachment = AttachmentFile(
+            content=ctx.blobs.get(sha),
+            filename=_attachment_name(document, rendered=bool(interpretation.rendering_sha256)),
+            mime=_mime(document, rendered=bool(interpretation.rendering_sha256)),
+        )
+    return Prepared(voucher, attachment, job)
+
+
+def approved_postings(lines: list[dict[str, object]], invoice: Invoice) -> list[ApprovedPosting]:
+    """Approved lines with their net amounts; a line without one takes the invoice's."""
+    postings = []
+    for number, line in enumerate(lines):
+        amount = line.get("amount")
+        value = Decimal(str(amount)) if amount is not None else _net_for(invoice, line, len(lines))
+        postings.append(
+            ApprovedPosting(
+                account=str(line["account"]),
+                vat_code=str(line["vat_code"]) if line.get("vat_code") else None,
+                amount=value,
+                description=str(line["description"]) if line.get("description") else None,
+                line_index=int(str(line["line_index"]))
+                if line.get("line_index") is not None
+                else number,
+            )
+        )
+    return postings
+
+
+def _net_for(invoice: Invoice, line: dict[str, object], count: int) -> Decimal:
+    index = line.get("line_index")
+    if (
+        isinstance(index, int)
+        and index < len(invoice.lines)
+        and invoice.lines[index].net is not None
+    ):
+        net = invoice.lines[index].net
+        assert net is not None
+        return net
+    if count == 1 and invoice.totals.net is not None:
+        return invoice.totals.net
+    raise KonteraError("An approved line has no amount; enter the amount for each line.")
+
+
+def _attachment_name(document: Document, *, rendered: bool) -> str:
+    stem = (document.filename or f"invoice-{document.id}").rsplit(".", 1)[0]
+    return f"{stem}.pdf" if rendered else (document.filename or f"{stem}.pdf")
+
+
+def _mime(document: Document, *, rendered: bool) -> str:
+    if rendered:
+        return "application/pdf"
+    return {"png": "image/png", "jpeg": "image/jpeg", "tiff": "image/tiff"}.get(
+        document.kind, "application/pdf"
+    )
+
+
+def _save_job(ctx: AppContext, voucher_id: str, job: PostingJob) -> None:
+    with session_scope(ctx.engine) as session:
+        record = session.get(VoucherRecord, voucher_id)
+        assert record is not None
+        record.job = job.to_json()
+        record.state = job.step.value
+        record.external_id = job.external_id
+        record.attachment_id = job.attachment_id
+        record.attempts = job.attempts
+        record.last_error = job.last_error
+        record.next_attempt_at = job.next_attempt_at
+        session.add(record)
+
+
+def _conclude(ctx: AppContext, voucher_id: str, job: PostingJob) -> None:
+    if job.step is Step.POSTED:
+        _finish(ctx, voucher_id, job)
+    elif job.step is Step.FAILED:
+        _give_back(ctx, voucher_id, job.last_error or "The accounting system refused the voucher.")
+    elif job.next_attempt_at is not None:
+        ctx.queue.post_voucher(voucher_id, delay=_seconds_until(job.next_attempt_at))
+
+
+def _seconds_until(when: datetime) -> float:
+    return max(0.0, (when - utcnow()).total_seconds())
+
+
+def _finish(ctx: AppContext, voucher_id: str, job: PostingJob) -> None:
+    with session_scope(ctx.engine) as session:
+        record = session.get(VoucherRecord, voucher_id)
+        assert record is not None
+        document = session.get(Document, record.document_id)
+        assert document is not None
+        record.posted_at = record.posted_at or utcnow()
+        session.add(record)
+        if document.status != Status.POSTED.value:
+            repo.move_document(
+                session,
+                document=document,
+                target=Status.POSTED,
+                actor=ACTOR,
+                detail={
+                    "system": record.target,
+                    "external_id": job.external_id,
+                    "attachment_id": job.attachment_id,
+                },
+            )
+
+
+def _give_back(ctx: AppContext, voucher_id: str, message: str) -> None:
+    """A permanent failure returns the document to the queue with the system's words."""
+    with session_scope(ctx.engine) as session:
+        record = session.get(VoucherRecord, voucher_id)
+        if record is None:
+            return
+        record.state, record.last_error = Step.FAILED.value, message
+        session.add(record)
+        document = session.get(Document, record.document_id)
+        if document is not None and document.status in (
+            Status.POSTING.value,
+            Status.APPROVED.value,
+        ):
+            repo.move_document(
+                session,
+                document=document,
+                target=Status.NEEDS_REVIEW,
+                actor=ACTOR,
+                reason=f"Posting to {record.target} failed: {message}",
+            )
+
+
+def balance_of(voucher: Voucher) -> Decimal:
+    return sum((p.amount for p in voucher.postings), ZERO)
