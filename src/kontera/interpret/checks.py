@@ -12,6 +12,7 @@ from __future__ import annotations
 from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import Note
 from kontera.interpret import checks_calc as checks_calc
+from kontera.interpret import checks_codes as checks_codes
 from kontera.interpret import checks_ids as checks_ids
 from kontera.interpret import checks_mandatory as checks_mandatory
 from kontera.interpret import checks_national as checks_national
@@ -22,7 +23,15 @@ from kontera.interpret.checks_base import run_rules
 
 __all__ = ["RULES", "check_invoice", "fired_rules", "run_checks"]
 
-_FAMILIES = (checks_calc, checks_ids, checks_mandatory, checks_national, checks_vat, checks_vat_o)
+_FAMILIES = (
+    checks_calc,
+    checks_codes,
+    checks_ids,
+    checks_mandatory,
+    checks_national,
+    checks_vat,
+    checks_vat_o,
+)
 
 
 # EHF 2.0 (CEN BII 2) and ZUGFeRD 1.x predate EN 16931: their totals follow other rules (e.g.

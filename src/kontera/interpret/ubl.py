@@ -101,8 +101,9 @@ def read_ubl(root: Element) -> Invoice:
     parts.read_allowances(w, "allowances_charges", root)
     parts.read_vat(w, root)
     parts.read_totals(w, child(root, CAC + "LegalMonetaryTotal"))
-    line_tag = CAC + ("CreditNoteLine" if is_credit_note_root else "InvoiceLine")
-    for index, line in enumerate(children(root, line_tag)):
+    # Either line element in either root: broken senders mix them, and a line is a line.
+    lines = root.iterchildren(CAC + "InvoiceLine", CAC + "CreditNoteLine")
+    for index, line in enumerate(lines):
         parts.read_line(w, index, line)
     parts.read_attachments(w, root)
     return invoice
