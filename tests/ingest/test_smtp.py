@@ -153,3 +153,39 @@ def test_a_message_for_two_companies_reaches_both(
     send(smtp_port, as_bytes(mail), [address, other_address])
     assert len(documents(ctx, company.id)) == 1
     assert len(documents(ctx, other.id)) == 1
+
+
+def test_a_storage_failure_answers_451_so_the_sender_retries() -> None:
+    """Fault injected through the handler's `deliver` seam: the client must not get 250."""
+    from kontera.ingest.smtp import InboundHandler
+    from kontera.ingest.smtp import start_receiver
+    from tests.servers import free_port
+
+    def broken_disk(raw: bytes, mail_from: str | None, rcpts: tuple[str, ...]) -> None:
+        raise OSError("No space left on device")
+
+    handler = InboundHandler(resolve=lambda address: True, deliver=broken_disk)
+    receiver = start_receiver(handler, host="127.0.0.1", port=free_port(), max_message_bytes=10_000)
+    try:
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            send(receiver.port, as_bytes(message()), "a@b.example")
+    finally:
+        receiver.stop()
+    assert refused.value.smtp_code == 451
+
+
+def test_the_same_message_sent_concurrently_is_imported_once(
+    ctx: AppContext, company: Company, address: str, smtp_port: int
+) -> None:
+    import threading
+
+    mail = message(to=address)
+    mail.add_attachment(EHF[3].read_bytes(), "application", "xml", filename="d.xml")
+    raw = as_bytes(mail)
+    threads = [threading.Thread(target=send, args=(smtp_port, raw, address)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(mail_rows(ctx, company.id)) == 1
+    assert len(documents(ctx, company.id)) == 1
