@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
@@ -102,7 +103,7 @@ def save_state(state: dict[str, Any], directory: Path, sidecar: dict[str, Any]) 
         "skops_version": str(skops.__version__),
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
-    _atomic_write(directory / MODEL_FILE, sio.dumps(state))
+    _atomic_write(directory / MODEL_FILE, sio.dumps(state, compression=zipfile.ZIP_DEFLATED))
     _atomic_write(directory / SIDECAR_FILE, json.dumps(meta, indent=2).encode())
     return info_from_sidecar(directory, meta)
 

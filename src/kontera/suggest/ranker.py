@@ -46,7 +46,19 @@ FEATURE_NAMES = (
     "recent_prior",
     "account_age",
     "latest_share",
+    "supplier_rank",
+    "recent_rank",
+    "bin_rank",
+    "name_rank",
 )
+# Within-query ranks of these columns: a pointwise classifier cannot compare candidates of
+# one line with each other, so "is this the supplier's most used account?" is given to it.
+_RANKED = {
+    "supplier_rank": "supplier_share",
+    "recent_rank": "supplier_recent_share",
+    "bin_rank": "bin_share",
+    "name_rank": "name_posterior",
+}
 
 
 @dataclass(slots=True)
@@ -93,7 +105,26 @@ def _chunk_pairs(evidence: Evidence, batch: Encoded, offset: int) -> Pairs:
     local, accounts = _candidates(evidence, sup_rows, text_post, name_post)
     features = _features(evidence, batch, local, accounts, sup_rows, text_post, name_post)
     features[:, FEATURE_NAMES.index("has_text")] = batch.has_text[local]
+    for target, source in _RANKED.items():
+        column = features[:, FEATURE_NAMES.index(source)]
+        features[:, FEATURE_NAMES.index(target)] = _rank_within(local, column)
     return Pairs(local + offset, accounts, features)
+
+
+def _rank_within(groups: IntArray, values: NDArray[np.float32]) -> NDArray[np.float32]:
+    """0 for the highest value of its group, 1 for the next … (ties share the better rank)."""
+    order = np.lexsort((-values, groups))
+    sorted_groups, sorted_values = groups[order], values[order]
+    starts = np.searchsorted(sorted_groups, sorted_groups)
+    new_value = np.ones(len(order), bool)
+    new_value[1:] = (sorted_values[1:] != sorted_values[:-1]) | (
+        sorted_groups[1:] != sorted_groups[:-1]
+    )
+    position = np.arange(len(order))
+    first_of_value = np.maximum.accumulate(np.where(new_value, position, 0))
+    ranks = np.empty(len(order), np.float32)
+    ranks[order] = np.minimum(first_of_value - starts, 20)
+    return ranks
 
 
 def _candidates(
@@ -196,5 +227,6 @@ def _features(
         evidence.recent_prior[accounts],
         np.minimum(evidence.account_age[accounts], 3650.0),
         _share(_lookup(evidence.latest.counts, rows, accounts), latest_total),
+        *([np.zeros(len(local))] * len(_RANKED)),
     ]
     return np.column_stack(columns).astype(np.float32)

@@ -1,0 +1,111 @@
+"""Posting-suggestion accuracy on every posting-history dataset of the shared corpus.
+
+    .venv/bin/python benchmarks/suggest_accuracy.py [--limit N] [--plots DIR] [--only NAME]
+
+Each dataset: oldest 80 % trains, newest 20 % tests (by date; Örebro has no dates and is
+split by invoice number). Prints a table per dataset and its JSON line, then a summary.
+Columns follow each folder's SOURCE.txt and the corpus README; columns assigned at posting
+time (cost centre, expense area, service, directorate, the account's own description) are
+never used. Calderdale's `expense_code` is cost centre + account, so its target is the
+`account` part (and, for comparison, the coarse `expense_type`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from kontera.suggest.csv_history import parse_mapping
+from kontera.suggest.evaluate import evaluate
+from kontera.suggest.evaluate import plot_accuracy_coverage
+from kontera.suggest.importers import read_history
+from kontera.suggest.model import time_order
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "posting-history"
+
+DATASETS = {
+    "harrogate": (
+        "harrogate-council/harrogate_spend_2015_2022.csv.gz",
+        ["account=expenditure_code", "description=narrative"],
+    ),
+    "calderdale": (
+        "calderdale-council/calderdale_ap_2010_2022.csv.gz",
+        ["account=account", "supplier_id=supplier_id", "supplier_name=supplier_name",
+         "description=extended_description"],
+    ),
+    "calderdale-expense-type": (
+        "calderdale-council/calderdale_ap_2010_2022.csv.gz",
+        ["account=expense_type", "supplier_id=supplier_id", "supplier_name=supplier_name",
+         "description=extended_description"],
+    ),
+    "greater-london-authority": (
+        "greater-london-authority/gla_spend_2013_2023.csv.gz",
+        ["supplier_id=vendor_id", "supplier_name=vendor_name", "account=cost_element"],
+    ),
+    "orebro": (
+        "orebro-kommun-sambruk/Orebro.2016-03.xlsx",
+        ["supplier_name=LEVERANTÖR", "supplier_org_number=ORGANISATIO",
+         "invoice_number=FAKT NR", "account=KONTO", "amount=UTFALL"],
+    ),
+}  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=0, help="newest N lines per dataset")
+    parser.add_argument("--plots", type=Path, default=None, help="directory for PNG plots")
+    parser.add_argument("--only", action="append", default=[], help="dataset name(s)")
+    args = parser.parse_args()
+    if not CORPUS.is_dir():
+        print(f"corpus not found at {CORPUS}; nothing to measure")
+        return 0
+    results = {}
+    for name, (relative, mapping) in DATASETS.items():
+        if args.only and name not in args.only:
+            continue
+        lines = sorted(
+            read_history(CORPUS / relative, None, parse_mapping(mapping)), key=time_order
+        )
+        if args.limit:
+            lines = lines[-args.limit :]
+        started = time.process_time()
+        result = evaluate(lines)
+        cpu = time.process_time() - started
+        summary = result.summary()
+        results[name] = summary
+        print(f"\n== {name} ({len(lines)} lines; evaluation CPU {cpu:.0f} s)")
+        print(
+            f"   unseen test accounts {result.unseen_account_share:.1%}, "
+            f"candidate recall {result.candidate_recall:.1%}"
+        )
+        for row in result.policy:
+            print(
+                f"   auto-approve ≥ {row['threshold']:.0%}: {row['coverage']:.1%} of lines, "
+                f"{row['precision']:.1%} right"
+            )
+        print(json.dumps(summary))
+        if args.plots:
+            args.plots.mkdir(parents=True, exist_ok=True)
+            plot_accuracy_coverage(result, args.plots / f"{name}.png", name)
+        sys.stdout.flush()
+    _table(results)
+    return 0
+
+
+def _table(results: dict[str, dict[str, float]]) -> None:
+    header = ("dataset", "n_test", "top1", "base1", "top3", "base3", "cov@99", "ece", "err÷base")
+    print("\n" + " | ".join(header))
+    for name, s in results.items():
+        ratio = (1 - s["top1"]) / max(1e-9, 1 - s["baseline_top1"])
+        print(" | ".join([
+            name, str(s["n_test"]), f"{s['top1']:.3f}", f"{s['baseline_top1']:.3f}",
+            f"{s['top3']:.3f}", f"{s['baseline_top3']:.3f}", f"{s['coverage_at_99']:.3f}",
+            f"{s['ece']:.3f}", f"{ratio:.2f}",
+        ]))  # fmt: skip
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,107 @@
+"""The company model on real posting history (the GLA's newest 6 000 lines)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import numpy as np
+
+from kontera.domain.invoice import Invoice
+from kontera.domain.invoice import InvoiceLine
+from kontera.domain.invoice import Party
+from kontera.suggest.evaluate import evaluate
+from kontera.suggest.features import query_from_history
+from kontera.suggest.history import HistoryLine
+from kontera.suggest.metrics import baseline_hits
+from kontera.suggest.model import CompanyModel
+from kontera.suggest.ranking import correct_at
+
+
+def _invoice_from(line: HistoryLine) -> Invoice:
+    return Invoice(
+        seller=Party(name=line.supplier_name),
+        issue_date=line.date,
+        lines=[InvoiceLine(description=line.description, net=line.amount)],
+    )
+
+
+def test_beats_the_supplier_majority_on_the_future(
+    gla_lines: list[HistoryLine], gla_model: CompanyModel
+) -> None:
+    """GIVEN 4 800 older lines WHEN the 1 200 newer ones are suggested THEN top-1 and top-3 are
+    at least the supplier-majority baseline's."""
+    train, test = gla_lines[:4800], gla_lines[4800:]
+    labels = gla_model.label_indices(line.account for line in test)
+    ranked = gla_model.rank_queries([query_from_history(line) for line in test])
+    base1, base3 = baseline_hits(train, test)
+    assert correct_at(ranked, labels, 1).mean() >= base1.mean()
+    assert correct_at(ranked, labels, 3).mean() >= base3.mean() - 0.01
+
+
+def test_confidence_means_what_it_says(
+    gla_lines: list[HistoryLine], gla_model: CompanyModel
+) -> None:
+    """Lines the model is ≥ 90 % sure of are right far more often than those below 50 %."""
+    test = gla_lines[4800:]
+    labels = gla_model.label_indices(line.account for line in test)
+    ranked = gla_model.rank_queries([query_from_history(line) for line in test])
+    correct = correct_at(ranked, labels, 1)
+    sure, unsure = ranked.confidence >= 0.9, ranked.confidence < 0.5
+    assert sure.any() and unsure.any()
+    assert correct[sure].mean() > 0.9
+    assert correct[unsure].mean() < 0.6
+    assert np.all(np.diff(ranked.probabilities, axis=1)[ranked.accounts[:, 1:] >= 0] <= 1e-9)
+
+
+def test_a_suggestion_names_its_evidence(
+    gla_lines: list[HistoryLine], gla_model: CompanyModel
+) -> None:
+    """GIVEN a supplier seen often WHEN its next invoice comes THEN the reason counts its past."""
+    counts: dict[str, int] = {}
+    for line in gla_lines[:4800]:
+        counts[line.supplier_key] = counts.get(line.supplier_key, 0) + 1
+    frequent = next(line for line in gla_lines[4800:] if counts.get(line.supplier_key, 0) >= 10)
+    suggestion = gla_model.suggest(_invoice_from(frequent), frequent.supplier_key)
+    (line,) = suggestion.lines
+    assert line.alternatives and line.alternatives[0].account == (
+        line.account or line.alternatives[0].account
+    )
+    assert "earlier lines from" in line.reason
+    assert str(frequent.supplier_name) in line.reason
+    assert 0.0 <= line.confidence <= 1.0
+    assert line.amount == frequent.amount
+
+
+def test_unknown_supplier_with_nothing_to_go_on_abstains(gla_model: CompanyModel) -> None:
+    invoice = Invoice(
+        seller=Party(name="Zyxw Qwerty Unseen"), lines=[InvoiceLine(net=Decimal("10.00"))]
+    )
+    (line,) = gla_model.suggest(invoice, "name:ZYXW").lines
+    assert line.abstained
+    assert line.account is None
+    assert line.alternatives  # a person still gets the best guesses to pick from
+    assert "No earlier invoices from Zyxw Qwerty Unseen" in line.reason
+
+
+def test_tiny_history_still_suggests_without_a_ranker() -> None:
+    lines = [
+        HistoryLine(account="6900", supplier_name="Telenor Norge AS", description="mobil")
+        for _ in range(5)
+    ]
+    model = CompanyModel.train(lines)
+    assert model.fitted.ranker is None
+    invoice = Invoice(seller=Party(name="Telenor Norge AS"), lines=[InvoiceLine(description="x")])
+    (line,) = model.suggest(invoice, "unused").lines
+    assert line.alternatives[0].account == "6900"
+
+
+def test_evaluation_reports_every_promised_figure(gla_lines: list[HistoryLine]) -> None:
+    result = evaluate(gla_lines[-3000:])
+    summary = result.summary()
+    assert set(summary) == {
+        "n_train", "n_test", "top1", "top3", "coverage_at_99", "baseline_top1",
+        "baseline_top3", "ece", "train_seconds", "predict_ms_p99",
+    }  # fmt: skip
+    assert summary["n_train"] + summary["n_test"] == 3000
+    assert 0.15 <= summary["n_test"] / 3000 <= 0.3
+    assert summary["top3"] >= summary["top1"]
