@@ -94,3 +94,17 @@ def test_en16931_cii_examples(corpus: Path, name: str) -> None:
     assert invoice.invoice_number
     assert invoice.totals.payable is not None
     assert sum(v.tax for v in invoice.vat_breakdown) == invoice.totals.vat
+
+
+def test_zugferd_draft_xml_on_its_own_goes_to_the_cii_reader(corpus: Path) -> None:
+    """The 2014 ZUGFeRD draft's root is <rsm:Invoice>: the namespace, not the name, decides."""
+    from kontera.interpret.embedded import embedded_files
+    from kontera.interpret.embedded import split_payload
+
+    pdf = corpus / "pdf/zugferd/ZUGFeRDv1/correct/Mustangproject"
+    payload = split_payload(
+        embedded_files((pdf / "MustangGnuaccountingBeispielRE-20140519_499.pdf").read_bytes())
+    )
+    assert payload.xml is not None
+    result = interpret_bytes(payload.xml.content)
+    assert (result.interpreter, result.invoice.invoice_number) == ("cii", "RE-20140519/499")

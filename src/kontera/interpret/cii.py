@@ -37,10 +37,9 @@ class CiiInterpreter:
     name = "cii"
 
     def score(self, kind: FileKind, data: bytes) -> int:
-        if kind is FileKind.CII:
-            return 100
-        # Long licence comments can push the root past the generic sniffer's window.
-        if kind is FileKind.XML and looks_like_cii(data):
+        # The sniffer calls ZUGFeRD's 2014 draft (<rsm:Invoice>) UBL and misses roots behind
+        # long licence comments, so the namespace decides.
+        if kind in (FileKind.CII, FileKind.XML, FileKind.UBL) and looks_like_cii(data):
             return 100
         return 0
 

@@ -55,10 +55,9 @@ class UblInterpreter:
     name = "ubl"
 
     def score(self, kind: FileKind, data: bytes) -> int:
-        if kind is FileKind.UBL:
-            return 100
-        # Long comments can push the root past the generic sniffer's window.
-        if kind is FileKind.XML and looks_like_ubl(data):
+        # The namespace decides, not the root name: ZUGFeRD's 2014 draft also says <Invoice>,
+        # and long comments can push the root past the generic sniffer's window.
+        if kind in (FileKind.UBL, FileKind.XML) and looks_like_ubl(data):
             return 100
         return 0
 
