@@ -35,6 +35,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "pdf"
         ("100,00-", "-100.00"),
         ("kr 1 250,-", "1250"),
         ("€ 529,87", "529.87"),
+        ("NOK8 989,75", "8989.75"),  # OCR glued the currency to the number
     ],
 )
 def test_amounts_in_nordic_german_and_english_formats(text: str, value: str) -> None:

@@ -24,6 +24,8 @@ from decimal import Decimal
 from typing import Any
 
 from kontera.domain.fields import Box
+from kontera.domain.invoice import Party
+from kontera.domain.suppliers import supplier_key
 from kontera.interpret import parse_ids
 from kontera.interpret.choice import Choice
 from kontera.interpret.parse_text import Found
@@ -95,11 +97,23 @@ def apply_hints(
     return result
 
 
+def hints_key(choices: Mapping[str, Choice]) -> str | None:
+    """The supplier key (`kontera.domain.suppliers.supplier_key`) of the page's seller."""
+    values = {p: choices[p].value for p in ("seller.name", "seller.org_number", "seller.vat_id") if p in choices}
+    party = Party(
+        name=values.get("seller.name"),
+        org_number=values.get("seller.org_number"),
+        vat_id=values.get("seller.vat_id"),
+    )
+    return supplier_key(party)
+
+
 def _hints_for(choices: dict[str, Choice], layout_hints: Mapping[str, Any]) -> list[dict[str, Any]]:
-    for path in ("seller.vat_id", "seller.org_number", "seller.name"):
-        choice = choices.get(path)
-        if choice is not None and str(choice.value) in layout_hints:
-            found = layout_hints[str(choice.value)]
+    """Hints filed under the seller's supplier key (or under its raw VAT id, org.nr or name)."""
+    raw = [str(choices[p].value) for p in ("seller.vat_id", "seller.org_number", "seller.name") if p in choices]
+    for key in [hints_key(choices), *raw]:
+        if key is not None and key in layout_hints:
+            found = layout_hints[key]
             return [h for h in found if isinstance(h, dict) and h.get("version") == HINT_VERSION]
     return []
 

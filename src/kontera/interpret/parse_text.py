@@ -29,7 +29,8 @@ class Found(Generic[T]):
 # apostrophe, thin space), a decimal part of 1–4 digits or the Nordic ",-", optional trailing
 # minus. Decimals are required unless the caller allows whole numbers.
 _AMOUNT = re.compile(
-    r"(?<![\w.,/-])(?P<sign>[-−–]\s?)?"
+    # OCR glues a currency code to the number ("NOK8 989,75"): a code may precede it directly.
+    r"(?:(?<![\w.,/-])|(?<=NOK)|(?<=SEK)|(?<=DKK)|(?<=EUR)|(?<=kr))(?P<sign>[-−–]\s?)?"
     r"(?P<int>\d{1,3}(?:[ .,'\u00a0\u202f]\d{3})+|\d+)"
     r"(?P<dec>[.,]\d{1,4}|,-)?"
     r"(?P<trail>-)?(?![\w/]|[.,]\d)"
@@ -47,7 +48,7 @@ def find_amounts(text: str, *, whole: bool = False) -> list[Found[Decimal]]:
 
 def parse_amount(text: str, *, whole: bool = True) -> Decimal | None:
     """The single amount that makes up `text` (ignoring currency marks), or None."""
-    stripped = re.sub(r"(?i)\b(?:kr|nok|sek|dkk|eur|usd|gbp|chf)\b\.?|[€$£]", "", text).strip()
+    stripped = re.sub(r"(?i)\b(?:kr|nok|sek|dkk|eur|usd|gbp|chf)(?![a-z])\.?|[€$£]", "", text).strip()
     found = find_amounts(stripped, whole=whole)
     if len(found) != 1 or found[0].end - found[0].start < len(stripped) - 1:
         return None

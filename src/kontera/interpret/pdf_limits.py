@@ -19,7 +19,10 @@ from kontera.domain.errors import UnsafeDocument
 # Ceiling on all inflated stream bytes in one document, and on one stream's inflation ratio.
 MAX_INFLATED_BYTES = 256 * 1024 * 1024
 MAX_RATIO = 1000
-_MIN_RATIO_CHECK = 1024 * 1024  # small streams may compress extremely well (blank pages)
+# Blank page images compress extremely well too: only a big stream that also expands more
+# than MAX_RATIO times is a bomb.
+_MIN_RATIO_CHECK = 32 * 1024 * 1024
+_CHUNK = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,13 +107,18 @@ def _inflated_size(stream: pikepdf.Stream, budget: int) -> int:
         raise InterpretationFailed(f"A stream in the PDF is damaged ({_short(e)}).") from e
     if not names or names[0] != "/FlateDecode":
         return len(raw)
-    inflater = zlib.decompressobj()
+    inflater, size, pending = zlib.decompressobj(), 0, raw
     try:
-        size = len(inflater.decompress(raw, max(budget, 0) + 1))
+        # Inflate in chunks, never holding more than one chunk, and stop at the first sign.
+        while pending and size <= budget:
+            size += len(inflater.decompress(pending, _CHUNK))
+            pending = inflater.unconsumed_tail
+            if size > _MIN_RATIO_CHECK and size > MAX_RATIO * len(raw):
+                raise UnsafeDocument(
+                    "The PDF contains a compressed stream that expands absurdly (a zip bomb)."
+                )
     except zlib.error:
         return len(raw)  # a broken stream: the renderer skips it; not our concern here
-    if size > _MIN_RATIO_CHECK and size > MAX_RATIO * max(len(raw), 1):
-        raise UnsafeDocument("The PDF contains a compressed stream that expands absurdly (a zip bomb).")
     return size
 
 
