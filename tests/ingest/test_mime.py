@@ -186,3 +186,16 @@ def test_garbage_never_raises() -> None:
     for raw in (b"", b"\x00\xff" * 500, b"Content-Type: multipart/mixed\r\n\r\n--x\r\n", b"From:"):
         content = extract(raw)
         assert content.parts == []
+
+
+def test_thousands_of_nested_parts_are_refused_with_a_reason() -> None:
+    depth = 3000
+    raw = b"From: a@b.example\r\nMIME-Version: 1.0\r\n"
+    raw += b"Content-Type: multipart/mixed; boundary=b0\r\n\r\n"
+    for i in range(1, depth):
+        raw += f"--b{i - 1}\r\nContent-Type: multipart/mixed; boundary=b{i}\r\n\r\n".encode()
+    raw += f"--b{depth - 1}\r\nContent-Type: application/pdf\r\n\r\n".encode() + PDF
+    content = extract(raw)
+    assert content.parts == []
+    assert content.skipped[0].reason == "The message is nested too deeply to be read."
+    assert content.headers.sender == "a@b.example"

@@ -31,8 +31,10 @@ from kontera.ingest.body import render_text_pdf
 from kontera.ingest.headers import MailHeaders
 from kontera.ingest.headers import decode_words
 from kontera.ingest.headers import headers_of
+from kontera.ingest.headers import read_headers
 from kontera.ingest.limits import MailLimits
 
+TOO_DEEP = "The message is nested too deeply to be read."
 DOCUMENT_KINDS = frozenset({FileKind.PDF, FileKind.UBL, FileKind.CII})
 _EXTENSION = {FileKind.PDF: "pdf", FileKind.UBL: "xml", FileKind.CII: "xml", FileKind.PNG: "png"}
 _EXTENSION |= {FileKind.JPEG: "jpg", FileKind.TIFF: "tif"}
@@ -77,9 +79,12 @@ def parse_message(raw: bytes) -> Message:
 
 
 def extract(raw: bytes, limits: MailLimits | None = None) -> MailContent:
-    message = parse_message(raw)
-    walk = _Walk(limits or MailLimits(), MailContent(headers_of(message)))
-    _visit_message(walk, message, depth=0, origin="")
+    try:
+        message = parse_message(raw)
+        walk = _Walk(limits or MailLimits(), MailContent(headers_of(message)))
+        _visit_message(walk, message, depth=0, origin="")
+    except RecursionError:  # thousands of nested parts: the parser itself gives up
+        return MailContent(read_headers(raw), skipped=[Skipped(None, TOO_DEEP)])
     return walk.content
 
 
