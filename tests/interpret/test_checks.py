@@ -170,3 +170,10 @@ def test_kid_and_account_check_digits(corpus: Path) -> None:
     wrong_account = valid_kid.replace(b">NO9386011117947<", b">86011117948<")
     rules = {n.rule_id for n in interpret_bytes(wrong_account).invoice.notes}
     assert rules == {"KONTERA-ID-04"}
+
+
+def test_note_codes_name_the_rule_family() -> None:
+    invoice = _invoice(line_total="10", net="11", gross="11", payable="11")
+    codes = {n.rule_id: n.code for n in run_checks(invoice)}
+    assert codes["BR-CO-13"] == "calculation"
+    assert codes["BR-02"] == "missing"

@@ -56,12 +56,30 @@ def run_rules(invoice: Invoice, rules: Iterable[Rule]) -> list[Note]:
                 Note(
                     f"{message} ({item.rule_id})",
                     item.severity,
-                    code="rule_failed",
+                    code=note_code(item.rule_id),
                     rule_id=item.rule_id,
                     field=item.field,
                 )
             )
     return notes
+
+
+_CODES = (
+    ("BR-CO-", "calculation"),
+    ("BR-CL-", "code_list"),
+    ("NO-R-", "national"),
+    ("SE-R-", "national"),
+    ("KONTERA-ID-", "identifier"),
+)
+
+
+def note_code(rule_id: str) -> str:
+    """The note `code` for a rule family: calculation, code_list, national, identifier,
+    vat (BR-S/Z/E/AE/IC/G/O) or missing (the BR-nn content rules)."""
+    for prefix, code in _CODES:
+        if rule_id.startswith(prefix):
+            return code
+    return "missing" if rule_id[3:4].isdigit() else "vat"
 
 
 _HUNDRED = Decimal(100)
