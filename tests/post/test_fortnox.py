@@ -233,3 +233,17 @@ def test_last_years_voucher_is_found_after_a_lost_answer(pdf_bytes: bytes) -> No
     assert job.step is Step.POSTED and job.external_id == booked == "A-1-1"
     assert list(rig.fake.vouchers) == ["A-1-1"]
     assert rig.fake.attachments_of("voucher", "A-1-1") == 1
+
+
+def test_voucher_outside_every_financial_year_fails_in_words(pdf_bytes: bytes) -> None:
+    rig = fortnox_rig()
+    invoice, approved = swedish_invoice()
+    invoice.issue_date = date(2023, 5, 1)
+    file = AttachmentFile(pdf_bytes, "f.pdf", "application/pdf")
+
+    job = advance(
+        PostingJob("k", "fortnox"), rig.connector, build_voucher(invoice, approved, SE), file, _drop
+    )
+
+    assert job.step is Step.FAILED
+    assert job.last_error == "Fortnox has no financial year for 2023-05-01; create it first."

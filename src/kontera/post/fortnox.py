@@ -93,7 +93,7 @@ class FortnoxConnector:
         self.vat_table = vat_table
         self.exchange_rate = exchange_rate
         self._suppliers: dict[str, str] = {}
-        self._years: list[int] | None = None
+        self._years: list[tuple[int, str, str]] | None = None
 
     @property
     def _invoices(self) -> bool:
@@ -250,18 +250,25 @@ class FortnoxConnector:
 
     def _recent_years(self) -> list[int]:
         """Ids of this and last financial year, newest first (looked up once)."""
+        return [year_id for year_id, _, _ in self._financial_years()[:2]]
+
+    def _financial_years(self) -> list[tuple[int, str, str]]:
         if self._years is None:
             data = self._call("GET", "/3/financialyears")
-            years = sorted(data.get("FinancialYears") or [], key=lambda y: str(y["FromDate"]))
-            self._years = [int(y["Id"]) for y in reversed(years)][:2]
+            years = [
+                (int(y["Id"]), str(y["FromDate"]), str(y["ToDate"]))
+                for y in data.get("FinancialYears") or []
+            ]
+            self._years = sorted(years, key=lambda y: y[1], reverse=True)
         return self._years
 
     def _year_of(self, day: date) -> int:
-        data = self._call("GET", "/3/financialyears", params={"Date": day.isoformat()})
-        years = data.get("FinancialYears") or []
-        if not years:
-            raise PermanentError(f"Fortnox has no financial year for {day.isoformat()}.")
-        return int(years[0]["Id"])
+        for year_id, start, end in self._financial_years():
+            if start <= day.isoformat() <= end:
+                return year_id
+        raise PermanentError(
+            f"Fortnox has no financial year for {day.isoformat()}; create it first."
+        )
 
     def _pages(self, path: str, key: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Every item of a Fortnox list, page by page: a lookup that read only the first page
