@@ -151,3 +151,22 @@ def test_quarantine_applies_to_polled_mail_too(
     poll_mailbox(ctx, mailbox.id)
     held = email_senders.quarantined(ctx, company.id)
     assert [h.sender for h in held] == [mails[3].sender]  # nobody is trusted here yet
+
+
+def test_background_polling_picks_up_new_mail(
+    ctx: AppContext, company: Company, dovecot: Dovecot, folder: str, mails: list[Any]
+) -> None:
+    import time
+
+    from kontera.services.email_imap import start_imap_polling_in_background
+
+    mailbox_for(ctx, company, dovecot, folder)
+    poller = start_imap_polling_in_background(ctx, every_seconds=0.2)
+    try:
+        put(dovecot, folder, mails[3].raw)
+        deadline = time.monotonic() + 30
+        while not documents(ctx, company.id) and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        poller.stop()
+    assert [d.sha256 for d in documents(ctx, company.id)] == list(mails[3].expected)

@@ -11,6 +11,7 @@ keep anything from being imported twice.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -200,3 +201,34 @@ def _load(ctx: AppContext, mailbox_id: str) -> ImapMailbox:
         if mailbox is None:
             raise NotFound("No such mailbox.")
         return mailbox
+
+
+class ImapPoller:
+    """Polls every enabled mailbox every `every_seconds` in a daemon thread until `stop()`."""
+
+    def __init__(self, ctx: AppContext, every_seconds: float, mail: MailSettings) -> None:
+        self._ctx, self._every, self._mail = ctx, every_seconds, mail
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="kontera-imap", daemon=True)
+
+    def start(self) -> ImapPoller:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stopped.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            try:
+                poll_all(self._ctx, self._mail)
+            except Exception:  # one bad round must not end polling for everyone
+                log.exception("IMAP polling round failed")
+            self._stopped.wait(self._every)
+
+
+def start_imap_polling_in_background(
+    ctx: AppContext, every_seconds: float = 300.0, mail: MailSettings | None = None
+) -> ImapPoller:
+    return ImapPoller(ctx, every_seconds, mail or MailSettings()).start()
