@@ -70,7 +70,9 @@ def truth(xml: bytes) -> dict[str, Any]:
     vat_id = None
     name = None
     if seller_node is not None:
-        regs = seller_node.xpath(".//*[local-name()='SpecifiedTaxRegistration']/*[local-name()='ID']")
+        regs = seller_node.xpath(
+            ".//*[local-name()='SpecifiedTaxRegistration']/*[local-name()='ID']"
+        )
         vats = [r.text.strip() for r in regs if r.get("schemeID") == "VA" and r.text]
         vat_id = vats[0].replace(" ", "").upper() if vats else None
         names = seller_node.xpath("./*[local-name()='Name']")

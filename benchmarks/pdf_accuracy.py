@@ -6,7 +6,8 @@
     .venv/bin/python benchmarks/pdf_accuracy.py --fixtures DIR --fit   # refit calibration.json
 
 Corpus: every PDF in ../shared/corpus/pdf/zugferd with embedded CII XML. Only the visible PDF
-is read (the PdfTextInterpreter path, which never looks at attachments); the embedded XML is the truth.
+is read (the PdfTextInterpreter path, which never looks at attachments); the embedded XML is
+the truth.
 Amounts are compared by absolute value (the domain signs credit notes; the XML may not).
 The last column is the precision of the fields reported at confidence ≥ 0.95.
 """
@@ -86,7 +87,9 @@ class Tally:
         self.samples: list[tuple[str, float, bool]] = []
         self.misses: list[str] = []
 
-    def add(self, name: str, result: tuple[Invoice, dict[str, float]], expected: dict[str, Any]) -> None:
+    def add(
+        self, name: str, result: tuple[Invoice, dict[str, float]], expected: dict[str, Any]
+    ) -> None:
         invoice, raw = result
         for path in self.fields:
             want = expected.get(path)
@@ -107,11 +110,16 @@ class Tally:
                 row[3] += field.confidence >= HIGH and right
                 self.samples.append((_key(field, path), raw.get(path, 0.0), right))
             if not right:
-                self.misses.append(f"{name[:44]:44} {path:20} want={want!s:24.24} got={got!s:24.24}")
+                self.misses.append(
+                    f"{name[:44]:44} {path:20} want={want!s:24.24} got={got!s:24.24}"
+                )
 
     def print(self, title: str) -> None:
         print(f"\n{title}")
-        print(f"{'field':22} {'n':>4} {'right':>6} {'accuracy':>9} {'n≥0.95':>7} {'precision≥0.95':>15} {'extra':>6}")
+        print(
+            f"{'field':22} {'n':>4} {'right':>6} {'accuracy':>9} {'n≥0.95':>7} "
+            f"{'precision≥0.95':>15} {'extra':>6}"
+        )
         high = precise = 0
         for path, (n, right, n_high, right_high, extra) in self.rows.items():
             accuracy = f"{right / n:.1%}" if n else "-"
@@ -119,7 +127,9 @@ class Tally:
             print(f"{path:22} {n:4} {right:6} {accuracy:>9} {n_high:7} {precision:>15} {extra:6}")
             high += n_high
             precise += right_high
-        print(f"{'all fields ≥ 0.95':22} {'':4} {'':6} {'':9} {high:7} {precise / max(high, 1):15.1%}")
+        print(
+            f"{'all fields ≥ 0.95':22} {'':4} {'':6} {'':9} {high:7} {precise / max(high, 1):15.1%}"
+        )
 
 
 def read_text_pdf(pdf: bytes, ctx: InterpretContext) -> tuple[Invoice, dict[str, float]]:
@@ -127,10 +137,14 @@ def read_text_pdf(pdf: bytes, ctx: InterpretContext) -> tuple[Invoice, dict[str,
     return assemble_scored(read_pdf_pages(pdf, ctx), ctx)
 
 
-def read_scan(data: bytes, ctx: InterpretContext, cache: Path | None) -> tuple[Invoice, dict[str, float]]:
+def read_scan(
+    data: bytes, ctx: InterpretContext, cache: Path | None
+) -> tuple[Invoice, dict[str, float]]:
     """What ImageInterpreter does, keeping the raw scores."""
     key = hashlib.sha256(data).hexdigest()[:24]
-    pages = cached(cache, key, lambda: ocr_pages(load_pages(data, ctx), OcrSettings(workers=ctx.ocr_workers)))
+    pages = cached(
+        cache, key, lambda: ocr_pages(load_pages(data, ctx), OcrSettings(workers=ctx.ocr_workers))
+    )
     return assemble_scored(pages, ctx)
 
 
@@ -142,7 +156,13 @@ def cached(cache: Path | None, key: str, compute: Callable[[], list[Page]]) -> l
     if path.exists():
         raw = json.loads(path.read_text("utf-8"))
         return [
-            build_page(p["number"], p["width"], p["height"], Source(p["source"]), [Word(*w) for w in p["words"]])
+            build_page(
+                p["number"],
+                p["width"],
+                p["height"],
+                Source(p["source"]),
+                [Word(*w) for w in p["words"]],
+            )
             for p in raw
         ]
     pages = compute()
@@ -175,7 +195,9 @@ def ocr_invoice(
 
     def compute() -> list[Page]:
         local = random.Random(seed)
-        images = [PageImage(i + 1, degrade(image, local), 200.0) for i, image in enumerate(rasterise(pdf))]
+        images = [
+            PageImage(i + 1, degrade(image, local), 200.0) for i, image in enumerate(rasterise(pdf))
+        ]
         return ocr_pages(images, OcrSettings(workers=ctx.ocr_workers))
 
     key = hashlib.sha256(pdf + str(seed).encode()).hexdigest()[:24]
@@ -192,10 +214,16 @@ def fixture_items(folder: Path) -> Iterator[tuple[str, Path, dict[str, Any]]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--ocr", action="store_true", help="rasterise + degrade the corpus, read by OCR")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--ocr", action="store_true", help="rasterise + degrade the corpus, read by OCR"
+    )
     parser.add_argument("--fixtures", type=Path, help="folder made by fixtures/generate.py --scans")
-    parser.add_argument("--fit", action="store_true", help="refit the calibration table from --fixtures")
+    parser.add_argument(
+        "--fit", action="store_true", help="refit the calibration table from --fixtures"
+    )
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--cache", type=Path, help="keep OCR results here between runs")
@@ -218,7 +246,9 @@ def main() -> None:
         print(f"wrote {target}")
 
 
-def run_corpus(ctx: InterpretContext, ocr: bool, limit: int, cache: Path | None) -> tuple[str, Tally]:
+def run_corpus(
+    ctx: InterpretContext, ocr: bool, limit: int, cache: Path | None
+) -> tuple[str, Tally]:
     tally = Tally(FIELDS)
     rng = random.Random(2)
     for count, (name, pdf, expected) in enumerate(corpus_items()):
@@ -232,7 +262,9 @@ def run_corpus(ctx: InterpretContext, ocr: bool, limit: int, cache: Path | None)
     return (f"Corpus pdf/zugferd ({mode})", tally)
 
 
-def run_fixtures(folder: Path, ctx: InterpretContext, limit: int, cache: Path | None) -> list[tuple[str, Tally]]:
+def run_fixtures(
+    folder: Path, ctx: InterpretContext, limit: int, cache: Path | None
+) -> list[tuple[str, Tally]]:
     text, scans = Tally(FIXTURE_FIELDS), Tally(FIXTURE_FIELDS)
     for count, (name, meta, expected) in enumerate(fixture_items(folder)):
         if limit and count >= limit:

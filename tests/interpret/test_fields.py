@@ -12,12 +12,12 @@ import pytest
 from kontera.domain.fields import Source
 from kontera.domain.invoice import read_path
 from kontera.interpret import parse_ids
+from kontera.interpret.base import InterpretContext
 from kontera.interpret.fields import extract_fields
 from kontera.interpret.parse_text import find_amounts
 from kontera.interpret.parse_text import find_dates
 from kontera.interpret.parse_text import parse_amount
 from kontera.interpret.pdf import PdfTextInterpreter
-from kontera.interpret.base import InterpretContext
 from kontera.interpret.textpage import Word
 from kontera.interpret.textpage import build_page
 
@@ -47,7 +47,7 @@ def test_a_phone_number_is_not_an_amount() -> None:
 
 
 def test_column_gap_separates_numbers_that_a_space_would_join() -> None:
-    """GIVEN a rate column and a tax column with a wide gap WHEN amounts are read THEN two values."""
+    """GIVEN a rate column and a tax column with a wide gap WHEN read THEN two values."""
     assert [f.value for f in find_amounts("19  163,16", whole=True)] == [
         Decimal(19),
         Decimal("163.16"),

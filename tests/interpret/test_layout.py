@@ -8,13 +8,13 @@ import json
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 
+from kontera.domain.invoice import Party
+from kontera.domain.suppliers import supplier_key
 from kontera.interpret.base import InterpretContext
 from kontera.interpret.layout import fingerprint
 from kontera.interpret.layout import learn_from_correction
 from kontera.interpret.pdf import PdfTextInterpreter
 from kontera.interpret.pdf import read_pdf_pages
-from kontera.domain.suppliers import supplier_key
-from kontera.domain.invoice import Party
 
 _, HEIGHT = A4
 

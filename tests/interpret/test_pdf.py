@@ -40,7 +40,10 @@ def test_every_field_carries_source_page_and_box() -> None:
         assert field.source is Source.PDF_TEXT, path
         if field.box is not None:
             assert field.page == 1, path
-            assert 0 <= field.box.x0 < field.box.x1 <= 595.3 and 0 <= field.box.top < field.box.bottom <= 842
+            assert (
+                0 <= field.box.x0 < field.box.x1 <= 595.3
+                and 0 <= field.box.top < field.box.bottom <= 842
+            )
             assert 0.0 <= field.confidence <= 1.0
 
 
@@ -53,7 +56,7 @@ def test_credit_note_amounts_are_negative_and_linked_to_the_credited_invoice() -
 
 
 def test_missing_fields_leave_a_note_for_the_bookkeeper() -> None:
-    """GIVEN a PDF that is a thank-you letter, not an invoice WHEN read THEN notes say what is missing."""
+    """GIVEN a thank-you letter, not an invoice WHEN read THEN notes say what is missing."""
     canvas_buffer = io.BytesIO()
     canvas = Canvas(canvas_buffer)
     canvas.drawString(40, 780, "Takk for handelen! Vi ønsker deg en fin dag videre i butikken.")

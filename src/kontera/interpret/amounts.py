@@ -46,7 +46,9 @@ def total_candidates(pages: list[Page], texts: list[list[LineText]]) -> dict[str
 _FROM_BREAKDOWN = {"totals.vat": 2, "totals.net": 0}
 
 
-def breakdown_candidates(pages: list[Page], texts: list[list[LineText]], path: str) -> list[Candidate]:
+def breakdown_candidates(
+    pages: list[Page], texts: list[list[LineText]], path: str
+) -> list[Candidate]:
     """VAT rows (base, rate, tax with base × rate = tax): their taxes sum to the VAT total and
     their bases to the net total, printed or not."""
     rows: dict[tuple[Decimal, Decimal, Decimal], Candidate] = {}
@@ -55,7 +57,9 @@ def breakdown_candidates(pages: list[Page], texts: list[list[LineText]], path: s
             row = _vat_row(text)
             if row is not None and row not in rows:
                 words = text.line.words
-                rows[row] = Candidate(path, row, page.number, text.line.box, 0.0, min(w.conf for w in words), index)
+                rows[row] = Candidate(
+                    path, row, page.number, text.line.box, 0.0, min(w.conf for w in words), index
+                )
     if not rows:
         return []
     part = _FROM_BREAKDOWN[path]
@@ -72,7 +76,11 @@ def _vat_row(text: LineText) -> tuple[Decimal, Decimal, Decimal] | None:
             if tax == 0 or abs(tax) >= abs(base):
                 continue
             for rate in numbers:
-                if 0 < rate <= 30 and rate not in (base, tax) and abs(base * rate / 100 - tax) <= Decimal("0.011"):
+                if (
+                    0 < rate <= 30
+                    and rate not in (base, tax)
+                    and abs(base * rate / 100 - tax) <= Decimal("0.011")
+                ):
                     return (base, rate, tax)
     return None
 
@@ -140,17 +148,36 @@ def _adds_up(net: Pooled | None, vat: Pooled | None, gross: Pooled | None) -> bo
 def _choice(path: str, pooled: Pooled, consistent: bool) -> Choice:
     strength = min(pooled.score, 1.2) / 1.2
     raw = 0.5 + 0.5 * strength if consistent else 0.6 * strength
-    return Choice(path, pooled.value, round(min(raw, 1.0), 4), pooled.best.page, pooled.best.box, pooled.best.label_text)
+    return Choice(
+        path,
+        pooled.value,
+        round(min(raw, 1.0), 4),
+        pooled.best.page,
+        pooled.best.box,
+        pooled.best.label_text,
+    )
 
 
 def _derived(net: Pooled | None, vat: Pooled | None, gross: Pooled | None) -> list[Choice]:
     """When two of three are read and the third is not printed, it follows from them."""
     if net is not None and gross is not None and vat is None and abs(gross.value) >= abs(net.value):
-        return [Choice("totals.vat", (gross.value - net.value).quantize(CENT), 0.55, None, None, "derived")]
+        return [
+            Choice(
+                "totals.vat", (gross.value - net.value).quantize(CENT), 0.55, None, None, "derived"
+            )
+        ]
     if vat is not None and gross is not None and net is None:
-        return [Choice("totals.net", (gross.value - vat.value).quantize(CENT), 0.45, None, None, "derived")]
+        return [
+            Choice(
+                "totals.net", (gross.value - vat.value).quantize(CENT), 0.45, None, None, "derived"
+            )
+        ]
     if net is not None and vat is not None and gross is None:
-        return [Choice("totals.gross", (net.value + vat.value).quantize(CENT), 0.45, None, None, "derived")]
+        return [
+            Choice(
+                "totals.gross", (net.value + vat.value).quantize(CENT), 0.45, None, None, "derived"
+            )
+        ]
     return []
 
 
@@ -159,7 +186,14 @@ def _payable(candidates: list[Pooled], gross: Pooled | None) -> Choice | None:
         first = candidates[0]
         agrees = gross is not None and abs(first.value) == abs(gross.value)
         raw = 0.55 + 0.4 * min(first.score, 1.0) if agrees else 0.75 * min(first.score, 1.0)
-        return Choice("totals.payable", first.value, round(min(raw, 1.0), 4), first.best.page, first.best.box, first.best.label_text)
+        return Choice(
+            "totals.payable",
+            first.value,
+            round(min(raw, 1.0), 4),
+            first.best.page,
+            first.best.box,
+            first.best.label_text,
+        )
     if gross is not None:
         # Nothing labelled "to pay": with no prepayment printed, the gross total is payable.
         return Choice("totals.payable", gross.value, 0.5, gross.best.page, gross.best.box, "gross")

@@ -49,11 +49,21 @@ def assemble_scored(pages: list[Page], ctx: InterpretContext) -> tuple[Invoice, 
         source = sources.get(choice.page or 0, default_source)
         value = _signed(choice, invoice)
         confidence = calibrate(choice.raw, choice.group, source.value)
-        invoice.set_field(choice.path, value, confidence=confidence, source=source, page=choice.page, box=choice.box)
+        invoice.set_field(
+            choice.path,
+            value,
+            confidence=confidence,
+            source=source,
+            page=choice.page,
+            box=choice.box,
+        )
     _derive_ids(invoice)
     _add_notes(invoice)
     raw = {path: choice.raw for path, choice in choices.items()}
-    for derived, origin in (("seller.org_number", "seller.vat_id"), ("payment.bank_account", "payment.iban")):
+    for derived, origin in (
+        ("seller.org_number", "seller.vat_id"),
+        ("payment.bank_account", "payment.iban"),
+    ):
         if derived not in raw and origin in raw and derived in invoice.fields:
             raw[derived] = raw[origin]
     return invoice, raw
@@ -61,9 +71,9 @@ def assemble_scored(pages: list[Page], ctx: InterpretContext) -> tuple[Invoice, 
 
 def _signed(choice: Choice, invoice: Invoice) -> Any:
     """Credit notes carry negative amounts in the domain, however the document prints them."""
-    if choice.path in _AMOUNTS and isinstance(choice.value, Decimal):
-        if invoice.document_type is DocumentType.CREDIT_NOTE:
-            return -abs(choice.value)
+    credit = invoice.document_type is DocumentType.CREDIT_NOTE
+    if credit and choice.path in _AMOUNTS and isinstance(choice.value, Decimal):
+        return -abs(choice.value)
     return choice.value
 
 
@@ -91,14 +101,26 @@ def _se_org_from_vat_id(vat_id: str) -> str | None:
 
 def _copy_field(invoice: Invoice, source_path: str, path: str, value: Any) -> None:
     origin = invoice.fields[source_path]
-    invoice.set_field(path, value, confidence=origin.confidence, source=origin.source, page=origin.page, box=origin.box)
+    invoice.set_field(
+        path,
+        value,
+        confidence=origin.confidence,
+        source=origin.source,
+        page=origin.page,
+        box=origin.box,
+    )
 
 
 def _add_notes(invoice: Invoice) -> None:
     for path, what in _REQUIRED.items():
         if path not in invoice.fields:
             invoice.add_note(
-                Note(f"Could not find {what} on the document.", Severity.WARNING, "missing_field", field=path)
+                Note(
+                    f"Could not find {what} on the document.",
+                    Severity.WARNING,
+                    "missing_field",
+                    field=path,
+                )
             )
     for path, field in sorted(invoice.fields.items()):
         if field.confidence < REVIEW_BELOW:

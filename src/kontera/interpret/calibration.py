@@ -52,7 +52,9 @@ def fit(samples: Iterable[tuple[str, float, bool]]) -> dict[str, Any]:
     by_key: dict[str, list[tuple[float, bool]]] = {}
     for key, raw, right in samples:
         by_key.setdefault(key, []).append((raw, right))
-    groups = {key: _fit_group(sorted(rows)) for key, rows in by_key.items() if len(rows) >= _MIN_BIN}
+    groups = {
+        key: _fit_group(sorted(rows)) for key, rows in by_key.items() if len(rows) >= _MIN_BIN
+    }
     return {"format_version": FORMAT_VERSION, "groups": groups}
 
 

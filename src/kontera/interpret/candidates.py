@@ -68,7 +68,11 @@ class LineText:
         return cls(line, "".join(parts), tuple(spans))
 
     def words_between(self, start: int, end: int) -> list[Word]:
-        return [w for w, (s, e) in zip(self.line.words, self.spans, strict=True) if s < end and start < e]
+        return [
+            w
+            for w, (s, e) in zip(self.line.words, self.spans, strict=True)
+            if s < end and start < e
+        ]
 
     def offset_of_x(self, x: float) -> int:
         """The character offset where words starting at or right of `x` begin."""
@@ -102,14 +106,20 @@ def labelled_candidates(
             for match in label.pattern.finditer(lower):
                 if _excluded(field, lower, match.start(), match.end()):
                     continue
-                label_box = union_box(text.words_between(match.start(), match.end()) or text.line.words)
+                label_box = union_box(
+                    text.words_between(match.start(), match.end()) or text.line.words
+                )
                 weight = label.weight
-                found += _right_of(page, text, index, field, finder, match.end(), weight, prefer_last)
+                found += _right_of(
+                    page, text, index, field, finder, match.end(), weight, prefer_last
+                )
                 found += _below(page, texts, index, field, finder, label_box, weight)
     return found
 
 
-def unlabelled_candidates(page: Page, texts: list[LineText], field: str, finder: Finder) -> list[Candidate]:
+def unlabelled_candidates(
+    page: Page, texts: list[LineText], field: str, finder: Finder
+) -> list[Candidate]:
     found = []
     for index, text in enumerate(texts):
         for hit in finder(text.text):
@@ -176,7 +186,9 @@ def _below(
             shifted = Found(hit.value, hit.start + start, hit.end + start)
             words = below.words_between(shifted.start, shifted.end)
             if words and _overlaps(union_box(words), label_box):
-                found.append(_candidate(page, below, index + step, field, shifted, weight * decay, ""))
+                found.append(
+                    _candidate(page, below, index + step, field, shifted, weight * decay, "")
+                )
     return _column_total(found, weight)
 
 
@@ -187,7 +199,9 @@ def _column_total(found: list[Candidate], weight: float) -> list[Candidate]:
         return found
     if sum(values[:-1]) != values[-1]:
         return found
-    return [replace(c, label=weight * 0.2) for c in found[:-1]] + [replace(found[-1], label=weight * 0.95)]
+    return [replace(c, label=weight * 0.2) for c in found[:-1]] + [
+        replace(found[-1], label=weight * 0.95)
+    ]
 
 
 def _column_start(text: LineText, label_box: Box) -> int | None:
@@ -202,7 +216,13 @@ def _overlaps(box: Box, label_box: Box) -> bool:
 
 
 def _candidate(
-    page: Page, text: LineText, index: int, field: str, hit: Found[Any], label: float, label_text: str
+    page: Page,
+    text: LineText,
+    index: int,
+    field: str,
+    hit: Found[Any],
+    label: float,
+    label_text: str,
 ) -> Candidate:
     words = text.words_between(hit.start, hit.end) or text.line.words
     return Candidate(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import replace
-from functools import partial
 
 from kontera.domain import identifiers as ids
 from kontera.domain.invoice import DocumentType
@@ -18,6 +17,7 @@ from kontera.interpret import parse_ids
 from kontera.interpret.amounts import choose_totals
 from kontera.interpret.amounts import total_candidates
 from kontera.interpret.candidates import Candidate
+from kontera.interpret.candidates import Finder
 from kontera.interpret.candidates import LineText
 from kontera.interpret.candidates import labelled_candidates
 from kontera.interpret.candidates import page_texts
@@ -26,6 +26,7 @@ from kontera.interpret.choice import Choice
 from kontera.interpret.choice import decide
 from kontera.interpret.choice import pool
 from kontera.interpret.labels import CREDIT_NOTE
+from kontera.interpret.parse_text import Found
 from kontera.interpret.parse_text import find_currencies
 from kontera.interpret.parse_text import find_dates
 from kontera.interpret.parse_text import find_references
@@ -80,11 +81,11 @@ def document_type(pages: list[Page]) -> DocumentType:
 
 
 def _labelled(
-    path: str, pages: list[Page], texts: list[list[LineText]], finder: partial[object] | object
+    path: str, pages: list[Page], texts: list[list[LineText]], finder: Finder
 ) -> list[Candidate]:
     found: list[Candidate] = []
     for page, page_text in zip(pages, texts, strict=True):
-        found += labelled_candidates(page, page_text, path, finder)  # type: ignore[arg-type]
+        found += labelled_candidates(page, page_text, path, finder)
     return found
 
 
@@ -164,22 +165,22 @@ def _currency(pages: list[Page], texts: list[list[LineText]]) -> Choice | None:
 
 
 def _org_number(pages: list[Page], texts: list[list[LineText]]) -> Choice | None:
-    def finder(text: str) -> list[object]:
+    def finder(text: str) -> list[Found[str]]:
         return [*parse_ids.find_no_org_numbers(text), *parse_ids.find_se_org_numbers(text)]
 
     labelled = []
     for page, page_text in zip(pages, texts, strict=True):
-        labelled += labelled_candidates(page, page_text, "seller.org_number", finder)  # type: ignore[arg-type]
+        labelled += labelled_candidates(page, page_text, "seller.org_number", finder)
     if not labelled:
         return None
-    return party_identifier("seller.org_number", pages, texts, finder, _valid_org)  # type: ignore[arg-type]
+    return party_identifier("seller.org_number", pages, texts, finder, _valid_org)
 
 
 def _payment_id(
-    path: str, finder: object, pages: list[Page], texts: list[list[LineText]]
+    path: str, finder: Finder, pages: list[Page], texts: list[list[LineText]]
 ) -> Choice | None:
     found = _labelled(path, pages, texts, finder)
     if path in _SELF_EVIDENT:
         for page, page_text in zip(pages, texts, strict=True):
-            found += [_weak(c, 0.35) for c in unlabelled_candidates(page, page_text, path, finder)]  # type: ignore[arg-type]
+            found += [_weak(c, 0.35) for c in unlabelled_candidates(page, page_text, path, finder)]
     return decide(path, pool(found, check=_CHECKS.get(path, _always)), floor=0.3)

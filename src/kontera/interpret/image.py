@@ -19,8 +19,8 @@ from kontera.domain.errors import InterpretationFailed
 from kontera.domain.errors import UnsafeDocument
 from kontera.domain.filetypes import FileKind
 from kontera.interpret.assemble import assemble_invoice
-from kontera.interpret.base import InterpretContext
 from kontera.interpret.base import Interpretation
+from kontera.interpret.base import InterpretContext
 from kontera.interpret.ocr import OcrSettings
 from kontera.interpret.ocr import PageImage
 from kontera.interpret.ocr import ocr_pages

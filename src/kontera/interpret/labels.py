@@ -30,7 +30,8 @@ def _labels(*pairs: tuple[str, float]) -> list[Label]:
 LABELS: dict[str, list[Label]] = {
     "invoice_number": _labels(
         (
-            r"(?:rechnungs?|faktura|invoice|kreditnota|gutschrifts?|korrektur)[- ]?(?:nummer|nr\.?|no\.?|number|#|n°)",
+            r"(?:rechnungs?|faktura|invoice|kreditnota|gutschrifts?|korrektur)[- ]?"
+            r"(?:nummer|nr\.?|no\.?|number|#|n°)",
             1.0,
         ),
         (r"[a-zäöü]*rechnung\s*(?:\(\d{3}\)\s*)?(?:nr\.?|#)", 1.0),
@@ -46,7 +47,8 @@ LABELS: dict[str, list[Label]] = {
         ),
         (r"numéro de facture|n° de facture|facture n°|facture no", 1.0),
         (
-            r"fakturanr\.?|faktura nr\.?|fakturanummer|invoice no\.?|inv\.? no\.?|belegnummer|bilagsnr\.?|"
+            r"fakturanr\.?|faktura nr\.?|fakturanummer|invoice no\.?|inv\.? no\.?|belegnummer|"
+            r"bilagsnr\.?|"
             r"beleg-nr\.?",
             1.0,
         ),
@@ -56,7 +58,8 @@ LABELS: dict[str, list[Label]] = {
     "issue_date": _labels(
         (
             r"rechnungsdatum|fakturadato|fakturadatum|invoice date|date of issue|issue date|"
-            r"date de (?:la )?facture|date d'émission|belegdatum|beleg-datum|udstedelsesdato|utstedt",
+            r"date de (?:la )?facture|date d'émission|belegdatum|beleg-datum|udstedelsesdato|"
+            r"utstedt",
             1.0,
         ),
         (r"issued at|issued on|ausgestellt am", 0.9),
@@ -82,7 +85,8 @@ LABELS: dict[str, list[Label]] = {
             r"rechnungssumme ohne ust\.?|summe netto|gesamtbetrag netto|nettobetrag|nettosumme|"
             r"netto ?beløp|nettobelopp|net amount|net total|total excl\.? vat|total ex\.? vat|"
             r"sum eks\.? mva|sum ekskl\.? mva|beløp eks\.? mva|totalt eks\.? mva|"
-            r"summa exkl\.? moms|belopp exkl\.? moms|total ht|montant ht|total hors taxes?|gesamtbeitrag|"
+            r"summa exkl\.? moms|belopp exkl\.? moms|total ht|montant ht|total hors taxes?|"
+            r"gesamtbeitrag|"
             r"beløb ekskl\.? moms|momsgrundlag|subtotal|sub-total|sub total",
             1.0,
         ),
@@ -155,7 +159,8 @@ LABELS: dict[str, list[Label]] = {
     "references.preceding_invoices": _labels(
         (
             r"(?:krediterer|krediterar|gjelder|avser|vedrører|kreditering av|credited|crediting|"
-            r"refers to|original|ursprüngliche|zu|storno (?:der|zur))\s+(?:faktura|rechnung|invoice)"
+            r"refers to|original|ursprüngliche|zu|storno (?:der|zur))"
+            r"\s+(?:faktura|rechnung|invoice)"
             r"(?:\s*(?:nr\.?|no\.?|#|nummer))?|originalrechnung(?:\s*nr\.?)?|"
             r"rechnungsbezug|bezug auf rechnung(?:\s*nr\.?)?",
             1.0,

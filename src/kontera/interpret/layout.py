@@ -75,7 +75,12 @@ def learn_from_correction(page: Page, field: str, corrected_value: Any) -> dict[
                     "version": HINT_VERSION,
                     "field": field,
                     "page": page.number,
-                    "box": [box.x0 / page.width, box.top / page.height, box.x1 / page.width, box.bottom / page.height],
+                    "box": [
+                        box.x0 / page.width,
+                        box.top / page.height,
+                        box.x1 / page.width,
+                        box.bottom / page.height,
+                    ],
                     "label": _label_left_of(line, found),
                     "fingerprint": fingerprint(page),
                 }
@@ -99,7 +104,11 @@ def apply_hints(
 
 def hints_key(choices: Mapping[str, Choice]) -> str | None:
     """The supplier key (`kontera.domain.suppliers.supplier_key`) of the page's seller."""
-    values = {p: choices[p].value for p in ("seller.name", "seller.org_number", "seller.vat_id") if p in choices}
+    values = {
+        p: choices[p].value
+        for p in ("seller.name", "seller.org_number", "seller.vat_id")
+        if p in choices
+    }
     party = Party(
         name=values.get("seller.name"),
         org_number=values.get("seller.org_number"),
@@ -110,7 +119,11 @@ def hints_key(choices: Mapping[str, Choice]) -> str | None:
 
 def _hints_for(choices: dict[str, Choice], layout_hints: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Hints filed under the seller's supplier key (or under its raw VAT id, org.nr or name)."""
-    raw = [str(choices[p].value) for p in ("seller.vat_id", "seller.org_number", "seller.name") if p in choices]
+    raw = [
+        str(choices[p].value)
+        for p in ("seller.vat_id", "seller.org_number", "seller.name")
+        if p in choices
+    ]
     for key in [hints_key(choices), *raw]:
         if key is not None and key in layout_hints:
             found = layout_hints[key]
@@ -155,7 +168,12 @@ def _words_box(line: Line, found: Found[Any]) -> Box:
             chosen.append(word)
         position += len(word.text) + 1
     words = chosen or line.words
-    return Box(min(w.x0 for w in words), min(w.top for w in words), max(w.x1 for w in words), max(w.bottom for w in words))
+    return Box(
+        min(w.x0 for w in words),
+        min(w.top for w in words),
+        max(w.x1 for w in words),
+        max(w.bottom for w in words),
+    )
 
 
 def _label_left_of(line: Line, found: Found[Any]) -> str:
@@ -164,4 +182,3 @@ def _label_left_of(line: Line, found: Found[Any]) -> str:
 
 def learned(choice: Choice) -> bool:
     return choice.evidence == "learned position"
-

@@ -31,7 +31,9 @@ from kontera.domain.invoice import Severity
 from kontera.domain.suppliers import supplier_key as domain_supplier_key
 
 NAME_THRESHOLD = 88.0
-_LEGAL_FORMS = re.compile(r"\b(as|asa|ab|a/s|aps|oy|oyj|gmbh|ag|ltd|limited|inc|sa|ans|da|enk)\b\.?", re.I)
+_LEGAL_FORMS = re.compile(
+    r"\b(as|asa|ab|a/s|aps|oy|oyj|gmbh|ag|ltd|limited|inc|sa|ans|da|enk)\b\.?", re.I
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +54,14 @@ class SupplierMatch:
 
 
 def match_supplier(invoice: Invoice, known: Sequence[KnownSupplier]) -> SupplierMatch | None:
-    match = _by_identifier(invoice, known) or _by_account(invoice, known) or _by_name(invoice, known)
+    match = (
+        _by_identifier(invoice, known) or _by_account(invoice, known) or _by_name(invoice, known)
+    )
     if match is None:
         return None
-    return SupplierMatch(match.supplier, match.method, match.score, tuple(_account_warnings(invoice, match)))
+    return SupplierMatch(
+        match.supplier, match.method, match.score, tuple(_account_warnings(invoice, match))
+    )
 
 
 def _by_identifier(invoice: Invoice, known: Sequence[KnownSupplier]) -> SupplierMatch | None:
@@ -64,7 +70,9 @@ def _by_identifier(invoice: Invoice, known: Sequence[KnownSupplier]) -> Supplier
     for supplier in known:
         if vat and _vat(supplier.vat_id) == vat:
             return SupplierMatch(supplier, "vat_id", 1.0)
-        if org and (_org(supplier.org_number) == org or _org_from_vat(_vat(supplier.vat_id)) == org):
+        if org and (
+            _org(supplier.org_number) == org or _org_from_vat(_vat(supplier.vat_id)) == org
+        ):
             return SupplierMatch(supplier, "org_number", 1.0)
     return None
 
@@ -110,7 +118,11 @@ def _account_warnings(invoice: Invoice, match: SupplierMatch) -> list[Note]:
 
 def invoice_accounts(invoice: Invoice) -> set[str]:
     payment = invoice.payment
-    found = {_account(a) for a in (payment.bank_account, payment.iban, payment.bankgiro, payment.plusgiro) if a}
+    found = {
+        _account(a)
+        for a in (payment.bank_account, payment.iban, payment.bankgiro, payment.plusgiro)
+        if a
+    }
     if payment.iban:
         inner = ids.no_bank_account_from_iban(payment.iban)
         if inner:
@@ -186,7 +198,11 @@ _WEIGHTS = {"invoice_number": 1.0, "amount": 0.4, "issue_date": 0.3, "kid": 0.6}
 
 def _evidence(invoice: Invoice, seen: SeenInvoice) -> list[str]:
     found = []
-    if invoice.invoice_number and seen.invoice_number and _ref(invoice.invoice_number) == _ref(seen.invoice_number):
+    if (
+        invoice.invoice_number
+        and seen.invoice_number
+        and _ref(invoice.invoice_number) == _ref(seen.invoice_number)
+    ):
         found.append("invoice_number")
     gross = invoice.totals.payable if invoice.totals.payable is not None else invoice.totals.gross
     if gross is not None and seen.gross is not None and gross == seen.gross:
@@ -207,9 +223,9 @@ def find_credited_invoice(credit_note: Invoice, candidates: Iterable[SeenInvoice
         return None
     key = supplier_key(credit_note)
     for seen in candidates:
-        if seen.document_type is DocumentType.INVOICE and seen.supplier_key == key:
-            if seen.invoice_number and _ref(seen.invoice_number) in wanted:
-                return seen.document_id
+        same_supplier = seen.document_type is DocumentType.INVOICE and seen.supplier_key == key
+        if same_supplier and seen.invoice_number and _ref(seen.invoice_number) in wanted:
+            return seen.document_id
     return None
 
 

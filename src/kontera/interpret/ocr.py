@@ -15,6 +15,7 @@ import statistics
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import pytesseract
 from PIL import Image
@@ -72,7 +73,7 @@ def tesseract_version() -> str:
 
 
 def _words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[Word]:
-    data = _run(
+    data: dict[str, list[Any]] = _run(  # type: ignore[assignment]
         pytesseract.image_to_data,
         image,
         lang=settings.languages,

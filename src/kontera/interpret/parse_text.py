@@ -48,7 +48,9 @@ def find_amounts(text: str, *, whole: bool = False) -> list[Found[Decimal]]:
 
 def parse_amount(text: str, *, whole: bool = True) -> Decimal | None:
     """The single amount that makes up `text` (ignoring currency marks), or None."""
-    stripped = re.sub(r"(?i)\b(?:kr|nok|sek|dkk|eur|usd|gbp|chf)(?![a-z])\.?|[€$£]", "", text).strip()
+    stripped = re.sub(
+        r"(?i)\b(?:kr|nok|sek|dkk|eur|usd|gbp|chf)(?![a-z])\.?|[€$£]", "", text
+    ).strip()
     found = find_amounts(stripped, whole=whole)
     if len(found) != 1 or found[0].end - found[0].start < len(stripped) - 1:
         return None
@@ -89,7 +91,9 @@ _MONTHS = {
     **dict.fromkeys(["september", "septembre", "sep", "sept"], 9),
     **dict.fromkeys(["oktober", "october", "octobre", "okt", "oct"], 10),
     **dict.fromkeys(["november", "novembre", "nov"], 11),
-    **dict.fromkeys(["desember", "december", "dezember", "décembre", "des", "dec", "dez", "déc"], 12),
+    **dict.fromkeys(
+        ["desember", "december", "dezember", "décembre", "des", "dec", "dez", "déc"], 12
+    ),
 }
 _MONTH_NAMES = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
 
@@ -177,7 +181,10 @@ def find_references(text: str) -> list[Found[str]]:
     found = []
     for match in _REFERENCE.finditer(text):
         token = match.group(1)
-        wrapped = text[match.start() - 1 : match.start()] == "(" and text[match.end() : match.end() + 1] == ")"
+        wrapped = (
+            text[match.start() - 1 : match.start()] == "("
+            and text[match.end() : match.end() + 1] == ")"
+        )
         if any(c.isdigit() for c in token) and 1 <= len(token) <= 35 and not wrapped:
             found.append(Found(token, match.start(), match.end()))
     return found

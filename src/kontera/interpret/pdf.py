@@ -16,8 +16,8 @@ from kontera.domain.errors import InterpretationFailed
 from kontera.domain.fields import Source
 from kontera.domain.filetypes import FileKind
 from kontera.interpret.assemble import assemble_invoice
-from kontera.interpret.base import InterpretContext
 from kontera.interpret.base import Interpretation
+from kontera.interpret.base import InterpretContext
 from kontera.interpret.ocr import OcrSettings
 from kontera.interpret.ocr import PageImage
 from kontera.interpret.ocr import ocr_pages
@@ -46,7 +46,9 @@ class PdfTextInterpreter:
 def read_pdf_pages(data: bytes, ctx: InterpretContext) -> list[Page]:
     """Every page as positioned words: text layer first, OCR for the pages without one."""
     deadline = time.monotonic() + ctx.timeout_seconds
-    check_pdf(data, max_pages=ctx.max_pages, max_pixels_per_page=ctx.max_pixels_per_page, dpi=ctx.ocr_dpi)
+    check_pdf(
+        data, max_pages=ctx.max_pages, max_pixels_per_page=ctx.max_pixels_per_page, dpi=ctx.ocr_dpi
+    )
     try:
         document = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as e:
@@ -59,7 +61,9 @@ def read_pdf_pages(data: bytes, ctx: InterpretContext) -> list[Page]:
             images = [_render(document, i, ctx.ocr_dpi) for i in scans]
             _check_deadline(deadline, ctx)
             remaining = max(1.0, deadline - time.monotonic())
-            for index, page in zip(scans, ocr_pages(images, _settings(ctx, remaining)), strict=True):
+            for index, page in zip(
+                scans, ocr_pages(images, _settings(ctx, remaining)), strict=True
+            ):
                 pages[index] = page
     finally:
         document.close()
@@ -67,7 +71,9 @@ def read_pdf_pages(data: bytes, ctx: InterpretContext) -> list[Page]:
 
 
 def _settings(ctx: InterpretContext, remaining: float) -> OcrSettings:
-    return OcrSettings(languages=ctx.ocr_languages, workers=ctx.ocr_workers, timeout_seconds=remaining)
+    return OcrSettings(
+        languages=ctx.ocr_languages, workers=ctx.ocr_workers, timeout_seconds=remaining
+    )
 
 
 def _text_page(document: pdfium.PdfDocument, index: int) -> Page:

@@ -7,6 +7,7 @@ Image XObjects are checked for their pixel count the same way.
 
 from __future__ import annotations
 
+import io
 import zlib
 from dataclasses import dataclass
 
@@ -33,7 +34,7 @@ class PdfFacts:
 
 def check_pdf(data: bytes, *, max_pages: int, max_pixels_per_page: int, dpi: int) -> PdfFacts:
     try:
-        pdf = pikepdf.open(_stream(data))
+        pdf = pikepdf.open(io.BytesIO(data))
     except pikepdf.PasswordError as e:
         raise InterpretationFailed(
             "The PDF is password-protected. Ask the supplier for an unprotected copy."
@@ -120,12 +121,6 @@ def _inflated_size(stream: pikepdf.Stream, budget: int) -> int:
     except zlib.error:
         return len(raw)  # a broken stream: the renderer skips it; not our concern here
     return size
-
-
-def _stream(data: bytes) -> object:
-    import io
-
-    return io.BytesIO(data)
 
 
 def _short(error: Exception) -> str:

@@ -68,7 +68,10 @@ def _with_roles(found: list[Cell]) -> list[Cell]:
         height = cell.box.bottom - cell.box.top
         for other in range(index + 1, len(found)):
             below = found[other]
-            if below.line_index > cell.line_index + _BLOCK_LINES or below.box.top - bottom > 2.5 * height + 4:
+            if (
+                below.line_index > cell.line_index + _BLOCK_LINES
+                or below.box.top - bottom > 2.5 * height + 4
+            ):
                 break
             if below.line_index == cell.line_index or not _in_column(below.box, cell.box):
                 continue
@@ -114,7 +117,9 @@ def party_identifier(
         labelled = labelled_candidates(page, page_texts, path, finder)
         loose = unlabelled_candidates(page, page_texts, path, finder)
         for candidate in labelled + [replace(c, label=0.3) for c in loose]:
-            found.append(_by_role(candidate, role_at(page_cells, candidate.line_index, candidate.box)))
+            found.append(
+                _by_role(candidate, role_at(page_cells, candidate.line_index, candidate.box))
+            )
     return decide(path, pool(found, check=check))
 
 
@@ -142,7 +147,9 @@ def _after_heading(page: Page, page_cells: list[Cell]) -> list[Candidate]:
     for index, cell in enumerate(page_cells):
         if heading_role(cell.text) != "seller":
             continue
-        block = [c for c in page_cells[index + 1 :] if c.role == "seller" and not heading_role(c.text)]
+        block = [
+            c for c in page_cells[index + 1 :] if c.role == "seller" and not heading_role(c.text)
+        ]
         for position, below in enumerate(block):
             name = _block_name(page, below)
             if name is None:
@@ -193,7 +200,12 @@ def _sender_line(page: Page) -> list[Candidate]:
     for index, line in enumerate(page.lines[:25]):
         parts = re.split(r"\s*[●•·|]\s*|\s+-\s+", line.text)
         first = parts[0]
-        if len(parts) >= 3 and re.search(r"\d{4,5}", line.text) and _name_like(first) and not re.search(r"\d", first):
+        if (
+            len(parts) >= 3
+            and re.search(r"\d{4,5}", line.text)
+            and _name_like(first)
+            and not re.search(r"\d", first)
+        ):
             cell = Cell(index, parts[0], line.box, min(w.conf for w in line.words))
             found.append(_named(page, cell, parts[0].strip(), 0.8))
     return found
