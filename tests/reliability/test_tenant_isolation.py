@@ -5,9 +5,9 @@ GIVEN two companies, each with documents in several states (and, when the review
 WHEN  every route of `create_web_app(ctx).routes` (API and UI, so new routes are covered the
       moment they are added) is called as A's API key, as A's UI session and anonymously,
       with every path parameter filled with each of B's ids and B's ids in the query string
-THEN  routes that name a resource answer 401/403/404 (or send an anonymous browser to the
-      login page), no response shows B's data, and B's documents and audit trail are
-      exactly as they were.
+THEN  routes that name a resource answer 401/403/404 (or send a caller without a UI session
+      to the sign-in page), no response shows B's data, and B's documents, vouchers and
+      audit trail are exactly as they were.
 Only the routes in `routes.PUBLIC_PATHS` / `PUBLIC_PREFIXES` are public by design.
 """
 
@@ -207,8 +207,16 @@ def callers_for(app: FastAPI, alpha: Tenant) -> dict[str, tuple[TestClient, dict
     if alpha.email and any(getattr(r, "path", "") == "/login" for r in app.routes):
         browser = TestClient(app, follow_redirects=False)
         csrf = ui_login(browser, alpha.email) or ""
+        assert_session_csrf(app, browser, csrf)
         callers["A's UI session"] = (browser, {"X-CSRF-Token": csrf}, csrf)
     return callers
+
+
+def assert_session_csrf(app: FastAPI, browser: TestClient, csrf: str) -> None:
+    """The token sent is the session's real one, so refusals are not just CSRF failures."""
+    users = users_service()
+    sessions = [users.signed_in(app.state.ctx, token=value) for value in browser.cookies.values()]
+    assert csrf in {s.csrf_token for s in sessions if s is not None}, "CSRF token not found"
 
 
 def verdict(endpoint: routes.Endpoint, caller: str, url: str, response: Any) -> list[str]:
@@ -216,7 +224,8 @@ def verdict(endpoint: routes.Endpoint, caller: str, url: str, response: Any) -> 
     problems = []
     if response.status_code >= 500:
         problems.append(f"{where} (server error)")
-    sent_to_login = caller != "A's API key" and is_login_redirect(response)
+    # A redirect to the sign-in page is a refusal too (UI routes do not take API keys).
+    sent_to_login = is_login_redirect(response)
     if endpoint.params and response.status_code not in DENIED and not sent_to_login:
         problems.append(f"{where} (expected 401/403/404)")
     if not endpoint.params and caller == "anonymous" and response.status_code < 300:

@@ -20,7 +20,7 @@ from starlette.types import Send
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; "
     "script-src 'self'; "
-    "style-src 'self' 'unsafe-inline'; "
+    "style-src 'self'; "
     "img-src 'self' data: blob:; "
     "object-src 'none'; "
     "frame-src 'self'; "
