@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -148,4 +149,11 @@ def test_euro_invoice_is_posted_in_nok_and_eur() -> None:
     assert postings[-1]["amountGrossCurrency"] == -8550.0
     assert postings[-1]["amountGross"] == pytest.approx(-8550 * 11.7513, abs=0.05)
     assert all(p["currency"]["id"] == fake.currency_ids["EUR"] for p in postings)
+    # The spec marks Currency read-only, yet a foreign-currency posting must name it: that
+    # request alone strays from the spec, and only because of that field.
+    is_voucher_post = lambda r: r.method == "POST" and r.url.path == "/v2/ledger/voucher"  # noqa: E731
+    others = [r for r in rig.recorder.requests if not is_voucher_post(r)]
+    assert validate_all(tripletex_spec(), others) == len(others)
+    with pytest.raises(AssertionError, match=re.escape("read-only property with {'id': 3}")):
+        validate_all(tripletex_spec(), [r for r in rig.recorder.requests if is_voucher_post(r)])
     assert voucher.date == invoice.issue_date != date.today()
