@@ -225,13 +225,14 @@ def main() -> None:
         "--fit", action="store_true", help="refit the calibration table from --fixtures"
     )
     parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--scan-limit", type=int, default=0, help="OCR at most this many scans")
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--cache", type=Path, help="keep OCR results here between runs")
     args = parser.parse_args()
     ctx = InterpretContext()
     started = time.perf_counter()
     if args.fixtures:
-        tallies = run_fixtures(args.fixtures, ctx, args.limit, args.cache)
+        tallies = run_fixtures(args.fixtures, ctx, args.limit, args.cache, args.scan_limit)
     else:
         tallies = [run_corpus(ctx, args.ocr, args.limit, args.cache)]
     for title, tally in tallies:
@@ -263,16 +264,18 @@ def run_corpus(
 
 
 def run_fixtures(
-    folder: Path, ctx: InterpretContext, limit: int, cache: Path | None
+    folder: Path, ctx: InterpretContext, limit: int, cache: Path | None, scan_limit: int = 0
 ) -> list[tuple[str, Tally]]:
     text, scans = Tally(FIXTURE_FIELDS), Tally(FIXTURE_FIELDS)
-    for count, (name, meta, expected) in enumerate(fixture_items(folder)):
+    items = list(fixture_items(folder))
+    stride = max(1, len(items) // scan_limit) if scan_limit else 1  # an even spread of layouts
+    for count, (name, meta, expected) in enumerate(items):
         if limit and count >= limit:
             break
         pdf = meta.with_suffix(".pdf").read_bytes()
         text.add(name, read_text_pdf(pdf, ctx), expected)
         scan = meta.with_name(f"{name}.scan.jpg")
-        if scan.exists():
+        if scan.exists() and count % stride == 0:
             scans.add(name, read_scan(scan.read_bytes(), ctx, cache), expected)
     return [(f"Fixtures {folder} (text layer)", text), (f"Fixtures {folder} (scans, OCR)", scans)]
 

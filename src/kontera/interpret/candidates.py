@@ -18,6 +18,7 @@ from typing import Any
 
 from kontera.domain.fields import Box
 from kontera.interpret.labels import EXCLUDE
+from kontera.interpret.labels import ANY_LABEL
 from kontera.interpret.labels import LABELS
 from kontera.interpret.parse_text import Found
 from kontera.interpret.textpage import Line
@@ -50,6 +51,7 @@ class LineText:
     line: Line
     text: str
     spans: tuple[tuple[int, int], ...]
+    lower: str
 
     @classmethod
     def of(cls, line: Line) -> LineText:
@@ -65,7 +67,8 @@ class LineText:
             spans.append((position, position + len(word.text)))
             parts.append(word.text)
             position += len(word.text)
-        return cls(line, "".join(parts), tuple(spans))
+        text = "".join(parts)
+        return cls(line, text, tuple(spans), text.lower())
 
     def words_between(self, start: int, end: int) -> list[Word]:
         return [
@@ -92,7 +95,10 @@ def column_gap(line: Line) -> float:
 
 
 def page_texts(page: Page) -> list[LineText]:
-    return [LineText.of(line) for line in page.lines]
+    if "texts" not in page.derived:
+        page.derived["texts"] = [LineText.of(line) for line in page.lines]
+    texts: list[LineText] = page.derived["texts"]
+    return texts
 
 
 def labelled_candidates(
@@ -100,9 +106,12 @@ def labelled_candidates(
 ) -> list[Candidate]:
     """Values found right of or below each label of `field` on the page."""
     found: list[Candidate] = []
+    any_label = ANY_LABEL.get(field)
     for index, text in enumerate(texts):
-        lower = text.text.lower()
-        for label in LABELS.get(field, []):
+        lower = text.lower
+        if any_label is None or not any_label.search(lower):
+            continue
+        for label in LABELS[field]:
             for match in label.pattern.finditer(lower):
                 if _excluded(field, lower, match.start(), match.end()):
                     continue

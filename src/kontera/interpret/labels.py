@@ -170,6 +170,12 @@ LABELS: dict[str, list[Label]] = {
 }
 
 
+# One pattern per field matching any of its labels: lines without any are skipped quickly.
+ANY_LABEL: dict[str, re.Pattern[str]] = {
+    field: re.compile("|".join(f"(?:{label.pattern.pattern})" for label in labels))
+    for field, labels in LABELS.items()
+}
+
 # Phrases that look like a field's label but mean something else; a hit on the same line
 # stops that field's candidate.
 def _exclude(alternatives: str) -> re.Pattern[str]:

@@ -49,6 +49,13 @@ class Cell:
 
 def cells(page: Page) -> list[Cell]:
     """Phrases of every line, each marked with the party heading that governs it."""
+    if "cells" not in page.derived:
+        page.derived["cells"] = _cells(page)
+    result: list[Cell] = page.derived["cells"]
+    return result
+
+
+def _cells(page: Page) -> list[Cell]:
     found = [
         Cell(i, " ".join(w.text for w in words), union_box(words), min(w.conf for w in words))
         for i, line in enumerate(page.lines)

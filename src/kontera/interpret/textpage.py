@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from typing import Any
 
 from kontera.domain.fields import Box
 from kontera.domain.fields import Source
@@ -63,6 +64,8 @@ class Page:
     source: Source
     words: list[Word] = dc_field(default_factory=list)
     lines: list[Line] = dc_field(default_factory=list)
+    # Derived views (line texts, phrase cells) computed once per page by their owners.
+    derived: dict[str, Any] = dc_field(default_factory=dict, repr=False, compare=False)
 
     @property
     def text(self) -> str:
