@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from kontera.domain.fields import Source
 from kontera.domain.filetypes import sniff
 from kontera.domain.invoice import DocumentType
@@ -146,3 +148,25 @@ def test_ubl_behind_a_long_comment_is_still_recognised(corpus: Path) -> None:
     kind = sniff(padded)
     assert choose_interpreter(kind, padded).name == "ubl"
     assert interpret_bytes(padded).invoice.invoice_number == "Snippet1"
+
+
+def test_unreadable_values_become_notes_not_crashes(corpus: Path) -> None:
+    """GIVEN a base example with a comma decimal and an impossible date
+    WHEN interpreted THEN the invoice is still read and both problems are notes."""
+    data = (corpus / "ehf/peppol-bis3/examples/base-example.xml").read_bytes()
+    data = data.replace(b">1656.25</cbc:PayableAmount>", b">1656,25</cbc:PayableAmount>")
+    data = data.replace(b"<cbc:IssueDate>2017-11-13<", b"<cbc:IssueDate>2017-13-45<")
+    invoice = interpret_bytes(data).invoice
+    unreadable = {n.field for n in invoice.notes if n.code == "unreadable_value"}
+    assert unreadable == {"totals.payable", "issue_date"}
+    assert invoice.totals.payable is None and invoice.issue_date is None
+    assert invoice.invoice_number == "Snippet1"
+    # Present but unreadable is not "missing": BR-03 / BR-15 stay silent.
+    assert not {"BR-03", "BR-15"} & {n.rule_id for n in invoice.notes}
+
+
+def test_xml_that_is_not_an_invoice_is_unsupported() -> None:
+    from kontera.domain.errors import UnsupportedDocument
+
+    with pytest.raises(UnsupportedDocument):
+        interpret_bytes(b'<?xml version="1.0"?><catalog><book id="1"/></catalog>')
