@@ -199,3 +199,21 @@ def test_thousands_of_nested_parts_are_refused_with_a_reason() -> None:
     assert content.parts == []
     assert content.skipped[0].reason == "The message is nested too deeply to be read."
     assert content.headers.sender == "a@b.example"
+
+
+def test_raw_utf8_headers_and_filenames_are_read_as_text() -> None:
+    """RFC 6532: SMTPUTF8 mail carries UTF-8 in headers without encoded words."""
+    raw = (
+        (
+            "From: Blåbær AS <faktura@blåbær.example>\r\nSubject: Månedsfaktura\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\n"
+            "Content-Type: application/pdf\r\n"
+            'Content-Disposition: attachment; filename="Faktura å.pdf"\r\n\r\n'
+        ).encode()
+        + PDF
+        + b"\r\n--B--\r\n"
+    )
+    content = extract(raw)
+    assert content.headers.sender == "faktura@blåbær.example"
+    assert content.headers.subject == "Månedsfaktura"
+    assert [p.filename for p in content.parts] == ["Faktura å.pdf"]

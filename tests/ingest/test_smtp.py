@@ -46,6 +46,7 @@ def test_each_attachment_becomes_a_processed_document_with_provenance(
         assert document.source == "email"
         assert document.sender == trusted
         assert document.provenance["message_id"] == mail["Message-ID"].strip("<>")
+        assert document.message_id == mail["Message-ID"].strip("<>")
         assert document.provenance["subject"] == "Fakturaer november"
         assert document.provenance["received_at"]
         assert document.status != Status.RECEIVED.value  # it went through the pipeline
@@ -189,3 +190,34 @@ def test_the_same_message_sent_concurrently_is_imported_once(
         thread.join()
     assert len(mail_rows(ctx, company.id)) == 1
     assert len(documents(ctx, company.id)) == 1
+
+
+def test_an_html_only_invoice_is_read_from_its_rendered_body(
+    ctx: AppContext, company: Company, address: str, smtp_port: int, trusted: str
+) -> None:
+    """GIVEN a supplier who sends the invoice as the mail text WHEN it arrives THEN the body
+    becomes a PDF document that Kontera reads like any other invoice."""
+    mail = message(sender=trusted, to=address, subject="Faktura HB-20417")
+    mail.set_content(
+        "<h2>Faktura HB-20417</h2><table><tr><td>Abonnement</td><td>800,00</td></tr>"
+        "<tr><td>MVA 25 %</td><td>200,00</td></tr><tr><td>Totalt å betale</td><td>1 000,00</td>"
+        "</tr></table><p>Forfallsdato 15.12.2026</p>",
+        subtype="html",
+    )
+    send(smtp_port, as_bytes(mail), address, mail_from=trusted)
+    (document,) = documents(ctx, company.id)
+    assert (document.filename, document.provenance["origin"]) == ("message-body.pdf", "body")
+    assert document.invoice_number == "HB-20417"
+    assert str(document.gross) == "1000.00"
+
+
+def test_a_sender_with_a_non_ascii_address_is_accepted(
+    ctx: AppContext, company: Company, address: str, smtp_port: int
+) -> None:
+    sender = "faktura@blåbær.example"
+    mail = message(sender=sender, to=address)
+    mail.add_attachment(EHF[4].read_bytes(), "application", "xml", filename="e.xml")
+    with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as client:
+        client.send_message(mail, from_addr=sender, to_addrs=[address], mail_options=["SMTPUTF8"])
+    (document,) = documents(ctx, company.id)
+    assert document.sender == sender

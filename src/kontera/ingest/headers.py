@@ -9,6 +9,7 @@ import email.utils
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
+from email.header import Header
 from email.header import decode_header
 from email.header import make_header
 from email.message import Message
@@ -44,14 +45,40 @@ def headers_of(message: Message) -> MailHeaders:
 
 
 def decode_words(value: object) -> str:
-    """RFC 2047 encoded words (`=?utf-8?q?Faktura_=C3=A5?=`) → text; garbage stays as is."""
-    text = str(value or "")
+    """RFC 2047 encoded words (`=?utf-8?q?Faktura_=C3=A5?=`) and raw UTF-8 (RFC 6532) → text;
+    garbage stays as is."""
+    if isinstance(value, Header):  # compat32 hands out raw 8-bit headers this way
+        parts = decode_header(value)
+        text = "".join(_text(chunk, charset) for chunk, charset in parts)
+    else:
+        text = _undo_surrogates(str(value or ""))
     if "=?" not in text:
         return " ".join(text.split())
     try:
         return " ".join(str(make_header(decode_header(text))).split())
     except (ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
         return " ".join(text.split())
+
+
+def _text(chunk: bytes | str, charset: str | None) -> str:
+    if isinstance(chunk, str):
+        return chunk
+    if charset and charset != "unknown-8bit":
+        try:
+            return chunk.decode(charset, errors="replace")
+        except LookupError:
+            pass  # an unknown charset name: guess below
+    try:
+        return chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return chunk.decode("latin-1")
+
+
+def _undo_surrogates(text: str) -> str:
+    """Raw 8-bit header bytes come out of the bytes parser as surrogate escapes."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in text):
+        return text
+    return _text(text.encode("utf-8", "surrogateescape"), None)
 
 
 def normalise_message_id(value: object) -> str | None:

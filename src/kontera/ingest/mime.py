@@ -235,7 +235,9 @@ def _payload(part: Message) -> bytes:
 
 def _filename(part: Message) -> str | None:
     try:
-        raw = part.get_filename() or part.get_param("name", header="content-type")
+        raw = _with_8bit_headers_decoded(part).get_filename() or part.get_param(
+            "name", header="content-type"
+        )
     except (ValueError, TypeError, LookupError):
         return None
     if isinstance(raw, tuple):  # an RFC 2231 value compat32 could not collapse
@@ -243,6 +245,24 @@ def _filename(part: Message) -> str | None:
     if not isinstance(raw, str) or not raw.strip():
         return None
     return base_name(decode_words(raw))[:255] or None
+
+
+def _with_8bit_headers_decoded(part: Message) -> Message:
+    """compat32 cannot read parameters of a header holding raw UTF-8 (RFC 6532); give it a
+    copy of just the headers that matter, decoded, when that is the case."""
+    raw = {key.lower(): value for key, value in part.raw_items()}
+    wanted = ("content-disposition", "content-type")
+    if not any(_has_8bit(raw.get(name, "")) for name in wanted):
+        return part
+    headers = Message()
+    for name in wanted:
+        if name in raw:
+            headers[name] = decode_words(raw[name])
+    return headers
+
+
+def _has_8bit(value: object) -> bool:
+    return isinstance(value, str) and any(ord(ch) > 127 for ch in value)
 
 
 def _is_body(part: Message) -> bool:

@@ -96,7 +96,11 @@ class SmtpReceiver:
 def start_receiver(
     handler: InboundHandler, *, host: str, port: int, max_message_bytes: int
 ) -> SmtpReceiver:
-    options: dict[str, Any] = {"data_size_limit": max_message_bytes, "ident": "Kontera"}
+    options: dict[str, Any] = {
+        "data_size_limit": max_message_bytes,
+        "ident": "Kontera",
+        "enable_SMTPUTF8": True,  # suppliers with non-ASCII addresses exist (ø, å, ä)
+    }
     controller = _Controller(handler, hostname=host, port=port, **options)
     controller.start()
     return SmtpReceiver(controller)

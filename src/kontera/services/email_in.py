@@ -214,7 +214,7 @@ def _finish(
     with session_scope(ctx.engine) as session:
         company = repo.get_company(session, company_id=row.company_id)
         trusted = is_trusted(session, company, row.sender)
-        waiting = _own_waiting_documents(session, row.id, documents)
+        waiting = _own_waiting_documents(session, row, documents)
         if not trusted:
             _hold(session, company, row, waiting)
         stored = _get(session, row.id)
@@ -228,7 +228,7 @@ def _finish(
     return MailReceipt(row.id, False, status, documents, stored.quarantined)
 
 
-def _own_waiting_documents(session: Session, mail_id: str, documents: list[str]) -> list[str]:
+def _own_waiting_documents(session: Session, row: MailMessage, documents: list[str]) -> list[str]:
     """Documents first received from this message and not yet processed.
 
     A document that arrived earlier another way (same bytes by API, say) is left alone.
@@ -236,11 +236,12 @@ def _own_waiting_documents(session: Session, mail_id: str, documents: list[str])
     waiting = []
     for document_id in documents:
         document = session.get(Document, document_id)
-        if (
-            document is not None
-            and document.provenance.get("mail_id") == mail_id
-            and document.status == Status.RECEIVED.value
-        ):
+        if document is None or document.provenance.get("mail_id") != row.id:
+            continue
+        if document.message_id is None:
+            document.message_id = row.message_id
+            session.add(document)
+        if document.status == Status.RECEIVED.value:
             waiting.append(document_id)
     return waiting
 
