@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import logging
+import random
 from decimal import Decimal
 
 import pytest
 
 from kontera.domain.errors import PermanentError
 from kontera.post.connector import AttachmentFile
+from kontera.post.http import CallRecord
 from kontera.post.job import PostingJob
 from kontera.post.job import Step
 from kontera.post.job import advance
@@ -18,6 +20,7 @@ from kontera.post.tripletex import TripletexCredentials
 from kontera.post.voucher_builder import ApprovedPosting
 from kontera.post.voucher_builder import build_voucher
 from tests.fakes.common import Quota
+from tests.fakes.transport import Faults
 from tests.fakes.tripletex import FakeTripletex
 from tests.post.conftest import make_invoice
 from tests.post.contract import tripletex_spec
@@ -191,3 +194,19 @@ def test_a_voucher_in_a_currency_without_rate_fails_the_job_in_words(pdf_bytes: 
     job = post_one(tripletex_rig(), invoice, approved, pdf_bytes)
     assert job.step is Step.FAILED
     assert job.last_error == "The invoice is in USD; no exchange rate to NOK is configured."
+
+
+def test_every_outbound_call_reaches_the_observer_masked(pdf_bytes: bytes) -> None:
+    """The audit trail's hook: one record per HTTP attempt, retries included, no secrets."""
+    rig = tripletex_rig(faults=Faults(rate=0.3, rng=random.Random(4)))
+    records: list[CallRecord] = []
+    rig.connector.api.observer = records.append
+    invoice, approved = make_invoice([("10.00", "25", "6300")])
+
+    for n in range(5):
+        post_one(rig, invoice, approved, pdf_bytes, key=f"k-{n}")
+
+    assert len(records) == len(rig.recorder.requests) > 0
+    assert {r.outcome for r in records} >= {"200", "201"}
+    assert any(not r.outcome.isdigit() or r.outcome.startswith("5") for r in records)
+    assert not any(rig.fake.employee_token in r.url for r in records)

@@ -21,6 +21,7 @@ from kontera.post.connector import Connector
 from kontera.post.connector import PostResult
 from kontera.post.crypto import EncryptedTokenStore
 from kontera.post.crypto import TokenCipher
+from kontera.post.http import CallRecord
 from kontera.post.http import CredentialsRejected
 from kontera.post.job import PostingJob
 from kontera.post.job import Step
@@ -44,6 +45,7 @@ __all__ = [
     "AppSecrets",
     "ApprovedPosting",
     "AttachmentFile",
+    "CallRecord",
     "Connection",
     "Connector",
     "CredentialsRejected",

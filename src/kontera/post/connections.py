@@ -26,6 +26,7 @@ from kontera.post.fortnox import FortnoxConnector
 from kontera.post.fortnox import FortnoxMode
 from kontera.post.fortnox import FortnoxSettings
 from kontera.post.http import ApiClient
+from kontera.post.http import CallObserver
 from kontera.post.oauth import OAuthApp
 from kontera.post.oauth import TokenManager
 from kontera.post.oauth import TokenStore
@@ -88,8 +89,11 @@ def make_connector(
     client: httpx.Client,
     limiters: RateLimiters,
     token_store: TokenStore | None = None,
+    observer: CallObserver | None = None,
 ) -> Connector:
-    """The connector for this company, sharing the process-wide rate limiters."""
+    """The connector for this company, sharing the process-wide rate limiters.
+
+    `observer` sees every outbound HTTP attempt (secrets masked): the audit trail's hook."""
     s = connection.settings
     if connection.system is System.TRIPLETEX:
         credentials = TripletexCredentials(
@@ -101,20 +105,19 @@ def make_connector(
             base_url=s.get("base_url", "https://tripletex.no/v2"),
         )
         limiter = limiters.get("tripletex", connection.company, TRIPLETEX_QUOTA)
-        return TripletexConnector(client, credentials, limiter=limiter)
+        return TripletexConnector(client, credentials, limiter=limiter, observer=observer)
     if connection.system is System.FORTNOX:
         if token_store is None:
             raise InvalidInput("The company has not connected Fortnox yet.")
-        tokens = TokenManager(
-            ApiClient(client, system="Fortnox"), secrets.fortnox_app(), token_store
-        )
+        token_api = ApiClient(client, system="Fortnox", observer=observer)
+        tokens = TokenManager(token_api, secrets.fortnox_app(), token_store)
         settings = FortnoxSettings(
             mode=FortnoxMode(s.get("mode", FortnoxMode.VOUCHER)),
             voucher_series=s.get("voucher_series", "A"),
             base_url=s.get("base_url", "https://api.fortnox.se"),
         )
         limiter = limiters.get("fortnox", connection.company, FORTNOX_QUOTA)
-        return FortnoxConnector(client, tokens, settings, limiter=limiter)
+        return FortnoxConnector(client, tokens, settings, limiter=limiter, observer=observer)
     if connection.system is System.POWEROFFICE:
         po = PowerOfficeCredentials(
             application_key=_required(
@@ -128,7 +131,7 @@ def make_connector(
             token_url=s.get("token_url", "https://goapi.poweroffice.net/OAuth/Token"),
         )
         limiter = limiters.get("poweroffice", connection.company, POWEROFFICE_QUOTA)
-        return PowerOfficeConnector(client, po, limiter=limiter)
+        return PowerOfficeConnector(client, po, limiter=limiter, observer=observer)
     company = Company(
         s.get("company_name", connection.company), s.get("org_number"), s.get("currency", "SEK")
     )

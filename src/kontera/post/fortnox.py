@@ -30,6 +30,7 @@ from kontera.domain.voucher import Voucher
 from kontera.post.connector import AttachmentFile
 from kontera.post.connector import attachment_name
 from kontera.post.http import ApiClient
+from kontera.post.http import CallObserver
 from kontera.post.http import CredentialsRejected
 from kontera.post.http import RetryPolicy
 from kontera.post.http import json_amount
@@ -82,13 +83,19 @@ class FortnoxConnector:
         *,
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
+        observer: CallObserver | None = None,
         vat_table: VatTable = DEFAULT_VAT_TABLE,
         exchange_rate: ExchangeRate | None = None,
     ) -> None:
         self.settings = settings or FortnoxSettings()
         self.tokens = tokens
         self.api = ApiClient(
-            client, system="Fortnox", limiter=limiter, retry=retry, error_reader=read_error
+            client,
+            system="Fortnox",
+            limiter=limiter,
+            retry=retry,
+            error_reader=read_error,
+            observer=observer,
         )
         self.vat_table = vat_table
         self.exchange_rate = exchange_rate

@@ -64,6 +64,21 @@ class RetryPolicy:
 ErrorReader = Callable[[httpx.Response], str]
 
 
+@dataclass(frozen=True, slots=True)
+class CallRecord:
+    """One outbound HTTP attempt, secrets masked: for the audit trail."""
+
+    system: str
+    method: str
+    url: str
+    outcome: str  # the status code, or the transport error's name
+    elapsed_ms: float
+    attempt: int
+
+
+CallObserver = Callable[[CallRecord], None]
+
+
 def default_error_reader(response: httpx.Response) -> str:
     return response.text[:300] or response.reason_phrase
 
@@ -80,8 +95,10 @@ class ApiClient:
         retry: RetryPolicy | None = None,
         error_reader: ErrorReader = default_error_reader,
         secrets: Sequence[str] = (),
+        observer: CallObserver | None = None,
     ) -> None:
         self.client = client
+        self.observer = observer
         self.system = system
         self.limiter = limiter
         self.retry = retry or RetryPolicy()
@@ -141,15 +158,18 @@ class ApiClient:
 
     def _log(self, method: str, url: str, attempt: int, started: float, outcome: str) -> None:
         elapsed_ms = (time.perf_counter() - started) * 1000
+        masked = self.mask(url)
         log.info(
             "%s %s %s -> %s in %.0f ms (attempt %d)",
             self.system,
             method,
-            self.mask(url),
+            masked,
             outcome,
             elapsed_ms,
             attempt + 1,
         )
+        if self.observer is not None:
+            self.observer(CallRecord(self.system, method, masked, outcome, elapsed_ms, attempt + 1))
 
     def mask(self, text: str) -> str:
         masked = _SECRET_PARAMS.sub(r"\1***", text)

@@ -30,6 +30,7 @@ from kontera.domain.voucher import Voucher
 from kontera.post.connector import AttachmentFile
 from kontera.post.connector import attachment_name
 from kontera.post.http import ApiClient
+from kontera.post.http import CallObserver
 from kontera.post.http import CredentialsRejected
 from kontera.post.http import RetryPolicy
 from kontera.post.http import json_amount
@@ -75,6 +76,7 @@ class PowerOfficeConnector:
         *,
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
+        observer: CallObserver | None = None,
         vat_table: VatTable = DEFAULT_VAT_TABLE,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
@@ -90,6 +92,7 @@ class PowerOfficeConnector:
                 credentials.client_key,
                 credentials.subscription_key,
             ],
+            observer=observer,
         )
         self.vat_table = vat_table
         self.now = now

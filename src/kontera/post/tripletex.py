@@ -26,6 +26,7 @@ from kontera.domain.voucher import Voucher
 from kontera.post.connector import AttachmentFile
 from kontera.post.connector import attachment_name
 from kontera.post.http import ApiClient
+from kontera.post.http import CallObserver
 from kontera.post.http import CredentialsRejected
 from kontera.post.http import RetryPolicy
 from kontera.post.http import json_amount
@@ -72,6 +73,7 @@ class TripletexConnector:
         *,
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
+        observer: CallObserver | None = None,
         vat_table: VatTable = DEFAULT_VAT_TABLE,
         base_currency: str = "NOK",
         exchange_rate: ExchangeRate | None = None,
@@ -85,6 +87,7 @@ class TripletexConnector:
             retry=retry,
             error_reader=read_error,
             secrets=[credentials.consumer_token, credentials.employee_token],
+            observer=observer,
         )
         self.vat_table = vat_table
         self.base_currency = base_currency
