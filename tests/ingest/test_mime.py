@@ -95,13 +95,15 @@ def test_a_damaged_zip_is_skipped_with_a_reason() -> None:
 def test_logos_and_tiny_images_are_ignored_but_a_scan_is_kept() -> None:
     mail = message()
     mail.add_attachment(png(90, 30), "image", "png", filename="logo.png", disposition="inline")
-    mail.add_attachment(png(1200, 60, noise=True), "image", "png", filename="banner.png")
+    mail.add_attachment(png(1200, 60, noise=True), "image", "png", filename="strip.png")
+    mail.add_attachment(png(1500, 400, noise=True), "image", "png", filename="banner.png")
     scan = png(800, 1100, noise=True)
     mail.add_attachment(scan, "image", "png", filename="scan.png")
     content = extract(as_bytes(mail))
     assert [p.filename for p in content.parts] == ["scan.png"]
-    assert [s.filename for s in content.skipped] == ["logo.png", "banner.png"]
+    assert [s.filename for s in content.skipped] == ["logo.png", "strip.png", "banner.png"]
     assert "1200×60" in content.skipped[1].reason
+    assert "banner" in content.skipped[2].reason
 
 
 def test_an_html_only_invoice_is_rendered_to_a_readable_pdf() -> None:

@@ -10,6 +10,7 @@ import pytest
 from kontera.domain.status import Status
 from kontera.services import email_senders
 from kontera.services.context import AppContext
+from kontera.services.email_in import recent_mail
 from kontera.store.tables import Company
 from tests.conftest import FIXTURES
 from tests.ingest.conftest import SMALL_LIMIT
@@ -134,7 +135,7 @@ def test_malformed_mime_is_accepted_and_its_raw_message_kept(
         b"Content-Transfer-Encoding: base64\r\n\r\n!!!not base64!!!\r\n"
     )
     send(smtp_port, raw, address)
-    (row,) = mail_rows(ctx, company.id)
+    (row,) = recent_mail(ctx, company.id)
     assert row.status == "empty"
     assert row.status_reason and "No invoice document" in row.status_reason
     assert ctx.blobs.get(row.raw_sha256) == raw

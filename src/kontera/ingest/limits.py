@@ -19,3 +19,5 @@ class MailLimits:
     # Smaller images are logos, icons and tracking pixels, not scanned invoices.
     min_image_bytes: int = 8 * 1024
     min_image_side: int = 300
+    # A page is about 1:1.4; wider or taller than this is a banner or a strip, not a scan.
+    max_image_aspect: float = 2.5

@@ -198,6 +198,9 @@ def _consider_image(
     if min(width, height) < walk.limits.min_image_side:
         _skip(walk, filename, f"A small image ({width}×{height} px), not an invoice.")
         return
+    if max(width, height) / min(width, height) > walk.limits.max_image_aspect:
+        _skip(walk, filename, f"A banner-shaped image ({width}×{height} px), not a page.")
+        return
     _keep(walk, data, filename, kind, origin)
 
 

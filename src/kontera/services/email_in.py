@@ -20,6 +20,7 @@ from dataclasses import field
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
+from sqlmodel import col
 from sqlmodel import select
 
 from kontera.domain.errors import KonteraError
@@ -131,6 +132,19 @@ def resume_unfinished_mail(ctx: AppContext, mail: MailSettings | None = None) ->
     for mail_id in ids:
         import_message(ctx, mail_id, mail=mail)
     return len(ids)
+
+
+def recent_mail(ctx: AppContext, company_id: str, *, limit: int = 50) -> list[MailMessage]:
+    """The company's latest messages with their outcome and skip reasons, newest first
+    (for "what happened to the invoice I mailed?")."""
+    with session_scope(ctx.engine) as session:
+        query = (
+            select(MailMessage)
+            .where(MailMessage.company_id == company_id)
+            .order_by(col(MailMessage.received_at).desc())
+            .limit(limit)
+        )
+        return list(session.exec(query).all())
 
 
 def _claim(ctx: AppContext, row: MailMessage) -> MailMessage | None:
