@@ -67,10 +67,8 @@ class _HoldingQueue:
     def process_document(self, document_id: str) -> None:
         self.document_ids.append(document_id)
 
-    def post_voucher(
-        self, voucher_id: str, delay: float = 0.0
-    ) -> None:  # pragma: no cover - never called here
-        raise AssertionError("mail import never posts vouchers")
+    def post_voucher(self, voucher_id: str, delay: float = 0.0) -> None:
+        raise AssertionError("mail import never posts vouchers")  # pragma: no cover
 
 
 def receive_mail(
