@@ -26,12 +26,14 @@ def _comparable(data: dict[str, Any]) -> dict[str, Any]:
     """The interpretation JSON without `profile` (BT-24, the specification identifier).
 
     The UBL files of these pairs declare the Peppol BIS customisation while the CII files
-    declare plain EN 16931: the documents really differ there, so it is not compared. The
-    provenance map is compared without it too, and otherwise everything must be identical.
+    declare plain EN 16931: the documents really differ there, so it is not compared, and
+    neither are the notes of the Peppol-only rules that the declaration brings into force.
+    Everything else, including the provenance map, must be identical.
     """
     data = dict(data)
     data.pop("profile")
     data["fields"] = {k: v for k, v in data["fields"].items() if k != "profile"}
+    data["notes"] = [n for n in data["notes"] if not (n["rule_id"] or "").startswith("PEPPOL-")]
     return data
 
 

@@ -16,6 +16,7 @@ from kontera.interpret import checks_codes as checks_codes
 from kontera.interpret import checks_ids as checks_ids
 from kontera.interpret import checks_mandatory as checks_mandatory
 from kontera.interpret import checks_national as checks_national
+from kontera.interpret import checks_peppol as checks_peppol
 from kontera.interpret import checks_vat as checks_vat
 from kontera.interpret import checks_vat_o as checks_vat_o
 from kontera.interpret.checks_base import RULES
