@@ -69,13 +69,14 @@ _CODES = (
     ("BR-CL-", "code_list"),
     ("NO-R-", "national"),
     ("SE-R-", "national"),
+    ("PEPPOL-", "peppol"),
     ("KONTERA-ID-", "identifier"),
 )
 
 
 def note_code(rule_id: str) -> str:
-    """The note `code` for a rule family: calculation, code_list, national, identifier,
-    vat (BR-S/Z/E/AE/IC/G/O) or missing (the BR-nn content rules)."""
+    """The note `code` for a rule family: calculation, code_list, national, peppol,
+    identifier, vat (BR-S/Z/E/AE/IC/G/O) or missing (the BR-nn content rules)."""
     for prefix, code in _CODES:
         if rule_id.startswith(prefix):
             return code
