@@ -152,3 +152,31 @@ def german_only_type_codes(invoice: Invoice) -> Problems:
         invoice.type_code in ("326", "384") and not german,
         "Type codes 326 and 384 are only for invoices between German companies",
     )
+
+
+# VATEX exemption reason codes that belong to one VAT category only (P0104 … P0111).
+_VATEX_CATEGORY = (
+    ("PEPPOL-EN16931-P0104", "VATEX-EU-G", "G"),
+    ("PEPPOL-EN16931-P0105", "VATEX-EU-O", "O"),
+    ("PEPPOL-EN16931-P0106", "VATEX-EU-IC", "K"),
+    ("PEPPOL-EN16931-P0107", "VATEX-EU-AE", "AE"),
+    ("PEPPOL-EN16931-P0108", "VATEX-EU-D", "E"),
+    ("PEPPOL-EN16931-P0109", "VATEX-EU-F", "E"),
+    ("PEPPOL-EN16931-P0110", "VATEX-EU-I", "E"),
+    ("PEPPOL-EN16931-P0111", "VATEX-EU-J", "E"),
+)
+
+
+def _register_vatex(rule_id: str, code: str, category: str) -> None:
+    @_peppol(rule_id, field="vat_breakdown")
+    def vatex_matches_category(invoice: Invoice) -> Problems:
+        bad = [
+            v.category
+            for v in invoice.vat_breakdown
+            if (v.exemption_reason_code or "").upper() == code and v.category != category
+        ]
+        return [f"Exemption code {code} belongs to VAT category {category}, not {c}" for c in bad]
+
+
+for _rule_id, _code, _category in _VATEX_CATEGORY:
+    _register_vatex(_rule_id, _code, _category)
