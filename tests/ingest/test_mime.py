@@ -219,3 +219,12 @@ def test_raw_utf8_headers_and_filenames_are_read_as_text() -> None:
     assert content.headers.sender == "faktura@blåbær.example"
     assert content.headers.subject == "Månedsfaktura"
     assert [p.filename for p in content.parts] == ["Faktura å.pdf"]
+
+
+def test_past_the_part_limit_the_rest_is_ignored_and_said_once() -> None:
+    mail = message()
+    for i in range(8):
+        mail.add_attachment(PDF + str(i).encode(), "application", "pdf", filename=f"{i}.pdf")
+    content = extract(as_bytes(mail), MailLimits(max_parts=5))
+    assert [p.filename for p in content.parts] == ["0.pdf", "1.pdf", "2.pdf", "3.pdf"]
+    assert [s.reason for s in content.skipped] == ["More than 5 files; the rest were ignored."]

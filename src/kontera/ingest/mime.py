@@ -108,9 +108,7 @@ def _visit(walk: _Walk, part: Message, *, depth: int, origin: str, bodies: list[
             if isinstance(sub, Message):
                 _visit(walk, sub, depth=depth, origin=origin, bodies=bodies)
         return
-    walk.leaves += 1
-    if walk.leaves > walk.limits.max_parts:
-        _skip(walk, _filename(part), f"More than {walk.limits.max_parts} parts; the rest ignored.")
+    if _over_part_limit(walk):
         return
     data = _payload(part)
     filename = _filename(part)
@@ -119,6 +117,14 @@ def _visit(walk: _Walk, part: Message, *, depth: int, origin: str, bodies: list[
         return
     disposition = "inline" if part.get_content_disposition() == "inline" else "attachment"
     _consider(walk, data, filename, depth=depth, origin=_within(origin, disposition))
+
+
+def _over_part_limit(walk: _Walk) -> bool:
+    """Count one more file; past the limit, say so once and ignore the rest."""
+    walk.leaves += 1
+    if walk.leaves == walk.limits.max_parts + 1:
+        _skip(walk, None, f"More than {walk.limits.max_parts} files; the rest were ignored.")
+    return walk.leaves > walk.limits.max_parts
 
 
 def _visit_attached_message(walk: _Walk, part: Message, *, depth: int, outer: str) -> None:
@@ -175,9 +181,7 @@ def _open_zip(walk: _Walk, data: bytes, name: str, *, depth: int, outer: str) ->
     for skip in contents.skipped:
         _skip(walk, name if skip.name == name else f"{name}/{skip.name}", skip.reason)
     for entry in contents.entries:
-        walk.leaves += 1
-        if walk.leaves > walk.limits.max_parts:
-            _skip(walk, entry.name, f"More than {walk.limits.max_parts} parts; rest ignored.")
+        if _over_part_limit(walk):
             return
         origin = _within(outer, f"zip:{name}")
         _consider(walk, entry.data, entry.name, depth=depth + 1, origin=origin)
