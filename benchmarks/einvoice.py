@@ -99,7 +99,8 @@ def rules() -> None:
 
     from kontera.interpret.checks import RULES
 
-    by_family: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # ids, implemented, agree
+    # per family: rule ids, implemented, expectations checked, agreeing
+    by_family: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     seen: dict[str, bool] = {}
     totals = [0, 0]
     for item in expectations():
@@ -111,8 +112,12 @@ def rules() -> None:
         if item.rule_id in RULES:
             totals[0] += 1
             totals[1] += agrees(item)
-            by_family[family][2] += agrees(item)
-    rows = [[f, ids, done, agree] for f, (ids, done, agree) in sorted(by_family.items())]
+            by_family[family][2] += 1
+            by_family[family][3] += agrees(item)
+    rows = [
+        [f, ids, done, f"{agree}/{checked}"]
+        for f, (ids, done, checked, agree) in sorted(by_family.items())
+    ]
     print(table(["family", "rule ids in sets", "implemented", "agreeing expectations"], rows))
     implemented = sum(seen.values())
     print(
