@@ -61,7 +61,6 @@ def document_page(
         sizes = pages.page_sizes(ctx, source)
     except InvalidInput:
         sizes = []
-    previous, following = _neighbours(request, user, document_id, q)
     rows = detail.posting_rows(view)
     return render(
         request,
@@ -74,8 +73,6 @@ def document_page(
         balance=detail.balance(view, rows),
         warnings=detail.warnings(view),
         page_sizes=sizes,
-        previous=previous,
-        following=following,
         q=q,
         reviewable=view["status"] in ("suggested", "needs_review"),
     )
@@ -90,6 +87,19 @@ def _neighbours(
         filters=parse_filters(QueryParams(q)),
         document_id=document_id,
     )
+
+
+@router.get(BASE + "/step")
+def step(
+    request: Request, user: User, company_id: str, document_id: str, to: str = "next", q: str = ""
+) -> Response:
+    """The previous or next document in the queue's order, found when asked (j / k)."""
+    user.require_company(company_id)
+    previous, following = _neighbours(request, user, document_id, q)
+    target = previous if to == "prev" else following
+    if target is None:
+        return RedirectResponse("/" + (f"?{q}" if q else ""), status_code=303)
+    return RedirectResponse(detail_url(target.company_id, target.document_id, q), status_code=303)
 
 
 @router.get(BASE + "/page/{number}.png")

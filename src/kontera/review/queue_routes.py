@@ -25,7 +25,6 @@ from kontera.review.web import app_context
 from kontera.review.web import render
 from kontera.review.web import safe_next
 from kontera.services import review_queue
-from kontera.services import users
 from kontera.services.review_queue import SORTS
 from kontera.services.review_queue import QueueFilter
 
@@ -98,10 +97,9 @@ def queue(request: Request, user: User) -> Response:
     ctx = app_context(request)
     filters = parse_filters(request.query_params)
     page = review_queue.queue_page(ctx, company_ids=user.company_ids, filters=filters)
-    companies = users.accessible_companies(ctx, user_id=user.user_id)
     confident = (
         review_queue.confident_documents(
-            ctx, company_ids=user.company_ids, company_id=filters.company_id
+            ctx, company_ids=user.company_ids, document_ids=[row.id for row in page.rows]
         )
         if user.can("bulk_approve")
         else []
@@ -112,7 +110,7 @@ def queue(request: Request, user: User) -> Response:
         user,
         page=page,
         filters=filters,
-        companies=companies,
+        companies=user.companies,
         statuses=STATUSES,
         sorts=SORTS,
         confident_ids={d.id for d in confident},

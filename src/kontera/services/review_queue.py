@@ -25,10 +25,10 @@ from kontera.domain.status import REVIEWABLE
 from kontera.domain.status import Status
 from kontera.services import approvals
 from kontera.services.context import AppContext
-from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Company
 from kontera.store.tables import Document
+from kontera.store.tables import SuggestionRecord
 
 PAGE_SIZE = 50
 OPEN = "open"  # the pseudo-status "waiting for a person": suggested or needs_review
@@ -101,17 +101,23 @@ def queue_page(ctx: AppContext, *, company_ids: frozenset[str], filters: QueueFi
     conditions = [*scope, *_conditions(filters)]
     with session_scope(ctx.engine) as session:
         total = session.exec(select(func.count()).select_from(Document).where(*conditions)).one()
-        query = (
-            select(Document, Company.name)
-            .join(Company, col(Company.id) == col(Document.company_id))
+        # Two steps: the ids of the page come from the queue index alone (no table reads for
+        # the thousands of rows that are sorted), then only those 50 rows are read.
+        ids = session.exec(
+            select(Document.id)
             .where(*conditions)
             .order_by(*_order(filters))
             .offset((max(filters.page, 1) - 1) * PAGE_SIZE)
             .limit(PAGE_SIZE)
+        ).all()
+        query = (
+            select(Document, Company.name)
+            .join(Company, col(Company.id) == col(Document.company_id))
+            .where(col(Document.id).in_(ids))
         )
-        rows = [_row(document, name) for document, name in session.exec(query).all()]
+        found = {document.id: _row(document, name) for document, name in session.exec(query).all()}
         counts = _counts(session, scope)
-    return QueuePage(rows=rows, total=total, counts=counts, filters=filters)
+    return QueuePage(rows=[found[i] for i in ids], total=total, counts=counts, filters=filters)
 
 
 def _company_scope(company_ids: frozenset[str], wanted: str | None) -> list[ColumnElement[bool]]:
@@ -159,7 +165,11 @@ def _order(f: QueueFilter) -> list[Any]:
 
 
 def _counts(session: Any, scope: list[ColumnElement[bool]]) -> dict[str, int]:
-    query = select(Document.status, func.count()).where(*scope).group_by(Document.status)
+    # Naming every status lets the queue index (status, company_id, …) answer alone.
+    every_status = col(Document.status).in_([s.value for s in Status])
+    query = (
+        select(Document.status, func.count()).where(every_status, *scope).group_by(Document.status)
+    )
     counts = {status: count for status, count in session.exec(query).all()}
     counts[OPEN] = sum(counts.get(s.value, 0) for s in REVIEWABLE)
     counts["all"] = sum(v for k, v in counts.items() if k != OPEN)
@@ -219,37 +229,49 @@ def confident_documents(
     ctx: AppContext,
     *,
     company_ids: frozenset[str],
-    company_id: str | None = None,
+    document_ids: Sequence[str],
     threshold: float = BULK_CONFIDENCE,
 ) -> list[Document]:
-    """Documents that passed every check (status `suggested`), read with high confidence and
-    without warnings: the ones a person may approve in bulk."""
+    """Those of `document_ids` a person may approve in bulk: they passed every check (status
+    `suggested`), were read with high confidence, have no warnings, and every suggested line
+    is confident too."""
     conditions = [
-        *_company_scope(company_ids, company_id),
+        *_company_scope(company_ids, None),
+        col(Document.id).in_(list(document_ids)[:BULK_LIMIT]),
         col(Document.status) == Status.SUGGESTED.value,
         col(Document.warnings) == 0,
         col(Document.confidence) >= threshold,
         col(Document.duplicate_of_id).is_(None),
     ]
     with session_scope(ctx.engine) as session:
-        query = select(Document).where(*conditions).order_by(col(Document.due_date))
-        documents = list(session.exec(query.limit(BULK_LIMIT)).all())
-        return [d for d in documents if _suggestion_confidence(session, d.id) >= threshold]
+        documents = list(session.exec(select(Document).where(*conditions)).all())
+        sure = _suggestion_confidences(session, [d.id for d in documents])
+    return [d for d in documents if sure.get(d.id, 0.0) >= threshold]
 
 
-def _suggestion_confidence(session: Any, document_id: str) -> float:
-    record = repo.latest_suggestion(session, document_id=document_id)
-    lines = record.payload.get("lines", []) if record else []
-    if not lines:
-        return 0.0
-    return min(float(line.get("confidence") or 0.0) for line in lines)
+def _suggestion_confidences(session: Any, document_ids: list[str]) -> dict[str, float]:
+    """The lowest line confidence of each document's latest suggestion, in one query."""
+    query = (
+        select(SuggestionRecord)
+        .where(col(SuggestionRecord.document_id).in_(document_ids))
+        .order_by(col(SuggestionRecord.created_at))
+    )
+    latest = {record.document_id: record for record in session.exec(query).all()}
+    return {
+        document_id: min(
+            (float(line.get("confidence") or 0.0) for line in record.payload.get("lines", [])),
+            default=0.0,
+        )
+        for document_id, record in latest.items()
+    }
 
 
 def bulk_approve(
     ctx: AppContext, *, company_ids: frozenset[str], document_ids: Sequence[str], actor: str
 ) -> BulkResult:
     """Approve each chosen confident document with its suggested postings."""
-    confident = {d.id: d for d in confident_documents(ctx, company_ids=company_ids)}
+    chosen = confident_documents(ctx, company_ids=company_ids, document_ids=document_ids)
+    confident = {d.id: d for d in chosen}
     approved: list[str] = []
     skipped: dict[str, str] = {}
     for document_id in document_ids:

@@ -68,6 +68,7 @@ class SignedIn:
     bureau_id: str | None
     csrf_token: str
     company_ids: frozenset[str]
+    companies: tuple[tuple[str, str], ...] = ()  # (id, name), by name
 
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS.get(self.role, frozenset())
@@ -240,7 +241,7 @@ def signed_in(ctx: AppContext, *, token: str) -> SignedIn | None:
         user = session.get(User, row.user_id)
         if user is None or not user.is_active:
             return None
-        companies = frozenset(c.id for c in _accessible(session, user))
+        reachable = _accessible(session, user)
         return SignedIn(
             user_id=user.id,
             email=user.email,
@@ -248,7 +249,8 @@ def signed_in(ctx: AppContext, *, token: str) -> SignedIn | None:
             locale=user.locale,
             bureau_id=user.bureau_id,
             csrf_token=row.csrf_token,
-            company_ids=companies,
+            company_ids=frozenset(c.id for c in reachable),
+            companies=tuple((c.id, c.name) for c in reachable),
         )
 
 
