@@ -8,12 +8,15 @@ lines add up to BT-106 and the VAT breakdown to BT-110.
 from __future__ import annotations
 
 import functools
+import json
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from kontera.domain.codec import invoice_from_json
+from kontera.domain.codec import invoice_to_json
 from kontera.domain.invoice import Invoice
 from kontera.interpret.base import Interpretation
 from kontera.interpret.doc_kinds import NOT_ORDINARY
@@ -97,6 +100,15 @@ def test_interprets_and_totals_match_the_xml(path: Path) -> None:
     read = {k: getattr(invoice.totals, k) for k in stated}
     assert read == {k: v * invoice.sign for k, v in stated.items()}
     _assert_sums(invoice)
+
+
+def test_interpretation_json_round_trips() -> None:
+    """What the service stores (interpretation JSON) decodes back to the same interpretation,
+    including attachments without a file name and VAT entries without a rate."""
+    for path in _files():
+        data = invoice_to_json(_interpret(path).invoice)
+        stored = json.loads(json.dumps(data))
+        assert invoice_to_json(invoice_from_json(stored)) == data, path.name
 
 
 def _assert_sums(invoice: Invoice) -> None:

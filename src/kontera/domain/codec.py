@@ -110,6 +110,11 @@ def _decode(tp: Any, raw: Any) -> Any:
     return _decode_simple(tp, raw)
 
 
+def _required(f: dataclasses.Field[Any]) -> bool:
+    """A field without a default must be passed even when it is None (Attachment.filename)."""
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
 def _decode_simple(tp: Any, raw: Any) -> Any:
     if tp is Any:
         return raw
@@ -134,7 +139,7 @@ def _decode_simple(tp: Any, raw: Any) -> Any:
         kwargs = {
             f.name: _decode(hints[f.name], raw[f.name])
             for f in dataclasses.fields(tp)
-            if f.name in raw and raw[f.name] is not None
+            if f.name in raw and (raw[f.name] is not None or _required(f))
         }
         factory: Any = tp
         return factory(**kwargs)
