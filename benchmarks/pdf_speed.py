@@ -45,7 +45,15 @@ from kontera.interpret.ocr import ocr_pages  # noqa: E402
 from kontera.interpret.pdf import PdfTextInterpreter  # noqa: E402
 
 LANGUAGES = "nor+swe+eng"
-KEY_FIELDS = ["invoice_number", "issue_date", "due_date", "totals.net", "totals.vat", "totals.gross", "payment.kid"]
+KEY_FIELDS = [
+    "invoice_number",
+    "issue_date",
+    "due_date",
+    "totals.net",
+    "totals.vat",
+    "totals.gross",
+    "payment.kid",
+]
 
 
 def text_layer(ctx: InterpretContext) -> None:
@@ -61,7 +69,9 @@ def text_layer(ctx: InterpretContext) -> None:
         total_pages += result.page_count
     per_page.sort()
     print("\n1. Text-layer PDFs, end to end")
-    print(f"{'documents':>10} {'pages':>6} {'mean ms/page':>13} {'median':>7} {'p95':>7} {'max':>7}")
+    print(
+        f"{'documents':>10} {'pages':>6} {'mean ms/page':>13} {'median':>7} {'p95':>7} {'max':>7}"
+    )
     p95 = per_page[int(0.95 * (len(per_page) - 1))]
     print(
         f"{len(files):10} {total_pages:6} {statistics.mean(per_page):13.1f} "
@@ -151,7 +161,9 @@ def resolution(count: int, folder: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--pages", type=int, default=12, help="OCR pages to time")
     args = parser.parse_args()
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")

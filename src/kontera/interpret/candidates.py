@@ -18,6 +18,7 @@ from typing import Any
 
 from kontera.domain.fields import Box
 from kontera.interpret.labels import EXCLUDE
+from kontera.interpret.labels import EXCLUDE_NEXT
 from kontera.interpret.labels import ANY_LABEL
 from kontera.interpret.labels import LABELS
 from kontera.interpret.parse_text import Found
@@ -91,7 +92,7 @@ def column_gap(line: Line) -> float:
         return 0.0
     height = statistics.median(w.height for w in line.words)
     char_width = statistics.median((w.x1 - w.x0) / max(len(w.text), 1) for w in line.words)
-    return max(1.5 * height, 2.5 * char_width)
+    return max(1.0 * height, 2.0 * char_width)
 
 
 def page_texts(page: Page) -> list[LineText]:
@@ -123,6 +124,8 @@ def labelled_candidates(
                     page, text, index, field, finder, match.end(), weight, prefer_last
                 )
                 found += _below(page, texts, index, field, finder, label_box, weight)
+                if not text.text[match.end() :].strip(" :") and index + 1 < len(texts):
+                    found += _line_start(page, texts[index + 1], index + 1, field, finder, weight)
     return found
 
 
@@ -138,6 +141,9 @@ def unlabelled_candidates(
 
 def _excluded(field: str, lower: str, start: int, end: int) -> bool:
     """Does the label's own phrase (back to a colon or wide gap, on to the value) say otherwise?"""
+    following = EXCLUDE_NEXT.get(field)
+    if following is not None and following.match(lower, end):
+        return True
     pattern = EXCLUDE.get(field)
     if pattern is None:
         return False
@@ -199,6 +205,17 @@ def _below(
                     _candidate(page, below, index + step, field, shifted, weight * decay, "")
                 )
     return _column_total(found, weight)
+
+
+def _line_start(
+    page: Page, text: LineText, index: int, field: str, finder: Finder, weight: float
+) -> list[Candidate]:
+    """A label that ends its line ("… auf folgende Bankverbindung: IBAN") continues on the next
+    line's first word."""
+    hits = finder(text.text)
+    if not hits or hits[0].start > 0:
+        return []
+    return [_candidate(page, text, index, field, hits[0], weight * 0.7, "")]
 
 
 def _column_total(found: list[Candidate], weight: float) -> list[Candidate]:

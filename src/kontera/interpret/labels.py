@@ -98,7 +98,7 @@ LABELS: dict[str, list[Label]] = {
             r"ust\.? gesamt|mwst\.? gesamt|steuerbetrag|umsatzsteuerbetrag|mehrwertsteuer|"
             r"sum mva|totalt mva|mva ?beløp|merverdiavgift|summa moms|momsbelopp|total moms|"
             r"moms i alt|vat amount|total vat|vat total|total tax|tax amount|montant tva|"
-            r"total tva|ust\.? gesamt|versicherungsteuer",
+            r"total tva|ust\.? gesamt|versicherungsteuer|mwst\.?-?betrag|ust\.?-?betrag",
             1.0,
         ),
         (r"umsatzsteuer|ust\.?|mwst\.?|mva|moms|vat|tax|tva", 0.6),
@@ -109,7 +109,7 @@ LABELS: dict[str, list[Label]] = {
             r"total inkl\.? mva|sum inkl\.? mva|totalt inkl\.? mva|fakturabeløp|fakturabelopp|"
             r"summa inkl\.? moms|total inkl\.? moms|belopp inkl\.? moms|total amount|invoice total|"
             r"grand total|total ttc|montant ttc|total incl\.? vat|i alt inkl\.? moms|"
-            r"total payable|due payable|rechnungsbeitrag",
+            r"total payable|due payable|rechnungsbeitrag|endbetrag",
             1.0,
         ),
         (r"totalt?|summa|sum|i alt|total", 0.5),
@@ -176,6 +176,7 @@ ANY_LABEL: dict[str, re.Pattern[str]] = {
     for field, labels in LABELS.items()
 }
 
+
 # Phrases that look like a field's label but mean something else; a hit on the same line
 # stops that field's candidate.
 def _exclude(alternatives: str) -> re.Pattern[str]:
@@ -199,7 +200,7 @@ EXCLUDE: dict[str, re.Pattern[str]] = {
     "due_date": _exclude(r"skonto|rabatt|discount|escompte|rabat|zeitraum|leistung|liefer"),
     "totals.net": _exclude(r"brutto|inkl|incl|ttc|skonto"),
     "totals.vat": _exclude(
-        r"id|nr|identif|nummer|number|reg|satz|rate|prozent|%|befreit|exempt|grundlag|basis|"
+        r"id|nr|identif|nummer|number|reg|prozent|befreit|exempt|grundlag|basis|"
         r"exkl|excl|ekskl|eks|ohne|inkl|incl|utan|uten|netto|brutto"
     ),
     "totals.gross": _exclude(
@@ -211,6 +212,11 @@ EXCLUDE: dict[str, re.Pattern[str]] = {
 
 # A heading stands alone on its line, or ends in a colon or a slash before more headings.
 _HEADING_END = r"\s*(?:$|:|/|\()"
+
+# What may not follow a label directly: "MwSt %" and "USt-Satz" head a rate column.
+EXCLUDE_NEXT: dict[str, re.Pattern[str]] = {
+    "totals.vat": re.compile(r"\s*[-.]?\s*(?:%|satz|sats|sate|rate|prozent)"),
+}
 
 # Headings that open a party's block: the seller's block makes identifiers in it the seller's.
 SELLER_HEADINGS = re.compile(

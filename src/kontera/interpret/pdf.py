@@ -81,30 +81,52 @@ def _text_page(document: pdfium.PdfDocument, index: int) -> Page:
     try:
         width, height = page.get_size()
         textpage = page.get_textpage()
-        words: list[Word] = []
-        for i in range(textpage.count_rects()):
-            left, bottom, right, top = textpage.get_rect(i)
-            text = textpage.get_text_bounded(left, bottom, right, top)
-            words += _split_run(text, left, height - top, right, height - bottom)
-        textpage.close()
+        try:
+            words = _words_from_chars(textpage, height)
+        finally:
+            textpage.close()
     finally:
         page.close()
     return build_page(index + 1, width, height, Source.PDF_TEXT, words)
 
 
-def _split_run(text: str, x0: float, top: float, x1: float, bottom: float) -> list[Word]:
-    """A text run split into words, each given its share of the run's width."""
-    text = text.replace("\r", " ").replace("\n", " ").replace("\x02", "-").replace("\xa0", " ")
-    if not text.strip():
-        return []
-    per_char = (x1 - x0) / max(len(text), 1)
-    words, position = [], 0
-    for token in text.split(" "):
-        if token:
-            start = x0 + position * per_char
-            words.append(Word(token, start, top, start + len(token) * per_char, bottom))
-        position += len(token) + 1
+_SPACES = {" ", "\r", "\n", "\t", "\xa0", "\x00"}
+
+
+def _words_from_chars(textpage: pdfium.PdfTextPage, height: float) -> list[Word]:
+    """Words from the characters' own boxes. (pdfium's text "rects" are quicker but give a run
+    padded for alignment the width of its whole table cell, which misplaces columns.)"""
+    count = textpage.count_chars()
+    text = textpage.get_text_range(0, count) if count else ""
+    words: list[Word] = []
+    chars: list[tuple[str, float, float, float, float]] = []
+    for i, char in enumerate(text[:count]):
+        if char in _SPACES:
+            _flush(chars, words)
+            continue
+        # Loose boxes (advance widths) abut, so a gap between them is real; tight boxes (the
+        # glyphs' ink) keep neighbouring lines from overlapping.
+        left, _, right, _ = textpage.get_charbox(i, loose=True)
+        _, bottom, _, top = textpage.get_charbox(i)
+        if chars and left - chars[-1][3] > 0.25 * max(top - bottom, 3.0):
+            _flush(chars, words)  # a gap with no space character: still two words
+        chars.append(("-" if char == "\x02" else char, left, height - top, right, height - bottom))
+    _flush(chars, words)
     return words
+
+
+def _flush(chars: list[tuple[str, float, float, float, float]], words: list[Word]) -> None:
+    if chars:
+        words.append(
+            Word(
+                "".join(c[0] for c in chars),
+                min(c[1] for c in chars),
+                min(c[2] for c in chars),
+                max(c[3] for c in chars),
+                max(c[4] for c in chars),
+            )
+        )
+        chars.clear()
 
 
 def _usable(page: Page) -> bool:

@@ -71,6 +71,7 @@ def _with_roles(found: list[Cell]) -> list[Cell]:
         if not role:
             continue
         roles[index] = role
+        limit = _column_limit(found, cell)
         bottom = cell.box.bottom
         height = cell.box.bottom - cell.box.top
         for other in range(index + 1, len(found)):
@@ -80,7 +81,8 @@ def _with_roles(found: list[Cell]) -> list[Cell]:
                 or below.box.top - bottom > 2.5 * height + 4
             ):
                 break
-            if below.line_index == cell.line_index or not _in_column(below.box, cell.box):
+            in_column = cell.box.x0 - 8 <= below.box.x0 < limit
+            if below.line_index == cell.line_index or not in_column:
                 continue
             if heading_role(below.text):
                 break
@@ -89,8 +91,15 @@ def _with_roles(found: list[Cell]) -> list[Cell]:
     return [replace(c, role=r) for c, r in zip(found, roles, strict=True)]
 
 
-def _in_column(box: Box, heading: Box) -> bool:
-    return box.x0 >= heading.x0 - 8 and box.x0 <= heading.x0 + _COLUMN_WIDTH
+def _column_limit(found: list[Cell], heading: Cell) -> float:
+    """A block reaches right until the next heading on the heading's line (side-by-side
+    "Lieferant  Käufer"), or a column width."""
+    limit = heading.box.x0 + _COLUMN_WIDTH
+    for other in found:
+        same_line = other.line_index == heading.line_index and other.box.x0 > heading.box.x0
+        if same_line and heading_role(other.text):
+            limit = min(limit, other.box.x0 - 8)
+    return limit
 
 
 def heading_role(text: str) -> str:
@@ -177,8 +186,12 @@ def _block_name(page: Page, cell: Cell) -> str | None:
     labelled = re.match(r"(?i)^(?:name|navn|namn|nom|firma)\s*:\s*(.+)", line)
     if labelled:
         name = labelled.group(1).strip()
-    elif ":" in line:
-        return None  # a "label: value" line (Nummer: 12345), not a name
+    elif (
+        ":" in cell.text
+        or line.startswith(cell.text)
+        and ":" in line[len(cell.text) : len(cell.text) + 3]
+    ):
+        return None  # a "label: value" (Nummer: 12345), not a name
     else:
         name = cell.text.strip()
     return name if _name_like(name) else None
@@ -193,12 +206,28 @@ def _company_cells(page: Page, page_cells: list[Cell]) -> list[Candidate]:
         name = _strip_label(cell.text)
         if not _name_like(name) or len(name) > 60:
             continue
+        above = _cell_above(page_cells, cell)
+        if above is not None and not COMPANY_SUFFIX.search(above.text):
+            name = f"{above.text} {name}"  # "MVM Musterhafter / Versicherungsverein … a.G."
         top_or_bottom = cell.box.top < page.height * 0.25 or cell.box.top > page.height * 0.8
         weight = 0.55 if top_or_bottom else 0.35
         if cell.box.top < page.height * 0.25 and cell.box.bottom - cell.box.top >= 1.4 * typical:
             weight = 0.9  # the letterhead: a company name in large type at the top
         found.append(_named(page, cell, name, weight))
     return found
+
+
+def _cell_above(page_cells: list[Cell], cell: Cell) -> Cell | None:
+    """The first line of a name set over two lines, directly above and left-aligned with it."""
+    height = cell.box.bottom - cell.box.top
+    for other in page_cells:
+        if other.line_index != cell.line_index - 1 or abs(other.box.x0 - cell.box.x0) > 4:
+            continue
+        close = cell.box.top - other.box.bottom < 0.8 * height
+        plain = _name_like(other.text) and not re.search(r"\d", other.text)
+        if close and plain and not heading_role(other.text) and other.role != "buyer":
+            return other
+    return None
 
 
 def _sender_line(page: Page) -> list[Candidate]:
