@@ -7,10 +7,13 @@ bytes and distinct invoices, so neither the sha256 nor the invoice-level duplica
 
 from __future__ import annotations
 
+import io
 import re
 import zlib
 from pathlib import Path
 
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
 from stdnum import luhn
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
@@ -33,3 +36,19 @@ def numbered(template: bytes, number: str) -> bytes:
 def invoice_batch(count: int, *, prefix: str = "R") -> list[bytes]:
     templates = demo_invoices()
     return [numbered(templates[i % len(templates)], f"{prefix}{i:06d}") for i in range(count)]
+
+
+def text_pdf(number: str = "10000") -> bytes:
+    """A small born-digital invoice PDF (a text layer, no embedded XML) with this number."""
+    buffer = io.BytesIO()
+    sheet = canvas.Canvas(buffer, pagesize=A4, invariant=True)
+    lines = [
+        "Fjellnett Telekom AS  Org.nr 912 345 688 MVA",
+        f"Faktura nr {number}   Fakturadato 02.11.2026   Forfall 16.11.2026",
+        "Sum eks. mva 4 383,20   MVA 25 % 1 095,80   Å betale NOK 5 479,00",
+        "Konto 1503.02.12344",
+    ]
+    for y, line in enumerate(lines):
+        sheet.drawString(60, 780 - 20 * y, line)
+    sheet.save()
+    return buffer.getvalue()

@@ -19,8 +19,6 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
-from reportlab.lib.pagesizes import A4
-from reportlab.pdfgen import canvas
 
 from kontera.api.app import create_app
 from kontera.interpret import InterpretContext
@@ -33,29 +31,11 @@ from tests.reliability.fuzzing import fuzz_settings
 from tests.reliability.fuzzing import mutated
 from tests.reliability.fuzzing import only_domain_errors
 from tests.reliability.invoices import demo_invoices
+from tests.reliability.invoices import text_pdf
 
 UBL = demo_invoices()[0]
 LIMITS = InterpretContext(max_pages=20, timeout_seconds=30)
 SETTLED = {"suggested", "needs_review", "failed", "duplicate", "interpreted"}
-
-
-def text_pdf() -> bytes:
-    """A small born-digital invoice PDF with a text layer."""
-    path = Path(__file__).with_suffix(".tmp.pdf")
-    sheet = canvas.Canvas(str(path), pagesize=A4)
-    for y, line in enumerate(
-        [
-            "Fjellnett Telekom AS  Org.nr 912 345 688 MVA",
-            "Faktura nr 10000   Fakturadato 02.11.2026   Forfall 16.11.2026",
-            "Sum eks. mva 4 383,20   MVA 25 % 1 095,80   Å betale NOK 5 479,00",
-            "KID 1234567890128   Konto 1503.02.12344",
-        ]
-    ):
-        sheet.drawString(60, 780 - 20 * y, line)
-    sheet.save()
-    data = path.read_bytes()
-    path.unlink()
-    return data
 
 
 PDF = text_pdf()
