@@ -251,3 +251,33 @@ def test_sign_out_ends_the_session(web: TestClient, fjord: Bureau) -> None:
     assert kari.post("/logout").status_code == 303
     web.cookies.set("kontera_session", token or "")
     assert web.get("/", follow_redirects=False).status_code == 303
+
+
+def test_approver_imports_a_history_file_from_the_models_page(
+    ctx: AppContext, web: TestClient, vidda: Bureau
+) -> None:
+    from kontera.services import users
+
+    users.create_user(
+        ctx,
+        email="sjef@vidda.no",
+        password=PASSWORD,
+        role="approver",
+        bureau_id=vidda.company.bureau_id,
+        company_ids=[vidda.company.id],
+    )
+    boss = UiClient(web, "sjef@vidda.no", PASSWORD)
+    history = (FIXTURES / "demo" / "history.csv").read_bytes()
+    rows = history.count(b"\n") - 1
+    response = web.post(
+        f"/c/{vidda.company.id}/history",
+        files={"file": ("history.csv", history, "text/csv")},
+        data={"csrf_token": boss.csrf},
+    )
+    assert response.status_code == 200, response.text
+    with session_scope(ctx.engine) as session:
+        learned = repo.supplier_history(session, company_id=vidda.company.id)
+        events = repo.company_events(session, company_id=vidda.company.id)
+    assert len(learned) == rows
+    assert f"{rows}" in response.text
+    assert any(e.action == "history:import" and e.actor == "sjef@vidda.no" for e in events)

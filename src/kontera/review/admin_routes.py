@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
+from fastapi import File
 from fastapi import Form
 from fastapi import Request
+from fastapi import UploadFile
 from fastapi.responses import FileResponse
 from fastapi.responses import HTMLResponse
 from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from kontera.domain.errors import NotFound
@@ -17,6 +20,7 @@ from kontera.review.auth import PostingUser
 from kontera.review.auth import User
 from kontera.review.web import app_context
 from kontera.review.web import render
+from kontera.services import history_files
 from kontera.services import review_pages
 from kontera.services import users
 
@@ -74,7 +78,29 @@ def suppliers_page(request: Request, user: User, company_id: str) -> Response:
 @router.get("/models", response_class=HTMLResponse)
 def models_page(request: Request, user: User) -> Response:
     statuses = review_pages.model_status(app_context(request), company_ids=user.company_ids)
-    return render(request, "models.html", user, statuses=statuses)
+    return render(request, "models.html", user, statuses=statuses, report=None)
+
+
+@router.post("/c/{company_id}/history", response_class=HTMLResponse)
+async def import_history(
+    request: Request, user: PostingUser, company_id: str, file: Annotated[UploadFile, File()]
+) -> Response:
+    user.require_company(company_id)
+    user.require("history")
+    ctx = app_context(request)
+    data = await file.read(ctx.settings.max_upload_bytes + 1)
+    report = await run_in_threadpool(
+        history_files.import_history_file,
+        ctx,
+        company_id=company_id,
+        data=data,
+        filename=file.filename or "history.csv",
+        actor=user.email,
+    )
+    statuses = await run_in_threadpool(review_pages.model_status, ctx, company_ids=user.company_ids)
+    return render(
+        request, "models.html", user, statuses=statuses, report=report, report_company=company_id
+    )
 
 
 @router.get("/models/{company_id}/plot/{index}.png")

@@ -193,6 +193,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Ingen trent modell ennå; forslagene bygger på historikken.",
         "No trained model yet; suggestions come from the history.",
     ),
+    "history_file": ("Historikkfil (SAF-T, SIE, CSV/XLSX)", "History file (SAF-T, SIE, CSV/XLSX)"),
+    "history_import": ("Importer historikk", "Import history"),
+    "history_imported": ("Importerte linjer", "Lines imported"),
+    "history_problems": ("linjer som ikke kunne leses", "lines that could not be read"),
     "evaluation_plot": ("Evaluering", "Evaluation"),
     "no_companies": (
         "Du har ikke tilgang til noen selskaper.",

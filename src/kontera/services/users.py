@@ -52,8 +52,8 @@ _DUMMY_HASH = _HASHER.hash("not-a-real-password")
 # What each role may do beyond reading, correcting, approving and rejecting one invoice.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "bookkeeper": frozenset({"review"}),
-    "approver": frozenset({"review", "bulk_approve"}),
-    "admin": frozenset({"review", "bulk_approve", "settings", "users"}),
+    "approver": frozenset({"review", "bulk_approve", "history"}),
+    "admin": frozenset({"review", "bulk_approve", "history", "settings", "users"}),
 }
 
 

@@ -1,0 +1,73 @@
+"""A posting-history file (SAF-T, SIE, CSV/XLSX) into a company's history, as one use case.
+
+Parsing belongs to `kontera.suggest.importers`; this stores the lines, counts the rows that
+could not be read, and records who imported what in the audit trail.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from kontera.domain.errors import DocumentTooLarge
+from kontera.domain.errors import EmptyDocument
+from kontera.services.context import AppContext
+from kontera.services.history import HistoryEntry
+from kontera.services.history import import_history
+from kontera.store import repo
+from kontera.store.db import session_scope
+from kontera.suggest.history import HistoryLine
+from kontera.suggest.importers import read_history
+
+MAX_PROBLEMS_SHOWN = 20
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryImport:
+    imported: int
+    problems: list[str]
+    skipped: int
+
+
+def import_history_file(
+    ctx: AppContext, *, company_id: str, data: bytes, filename: str, actor: str
+) -> HistoryImport:
+    if not data:
+        raise EmptyDocument("The file is empty (0 bytes).")
+    if len(data) > ctx.settings.max_upload_bytes:
+        raise DocumentTooLarge("The history file is larger than the upload limit.")
+    # Only the last path component: the name is used for a file in a temporary folder.
+    name = Path(filename.replace("\\", "/")).name.strip() or "history.csv"
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="kontera-history-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        lines = read_history(path, None, None, lambda p: problems.append(p.message))
+        count = import_history(ctx, company_id=company_id, entries=_entries(lines))
+    with session_scope(ctx.engine) as session:
+        repo.add_event(
+            session,
+            company_id=company_id,
+            document_id=None,
+            actor=actor,
+            action="history:import",
+            detail={"file": name, "imported": count, "problems": len(problems)},
+        )
+    return HistoryImport(count, problems[:MAX_PROBLEMS_SHOWN], len(problems))
+
+
+def _entries(lines: Iterator[HistoryLine]) -> Iterator[HistoryEntry]:
+    for line in lines:
+        yield HistoryEntry(
+            account=line.account,
+            entry_date=line.date,
+            supplier_id=line.supplier_id,
+            supplier_name=line.supplier_name,
+            supplier_org_number=line.supplier_org_number,
+            description=line.description or None,
+            amount=line.amount,
+            currency=line.currency,
+            vat_code=line.vat_code,
+        )
