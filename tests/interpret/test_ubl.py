@@ -170,3 +170,14 @@ def test_xml_that_is_not_an_invoice_is_unsupported() -> None:
 
     with pytest.raises(UnsupportedDocument):
         interpret_bytes(b'<?xml version="1.0"?><catalog><book id="1"/></catalog>')
+
+
+@pytest.mark.parametrize("amount", [b"1E+50", b"NaN", b"-Infinity", b"9" * 40])
+def test_absurd_amounts_are_refused_with_a_note(corpus: Path, amount: bytes) -> None:
+    data = (corpus / "ehf/peppol-bis3/examples/base-example.xml").read_bytes()
+    data = data.replace(b">1656.25</cbc:PayableAmount>", b">" + amount + b"</cbc:PayableAmount>")
+    result = interpret_bytes(data)
+    assert result.invoice.totals.payable is None
+    assert [n.field for n in result.invoice.notes if n.code == "unreadable_value"] == [
+        "totals.payable"
+    ]

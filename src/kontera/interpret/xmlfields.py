@@ -31,6 +31,7 @@ from kontera.domain.money import to_decimal
 
 Element = etree._Element
 UNREADABLE = "unreadable_value"
+_MAX_DIGITS = 15
 
 # UNCL 1001 codes for documents that credit the buyer (EN 16931 code list for BT-3).
 CREDIT_NOTE_CODES = frozenset(
@@ -206,6 +207,9 @@ class FieldWriter:
             number = to_decimal(raw).normalize()
         except ValueError:
             self.problem(path, f"The number {raw!r} could not be read.")
+            return None
+        if number.adjusted() > _MAX_DIGITS:  # no invoice amount has more than 15 digits
+            self.problem(path, f"The number {raw!r} is too large to be an amount.")
             return None
         exponent = number.as_tuple().exponent
         # normalize() turns 440 into 4.4E+2; keep whole numbers in plain notation.
