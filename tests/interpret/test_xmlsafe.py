@@ -5,11 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 
+from kontera.domain.codec import invoice_to_json
 from kontera.domain.errors import DocumentTooLarge
 from kontera.domain.errors import InterpretationFailed
+from kontera.domain.errors import KonteraError
 from kontera.domain.errors import UnsafeDocument
+from kontera.interpret.base import InterpretContext
+from kontera.interpret.cii import CiiInterpreter
 from kontera.interpret.registry import interpret_bytes
+from kontera.interpret.ubl import UblInterpreter
 from kontera.interpret.xmlsafe import parse_xml
 
 HOSTILE = Path(__file__).resolve().parents[2] / "fixtures" / "einvoice"
@@ -61,3 +70,36 @@ def test_deep_nesting_is_bounded() -> None:
     depth = 100_000
     with pytest.raises(InterpretationFailed):
         parse_xml(b"<a>" * depth + b"</a>" * depth)
+
+
+CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
+SAMPLES = [
+    CORPUS / "ehf/peppol-bis3/national-examples/NO/Norwegian-example-1.xml",
+    CORPUS / "pdf/zugferd/XML-Rechnung/CII/EN16931_Rabatte.cii.xml",
+]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    sample=st.sampled_from(range(len(SAMPLES))),
+    start=st.integers(min_value=0, max_value=40_000),
+    length=st.integers(min_value=1, max_value=400),
+    filler=st.sampled_from([b"", b"x", b"-1", b"<", b"&amp;", b"</cbc:ID>", b"9" * 30]),
+)
+def test_damaged_einvoices_fail_only_with_domain_errors(
+    sample: int, start: int, length: int, filler: bytes
+) -> None:
+    """GIVEN a real e-invoice with a slice replaced by junk WHEN interpreted
+    THEN it is read (with notes) or refused with a Kontera error — never a crash."""
+    path = SAMPLES[sample]
+    if not path.is_file():
+        pytest.skip("the shared corpus is not present")
+    data = path.read_bytes()
+    start %= len(data)
+    damaged = data[:start] + filler + data[start + length :]
+    backend = UblInterpreter if sample == 0 else CiiInterpreter
+    try:
+        result = backend(render_missing=False).interpret(damaged, InterpretContext())
+    except KonteraError:
+        return
+    invoice_to_json(result.invoice)
