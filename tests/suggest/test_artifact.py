@@ -19,7 +19,7 @@ from kontera.suggest.persistence import train_company_model
 
 @pytest.fixture
 def lines(gla_lines: list[HistoryLine]) -> list[HistoryLine]:
-    return gla_lines[-1500:]
+    return gla_lines[-800:]
 
 
 def test_round_trip_gives_the_same_suggestions(lines: list[HistoryLine], tmp_path: Path) -> None:
@@ -53,7 +53,7 @@ def test_unchanged_data_is_not_retrained(lines: list[HistoryLine], tmp_path: Pat
 def test_load_refuses_another_version(
     lines: list[HistoryLine], tmp_path: Path, key: str, value: object
 ) -> None:
-    train_company_model(lines[:300], chart="", out_dir=tmp_path)
+    train_company_model(lines[:250], chart="", out_dir=tmp_path)
     sidecar = json.loads((tmp_path / "model.json").read_text())
     sidecar[key] = value
     (tmp_path / "model.json").write_text(json.dumps(sidecar))
@@ -62,7 +62,7 @@ def test_load_refuses_another_version(
 
 
 def test_a_file_that_is_not_skops_is_refused(tmp_path: Path, lines: list[HistoryLine]) -> None:
-    train_company_model(lines[:300], chart="", out_dir=tmp_path)
+    train_company_model(lines[:250], chart="", out_dir=tmp_path)
     (tmp_path / "model.skops").write_bytes(b"not a zip")
     with pytest.raises(Exception, match=r"(?i)zip|model"):
         load_company_model(tmp_path)

@@ -22,7 +22,6 @@ from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import InvoiceLine
 from kontera.suggest.history import HistoryLine
 from kontera.suggest.history import normalise_name
-from kontera.suggest.history import supplier_key
 
 HASH_BITS = 18
 _WORD = re.compile(r"[0-9a-zæøåäöü]{2,}")
@@ -58,11 +57,9 @@ def query_from_history(line: HistoryLine) -> Query:
     )
 
 
-def queries_from_invoice(invoice: Invoice, fallback_key: str) -> list[Query]:
+def queries_from_invoice(invoice: Invoice, key: str) -> list[Query]:
     """One query per invoice line (one for the whole invoice when it has no lines)."""
     seller = invoice.seller
-    key = supplier_key(None, seller.org_number, seller.name)
-    key = fallback_key if key == "unknown" else key
     when = invoice.issue_date
     lines = invoice.lines or [InvoiceLine(description=invoice.note, net=invoice.totals.net)]
     return [

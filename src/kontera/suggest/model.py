@@ -28,6 +28,7 @@ from kontera.suggest.features import encode
 from kontera.suggest.features import queries_from_invoice
 from kontera.suggest.features import query_from_history
 from kontera.suggest.history import HistoryLine
+from kontera.suggest.history import supplier_key
 from kontera.suggest.ranker import pairs_for
 from kontera.suggest.ranking import Ranked
 from kontera.suggest.ranking import pair_scores
@@ -47,6 +48,18 @@ def time_order(line: HistoryLine) -> tuple[int, int, str]:
     return (line.date.toordinal() if line.date else 0, int(digits[:18] or 0), number)
 
 
+def _aliases(lines: Sequence[HistoryLine]) -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for line in lines:
+        for alias in (
+            supplier_key(None, line.supplier_org_number, None),
+            supplier_key(None, None, line.supplier_name),
+        ):
+            if alias not in {"unknown", line.supplier_key}:
+                aliases.setdefault(alias, line.supplier_key)
+    return aliases
+
+
 class CompanyModel:
     name = "company-model"
 
@@ -58,6 +71,7 @@ class CompanyModel:
         supplier_names: dict[str, str],
         fitted: Fitted,
         vat: VatHabits,
+        aliases: dict[str, str] | None = None,
         chart: str = "",
         abstain_below: float = DEFAULT_ABSTAIN_BELOW,
     ) -> None:
@@ -66,6 +80,8 @@ class CompanyModel:
         self.supplier_names = supplier_names
         self.fitted = fitted
         self.vat = vat
+        # Other keys a known supplier may arrive under (org.nr, name) → the key it was learnt by.
+        self.aliases = aliases or {}
         self.chart = chart
         self.abstain_below = abstain_below
 
@@ -89,6 +105,7 @@ class CompanyModel:
             supplier_names={h.supplier_key: h.supplier_name for h in ordered if h.supplier_name},
             fitted=fitted,
             vat=learn_vat_habits([(h.account, h.vat_code) for h in ordered], vat_code_map),
+            aliases=_aliases(ordered),
             chart=chart,
         )
 
@@ -102,8 +119,25 @@ class CompanyModel:
         index = {account: i for i, account in enumerate(self.accounts)}
         return np.array([index.get(a, -2) for a in accounts], np.int64)
 
+    def resolve_supplier(self, invoice: Invoice, given_key: str) -> str:
+        """The key this model knows the seller by: the caller's, its org.nr, or its name."""
+        seller = invoice.seller
+        candidates = [
+            given_key,
+            supplier_key(None, seller.org_number, None),
+            supplier_key(None, None, seller.name),
+        ]
+        known = self.fitted.evidence.supplier.index
+        for key in candidates:
+            if key in known:
+                return key
+            if key in self.aliases:
+                return self.aliases[key]
+        fallback = supplier_key(None, seller.org_number, seller.name)
+        return given_key if fallback == "unknown" else fallback
+
     def suggest(self, invoice: Invoice, supplier_key: str) -> Suggestion:
-        queries = queries_from_invoice(invoice, supplier_key)
+        queries = queries_from_invoice(invoice, self.resolve_supplier(invoice, supplier_key))
         ranked = self.rank_queries(queries)
         lines = [self._line(i, q, ranked, invoice) for i, q in enumerate(queries)]
         return Suggestion(lines=lines, model=self.name)

@@ -76,6 +76,7 @@ def model_to_state(model: CompanyModel) -> dict[str, Any]:
         "candidate_recall": float(model.fitted.candidate_recall),
         "vat_by_account": {a: dict(c) for a, c in model.vat.by_account.items()},
         "vat_to_standard": dict(model.vat.to_standard),
+        "aliases": dict(model.aliases),
     }
 
 
@@ -110,6 +111,7 @@ def model_from_state(state: Mapping[str, Any]) -> CompanyModel:
             supplier_names=dict(state["supplier_names"]),
             fitted=fitted,
             vat=vat,
+            aliases=dict(state["aliases"]),
             chart=str(state["chart"]),
             abstain_below=float(state["abstain_below"]),
         )

@@ -35,9 +35,7 @@ def pair_scores(ranker: Any | None, pairs: Pairs) -> FloatArray:
     if len(pairs.account) == 0:
         return np.zeros(0, np.float64)
     if ranker is not None:
-        # One thread: OpenMP start-up costs more than the work for an invoice's few pairs,
-        # and the workers already run one process per core.
-        with _threadpools().limit(limits=1, user_api="openmp"):
+        with one_thread():
             return np.asarray(ranker.predict_proba(pairs.features)[:, 1], np.float64)
     column = {name: pairs.features[:, i] for i, name in enumerate(FEATURE_NAMES)}
     blend = (
@@ -55,6 +53,15 @@ def _threadpools() -> Any:
     from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
     return ThreadpoolController()
+
+
+def one_thread() -> Any:
+    """A context in which OpenMP (the gradient-boosting trees) uses one thread.
+
+    Workers run one process per core; threads inside them only fight each other, and for an
+    invoice's few candidates the thread start-up costs more than the work.
+    """
+    return _threadpools().limit(limits=1, user_api="openmp")
 
 
 def rank(pairs: Pairs, scores: FloatArray, n_queries: int, calibrator: Any | None) -> Ranked:

@@ -23,6 +23,7 @@ from kontera.suggest.features import Query
 from kontera.suggest.features import encode
 from kontera.suggest.ranker import Pairs
 from kontera.suggest.ranker import pairs_for
+from kontera.suggest.ranking import one_thread
 from kontera.suggest.ranking import pair_scores
 from kontera.suggest.ranking import rank
 
@@ -87,7 +88,8 @@ def _fit_ranker(parts: list[tuple[IntArray, Pairs]], seed: int) -> Any | None:
     model = HistGradientBoostingClassifier(
         max_iter=80, learning_rate=0.15, max_leaf_nodes=15, early_stopping=False, random_state=seed
     )
-    model.fit(features, target)
+    with one_thread():
+        model.fit(features, target)
     return model
 
 
