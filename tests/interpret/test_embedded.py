@@ -29,6 +29,7 @@ def test_every_zugferd_pdf_is_read_from_its_xml(corpus: Path) -> None:
         result = interpret_bytes(data)
         assert result.interpreter == "pdf_xml", path.name
         assert result.rendering is data
+        assert result.page_count >= 1
         assert result.invoice.invoice_number, path.name
         assert result.invoice.totals.gross is not None or result.invoice.totals.payable is not None
 

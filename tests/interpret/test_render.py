@@ -30,6 +30,7 @@ def test_einvoice_without_pdf_gets_a_rendering(corpus: Path) -> None:
     data = (corpus / "ehf/ehf-g3/docs/billing-3.0/norway/files/ehf-3-faktura-1.xml").read_bytes()
     result = interpret_bytes(data)
     assert result.rendering is not None and result.rendering.startswith(b"%PDF-")
+    assert result.page_count == len(pdfium.PdfDocument(result.rendering)) >= 1
     text = _text(result.rendering)
     invoice = result.invoice
     assert invoice.invoice_number and invoice.invoice_number in text

@@ -57,7 +57,9 @@ def no_vat_id_format(invoice: Invoice) -> Problems:
     return only_if(not ok, f"The Norwegian VAT id {vat_id} is not NO + a valid org.nr + MVA")
 
 
-@rule("NO-R-002", Severity.WARNING, field="seller.tax_registration")
+# Peppol flags this as a warning; Kontera keeps it informational, because the missing word
+# changes nothing in the booking and would otherwise stop auto-approval of sole proprietors.
+@rule("NO-R-002", Severity.INFO, field="seller.tax_registration")
 def no_foretaksregisteret(invoice: Invoice) -> Problems:
     if supplier_country(invoice) != "NO":
         return []

@@ -36,8 +36,28 @@ def finish_interpretation(
     if rendering is None and render_missing:
         rendering = _render(invoice)
     return Interpretation(
-        invoice=invoice, interpreter=interpreter, rendering=rendering, extracted=extracted
+        invoice=invoice,
+        interpreter=interpreter,
+        rendering=rendering,
+        extracted=extracted,
+        page_count=_page_count(rendering),
     )
+
+
+def _page_count(pdf: bytes | None) -> int:
+    """Pages of the rendering, which the review screen shows in place of the XML."""
+    if pdf is None:
+        return 0
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(pdf)
+    except pdfium.PdfiumError:
+        return 0
+    try:
+        return len(document)
+    finally:
+        document.close()
 
 
 def _embedded_pdf(attachments: list[Attachment]) -> bytes | None:
