@@ -16,7 +16,6 @@ from kontera.domain.invoice import VatBreakdown
 from kontera.interpret.cii_names import Dialect
 from kontera.interpret.parties import account_fields
 from kontera.interpret.parties import normalise_party_vat_id
-from kontera.interpret.ubl_parts import price_per_unit
 from kontera.interpret.xmlfields import Element
 from kontera.interpret.xmlfields import FieldWriter
 from kontera.interpret.xmlfields import attr
@@ -25,6 +24,7 @@ from kontera.interpret.xmlfields import children
 from kontera.interpret.xmlfields import descend
 from kontera.interpret.xmlfields import embedded_attachment
 from kontera.interpret.xmlfields import is_accounting_currency
+from kontera.interpret.xmlfields import price_per_unit
 from kontera.interpret.xmlfields import set_vat_total
 from kontera.interpret.xmlfields import text
 from kontera.interpret.xmlfields import write_attachments

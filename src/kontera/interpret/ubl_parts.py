@@ -12,7 +12,6 @@ from kontera.domain.invoice import InvoiceLine
 from kontera.domain.invoice import Party
 from kontera.domain.invoice import Payment
 from kontera.domain.invoice import VatBreakdown
-from kontera.domain.money import to_decimal
 from kontera.interpret.parties import account_fields
 from kontera.interpret.parties import normalise_party_vat_id
 from kontera.interpret.xmlfields import Element
@@ -23,6 +22,7 @@ from kontera.interpret.xmlfields import children
 from kontera.interpret.xmlfields import descend
 from kontera.interpret.xmlfields import embedded_attachment
 from kontera.interpret.xmlfields import is_accounting_currency
+from kontera.interpret.xmlfields import price_per_unit
 from kontera.interpret.xmlfields import set_vat_total
 from kontera.interpret.xmlfields import text
 from kontera.interpret.xmlfields import write_attachments
@@ -31,6 +31,7 @@ CBC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2}"
 CAC = "{urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2}"
 
 _ID = CBC + "ID"
+_ZERO = Decimal(0)
 _TAX_CATEGORY = CAC + "TaxCategory"
 _PERCENT = CBC + "Percent"
 
@@ -171,7 +172,7 @@ def read_allowances(w: FieldWriter, prefix: str, parent: Element) -> None:
     items: list[AllowanceCharge] = w.invoice.fields[prefix].value
     for index, element in enumerate(elements):
         is_charge = text(element, CBC + "ChargeIndicator") == "true"
-        items.append(AllowanceCharge(is_charge=is_charge, amount=_zero()))
+        items.append(AllowanceCharge(is_charge=is_charge, amount=_ZERO))
         path = f"{prefix}.{index}"
         w.set(f"{path}.is_charge", is_charge)
         w.amount(f"{path}.amount", text(element, CBC + "Amount"))
@@ -181,18 +182,6 @@ def read_allowances(w: FieldWriter, prefix: str, parent: Element) -> None:
         w.amount(f"{path}.vat_rate", text(element, _TAX_CATEGORY, _PERCENT), signed=False)
         w.amount(f"{path}.base_amount", text(element, CBC + "BaseAmount"))
         w.amount(f"{path}.percent", text(element, CBC + "MultiplierFactorNumeric"), signed=False)
-
-
-def _zero() -> Decimal:
-    return Decimal(0)
-
-
-def price_per_unit(w: FieldWriter, path: str, amount: str, base: str) -> Decimal | None:
-    try:
-        return to_decimal(amount) / to_decimal(base)
-    except (ArithmeticError, ValueError):
-        w.problem(f"{path}.unit_price", f"The price {amount} per {base} units could not be read.")
-        return None
 
 
 def read_vat(w: FieldWriter, root: Element) -> None:
@@ -216,7 +205,7 @@ def _read_vat_subtotals(w: FieldWriter, subtotals: list[Element]) -> None:
         return
     w.set("vat_breakdown", [])
     for index, subtotal in enumerate(subtotals):
-        w.invoice.vat_breakdown.append(VatBreakdown(None, None, _zero(), _zero()))
+        w.invoice.vat_breakdown.append(VatBreakdown(None, None, _ZERO, _ZERO))
         path = f"vat_breakdown.{index}"
         category = child(subtotal, _TAX_CATEGORY)
         w.amount(f"{path}.taxable", text(subtotal, CBC + "TaxableAmount"))

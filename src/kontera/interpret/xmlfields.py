@@ -140,6 +140,15 @@ def set_vat_total(w: FieldWriter, amounts: list[Element]) -> None:
         )
 
 
+def price_per_unit(w: FieldWriter, path: str, amount: str, base: str) -> Decimal | None:
+    """BT-146 net price divided by BT-149 base quantity ("100 per 12 pieces")."""
+    try:
+        return to_decimal(amount) / to_decimal(base)
+    except (ArithmeticError, ValueError):
+        w.problem(f"{path}.unit_price", f"The price {amount} per {base} units could not be read.")
+        return None
+
+
 def parse_date(raw: str) -> date:
     """ISO dates (UBL, "2017-11-13") and UNTDID 2379 format 102 (CII, "20171113")."""
     if len(raw) == 8 and raw.isdigit():
