@@ -30,6 +30,8 @@ COMMAND_MODULES: list[str] = [
     "kontera.commands.users",
     "kontera.commands.mail",
     "kontera.commands.post",
+    "kontera.commands.history",
+    "kontera.commands.suggest",
 ]
 
 DataDir = Annotated[

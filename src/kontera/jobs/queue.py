@@ -21,6 +21,7 @@ from kontera.domain.status import Status
 from kontera.services import documents
 from kontera.services import posting
 from kontera.services import recovery
+from kontera.services import suggestions
 from kontera.services.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -43,12 +44,18 @@ class HueyQueue:
         self._process = huey.task(retries=2, retry_delay=5, name="process_document")(
             lambda document_id: documents.process_document(get_ctx(), document_id)
         )
+        self._train = huey.task(retries=1, retry_delay=60, name="train_company")(
+            lambda company_id: suggestions.train_company(get_ctx(), company_id)
+        )
         self._post = huey.task(retries=0, name="post_voucher")(
             lambda voucher_id: posting.post_voucher(get_ctx(), voucher_id)
         )
 
     def process_document(self, document_id: str) -> None:
         self._process(document_id)
+
+    def train_company(self, company_id: str) -> None:
+        self._train(company_id)
 
     def post_voucher(self, voucher_id: str, delay: float = 0.0) -> None:
         if delay > 0 and not self.huey.immediate:

@@ -20,6 +20,7 @@ from kontera.domain.status import Status
 from kontera.services.context import AppContext
 from kontera.services.field_values import parse_field_value
 from kontera.services.posting import schedule_posting
+from kontera.services.suggestions import should_retrain
 from kontera.services.suppliers import confirm_accounts
 from kontera.store import repo
 from kontera.store.db import session_scope
@@ -75,6 +76,8 @@ def approve(
             detail={"auto": auto, "edited": edited, "lines": voucher.payload["lines"]},
         )
     schedule_posting(ctx, document_id=document_id)
+    if should_retrain(ctx, company_id):
+        ctx.queue.train_company(company_id)
     return document
 
 

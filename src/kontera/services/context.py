@@ -24,6 +24,8 @@ class JobQueue(Protocol):
 
     def post_voucher(self, voucher_id: str, delay: float = 0.0) -> None: ...
 
+    def train_company(self, company_id: str) -> None: ...
+
 
 class InlineQueue:
     """Runs nothing; for CLI commands that do not process documents."""
@@ -32,6 +34,9 @@ class InlineQueue:
         return None
 
     def post_voucher(self, voucher_id: str, delay: float = 0.0) -> None:
+        return None
+
+    def train_company(self, company_id: str) -> None:
         return None
 
 

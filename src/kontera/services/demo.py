@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 from kontera.services import companies
 from kontera.services.context import AppContext
 from kontera.services.documents import receive_document
-from kontera.services.history import HistoryEntry
-from kontera.services.history import import_history
+from kontera.services.history import import_history_file
+from kontera.services.suggestions import train_company
 from kontera.store import repo
 from kontera.store.db import session_scope
 
@@ -29,7 +26,8 @@ def load_demo(ctx: AppContext, *, fixtures: Path) -> str:
         company = companies.create_company(ctx, name=DEMO_COMPANY, org_number=DEMO_ORG)
         history = fixtures / "demo" / "history.csv"
         if history.exists():
-            import_history(ctx, company_id=company.id, entries=read_canonical_csv(history))
+            import_history_file(ctx, company_id=company.id, path=history, history_format="csv")
+            train_company(ctx, company.id)
     for path in sorted(_demo_documents(fixtures)):
         receive_document(
             ctx, company_id=company.id, data=path.read_bytes(), filename=path.name, source="demo"
@@ -42,19 +40,3 @@ def _demo_documents(fixtures: Path) -> Iterator[Path]:
     folder = fixtures / "demo"
     if folder.is_dir():
         yield from (p for p in folder.iterdir() if p.suffix.lower() in DEMO_SUFFIXES)
-
-
-def read_canonical_csv(path: Path) -> Iterator[HistoryEntry]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            yield HistoryEntry(
-                account=row["account"],
-                entry_date=date.fromisoformat(row["date"]) if row.get("date") else None,
-                supplier_id=row.get("supplier_id") or None,
-                supplier_name=row.get("supplier_name") or None,
-                supplier_org_number=row.get("supplier_org_number") or None,
-                description=row.get("description") or None,
-                amount=Decimal(row["amount"]) if row.get("amount") else None,
-                currency=row.get("currency") or None,
-                vat_code=row.get("vat_code") or None,
-            )

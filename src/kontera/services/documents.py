@@ -30,6 +30,7 @@ from kontera.interpret.base import Interpretation
 from kontera.interpret.matching import DuplicateMatch
 from kontera.interpret.matching import find_credited_invoice
 from kontera.interpret.matching import find_duplicate
+from kontera.services import approvals
 from kontera.services.context import AppContext
 from kontera.services.review_rules import review_reasons
 from kontera.services.suggestions import suggest_postings
@@ -44,6 +45,8 @@ from kontera.store.tables import SuggestionRecord
 log = logging.getLogger(__name__)
 
 WORKER = "worker"
+# Interpretations read from structured XML count as e-invoices for auto-approval.
+E_INVOICE_INTERPRETERS = {"ubl": "ubl", "cii": "cii", "pdf_xml": "cii"}
 UNREADABLE = (
     "Kontera could not read this document because of an internal error. "
     "The original is kept; retry it, or contact support if it fails again."
@@ -242,7 +245,12 @@ def _suggest_step(ctx: AppContext, document_id: str) -> Status:
         assert row is not None
         invoice = invoice_from_json(row.payload)
         suggestion = suggest_postings(
-            session, company=company, invoice=invoice, supplier_key=document.supplier_key
+            ctx,
+            session,
+            company=company,
+            invoice=invoice,
+            supplier_key=document.supplier_key,
+            source_kind=E_INVOICE_INTERPRETERS.get(row.interpreter, row.interpreter),
         )
         session.add(
             SuggestionRecord(
@@ -257,8 +265,19 @@ def _suggest_step(ctx: AppContext, document_id: str) -> Status:
             target=target,
             actor=WORKER,
             reason=" ".join(reasons) or None,
-            detail={"model": suggestion.model, "confidence": suggestion.confidence},
+            detail={
+                "model": suggestion.model,
+                "confidence": suggestion.confidence,
+                "auto_approvable": suggestion.auto_approvable,
+                "policy": suggestion.policy_reason,
+            },
         )
+        company_id = company.id
+    if target is Status.SUGGESTED and suggestion.auto_approvable:
+        approvals.approve(
+            ctx, company_id=company_id, document_id=document_id, actor="auto-approval", auto=True
+        )
+        return Status.APPROVED
     return target
 
 

@@ -70,6 +70,9 @@ class _HoldingQueue:
     def post_voucher(self, voucher_id: str, delay: float = 0.0) -> None:
         raise AssertionError("mail import never posts vouchers")  # pragma: no cover
 
+    def train_company(self, company_id: str) -> None:
+        raise AssertionError("mail import never trains models")  # pragma: no cover
+
 
 def receive_mail(
     ctx: AppContext,

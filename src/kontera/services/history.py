@@ -2,65 +2,87 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
+from dataclasses import field
+from pathlib import Path
 
 from kontera.domain.invoice import Party
 from kontera.domain.suppliers import supplier_key
 from kontera.services.context import AppContext
 from kontera.store.db import session_scope
 from kontera.store.tables import PostingHistory
+from kontera.suggest.csv_history import ColumnMapping
+from kontera.suggest.history import HistoryLine
+from kontera.suggest.history import ImportProblem
+from kontera.suggest.importers import read_history
 
 BATCH = 5_000
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
-    account: str
-    entry_date: date | None = None
-    supplier_id: str | None = None
-    supplier_name: str | None = None
-    supplier_org_number: str | None = None
-    description: str | None = None
-    amount: Decimal | None = None
-    currency: str | None = None
-    vat_code: str | None = None
+@dataclass(slots=True)
+class ImportReport:
+    imported: int = 0
+    problems: list[ImportProblem] = field(default_factory=list)
 
 
-def entry_supplier_key(entry: HistoryEntry) -> str:
-    party = Party(name=entry.supplier_name, org_number=entry.supplier_org_number)
-    return supplier_key(party) or f"id:{entry.supplier_id or 'unknown'}"
+def line_supplier_key(line: HistoryLine) -> str:
+    party = Party(name=line.supplier_name, org_number=line.supplier_org_number)
+    return supplier_key(party) or line.supplier_key
 
 
 def import_history(
-    ctx: AppContext, *, company_id: str, entries: Iterable[HistoryEntry], source: str = "import"
+    ctx: AppContext,
+    *,
+    company_id: str,
+    lines: Iterable[HistoryLine],
+    source: str = "import",
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Store history lines in batches; returns how many were stored."""
     count = 0
     batch: list[PostingHistory] = []
-    for entry in entries:
-        batch.append(_row(company_id, entry, source))
+    for line in lines:
+        batch.append(_row(company_id, line, source))
         if len(batch) >= BATCH:
             count += _flush(ctx, batch)
+            if progress:
+                progress(count)
     count += _flush(ctx, batch)
+    if progress:
+        progress(count)
     return count
 
 
-def _row(company_id: str, entry: HistoryEntry, source: str) -> PostingHistory:
+def import_history_file(
+    ctx: AppContext,
+    *,
+    company_id: str,
+    path: Path,
+    history_format: str | None = None,
+    mapping: ColumnMapping | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    report = ImportReport()
+    lines = read_history(path, history_format, mapping, on_problem=report.problems.append)
+    report.imported = import_history(ctx, company_id=company_id, lines=lines, progress=progress)
+    return report
+
+
+def _row(company_id: str, line: HistoryLine, source: str) -> PostingHistory:
     return PostingHistory(
         company_id=company_id,
-        entry_date=entry.entry_date,
-        supplier_id=entry.supplier_id,
-        supplier_name=entry.supplier_name,
-        supplier_org_number=entry.supplier_org_number,
-        supplier_key=entry_supplier_key(entry),
-        description=entry.description,
-        amount=entry.amount,
-        currency=entry.currency,
-        account=entry.account,
-        vat_code=entry.vat_code,
+        entry_date=line.date,
+        supplier_id=line.supplier_id,
+        supplier_name=line.supplier_name,
+        supplier_org_number=line.supplier_org_number,
+        supplier_key=line_supplier_key(line),
+        description=line.description or None,
+        amount=line.amount,
+        currency=line.currency,
+        account=line.account,
+        vat_code=line.vat_code,
         source=source,
     )
 

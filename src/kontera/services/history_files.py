@@ -7,18 +7,15 @@ could not be read, and records who imported what in the audit trail.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from kontera.domain.errors import DocumentTooLarge
 from kontera.domain.errors import EmptyDocument
 from kontera.services.context import AppContext
-from kontera.services.history import HistoryEntry
 from kontera.services.history import import_history
 from kontera.store import repo
 from kontera.store.db import session_scope
-from kontera.suggest.history import HistoryLine
 from kontera.suggest.importers import read_history
 
 MAX_PROBLEMS_SHOWN = 20
@@ -45,7 +42,7 @@ def import_history_file(
         path = Path(folder) / name
         path.write_bytes(data)
         lines = read_history(path, None, None, lambda p: problems.append(p.message))
-        count = import_history(ctx, company_id=company_id, entries=_entries(lines))
+        count = import_history(ctx, company_id=company_id, lines=lines)
     with session_scope(ctx.engine) as session:
         repo.add_event(
             session,
@@ -55,19 +52,5 @@ def import_history_file(
             action="history:import",
             detail={"file": name, "imported": count, "problems": len(problems)},
         )
+    ctx.queue.train_company(company_id)
     return HistoryImport(count, problems[:MAX_PROBLEMS_SHOWN], len(problems))
-
-
-def _entries(lines: Iterator[HistoryLine]) -> Iterator[HistoryEntry]:
-    for line in lines:
-        yield HistoryEntry(
-            account=line.account,
-            entry_date=line.date,
-            supplier_id=line.supplier_id,
-            supplier_name=line.supplier_name,
-            supplier_org_number=line.supplier_org_number,
-            description=line.description or None,
-            amount=line.amount,
-            currency=line.currency,
-            vat_code=line.vat_code,
-        )

@@ -1,26 +1,81 @@
-"""Suggest postings for an interpreted invoice from the company's own history."""
+"""Suggest postings from the company's own model, or from its history while it has none.
+
+Each company's model lives in `<data dir>/models/<company id>/` (skops + JSON sidecar). It is
+retrained after a history import and after every `RETRAIN_EVERY` approvals; training is skipped
+when the data has not changed.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import logging
+import threading
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import func
+from sqlmodel import select
+
+from kontera.domain.errors import KonteraError
 from kontera.domain.invoice import Invoice
 from kontera.domain.suggestion import Suggestion
+from kontera.services.context import AppContext
 from kontera.store import repo
+from kontera.store.db import session_scope
 from kontera.store.tables import Company
+from kontera.store.tables import PostingHistory
+from kontera.suggest.artifact import MODEL_FILE
+from kontera.suggest.artifact import ModelInfo
 from kontera.suggest.baseline import HistoryRow
 from kontera.suggest.baseline import SupplierMajority
+from kontera.suggest.history import HistoryLine
+from kontera.suggest.model import CompanyModel
+from kontera.suggest.persistence import load_company_model
+from kontera.suggest.persistence import train_company_model
+from kontera.suggest.policy import AutoApprovalPolicy
+from kontera.suggest.policy import decide
+
+log = logging.getLogger(__name__)
+RETRAIN_EVERY = 25
+MIN_LINES_FOR_MODEL = 20
+_cache: dict[Path, tuple[float, CompanyModel]] = {}
+_cache_lock = threading.Lock()
+
+
+def model_dir(ctx: AppContext, company_id: str) -> Path:
+    return ctx.settings.models_dir / company_id
 
 
 def suggest_postings(
-    session: Session, *, company: Company, invoice: Invoice, supplier_key: str | None
+    ctx: AppContext,
+    session: Session,
+    *,
+    company: Company,
+    invoice: Invoice,
+    supplier_key: str | None,
+    source_kind: str | None = None,
+) -> Suggestion:
+    model = _load_model(model_dir(ctx, company.id))
+    if model is not None:
+        suggestion = model.suggest(invoice, supplier_key or "")
+    else:
+        suggestion = _from_history(session, company, invoice, supplier_key)
+    suggestion.payable_account = "2440" if company.country == "SE" else "2400"
+    return decide(auto_approval_policy(company), invoice, suggestion, source_kind=source_kind)
+
+
+def _from_history(
+    session: Session, company: Company, invoice: Invoice, supplier_key: str | None
 ) -> Suggestion:
     rows = (
         repo.supplier_history(session, company_id=company.id, supplier_key=supplier_key)
         if supplier_key
         else []
     )
-    model = SupplierMajority(
+    baseline = SupplierMajority(
         HistoryRow(
             supplier_key=row.supplier_key,
             supplier_name=row.supplier_name or row.supplier_key,
@@ -30,6 +85,99 @@ def suggest_postings(
         )
         for row in rows
     )
-    suggestion = model.suggest(invoice, supplier_key or "")
-    suggestion.payable_account = "2440" if company.country == "SE" else "2400"
-    return suggestion
+    return baseline.suggest(invoice, supplier_key or "")
+
+
+def _load_model(directory: Path) -> CompanyModel | None:
+    path = directory / MODEL_FILE
+    try:
+        mtime = path.stat().st_mtime
+    except FileNotFoundError:
+        return None
+    with _cache_lock:
+        cached = _cache.get(directory)
+        if cached and cached[0] == mtime:
+            return cached[1]
+    try:
+        model = load_company_model(directory)
+    except KonteraError as e:
+        log.warning("company model not usable", extra={"path": str(directory), "why": e.message})
+        return None
+    with _cache_lock:
+        _cache[directory] = (mtime, model)
+    return model
+
+
+def auto_approval_policy(company: Company) -> AutoApprovalPolicy:
+    raw: dict[str, Any] = dict(company.settings.get("auto_approval") or {})
+    limit = raw.get("max_amount")
+    return AutoApprovalPolicy(
+        enabled=bool(raw.get("enabled", False)),
+        threshold=float(raw.get("threshold", 0.99)),
+        max_amount=Decimal(str(limit)) if limit not in (None, "") else None,
+        allow_suppliers=frozenset(raw.get("allow_suppliers") or ()),
+        deny_suppliers=frozenset(raw.get("deny_suppliers") or ()),
+        e_invoices_only=bool(raw.get("einvoice_only", raw.get("e_invoices_only", True))),
+    )
+
+
+def history_lines(ctx: AppContext, company_id: str) -> Iterator[HistoryLine]:
+    with session_scope(ctx.engine) as session:
+        rows = session.exec(
+            select(PostingHistory)
+            .where(PostingHistory.company_id == company_id)
+            .order_by(col(PostingHistory.id))
+        ).all()
+    for row in rows:
+        yield HistoryLine(
+            account=row.account,
+            date=row.entry_date,
+            supplier_id=row.supplier_id,
+            supplier_name=row.supplier_name,
+            supplier_org_number=_org_of(row.supplier_key) or row.supplier_org_number,
+            description=row.description or "",
+            amount=row.amount,
+            currency=row.currency,
+            vat_code=row.vat_code,
+        )
+
+
+def _org_of(key: str) -> str | None:
+    return key[4:] if key.startswith("org:") else None
+
+
+def train_company(ctx: AppContext, company_id: str, *, force: bool = False) -> ModelInfo | None:
+    """(Re)train the company's model from all its history; None while history is too thin."""
+    with session_scope(ctx.engine) as session:
+        company = repo.get_company(session, company_id=company_id)
+    lines = list(history_lines(ctx, company_id))
+    if len(lines) < MIN_LINES_FOR_MODEL:
+        return None
+    info = train_company_model(
+        lines, chart=company.chart, out_dir=model_dir(ctx, company_id), force=force
+    )
+    with session_scope(ctx.engine) as session:
+        repo.add_event(
+            session,
+            company_id=company_id,
+            document_id=None,
+            actor="trainer",
+            action="model:skipped" if info.skipped else "model:trained",
+            detail={"lines": info.n_lines, "data_hash": info.data_hash, "metrics": info.metrics},
+        )
+    return info
+
+
+def approvals_since_training(ctx: AppContext, company_id: str) -> int:
+    with session_scope(ctx.engine) as session:
+        count = session.exec(
+            select(func.count())
+            .select_from(PostingHistory)
+            .where(PostingHistory.company_id == company_id, PostingHistory.source == "approval")
+        ).one()
+    return int(count)
+
+
+def should_retrain(ctx: AppContext, company_id: str) -> bool:
+    approvals = approvals_since_training(ctx, company_id)
+    return approvals > 0 and approvals % RETRAIN_EVERY == 0
