@@ -17,9 +17,9 @@ from decimal import Decimal
 from typing import Any
 
 from kontera.domain.fields import Box
+from kontera.interpret.labels import ANY_LABEL
 from kontera.interpret.labels import EXCLUDE
 from kontera.interpret.labels import EXCLUDE_NEXT
-from kontera.interpret.labels import ANY_LABEL
 from kontera.interpret.labels import LABELS
 from kontera.interpret.parse_text import Found
 from kontera.interpret.textpage import Line

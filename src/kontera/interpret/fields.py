@@ -134,7 +134,9 @@ def _dates(pages: list[Page], texts: list[list[LineText]]) -> list[Choice]:
     issue_choice = decide("issue_date", issue, floor=0.2)
     due = _labelled("due_date", pages, texts, find_dates)
     if issue_choice is not None:
-        due = [c for c in due if c.value >= issue_choice.value]
+        # A weakly labelled date before the invoice date is not its due date (insurers do bill
+        # premiums already due, but they say "Fälligkeit" plainly).
+        due = [c for c in due if c.value >= issue_choice.value or c.label >= 0.9]
     due_choice = decide("due_date", pool(due), floor=0.3)
     return [c for c in (issue_choice, due_choice) if c is not None]
 

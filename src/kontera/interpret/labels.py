@@ -78,6 +78,7 @@ LABELS: dict[str, list[Label]] = {
             r"pay until|payable until|payable by|à payer avant le|betalas senast den",
             0.7,
         ),
+        (r"wird am|abgebucht am|eingezogen am|trekkes den|dras den", 0.6),
         (r"bis", 0.3),
     ),
     "totals.net": _labels(
@@ -121,6 +122,7 @@ LABELS: dict[str, list[Label]] = {
             r"total payable|payable|summa att betala|totalt å betale",
             1.0,
         ),
+        (r"offener betrag|restbeløp|rest att betala|outstanding", 0.9),
     ),
     "payment.iban": _labels((r"iban", 1.0)),
     "payment.bic": _labels((r"bic|swift", 1.0)),

@@ -8,9 +8,11 @@ deliberately ignored here: the e-invoice backend outranks this one when XML is p
 
 from __future__ import annotations
 
+import math
 import time
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from kontera.domain.errors import InterpretationFailed
 from kontera.domain.fields import Source
@@ -101,7 +103,8 @@ def _words_from_chars(textpage: pdfium.PdfTextPage, height: float) -> list[Word]
     words: list[Word] = []
     chars: list[tuple[str, float, float, float, float]] = []
     for i, char in enumerate(text[:count]):
-        if char in _SPACES:
+        if char in _SPACES or _rotated(textpage, i):
+            # Text set sideways (a margin imprint, a watermark) runs across lines: not read.
             _flush(chars, words)
             continue
         # Loose boxes (advance widths) abut, so a gap between them is real; tight boxes (the
@@ -113,6 +116,11 @@ def _words_from_chars(textpage: pdfium.PdfTextPage, height: float) -> list[Word]
         chars.append(("-" if char == "\x02" else char, left, height - top, right, height - bottom))
     _flush(chars, words)
     return words
+
+
+def _rotated(textpage: pdfium.PdfTextPage, index: int) -> bool:
+    angle = pdfium_c.FPDFText_GetCharAngle(textpage.raw, index)
+    return 0.05 < angle < 2 * math.pi - 0.05
 
 
 def _flush(chars: list[tuple[str, float, float, float, float]], words: list[Word]) -> None:

@@ -186,10 +186,8 @@ def _block_name(page: Page, cell: Cell) -> str | None:
     labelled = re.match(r"(?i)^(?:name|navn|namn|nom|firma)\s*:\s*(.+)", line)
     if labelled:
         name = labelled.group(1).strip()
-    elif (
-        ":" in cell.text
-        or line.startswith(cell.text)
-        and ":" in line[len(cell.text) : len(cell.text) + 3]
+    elif ":" in cell.text or (
+        line.startswith(cell.text) and ":" in line[len(cell.text) : len(cell.text) + 3]
     ):
         return None  # a "label: value" (Nummer: 12345), not a name
     else:
