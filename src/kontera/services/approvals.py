@@ -19,6 +19,7 @@ from kontera.domain.status import REVIEWABLE
 from kontera.domain.status import Status
 from kontera.services.context import AppContext
 from kontera.services.field_values import parse_field_value
+from kontera.services.layouts import learn_corrections
 from kontera.services.posting import schedule_posting
 from kontera.services.suggestions import should_retrain
 from kontera.services.suppliers import confirm_accounts
@@ -180,6 +181,14 @@ def correct_fields(
             _apply_correction(invoice, path, value)
         row.payload = invoice_to_json(invoice)
         session.add(row)
+        learn_corrections(
+            ctx,
+            session,
+            document=document,
+            interpreter=row.interpreter,
+            invoice=invoice,
+            changes=changes,
+        )
         repo.add_event(
             session,
             company_id=company_id,

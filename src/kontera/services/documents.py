@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +33,7 @@ from kontera.interpret.matching import find_credited_invoice
 from kontera.interpret.matching import find_duplicate
 from kontera.services import approvals
 from kontera.services.context import AppContext
+from kontera.services.layouts import layout_hints
 from kontera.services.review_rules import review_reasons
 from kontera.services.suggestions import suggest_postings
 from kontera.services.suppliers import recognise_supplier
@@ -151,8 +153,10 @@ def _interpret_step(ctx: AppContext, document_id: str) -> Status:
         document = session.get(Document, document_id)
         assert document is not None
         sha256 = document.sha256
+        hints = layout_hints(session, company_id=document.company_id)
+    context = replace(ctx.interpret_context(), layout_hints=hints)
     try:
-        interpretation = interpret_bytes(ctx.blobs.get(sha256), ctx.interpret_context())
+        interpretation = interpret_bytes(ctx.blobs.get(sha256), context)
     except KonteraError as e:
         return _fail(ctx, document_id, e.message, error_code=e.code)
     except Exception:

@@ -1,0 +1,57 @@
+"""A bookkeeper corrects a field once; the next invoice from that supplier is read right.
+
+The invoices are drawn here with reportlab: the supplier prints its invoice number with no
+label at all, in the right margin, which a template-free reader cannot know is the number.
+"""
+
+from __future__ import annotations
+
+import io
+
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfgen import canvas
+
+from tests.conftest import ApiClient
+
+
+def unlabelled_number_invoice(number: str, kid: str) -> bytes:
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    page.setFont("Helvetica-Bold", 16)
+    page.drawString(50, 800, "Fjordlys Rør AS")
+    page.setFont("Helvetica", 10)
+    page.drawString(50, 785, "Org.nr NO 923 609 016 MVA")
+    page.drawString(400, 800, "FAKTURA")
+    page.drawString(400, 770, "Dato 03.11.2026")
+    page.drawString(400, 755, "Forfall 17.11.2026")
+    page.drawString(470, 700, number)
+    page.drawString(50, 600, "Rørleggerarbeid")
+    page.drawString(400, 600, "1 000,00")
+    page.drawString(300, 560, "Sum eks. mva")
+    page.drawString(400, 560, "1 000,00")
+    page.drawString(300, 545, "Mva 25%")
+    page.drawString(400, 545, "250,00")
+    page.drawString(300, 530, "Å betale NOK")
+    page.drawString(400, 530, "1 250,00")
+    page.drawString(50, 480, f"Kontonr 1503.02.12345  KID {kid}")
+    page.save()
+    return buffer.getvalue()
+
+
+def test_a_corrected_field_is_read_right_on_the_suppliers_next_invoice(api: ApiClient) -> None:
+    first = api.upload(unlabelled_number_invoice("A-20931", "12345678903"), "first.pdf")
+    before = api.get(f"/v1/documents/{first['id']}")
+    assert before["invoice"]["invoice_number"] != "A-20931"  # the reader cannot know yet
+
+    corrected = api.http.patch(
+        f"/v1/documents/{first['id']}/fields",
+        headers=api.headers,
+        json={"fields": {"invoice_number": "A-20931"}},
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["invoice"]["fields"]["invoice_number"]["source"] == "person"
+
+    second = api.upload(unlabelled_number_invoice("A-20932", "23456789013"), "second.pdf")
+    after = api.get(f"/v1/documents/{second['id']}")["invoice"]
+    assert after["invoice_number"] == "A-20932"
+    assert after["fields"]["invoice_number"]["source"] == "pdf_text"
