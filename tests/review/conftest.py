@@ -15,8 +15,7 @@ import uvicorn
 from kontera.services import companies
 from kontera.services import users
 from kontera.services.context import AppContext
-from kontera.services.demo import read_canonical_csv
-from kontera.services.history import import_history
+from kontera.services.history_files import import_history_file
 from kontera.store.tables import Company
 from tests.conftest import FIXTURES
 from tests.conftest import REPO
@@ -60,8 +59,10 @@ def make_bureau(
     found = users.create_bureau(ctx, name=bureau)
     client = companies.create_company(ctx, name=company, org_number=org, bureau_id=found.id)
     if history:
-        entries = read_canonical_csv(FIXTURES / "demo" / "history.csv")
-        import_history(ctx, company_id=client.id, entries=entries)
+        data = (FIXTURES / "demo" / "history.csv").read_bytes()
+        import_history_file(
+            ctx, company_id=client.id, data=data, filename="history.csv", actor="test"
+        )
     users.create_user(
         ctx,
         email=email,

@@ -54,8 +54,10 @@ def demo_invoices() -> list[Path]:
     return sorted((FIXTURES / "demo").glob("ehf-*.xml"))
 
 
-def sign_in(browser: Any, server: LiveServer, email: str) -> Any:
-    page = browser.new_context(viewport=VIEWPORT, locale="nb-NO").new_page()
+def sign_in(
+    browser: Any, server: LiveServer, email: str, viewport: dict[str, int] = VIEWPORT
+) -> Any:
+    page = browser.new_context(viewport=viewport, locale="nb-NO").new_page()
     page.goto(f"{server.url}/")
     assert "/login" in page.url
     page.fill("#email", email)
@@ -166,3 +168,29 @@ def test_a_user_of_another_bureau_cannot_open_the_company(
     with session_scope(ctx.engine) as session:
         document = repo.get_document(session, company_id=fjord.company.id, document_id=pdf_id)
         assert document.status == "needs_review"
+
+
+@pytest.mark.parametrize(
+    "viewport", [VIEWPORT, {"width": 820, "height": 1180}], ids=["laptop", "tablet"]
+)
+def test_queue_and_detail_fit_the_screen_without_sideways_scrolling(
+    ctx: AppContext, live_server: LiveServer, chromium: Any, viewport: dict[str, int]
+) -> None:
+    fjord = make_bureau(
+        ctx, bureau="Fjordbyrå", company="Demo Regnskap AS", org="999999905", email="kari@fjord.no"
+    )
+    pdf_id = upload(live_server, fjord, invoice_pdf(), "fjordtre.pdf")
+    upload(live_server, fjord, demo_invoices()[0].read_bytes(), "ehf.xml")
+    page = sign_in(chromium, live_server, fjord.user_email, viewport)
+    overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert page.evaluate(overflow) <= 1
+    page.goto(f"{live_server.url}/c/{fjord.company.id}/d/{pdf_id}")
+    page.locator("figure.page img").wait_for()
+    assert page.evaluate(overflow) <= 1
+    # Every input on the page has a label a screen reader can announce.
+    unlabelled = page.evaluate(
+        """Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+             .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
+             .map(el => el.name)"""
+    )
+    assert unlabelled == []
