@@ -32,6 +32,7 @@ COMMAND_MODULES: list[str] = [
     "kontera.commands.post",
     "kontera.commands.history",
     "kontera.commands.suggest",
+    "kontera.commands.webhooks",
 ]
 
 DataDir = Annotated[

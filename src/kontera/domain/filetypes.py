@@ -63,10 +63,19 @@ def sniff(data: bytes) -> FileKind:
     if head.startswith(b"PK\x03\x04"):
         return FileKind.ZIP
     if stripped.startswith(b"<"):
-        return _xml_kind(stripped)
+        return _xml_kind(_without_comments(data[:XML_HEAD].lstrip(b"\xef\xbb\xbf \t\r\n")))
     if _EMAIL_HEADERS.search(head[:2048]) and b"\n\n" in data.replace(b"\r\n", b"\n")[:65536]:
         return FileKind.EMAIL
     return FileKind.UNKNOWN
+
+
+# Long licence comments before the root element are common in XRechnung/ZUGFeRD files.
+XML_HEAD = 256 * 1024
+_COMMENT = re.compile(rb"<!--.*?-->", re.DOTALL)
+
+
+def _without_comments(head: bytes) -> bytes:
+    return _COMMENT.sub(b"", head)
 
 
 def _xml_kind(head: bytes) -> FileKind:

@@ -22,6 +22,7 @@ from kontera.services import documents
 from kontera.services import posting
 from kontera.services import recovery
 from kontera.services import suggestions
+from kontera.services import webhooks
 from kontera.services.context import AppContext
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,9 @@ class HueyQueue:
         self._train = huey.task(retries=1, retry_delay=60, name="train_company")(
             lambda company_id: suggestions.train_company(get_ctx(), company_id)
         )
+        self._webhook = huey.task(retries=3, retry_delay=120, name="deliver_webhook")(
+            lambda endpoint_id, event: webhooks.deliver(get_ctx(), endpoint_id, event)
+        )
         self._post = huey.task(retries=0, name="post_voucher")(
             lambda voucher_id: posting.post_voucher(get_ctx(), voucher_id)
         )
@@ -56,6 +60,9 @@ class HueyQueue:
 
     def train_company(self, company_id: str) -> None:
         self._train(company_id)
+
+    def deliver_webhook(self, endpoint_id: str, event: dict[str, Any]) -> None:
+        self._webhook(endpoint_id, event)
 
     def post_voucher(self, voucher_id: str, delay: float = 0.0) -> None:
         if delay > 0 and not self.huey.immediate:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from typing import Any
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
@@ -26,6 +27,8 @@ class JobQueue(Protocol):
 
     def train_company(self, company_id: str) -> None: ...
 
+    def deliver_webhook(self, endpoint_id: str, event: dict[str, Any]) -> None: ...
+
 
 class InlineQueue:
     """Runs nothing; for CLI commands that do not process documents."""
@@ -37,6 +40,9 @@ class InlineQueue:
         return None
 
     def train_company(self, company_id: str) -> None:
+        return None
+
+    def deliver_webhook(self, endpoint_id: str, event: dict[str, Any]) -> None:
         return None
 
 

@@ -32,6 +32,7 @@ from kontera.interpret.matching import DuplicateMatch
 from kontera.interpret.matching import find_credited_invoice
 from kontera.interpret.matching import find_duplicate
 from kontera.services import approvals
+from kontera.services import webhooks
 from kontera.services.context import AppContext
 from kontera.services.layouts import layout_hints
 from kontera.services.review_rules import review_reasons
@@ -115,6 +116,7 @@ def receive_document(
             existing = repo.find_document_by_sha(session, company_id=company_id, sha256=sha256)
             assert existing is not None
             return Received(existing, duplicate=True)
+    webhooks.notify(ctx, company_id=company_id, document_id=document.id, status=Status.RECEIVED)
     ctx.queue.process_document(document.id)
     return Received(document, duplicate=False)
 
@@ -142,10 +144,15 @@ def process_document(ctx: AppContext, document_id: str) -> str:
     """Advance the document as far as machines may take it; return its final status."""
     with session_scope(ctx.engine) as session:
         document = session.get(Document, document_id)
-        status = Status(document.status) if document else None
-    while status is not None and (step := STEPS.get(status)) is not None:
+        if document is None:
+            return "missing"
+        status, company_id = Status(document.status), document.company_id
+    started = status
+    while (step := STEPS.get(status)) is not None:
         status = step(ctx, document_id)
-    return status.value if status else "missing"
+    if status is not started:
+        webhooks.notify(ctx, company_id=company_id, document_id=document_id, status=status)
+    return status.value
 
 
 def _interpret_step(ctx: AppContext, document_id: str) -> Status:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -72,6 +73,9 @@ class _HoldingQueue:
 
     def train_company(self, company_id: str) -> None:
         raise AssertionError("mail import never trains models")  # pragma: no cover
+
+    def deliver_webhook(self, endpoint_id: str, event: dict[str, Any]) -> None:
+        raise AssertionError("mail import sends no webhooks")  # pragma: no cover
 
 
 def receive_mail(
