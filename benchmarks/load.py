@@ -32,8 +32,12 @@ from contextlib import ExitStack
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
+from pathlib import Path
 
 import httpx
+from sqlalchemy import create_engine
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from tests import servers
 from tests.reliability.invoices import demo_invoices
 from tests.reliability.invoices import numbered
@@ -78,15 +82,18 @@ def serve(env_overrides: dict[str, str], *, worker: bool) -> Iterator[Server]:
         run(env, "company", "create", company, "--org-number", "923609016")
         key = run(env, "apikey", "create", "--company", company).strip()
         run(env, "user", "create", EMAIL, "--password", PASSWORD, "--company", company)
-        port = free_port()
+        port, log = free_port(), Path(tmp) / "serve.log"
         proc = subprocess.Popen(
             [KONTERA, "serve", "--port", str(port)],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
         )
         try:
-            servers.wait_for_port(port, timeout=60)
+            try:
+                servers.wait_for_port(port, timeout=120)
+            except TimeoutError:
+                raise RuntimeError("serve did not start:\n" + log.read_text()[-3000:]) from None
             yield Server(f"http://127.0.0.1:{port}", key, env)
         finally:
             proc.terminate()
@@ -201,13 +208,15 @@ def row(database: str, scenario: str, clients: int, sample: Sample) -> list[obje
     ]
 
 
-def measure(database: str, env: dict[str, str], args: argparse.Namespace) -> list[list[object]]:
+def measure(
+    database: str, fresh_env: Callable[[], dict[str, str]], args: argparse.Namespace
+) -> list[list[object]]:
     rows = []
-    with serve(env, worker=False) as server:
+    with serve(fresh_env(), worker=False) as server:
         upload = uploader("UP")
         sample = closed_loop(api_client(server), upload, clients=args.clients, seconds=args.seconds)
         rows.append(row(database, "upload", args.clients, sample))
-    with serve(env, worker=True) as server:
+    with serve(fresh_env(), worker=True) as server:
         processed = preload(server, args.preload)
         sample = closed_loop(
             signed_in_client(server),
@@ -222,6 +231,23 @@ def measure(database: str, env: dict[str, str], args: argparse.Namespace) -> lis
     return rows
 
 
+def postgres_envs(pg: str, redis: str) -> Callable[[], dict[str, str]]:
+    """A new, empty database and Redis database for every service started."""
+    numbers = itertools.count(1)
+
+    def fresh() -> dict[str, str]:
+        name = f"load_{os.urandom(4).hex()}"
+        admin = create_engine(pg, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        url = make_url(pg).set(database=name).render_as_string(hide_password=False)
+        queue = f"{redis.rsplit('/', 1)[0]}/{next(numbers)}"
+        return {"KONTERA_DATABASE_URL": url, "KONTERA_REDIS_URL": queue}
+
+    return fresh
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=20)
@@ -232,15 +258,16 @@ def main() -> None:
     rows: list[list[object]] = []
     for database in args.databases:
         with ExitStack() as stack:
-            env: dict[str, str] = {}
+            fresh_env: Callable[[], dict[str, str]] = dict
             if database == "postgres":
                 pg = stack.enter_context(servers.postgres_server())
                 redis = stack.enter_context(servers.redis_server())
                 if pg is None or redis is None:
                     print("skipping PostgreSQL: binaries not installed")
                     continue
-                env = {"KONTERA_DATABASE_URL": pg, "KONTERA_REDIS_URL": redis}
-            rows += measure("PostgreSQL" if database == "postgres" else "SQLite", env, args)
+                fresh_env = postgres_envs(pg, redis)
+            label = "PostgreSQL + Redis" if database == "postgres" else "SQLite"
+            rows += measure(label, fresh_env, args)
     headers = ["database", "scenario", "clients", "requests", "req/s", "p50 ms", "p99 ms", "errors"]
     print(table(headers, rows))
 

@@ -18,6 +18,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
@@ -25,12 +26,16 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import uvicorn
 from sqlalchemy import create_engine
 from sqlalchemy import text
 
+from tests.fakes.common import Quota
+from tests.fakes.tripletex import FakeTripletex
 from tests.reliability.invoices import demo_invoices
 from tests.reliability.invoices import invoice_batch
 from tests.servers import free_port
+from tests.servers import wait_for_port
 
 KONTERA = str(Path(sys.executable).parent / "kontera")
 # Statuses in which machines still owe work: nothing may stay here after recovery.
@@ -125,6 +130,41 @@ class Stack:
                     proc.wait(timeout=30)
                 except subprocess.TimeoutExpired:
                     proc.kill()
+
+
+@contextmanager
+def fake_tripletex() -> Iterator[tuple[FakeTripletex, str]]:
+    """The fake Tripletex on a loopback port, with a quota no campaign reaches."""
+    fake, port = FakeTripletex(quota=Quota(calls=1_000_000, period=60.0)), free_port()
+    server = uvicorn.Server(uvicorn.Config(fake, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for_port(port)
+    try:
+        yield fake, f"http://127.0.0.1:{port}/v2"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def check_posted(database_url: str, fake: FakeTripletex) -> list[str]:
+    """Each posted document is exactly one voucher in Tripletex, with one attachment."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            posted = _rows(connection, "SELECT id FROM document WHERE status = 'posted'")
+    finally:
+        engine.dispose()
+    numbers = Counter(v.get("externalVoucherNumber") for v in fake.vouchers.values())
+    problems = []
+    if doubled := [n for n, c in numbers.items() if c > 1]:
+        problems.append(f"{len(doubled)} vouchers posted twice to Tripletex: {doubled[:3]}")
+    if len(numbers) != len(posted):
+        problems.append(f"{len(posted)} posted documents but {len(numbers)} vouchers in Tripletex")
+    attachments = Counter(len(fake.attachments.get(i, [])) for i in fake.vouchers)
+    if set(attachments) - {1}:
+        problems.append(f"attachments per voucher: {dict(attachments)}")
+    return problems
 
 
 @contextmanager
@@ -297,8 +337,14 @@ def _check_vouchers(connection: Any) -> list[str]:
     problems = []
     if len(vouchers) != len(set(vouchers)):
         problems.append("a document has two vouchers")
-    if set(vouchers) != approved:
-        problems.append(f"{len(approved)} approved documents but {len(set(vouchers))} vouchers")
+    if approved - set(vouchers):
+        problems.append(f"{len(approved - set(vouchers))} approved documents without a voucher")
+    returned = set(vouchers) - approved
+    reviewing = {
+        r.id for r in _rows(connection, "SELECT id FROM document WHERE status = 'needs_review'")
+    }
+    if returned - reviewing:
+        problems.append(f"{len(returned - reviewing)} vouchers of documents not approved")
     return problems
 
 
@@ -350,18 +396,38 @@ def run_campaign(
     pause: tuple[float, float] = (0.5, 2.5),
     settle_timeout: float = 120,
     extra_env: dict[str, str] | None = None,
+    post: bool = True,
 ) -> Outcome:
-    """Send `count` documents through a stack that is SIGKILLed at random; then count."""
+    """Send `count` documents through a stack that is SIGKILLed at random; then count.
+
+    With `post`, the company is connected to a fake Tripletex, so approved documents are
+    posted (and kills also hit the posting outbox); each must become one voucher there.
+    """
     rng, tally = random.Random(seed), Tally()
     data_dir, logs = workdir / "data", workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     documents = payloads(count, seed)
-    with running_stack(data_dir, logs, **(extra_env or {})) as stack:
+    with ExitStack() as resources:
+        tripletex = resources.enter_context(fake_tripletex()) if post else None
+        stack = resources.enter_context(running_stack(data_dir, logs, **(extra_env or {})))
         database_url = stack.env.get(
             "KONTERA_DATABASE_URL", f"sqlite:///{(data_dir / 'kontera.db').resolve()}"
         )
         stack.cli("company", "create", "Krasj AS", "--org-number", "923609016")
         key = stack.cli("apikey", "create", "--company", "Krasj AS").strip()
+        if tripletex is not None:
+            fake, url = tripletex
+            stack.cli(
+                "connect",
+                "Krasj AS",
+                "tripletex",
+                "--base-url",
+                url,
+                "--consumer-token",
+                fake.consumer_token,
+                "--employee-token",
+                fake.employee_token,
+            )
         stack.start("web")
         stack.start("worker")
         started = time.monotonic()
@@ -380,6 +446,8 @@ def run_campaign(
                 helper.join()
         statuses = wait_settled(database_url, settle_timeout)
         seconds = time.monotonic() - started
-    problems = verify(database_url, data_dir / "originals", tally)
+        problems = verify(database_url, data_dir / "originals", tally)
+        if tripletex is not None:
+            problems += check_posted(database_url, tripletex[0])
     problems += [f"server error: {e}" for e in tally.server_errors[:10]]
     return Outcome(tally, statuses, problems, seconds)
