@@ -229,7 +229,9 @@ def main() -> None:
     parser.add_argument(
         "--ocr", action="store_true", help="rasterise + degrade the corpus, read by OCR"
     )
-    parser.add_argument("--fixtures", type=Path, help="folder made by fixtures/generate.py --scans")
+    parser.add_argument(
+        "--fixtures", type=Path, action="append", help="folder(s) made by fixtures/generate.py"
+    )
     parser.add_argument(
         "--fit", action="store_true", help="refit the calibration table from --fixtures"
     )
@@ -241,7 +243,11 @@ def main() -> None:
     ctx = InterpretContext()
     started = time.perf_counter()
     if args.fixtures:
-        tallies = run_fixtures(args.fixtures, ctx, args.limit, args.cache, args.scan_limit)
+        tallies = [
+            tally
+            for folder in args.fixtures
+            for tally in run_fixtures(folder, ctx, args.limit, args.cache, args.scan_limit)
+        ]
     else:
         tallies = [run_corpus(ctx, args.ocr, args.limit, args.cache)]
     for title, tally in tallies:

@@ -113,7 +113,7 @@ LABELS: dict[str, list[Label]] = {
             r"total payable|due payable|rechnungsbeitrag|endbetrag",
             1.0,
         ),
-        (r"totalt?|summa|sum|i alt|total", 0.5),
+        (r"totalt?|summa|sum|i alt|total|tot\.", 0.5),
     ),
     "totals.payable": _labels(
         (
@@ -157,6 +157,7 @@ LABELS: dict[str, list[Label]] = {
             r"org\.? ?no\.?|cvr(?:-?nr\.?)?",
             1.0,
         ),
+        (r"org\.?", 0.6),
     ),
     "references.preceding_invoices": _labels(
         (
