@@ -60,6 +60,7 @@ def run_campaign(
     faults: Faults,
     *,
     max_rounds: int = 200,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Outcome:
     """Post every (key, voucher, file) until all jobs are done; count what the fake holds."""
     started = time.perf_counter()
@@ -87,7 +88,7 @@ def run_campaign(
                     voucher,
                     file,
                     lambda j: store.__setitem__(j.idempotency_key, j.to_json()),
-                    now=lambda: datetime.now(UTC),
+                    now=now,
                 )
             except Crash:
                 crashes += 1

@@ -1,9 +1,11 @@
-"""A fake PowerOffice Go v2, shaped after the same assumptions as the connector.
+"""A fake PowerOffice Go v2, after PowerOffice's published v2 model.
 
 Enforced: client-credentials tokens (Basic application:client key) and the subscription key
-on every call; 10 requests per second with 429; supplier invoices on an existing supplier
-whose lines add up to the total, with VAT codes valid for the account; voucher pages only as
-PDF/PNG/JPEG/TIFF. Doubles are not refused, so the tests can see them.
+on every call; 10 requests per second with 429; supplier invoices and credit notes on an
+existing supplier subledger account, with an invoice/credit-note number, known account and
+VAT code ids, each VAT code valid for its account, and lines adding up to the header amount;
+voucher pages only as PDF/PNG/JPEG/TIFF (201 without a body, as documented). Doubles are not
+refused, so the tests can see them. Timestamps follow the injected clock.
 """
 
 from __future__ import annotations
@@ -11,15 +13,20 @@ from __future__ import annotations
 import base64
 import itertools
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
 from tests.fakes.common import FILE_SIGNATURES
@@ -27,6 +34,9 @@ from tests.fakes.common import Quota
 from tests.fakes.tripletex import ACCOUNTS
 from tests.fakes.tripletex import VAT_TYPES
 from tests.fakes.tripletex import vat_allowed
+
+EPOCH = datetime(2026, 11, 22, tzinfo=UTC)
+KINDS = {"SupplierInvoices": "IncomingInvoice", "SupplierCreditNotes": "IncomingCreditNote"}
 
 
 def problem(
@@ -50,43 +60,41 @@ class FakePowerOffice:
     quota: Quota = field(default_factory=lambda: Quota(calls=10, period=1.0))
     tokens: dict[str, float] = field(default_factory=dict)
     suppliers: dict[int, dict[str, Any]] = field(default_factory=dict)
-    vouchers: dict[int, dict[str, Any]] = field(default_factory=dict)
-    pages: dict[int, list[bytes]] = field(default_factory=dict)
+    vouchers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pages: dict[str, list[bytes]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
         self.quota.clock = self.clock
-        base = "/v2"
+        self.account_ids = {number: 7000 + i for i, number in enumerate(ACCOUNTS)}
+        self.vat_ids = {code: 300 + i for i, code in enumerate(VAT_TYPES)}
+        v2 = "/v2"
+        vouchers = f"{v2}/JournalEntryVouchers"
         self.app = Starlette(
             routes=[
                 Route("/OAuth/Token", self.token, methods=["POST"]),
-                Route(f"{base}/Suppliers", self.guarded(self.supplier_list), methods=["GET"]),
-                Route(f"{base}/Suppliers", self.guarded(self.supplier_create), methods=["POST"]),
+                Route(f"{v2}/GeneralLedgerAccounts", self.guarded(self.accounts), methods=["GET"]),
+                Route(f"{v2}/VatCodes", self.guarded(self.vat_codes), methods=["GET"]),
+                Route(f"{v2}/Suppliers", self.guarded(self.supplier_list), methods=["GET"]),
+                Route(f"{v2}/Suppliers", self.guarded(self.supplier_create), methods=["POST"]),
+                Route(vouchers, self.guarded(self.voucher_list), methods=["GET"]),
+                Route(f"{vouchers}/{{kind}}", self.guarded(self.voucher_create), methods=["POST"]),
                 Route(
-                    f"{base}/JournalEntryVouchers/SupplierInvoices",
-                    self.guarded(self.voucher_list),
-                    methods=["GET"],
+                    f"{vouchers}/{{kind}}/{{id}}", self.guarded(self.voucher_get), methods=["GET"]
                 ),
                 Route(
-                    f"{base}/JournalEntryVouchers/SupplierInvoices",
-                    self.guarded(self.voucher_create),
-                    methods=["POST"],
-                ),
-                Route(
-                    f"{base}/JournalEntryVouchers/{{id:int}}/VoucherPages",
-                    self.guarded(self.page_list),
-                    methods=["GET"],
-                ),
-                Route(
-                    f"{base}/JournalEntryVouchers/{{id:int}}/VoucherPages",
-                    self.guarded(self.page_add),
-                    methods=["POST"],
+                    f"{vouchers}/{{id}}/VoucherPages", self.guarded(self.page_add), methods=["POST"]
                 ),
             ]
         )
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self.app(scope, receive, send)
+
+    def now(self) -> datetime:
+        return EPOCH + timedelta(seconds=self.clock())
+
+    # -- auth ---------------------------------------------------------------------------
 
     async def token(self, request: Request) -> JSONResponse:
         pair = f"{self.application_key}:{self.client_key}".encode()
@@ -99,7 +107,7 @@ class FakePowerOffice:
         return JSONResponse({"access_token": token, "token_type": "bearer", "expires_in": 1200})
 
     def guarded(self, endpoint: Callable[[Request], Any]) -> Callable[[Request], Any]:
-        async def wrapper(request: Request) -> JSONResponse:
+        async def wrapper(request: Request) -> Response:
             limited = self.quota.take()
             if limited is not None:
                 return problem(429, "Rate limit is exceeded.", headers=limited)
@@ -108,60 +116,106 @@ class FakePowerOffice:
             token = request.headers.get("authorization", "").removeprefix("Bearer ")
             if self.tokens.get(token, 0.0) <= self.clock():
                 return problem(401, "Unauthorized")
-            result: JSONResponse = await endpoint(request)
+            result: Response = await endpoint(request)
             return result
 
         return wrapper
 
-    async def supplier_list(self, request: Request) -> JSONResponse:
-        org = request.query_params.get("organizationNumbers")
-        return JSONResponse([s for s in self.suppliers.values() if s["OrganizationNumber"] == org])
+    # -- registers ----------------------------------------------------------------------
+
+    async def accounts(self, request: Request) -> JSONResponse:
+        wanted = request.query_params.get("accountNos", "")
+        found = [{"Id": i, "AccountNo": int(n)} for n, i in self.account_ids.items() if n == wanted]
+        return JSONResponse(found)
+
+    async def vat_codes(self, request: Request) -> JSONResponse:
+        return JSONResponse([{"Id": i, "Code": code} for code, i in self.vat_ids.items()])
+
+    async def supplier_list(self, request: Request) -> Response:
+        size = int(request.query_params.get("PageSize", 5000))
+        page = int(request.query_params.get("PageNumber", 1))
+        chunk = list(self.suppliers.values())[(page - 1) * size : page * size]
+        return JSONResponse(chunk) if chunk else Response(status_code=204)
 
     async def supplier_create(self, request: Request) -> JSONResponse:
         body = await request.json()
+        if not body.get("Name"):
+            return problem(400, "Validation failed", {"Name": ["Navn må fylles ut."]})
         supplier_id = next(self._ids)
-        self.suppliers[supplier_id] = {**body, "Id": supplier_id}
-        return JSONResponse(self.suppliers[supplier_id], status_code=201)
+        supplier = {**body, "Id": supplier_id, "SubledgerAccountId": 90000 + supplier_id}
+        self.suppliers[supplier_id] = supplier
+        return JSONResponse(supplier, status_code=201)
 
-    async def voucher_list(self, request: Request) -> JSONResponse:
-        ref = request.query_params.get("externalImportReference")
-        return JSONResponse(
-            [{"Id": i} for i, v in self.vouchers.items() if v["ExternalImportReference"] == ref]
-        )
+    # -- vouchers -----------------------------------------------------------------------
+
+    async def voucher_list(self, request: Request) -> Response:
+        after = request.query_params.get("createdDateTimeOffsetGreaterThan")
+        since = datetime.fromisoformat(after) if after else None
+        items = [
+            {
+                "Id": voucher_id,
+                "VoucherType": v["_type"],
+                "IsCreatedByCurrentIntegration": True,
+                "CreatedDateTimeOffset": v["_created"].isoformat(),
+            }
+            for voucher_id, v in self.vouchers.items()
+            if since is None or v["_created"] > since
+        ]
+        return JSONResponse(items) if items else Response(status_code=204)
 
     async def voucher_create(self, request: Request) -> JSONResponse:
+        kind = request.path_params["kind"]
+        if kind not in KINDS:
+            return problem(404, "Not found")
         body = await request.json()
-        if body.get("SupplierId") not in self.suppliers:
-            return problem(400, "Validation failed", {"SupplierId": ["Leverandøren finnes ikke."]})
-        lines = body.get("VoucherLines") or []
-        for line in lines:
-            account, code = str(line.get("AccountNo")), str(line.get("VatCode"))
-            if account not in ACCOUNTS:
-                return problem(
-                    400, "Validation failed", {"AccountNo": [f"Konto {account} finnes ikke."]}
-                )
-            if code not in VAT_TYPES or not vat_allowed(code, account):
-                return problem(
-                    400,
-                    "Validation failed",
-                    {"VatCode": [f"Mva-kode {code} kan ikke brukes på konto {account}."]},
-                )
-        total = sum((Decimal(str(line["Amount"])) for line in lines), Decimal(0))
-        if total != Decimal(str(body.get("TotalAmount"))):
+        refused = self._check(kind, body)
+        if refused is not None:
+            return refused
+        voucher_id = str(uuid.UUID(int=next(self._ids)))
+        self.vouchers[voucher_id] = {**body, "_type": KINDS[kind], "_created": self.now()}
+        return JSONResponse({**body, "Id": voucher_id}, status_code=201)
+
+    def _check(self, kind: str, body: dict[str, Any]) -> JSONResponse | None:
+        number_field = "InvoiceNo" if kind == "SupplierInvoices" else "CreditNoteNo"
+        if not body.get(number_field):
+            return problem(400, "Validation failed", {number_field: ["Må fylles ut."]})
+        accounts = {s["SubledgerAccountId"] for s in self.suppliers.values()}
+        if body.get("SupplierAccountId") not in accounts:
             return problem(
-                400, "Validation failed", {"TotalAmount": [f"Linjene summerer til {total}."]}
+                400, "Validation failed", {"SupplierAccountId": ["Leverandøren finnes ikke."]}
             )
-        voucher_id = next(self._ids)
-        self.vouchers[voucher_id] = body
-        return JSONResponse({"Id": voucher_id}, status_code=201)
+        side = "Debit" if kind == "SupplierInvoices" else "Credit"
+        total = Decimal(0)
+        for line in body.get("SupplierVoucherLines") or []:
+            account = _key_of(self.account_ids, line.get(f"{side}AccountId"))
+            code = _key_of(self.vat_ids, line.get(f"{side}VatId"))
+            if account is None:
+                return problem(
+                    400, "Validation failed", {f"{side}AccountId": ["Kontoen finnes ikke."]}
+                )
+            if code is None or not vat_allowed(code, account):
+                message = f"Mva-kode {code} kan ikke brukes på konto {account}."
+                return problem(400, "Validation failed", {f"{side}VatId": [message]})
+            total += Decimal(str(line["CurrencyAmount"]))
+        if total != Decimal(str(body.get("CurrencyAmount"))):
+            return problem(
+                400, "Validation failed", {"CurrencyAmount": [f"Linjene summerer til {total}."]}
+            )
+        return None
 
-    async def page_list(self, request: Request) -> JSONResponse:
+    async def voucher_get(self, request: Request) -> JSONResponse:
+        voucher = self.vouchers.get(request.path_params["id"])
+        if voucher is None or voucher["_type"] != KINDS.get(request.path_params["kind"]):
+            return problem(404, "Bilaget finnes ikke.")
         voucher_id = request.path_params["id"]
-        return JSONResponse(
-            [{"Id": voucher_id * 100 + n} for n, _ in enumerate(self.pages.get(voucher_id, []))]
-        )
+        pages = [
+            {"Id": n + 1, "VoucherId": voucher_id}
+            for n, _ in enumerate(self.pages.get(voucher_id, []))
+        ]
+        public = {k: v for k, v in voucher.items() if not k.startswith("_")}
+        return JSONResponse({**public, "Id": voucher_id, "Pages": pages})
 
-    async def page_add(self, request: Request) -> JSONResponse:
+    async def page_add(self, request: Request) -> Response:
         voucher_id = request.path_params["id"]
         if voucher_id not in self.vouchers:
             return problem(404, "Bilaget finnes ikke.")
@@ -172,6 +226,8 @@ class FakePowerOffice:
         if not content.startswith(FILE_SIGNATURES):
             return problem(400, "Validation failed", {"file": ["Filformatet støttes ikke."]})
         self.pages.setdefault(voucher_id, []).append(content)
-        return JSONResponse(
-            {"Id": voucher_id * 100 + len(self.pages[voucher_id]) - 1}, status_code=201
-        )
+        return Response(status_code=201)
+
+
+def _key_of(table: dict[str, int], wanted: Any) -> str | None:
+    return next((key for key, value in table.items() if value == wanted), None)

@@ -29,6 +29,7 @@ from kontera.post.poweroffice import PowerOfficeCredentials
 from kontera.post.ratelimit import FORTNOX_QUOTA
 from kontera.post.ratelimit import POWEROFFICE_QUOTA
 from kontera.post.ratelimit import RateLimiter
+from kontera.post.ratelimit import RateLimiters
 from kontera.post.tripletex import TripletexConnector
 from kontera.post.tripletex import TripletexCredentials
 from kontera.post.voucher_builder import ApprovedPosting
@@ -66,6 +67,13 @@ class Rig:
     clock: FakeClock
     client: httpx.Client
     store: MemoryTokenStore | None = None
+    # One per system and tenant for the whole process, as RateLimiters hands them out.
+    limiters: RateLimiters | None = None
+
+    def limiter(self, system: str, quota: tuple[int, float]) -> RateLimiter:
+        if self.limiters is None:
+            self.limiters = RateLimiters(clock=self.clock, sleep=self.clock.sleep)
+        return self.limiters.get(system, "tenant", quota)
 
 
 def client_for(app: Any, faults: Faults) -> tuple[httpx.Client, RecordingTransport]:
@@ -86,7 +94,7 @@ def tripletex_connector(rig: Rig) -> TripletexConnector:
         rig.client,
         TripletexCredentials(fake.consumer_token, fake.employee_token, base_url=TRIPLETEX_URL),
         retry=retry_policy(rig.clock),
-        limiter=RateLimiter(100, 1.0, clock=rig.clock, sleep=rig.clock.sleep),
+        limiter=rig.limiter("tripletex", (100, 1.0)),
     )
 
 
@@ -111,7 +119,7 @@ def fortnox_connector(rig: Rig, mode: FortnoxMode = FortnoxMode.VOUCHER) -> Fort
         tokens,
         FortnoxSettings(mode=mode, base_url=FORTNOX_URL),
         retry=retry_policy(clock),
-        limiter=RateLimiter(*FORTNOX_QUOTA, clock=clock, sleep=clock.sleep),
+        limiter=rig.limiter("fortnox", FORTNOX_QUOTA),
     )
 
 
@@ -146,8 +154,10 @@ def poweroffice_connector(rig: Rig) -> PowerOfficeConnector:
         rig.client,
         credentials,
         retry=retry_policy(clock),
-        limiter=RateLimiter(*POWEROFFICE_QUOTA, clock=clock, sleep=clock.sleep),
+        limiter=rig.limiter("poweroffice", POWEROFFICE_QUOTA),
         now=lambda: _wall(clock),
+        clock_skew=timedelta(0),  # the fake and the client read the same clock
+        request_timeout=timedelta(seconds=1),  # the fake answers at once
     )
 
 
@@ -229,7 +239,8 @@ def tripletex_campaign(count: int, rate: float, crash_rate: float, seed: int) ->
         return len(fake.vouchers), len(keys), per_voucher
 
     outcome = run_campaign("tripletex", lambda: tripletex_connector(rig), count_vouchers,
-                           campaign_work(count, "NO", seed), faults)  # fmt: skip
+                           campaign_work(count, "NO", seed), faults,
+                           now=lambda: _wall(rig.clock))  # fmt: skip
     outcome.requests = len(rig.recorder.requests)
     return outcome
 
@@ -253,7 +264,8 @@ def fortnox_campaign(
         return len(fake.vouchers), len(keys), per
 
     outcome = run_campaign(f"fortnox-{mode}", lambda: fortnox_connector(rig, mode), count_vouchers,
-                           campaign_work(count, "SE", seed), faults)  # fmt: skip
+                           campaign_work(count, "SE", seed), faults,
+                           now=lambda: _wall(rig.clock))  # fmt: skip
     outcome.requests = len(rig.recorder.requests)
     return outcome
 
@@ -264,11 +276,12 @@ def poweroffice_campaign(count: int, rate: float, crash_rate: float, seed: int) 
     fake: FakePowerOffice = rig.fake
 
     def count_vouchers() -> tuple[int, int, Counter[int]]:
-        keys = {v["ExternalImportReference"] for v in fake.vouchers.values()}
+        keys = {v["Description"].rsplit("[", 1)[-1] for v in fake.vouchers.values()}
         per_voucher = Counter(len(fake.pages.get(i, [])) for i in fake.vouchers)
         return len(fake.vouchers), len(keys), per_voucher
 
     outcome = run_campaign("poweroffice", lambda: poweroffice_connector(rig), count_vouchers,
-                           campaign_work(count, "NO", seed), faults)  # fmt: skip
+                           campaign_work(count, "NO", seed), faults,
+                           now=lambda: _wall(rig.clock))  # fmt: skip
     outcome.requests = len(rig.recorder.requests)
     return outcome

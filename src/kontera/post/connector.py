@@ -9,6 +9,7 @@ progress; the connectors only talk to their system.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 from typing import runtime_checkable
 
@@ -36,8 +37,12 @@ class Connector(Protocol):
 
     name: str
 
-    def find_voucher(self, idempotency_key: str) -> str | None:
-        """The external id of the voucher posted with this key, or None."""
+    def find_voucher(self, idempotency_key: str, since: datetime | None = None) -> str | None:
+        """The external id of the voucher posted with this key, or None.
+
+        `since` is when this job last sent a create request (None: it never did); earlier
+        requests were ruled out by the lookup before that one. Systems with an exact lookup
+        ignore it; others use it to bound their search."""
         ...
 
     def create_voucher(self, voucher: Voucher, idempotency_key: str) -> str:

@@ -40,6 +40,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
@@ -158,7 +159,7 @@ class FileExportConnector:
     def _voucher_path(self, key: str) -> Path:
         return self.folder / f"{key}.{'se' if self.fmt is ExportFormat.SIE4 else 'csv'}"
 
-    def find_voucher(self, idempotency_key: str) -> str | None:
+    def find_voucher(self, idempotency_key: str, since: datetime | None = None) -> str | None:
         path = self._voucher_path(idempotency_key)
         return path.name if path.exists() else None
 

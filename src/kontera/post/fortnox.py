@@ -17,6 +17,7 @@ from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -108,7 +109,7 @@ class FortnoxConnector:
 
     # -- the Connector protocol --------------------------------------------------------
 
-    def find_voucher(self, idempotency_key: str) -> str | None:
+    def find_voucher(self, idempotency_key: str, since: datetime | None = None) -> str | None:
         if self._invoices:
             for item in self._pages("/3/supplierinvoices", "SupplierInvoices"):
                 if item.get("ExternalInvoiceNumber") == idempotency_key:

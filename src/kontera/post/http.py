@@ -47,6 +47,12 @@ class CredentialsRejected(PermanentError):
     code = "credentials_rejected"
 
 
+class RemoteNotFound(PermanentError):
+    """The accounting system has no such object (404)."""
+
+    code = "remote_not_found"
+
+
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
     attempts: int = 4
@@ -110,16 +116,21 @@ class ApiClient:
         if secret and secret not in self.secrets:
             self.secrets.append(secret)
 
-    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """Send with retries; return a 2xx response or raise Transient/PermanentError."""
+    def request(
+        self, method: str, url: str, *, attempts: int | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Send with retries; return a 2xx response or raise Transient/PermanentError.
+
+        `attempts` overrides the policy for one call (1: never resend, even when safe)."""
         method = method.upper()
+        limit = attempts or self.retry.attempts
         attempt = 0
         while True:
             try:
                 return self._once(method, url, attempt, kwargs)
             except _Retryable as e:
                 attempt += 1
-                if attempt >= self.retry.attempts or not (e.safe or method in _IDEMPOTENT):
+                if attempt >= limit or not (e.safe or method in _IDEMPOTENT):
                     raise TransientError(e.message, retry_after=e.retry_after) from None
                 self.retry.sleep(self.retry.delay(attempt, e.retry_after))
 
@@ -149,6 +160,8 @@ class ApiClient:
         message = self.error_reader(response)
         if status in (401, 403):
             raise CredentialsRejected(f"{self.system} refused the credentials: {message}")
+        if status == 404:
+            raise RemoteNotFound(f"{self.system}: {message}")
         raise PermanentError(f"{self.system}: {message}")
 
     def _note_rate_headers(self, response: httpx.Response) -> None:

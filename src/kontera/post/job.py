@@ -47,6 +47,8 @@ class PostingJob:
     attempts: int = 0
     last_error: str | None = None
     next_attempt_at: datetime | None = None
+    # When the latest create request was sent; None while none was: nothing to look up.
+    create_started_at: datetime | None = None
 
     @property
     def done(self) -> bool:
@@ -66,12 +68,12 @@ class PostingJob:
             "attachment_id": self.attachment_id,
             "attempts": self.attempts,
             "last_error": self.last_error,
-            "next_attempt_at": self.next_attempt_at.isoformat() if self.next_attempt_at else None,
+            "next_attempt_at": _iso(self.next_attempt_at),
+            "create_started_at": _iso(self.create_started_at),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PostingJob:
-        when = data.get("next_attempt_at")
         return cls(
             idempotency_key=data["idempotency_key"],
             system=data["system"],
@@ -80,8 +82,17 @@ class PostingJob:
             attachment_id=data.get("attachment_id"),
             attempts=int(data.get("attempts", 0)),
             last_error=data.get("last_error"),
-            next_attempt_at=datetime.fromisoformat(when) if when else None,
+            next_attempt_at=_parse(data.get("next_attempt_at")),
+            create_started_at=_parse(data.get("create_started_at")),
         )
+
+
+def _iso(when: datetime | None) -> str | None:
+    return when.isoformat() if when else None
+
+
+def _parse(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 Save = Callable[[PostingJob], None]
@@ -99,7 +110,7 @@ def advance(
     """Run the job as far as it goes now. Transient failures leave it resumable."""
     try:
         if job.step is Step.PENDING:
-            _create(job, connector, voucher, save)
+            _create(job, connector, voucher, save, now)
         if job.step is Step.VOUCHER_CREATED:
             _attach(job, connector, attachment, save)
     except TransientError as e:
@@ -114,10 +125,16 @@ def advance(
     return job
 
 
-def _create(job: PostingJob, connector: Connector, voucher: Voucher, save: Save) -> None:
+def _create(
+    job: PostingJob, connector: Connector, voucher: Voucher, save: Save, now: Callable[[], datetime]
+) -> None:
     voucher.check_balanced()
-    external_id = connector.find_voucher(job.idempotency_key)
+    external_id = connector.find_voucher(job.idempotency_key, since=job.create_started_at)
     if external_id is None:
+        # Saved before the request leaves, at every attempt: a lookup after a crash knows
+        # when the last request was sent (earlier ones were ruled out by that lookup).
+        job.create_started_at = now()
+        save(job)
         external_id = connector.create_voucher(voucher, job.idempotency_key)
     job.external_id = external_id
     job.step = Step.VOUCHER_CREATED

@@ -2,14 +2,23 @@
 
 Auth: OAuth2 client credentials — Basic `<application key>:<client key>` (Kontera's
 application key, the customer's client key) — plus Kontera's `Ocp-Apim-Subscription-Key` on
-every call. Supplier invoices go to `POST /JournalEntryVouchers/SupplierInvoices` with gross
-line amounts and a VAT code per line; the document follows as a voucher page via
+every call. A supplier invoice goes to `POST /JournalEntryVouchers/SupplierInvoices` (a credit
+note to `…/SupplierCreditNotes`) with gross line amounts and a VAT code id per line, on the
+supplier's subledger account; the document follows as a voucher page via
 `POST /JournalEntryVouchers/{id}/VoucherPages`. Quota: 10 requests per second.
 
-There is no PowerOffice spec in the corpus: the payload field names follow PowerOffice's
-public v2 documentation as best known and must be checked against their demo environment
-before the first production run (the fake in tests/fakes mirrors these same assumptions).
-Kontera's idempotency key travels as `ExternalImportReference` and is looked up first.
+There is no PowerOffice spec in the corpus. Names follow PowerOffice's published v2 model
+(SupplierInvoiceJournalEntryVoucherPostDto, SupplierVoucherLinePostDto, SupplierDto,
+GeneralLedgerAccountDto, VatCodeDto, JournalEntryVoucherListItem). Two points are our reading
+and must be checked in PowerOffice's demo environment before production: the sign convention
+of line amounts (debit lines with signed gross amounts on invoices, credit lines on credit
+notes) and the header `CurrencyAmount` as the positive total.
+
+Idempotency: vouchers have no external-reference field, so Kontera's key is written into the
+voucher `Description` ("… [kontera:<key>]"). After a lost answer the job reads the supplier
+vouchers this integration created while its last create request could have been in flight
+(`since` ± clock skew + request timeout), nearest first; a job that never sent one does not
+search at all.
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from typing import Any
 import httpx
 
 from kontera.domain.errors import PermanentError
+from kontera.domain.errors import TransientError
 from kontera.domain.voucher import Posting
 from kontera.domain.voucher import Voucher
 from kontera.post.connector import AttachmentFile
@@ -32,6 +42,7 @@ from kontera.post.connector import attachment_name
 from kontera.post.http import ApiClient
 from kontera.post.http import CallObserver
 from kontera.post.http import CredentialsRejected
+from kontera.post.http import RemoteNotFound
 from kontera.post.http import RetryPolicy
 from kontera.post.http import json_amount
 from kontera.post.ratelimit import RateLimiter
@@ -40,6 +51,12 @@ from kontera.post.vat import VatTable
 
 DEFAULT_BASE_URL = "https://goapi.poweroffice.net/v2"
 DEFAULT_TOKEN_URL = "https://goapi.poweroffice.net/OAuth/Token"
+_INVOICES = "/JournalEntryVouchers/SupplierInvoices"
+_CREDIT_NOTES = "/JournalEntryVouchers/SupplierCreditNotes"
+_SUPPLIER_TYPES = {"IncomingInvoice": _INVOICES, "IncomingCreditNote": _CREDIT_NOTES}
+_PAGE_SIZE = 1000
+_RATE_LIMIT_SLACK = timedelta(seconds=2)  # the 10/s limiter may hold a request this long
+_SEND_SLACK = timedelta(seconds=2)  # longest from the job's `since` to the create request
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +83,10 @@ def read_error(response: httpx.Response) -> str:
     return "; ".join(p for p in parts if p) or response.reason_phrase
 
 
+def marker(key: str) -> str:
+    return f"[kontera:{key}]"
+
+
 class PowerOfficeConnector:
     name = "poweroffice"
 
@@ -79,6 +100,8 @@ class PowerOfficeConnector:
         observer: CallObserver | None = None,
         vat_table: VatTable = DEFAULT_VAT_TABLE,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock_skew: timedelta = timedelta(minutes=2),
+        request_timeout: timedelta = timedelta(seconds=60),
     ) -> None:
         self.credentials = credentials
         self.api = ApiClient(
@@ -97,85 +120,163 @@ class PowerOfficeConnector:
         self.vat_table = vat_table
         self.now = now
         self._token: tuple[str, datetime] | None = None
-        self._suppliers: dict[str, int] = {}
+        self._accounts: dict[str, int] = {}
+        self._vat_ids: dict[str, int] | None = None
+        self._suppliers: dict[str, int] | None = None
+        self._descriptions: dict[str, str] = {}  # voucher id -> description, once read
+        self.clock_skew = clock_skew  # between Kontera's clock and PowerOffice's
+        self.request_timeout = request_timeout  # longest a create request can be in flight
 
     # -- the Connector protocol --------------------------------------------------------
 
-    def find_voucher(self, idempotency_key: str) -> str | None:
-        data = self._call(
-            "GET",
-            "/JournalEntryVouchers/SupplierInvoices",
-            params={"externalImportReference": idempotency_key},
-        )
-        items = data if isinstance(data, list) else data.get("data") or []
-        return str(items[0]["Id"]) if items else None
+    def find_voucher(self, idempotency_key: str, since: datetime | None = None) -> str | None:
+        if since is None:
+            return None  # this job never sent a create request: nothing to find
+        for voucher_id, path in self._created_around(since):
+            if voucher_id not in self._descriptions:
+                detail = self._call("GET", f"{path}/{voucher_id}")
+                self._descriptions[voucher_id] = str(detail.get("Description") or "")
+            if marker(idempotency_key) in self._descriptions[voucher_id]:
+                return voucher_id
+        return None
+
+    def _created_around(self, sent: datetime) -> list[tuple[str, str]]:
+        """Supplier vouchers this integration created while that request could have been in
+        flight, nearest to its sending first: usually the first one checked is it."""
+        earliest = sent - self.clock_skew - timedelta(seconds=1)  # the filter is exclusive
+        latest = sent + self.clock_skew + self.request_timeout + _SEND_SLACK + _RATE_LIMIT_SLACK
+        params = {"createdDateTimeOffsetGreaterThan": earliest.isoformat()}
+        candidates = []
+        for item in self._call("GET", "/JournalEntryVouchers", params=params) or []:
+            path = _SUPPLIER_TYPES.get(str(item.get("VoucherType")))
+            created = datetime.fromisoformat(str(item.get("CreatedDateTimeOffset")))
+            if path and item.get("IsCreatedByCurrentIntegration") and created <= latest:
+                candidates.append((abs(created - sent), str(item["Id"]), path))
+        return [(voucher_id, path) for _, voucher_id, path in sorted(candidates)]
 
     def create_voucher(self, voucher: Voucher, idempotency_key: str) -> str:
+        started = self.now()  # the job saved its `since` just before calling
         payable = next(p for p in voucher.postings if p.is_payable)
+        credit_note = payable.amount > 0  # the supplier owes us
         body: dict[str, Any] = {
-            "ExternalImportReference": idempotency_key,
-            "SupplierId": self._supplier_id(payable.supplier_ref, payable.description),
             "VoucherDate": voucher.date.isoformat(),
-            "SupplierInvoiceNo": voucher.invoice_number,
-            "DueDate": payable.due_date.isoformat() if payable.due_date else None,
-            "PaymentReference": payable.kid,
             "CurrencyCode": voucher.currency,
-            "TotalAmount": json_amount(-payable.amount),
-            "Description": voucher.description,
-            "VoucherLines": [self._line(p) for p in voucher.postings if not p.is_payable],
+            "CurrencyAmount": json_amount(abs(payable.amount)),
+            "Description": _description(voucher.description, idempotency_key),
+            "SupplierAccountId": self._supplier_account(payable.supplier_ref, payable.description),
+            "SupplierVoucherLines": [
+                self._line(p, credit_note) for p in voucher.postings if not p.is_payable
+            ],
         }
-        data = self._call("POST", "/JournalEntryVouchers/SupplierInvoices", json=body)
+        number_field = "CreditNoteNo" if credit_note else "InvoiceNo"
+        body[number_field] = voucher.invoice_number or idempotency_key
+        if payable.kid:
+            body["Cid"] = payable.kid
+        if payable.due_date and not credit_note:
+            body["DueDate"] = payable.due_date.isoformat()
+        self._headers()  # a fresh token now, not between the check below and the request
+        if self.now() - started > _SEND_SLACK:
+            # Lookups were slow (retries): sending now would leave the window that
+            # `find_voucher` searches. The lookups are cached; the next attempt sends at once.
+            raise TransientError(
+                "PowerOffice Go was slow to answer; the voucher will be sent again."
+            )
+        # One attempt only: a retry here would also leave that window. A refused or
+        # unanswered request comes back to the job, which looks before it sends again.
+        path = _CREDIT_NOTES if credit_note else _INVOICES
+        data = self._call("POST", path, json=body, attempts=1)
         return str(data["Id"])
 
     def find_attachment(self, external_id: str, idempotency_key: str) -> str | None:
-        data = self._call("GET", f"/JournalEntryVouchers/{external_id}/VoucherPages")
-        pages = data if isinstance(data, list) else data.get("data") or []
+        pages = self._voucher(external_id).get("Pages") or []
         return str(pages[0]["Id"]) if pages else None
 
     def attach(self, external_id: str, file: AttachmentFile, idempotency_key: str) -> str:
         name = attachment_name(file, idempotency_key)
-        data = self._call(
-            "POST",
-            f"/JournalEntryVouchers/{external_id}/VoucherPages",
-            files={"file": (name, file.content, file.mime)},
-        )
-        return str(data["Id"])
+        files = {"file": (name, file.content, file.mime)}
+        self._call("POST", f"/JournalEntryVouchers/{external_id}/VoucherPages", files=files)
+        return self.find_attachment(external_id, idempotency_key) or ""  # 201 has no body
 
-    # -- helpers ------------------------------------------------------------------------
+    # -- lines and lookups --------------------------------------------------------------
 
-    def _line(self, posting: Posting) -> dict[str, Any]:
-        vat = self.vat_table.get(posting.vat_code)
+    def _line(self, posting: Posting, credit_note: bool) -> dict[str, Any]:
+        vat_id = self._vat_id(self.vat_table.get(posting.vat_code).poweroffice_code)
+        account_id = self._account_id(posting.account)
+        side = "Credit" if credit_note else "Debit"
+        amount = -posting.amount if credit_note else posting.amount
         return {
-            "AccountNo": int(posting.account),
-            "Amount": json_amount(posting.amount),
-            "VatCode": vat.poweroffice_code,
+            f"{side}AccountId": account_id,
+            f"{side}VatId": vat_id,
+            "CurrencyAmount": json_amount(amount),
             "Description": (posting.description or "")[:200],
         }
 
-    def _supplier_id(self, org_number: str | None, name: str | None) -> int:
+    def _voucher(self, external_id: str) -> dict[str, Any]:
+        """The supplier invoice or credit note with this id (ids do not say which)."""
+        try:
+            found: dict[str, Any] = self._call("GET", f"{_INVOICES}/{external_id}")
+        except RemoteNotFound:
+            found = self._call("GET", f"{_CREDIT_NOTES}/{external_id}")
+        return found
+
+    def _account_id(self, number: str) -> int:
+        if number not in self._accounts:
+            found = self._call("GET", "/GeneralLedgerAccounts", params={"accountNos": number})
+            if not found:
+                raise PermanentError(f"PowerOffice Go has no account {number}.")
+            self._accounts[number] = int(found[0]["Id"])
+        return self._accounts[number]
+
+    def _vat_id(self, code: str) -> int:
+        if self._vat_ids is None:
+            codes = self._call("GET", "/VatCodes", params={"isActive": "true"}) or []
+            self._vat_ids = {str(c["Code"]): int(c["Id"]) for c in codes}
+        if code not in self._vat_ids:
+            raise PermanentError(f"PowerOffice Go has no active VAT code {code}.")
+        return self._vat_ids[code]
+
+    def _supplier_account(self, org_number: str | None, name: str | None) -> int:
+        """The supplier's subledger account id; the supplier is created when missing."""
         if not org_number:
             raise PermanentError("The supplier has no organisation number to find it by.")
-        if org_number not in self._suppliers:
-            found = self._call("GET", "/Suppliers", params={"organizationNumbers": org_number})
-            items = found if isinstance(found, list) else found.get("data") or []
-            if items:
-                self._suppliers[org_number] = int(items[0]["Id"])
-            else:
-                created = self._call(
-                    "POST",
-                    "/Suppliers",
-                    json={"Name": name or org_number, "OrganizationNumber": org_number},
-                )
-                self._suppliers[org_number] = int(created["Id"])
-        return self._suppliers[org_number]
+        wanted = _digits(org_number)
+        suppliers = self._supplier_accounts()
+        if wanted not in suppliers:
+            body = {"Name": name or org_number, "OrganizationNumber": wanted}
+            created = self._call("POST", "/Suppliers", json=body)
+            suppliers[wanted] = int(created["SubledgerAccountId"])
+        return suppliers[wanted]
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+    def _supplier_accounts(self) -> dict[str, int]:
+        """Organisation number → subledger account, for all suppliers (read once, paged):
+        the v2 supplier list has no organisation-number filter."""
+        if self._suppliers is None:
+            self._suppliers = {}
+            page = 1
+            while True:
+                params = {"PageNumber": page, "PageSize": _PAGE_SIZE}
+                batch = self._call("GET", "/Suppliers", params=params) or []
+                for supplier in batch:
+                    org = _digits(str(supplier.get("OrganizationNumber") or ""))
+                    if org and supplier.get("SubledgerAccountId") is not None:
+                        self._suppliers[org] = int(supplier["SubledgerAccountId"])
+                if len(batch) < _PAGE_SIZE:
+                    return self._suppliers
+                page += 1
+        return self._suppliers
+
+    # -- transport ----------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, *, attempts: int | None = None, **kwargs: Any) -> Any:
         url = self.credentials.base_url.rstrip("/") + path
+        send = self.api.request
         try:
-            response = self.api.request(method, url, headers=self._headers(), **kwargs)
+            response = send(method, url, headers=self._headers(), attempts=attempts, **kwargs)
         except CredentialsRejected:
             self._token = None
-            response = self.api.request(method, url, headers=self._headers(), **kwargs)
+            response = send(method, url, headers=self._headers(), attempts=attempts, **kwargs)
+        if response.status_code == 204 or not response.content:
+            return None  # "no content to return" (an empty list, or a created page)
         return response.json()
 
     def _headers(self) -> dict[str, str]:
@@ -204,3 +305,12 @@ class PowerOfficeConnector:
         expires = self.now() + timedelta(seconds=int(data.get("expires_in", 1200)) - 60)
         self._token = (token, expires)
         return token
+
+
+def _description(text: str, key: str) -> str:
+    tag = marker(key)
+    return f"{text[: 250 - len(tag) - 1]} {tag}"
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit())

@@ -14,6 +14,7 @@ import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from datetime import datetime
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -98,7 +99,7 @@ class TripletexConnector:
 
     # -- the Connector protocol --------------------------------------------------------
 
-    def find_voucher(self, idempotency_key: str) -> str | None:
+    def find_voucher(self, idempotency_key: str, since: datetime | None = None) -> str | None:
         data = self._call(
             "GET",
             "/ledger/voucher/>externalVoucherNumber",
