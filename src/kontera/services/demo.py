@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+from kontera.domain.errors import NotFound
 from kontera.services import companies
+from kontera.services import users
 from kontera.services.context import AppContext
 from kontera.services.documents import receive_document
 from kontera.services.history import import_history_file
@@ -15,6 +17,10 @@ from kontera.store.db import session_scope
 
 DEMO_COMPANY = "Demo Regnskap AS"
 DEMO_ORG = "999999905"
+DEMO_USER = "demo@kontera.example.com"
+# A local demo's sign-in; documented in the README. Never used outside `serve --demo`.
+DEMO_PASSWORD = "kontera-demo"
+DEMO_PDFS = 3
 DEMO_SUFFIXES = {".xml", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
 
 
@@ -32,11 +38,34 @@ def load_demo(ctx: AppContext, *, fixtures: Path) -> str:
         receive_document(
             ctx, company_id=company.id, data=path.read_bytes(), filename=path.name, source="demo"
         )
+    _demo_user(ctx, company.id)
     key = companies.create_api_key(ctx, company_name=company.name, name="demo").key
-    return f"Demo company {company.name!r} (slug {company.slug}); API key: {key}"
+    return (
+        f"Demo company {company.name!r} (slug {company.slug}); API key: {key}\n"
+        f"Sign in at /login as {DEMO_USER} with password {DEMO_PASSWORD}"
+    )
+
+
+def _demo_user(ctx: AppContext, company_id: str) -> None:
+    try:
+        users.find_user(ctx, email=DEMO_USER)
+    except NotFound:
+        users.create_user(
+            ctx,
+            email=DEMO_USER,
+            password=DEMO_PASSWORD,
+            role="admin",
+            locale="nb",
+            company_ids=[company_id],
+            actor="demo",
+        )
 
 
 def _demo_documents(fixtures: Path) -> Iterator[Path]:
     folder = fixtures / "demo"
     if folder.is_dir():
         yield from (p for p in folder.iterdir() if p.suffix.lower() in DEMO_SUFFIXES)
+    # A few of the generated supplier PDFs and a scan, to show reading without templates.
+    scans = sorted((fixtures / "pdf").glob("*.pdf"))[:DEMO_PDFS]
+    yield from scans
+    yield from sorted((fixtures / "pdf").glob("*.scan.jpg"))[:1]
