@@ -82,9 +82,13 @@ def same(expected: Any, got: Any, path: str) -> bool:
 
 
 class Tally:
+    """Per field: n, right, right excl. findings, n excl. findings; and at confidence ≥ 0.95:
+    n and right (excl. findings), n and right (incl.), extras (a value where the truth has none).
+    """
+
     def __init__(self, fields: list[str]) -> None:
         self.fields = fields
-        self.rows: dict[str, list[int]] = {f: [0, 0, 0, 0, 0, 0, 0] for f in fields}
+        self.rows: dict[str, dict[str, int]] = {f: dict.fromkeys(_COUNTS, 0) for f in fields}
         self.samples: list[tuple[str, float, bool]] = []
         self.misses: list[str] = []
 
@@ -94,51 +98,72 @@ class Tally:
         invoice, raw = result
         for path in self.fields:
             want = expected.get(path)
-            got = read_path(invoice, path)
             field = invoice.fields.get(path)
             row = self.rows[path]
+            high = field is not None and field.confidence >= HIGH
             if want is None:
-                if field is not None:
-                    row[4] += 1  # reported a value the truth does not have
-                    row[2] += field.confidence >= HIGH
-                    self.samples.append((_key(field, path), raw.get(path, 0.0), False))
+                row["extra"] += field is not None
+                row["extra_high"] += high
                 continue
+            got = read_path(invoice, path)
             right = same(want, got, path)
-            row[0] += 1
-            row[1] += right
-            if (name, path) not in FINDINGS:
-                row[5] += 1
-                row[6] += right
-            if field is not None:
-                row[2] += field.confidence >= HIGH
-                row[3] += field.confidence >= HIGH and right
+            finding = (name, path) in FINDINGS
+            row["n"] += 1
+            row["right"] += right
+            row["n_clean"] += not finding
+            row["right_clean"] += right and not finding
+            row["n_high_all"] += high
+            row["right_high_all"] += high and right
+            row["n_high"] += high and not finding
+            row["right_high"] += high and right and not finding
+            if field is not None and not finding:
                 self.samples.append((_key(field, path), raw.get(path, 0.0), right))
             if not right:
+                mark = " (finding)" if finding else ""
                 self.misses.append(
-                    f"{name[:44]:44} {path:20} want={want!s:24.24} got={got!s:24.24}"
+                    f"{name[:44]:44} {path:20} want={want!s:24.24} got={got!s:24.24}{mark}"
                 )
 
     def print(self, title: str) -> None:
         print(f"\n{title}")
         print(
-            f"{'field':22} {'n':>4} {'right':>6} {'accuracy':>9} {'excl. findings':>15} "
-            f"{'n≥0.95':>7} {'precision≥0.95':>15} {'extra':>6}"
+            f"{'field':22} {'n':>4} {'right':>6} {'accuracy':>9} {'excl.findings':>14} "
+            f"{'n≥0.95':>7} {'precision≥0.95':>15} {'incl.findings':>14} {'extra(≥0.95)':>13}"
         )
-        high = precise = 0
-        for path, (n, right, n_high, right_high, extra, n_clean, right_clean) in self.rows.items():
-            accuracy = f"{right / n:.1%}" if n else "-"
-            clean = f"{right_clean / n_clean:.1%}" if n_clean else "-"
-            precision = f"{right_high / n_high:.1%}" if n_high else "-"
-            print(
-                f"{path:22} {n:4} {right:6} {accuracy:>9} {clean:>15} {n_high:7} "
-                f"{precision:>15} {extra:6}"
-            )
-            high += n_high
-            precise += right_high
-        print(
-            f"{'all fields ≥ 0.95':22} {'':4} {'':6} {'':9} {'':15} {high:7} "
-            f"{precise / max(high, 1):15.1%}"
-        )
+        total = dict.fromkeys(_COUNTS, 0)
+        for path, row in self.rows.items():
+            for key in _COUNTS:
+                total[key] += row[key]
+            print(f"{path:22} " + _row(row))
+        print(f"{'all fields':22} " + _row(total))
+
+
+_COUNTS = (
+    "n",
+    "right",
+    "n_clean",
+    "right_clean",
+    "n_high",
+    "right_high",
+    "n_high_all",
+    "right_high_all",
+    "extra",
+    "extra_high",
+)
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "-"
+
+
+def _row(row: dict[str, int]) -> str:
+    return (
+        f"{row['n']:4} {row['right']:6} {_share(row['right'], row['n']):>9} "
+        f"{_share(row['right_clean'], row['n_clean']):>14} {row['n_high']:7} "
+        f"{_share(row['right_high'], row['n_high']):>15} "
+        f"{_share(row['right_high_all'], row['n_high_all']):>14} "
+        f"{row['extra']:6}({row['extra_high']:4})"
+    )
 
 
 def read_text_pdf(pdf: bytes, ctx: InterpretContext) -> tuple[Invoice, dict[str, float]]:

@@ -36,6 +36,7 @@ FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "pdf"
         ("kr 1 250,-", "1250"),
         ("€ 529,87", "529.87"),
         ("NOK8 989,75", "8989.75"),  # OCR glued the currency to the number
+        ("0.025", "0.025"),  # a leading zero never starts a thousands group
     ],
 )
 def test_amounts_in_nordic_german_and_english_formats(text: str, value: str) -> None:

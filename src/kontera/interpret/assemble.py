@@ -14,6 +14,7 @@ from kontera.domain import identifiers as ids
 from kontera.domain.fields import Source
 from kontera.domain.invoice import DocumentType
 from kontera.domain.invoice import Invoice
+from kontera.domain.invoice import InvoiceLine
 from kontera.domain.invoice import Note
 from kontera.domain.invoice import Severity
 from kontera.interpret.base import InterpretContext
@@ -22,6 +23,8 @@ from kontera.interpret.choice import Choice
 from kontera.interpret.fields import document_type
 from kontera.interpret.fields import extract_fields
 from kontera.interpret.layout import apply_hints
+from kontera.interpret.line_items import ReadLine
+from kontera.interpret.line_items import read_line_items
 from kontera.interpret.textpage import Page
 
 REVIEW_BELOW = 0.8
@@ -58,6 +61,7 @@ def assemble_scored(pages: list[Page], ctx: InterpretContext) -> tuple[Invoice, 
             box=choice.box,
         )
     _derive_ids(invoice)
+    _add_lines(invoice, read_line_items(pages), default_source)
     _add_notes(invoice)
     raw = {path: choice.raw for path, choice in choices.items()}
     for derived, origin in (
@@ -67,6 +71,35 @@ def assemble_scored(pages: list[Page], ctx: InterpretContext) -> tuple[Invoice, 
         if derived not in raw and origin in raw and derived in invoice.fields:
             raw[derived] = raw[origin]
     return invoice, raw
+
+
+def _add_lines(invoice: Invoice, rows: list[ReadLine], source: Source) -> None:
+    """Table rows become invoice lines only when they add up to the net total: a table read
+    wrong is worse than none (the bookkeeper still has the PDF)."""
+    net = invoice.totals.net
+    if not rows or net is None or abs(sum(abs(r.net) for r in rows) - abs(net)) > Decimal("0.02"):
+        return
+    sign = Decimal(-1) if invoice.document_type is DocumentType.CREDIT_NOTE else Decimal(1)
+    confidence = calibrate(0.9, "line", source.value)
+    for index, row in enumerate(rows):
+        invoice.lines.append(InvoiceLine())
+        values = {
+            "description": row.description or None,
+            "quantity": sign * abs(row.quantity) if row.quantity is not None else None,
+            "unit_price": abs(row.unit_price) if row.unit_price is not None else None,
+            "net": sign * abs(row.net),
+            "vat_rate": row.vat_rate,
+        }
+        for name, value in values.items():
+            if value is not None:
+                invoice.set_field(
+                    f"lines.{index}.{name}",
+                    value,
+                    confidence=confidence,
+                    source=source,
+                    page=row.page,
+                    box=row.box,
+                )
 
 
 def _signed(choice: Choice, invoice: Invoice) -> Any:

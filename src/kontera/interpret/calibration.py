@@ -20,12 +20,13 @@ from typing import Any
 TABLE_FILE = "calibration.json"
 FORMAT_VERSION = 1  # 1: per "source/group" lists of [raw lower edge, probability]
 _UNFITTED_CEILING = 0.9
-_MIN_BIN = 25
+_MIN_BIN = 40
 _Z = 1.96
 
 
 def calibrate(raw: float, group: str, source: str) -> float:
-    table = _table().get(f"{source}/{group}")
+    tables = _table()
+    table = tables.get(f"{source}/{group}") or tables.get(f"any/{group}")
     if not table:
         return round(min(_UNFITTED_CEILING, 0.9 * raw), 4)
     probability = table[0][1]
@@ -52,6 +53,8 @@ def fit(samples: Iterable[tuple[str, float, bool]]) -> dict[str, Any]:
     by_key: dict[str, list[tuple[float, bool]]] = {}
     for key, raw, right in samples:
         by_key.setdefault(key, []).append((raw, right))
+        # Pooled over sources too: the fallback for a source with too few samples of a group.
+        by_key.setdefault("any/" + key.split("/", 1)[1], []).append((raw, right))
     groups = {
         key: _fit_group(sorted(rows)) for key, rows in by_key.items() if len(rows) >= _MIN_BIN
     }

@@ -31,7 +31,7 @@ class Found(Generic[T]):
 _AMOUNT = re.compile(
     # OCR glues a currency code to the number ("NOK8 989,75"): a code may precede it directly.
     r"(?:(?<![\w.,/-])|(?<=NOK)|(?<=SEK)|(?<=DKK)|(?<=EUR)|(?<=kr))(?P<sign>[-−–]\s?)?"
-    r"(?P<int>\d{1,3}(?:[ .,'\u00a0\u202f]\d{3})+|\d+)"
+    r"(?P<int>[1-9]\d{0,2}(?:[ .,'\u00a0\u202f]\d{3})+|\d+)"
     r"(?P<dec>[.,]\d{1,4}|,-)?"
     r"(?P<trail>-)?(?![\w/]|[.,]\d)"
 )

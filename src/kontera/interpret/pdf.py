@@ -119,7 +119,7 @@ def _words_from_chars(textpage: pdfium.PdfTextPage, height: float) -> list[Word]
 
 
 def _rotated(textpage: pdfium.PdfTextPage, index: int) -> bool:
-    angle = pdfium_c.FPDFText_GetCharAngle(textpage.raw, index)
+    angle = float(pdfium_c.FPDFText_GetCharAngle(textpage.raw, index))
     return 0.05 < angle < 2 * math.pi - 0.05
 
 
