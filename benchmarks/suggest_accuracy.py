@@ -58,6 +58,10 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=0, help="newest N lines per dataset")
     parser.add_argument("--plots", type=Path, default=None, help="directory for PNG plots")
     parser.add_argument("--only", action="append", default=[], help="dataset name(s)")
+    parser.add_argument(
+        "--refresh-windows", type=int, default=0,
+        help="recount evidence before each of N test windows (the feedback loop)",
+    )  # fmt: skip
     args = parser.parse_args()
     if not CORPUS.is_dir():
         print(f"corpus not found at {CORPUS}; nothing to measure")
@@ -72,7 +76,7 @@ def main() -> int:
         if args.limit:
             lines = lines[-args.limit :]
         started = time.process_time()
-        result = evaluate(lines)
+        result = evaluate(lines, refresh_windows=args.refresh_windows)
         cpu = time.process_time() - started
         summary = result.summary()
         results[name] = summary

@@ -134,3 +134,30 @@ def test_evaluation_reports_every_promised_figure(gla_lines: list[HistoryLine]) 
     assert summary["n_train"] + summary["n_test"] == 1500
     assert 0.15 <= summary["n_test"] / 1500 <= 0.3
     assert summary["top3"] >= summary["top1"]
+
+
+def test_refresh_learns_from_approved_vouchers_at_once(
+    gla_lines: list[HistoryLine], gla_model: CompanyModel
+) -> None:
+    """GIVEN a supplier whose invoices are now approved to a new account WHEN the evidence is
+    refreshed THEN its next invoice is suggested to that account, with the ranker unchanged."""
+    history = gla_lines[:4800]
+    regular = max(
+        {line.supplier_key for line in history},
+        key=lambda key: sum(1 for line in history if line.supplier_key == key),
+    )
+    sample = next(line for line in history if line.supplier_key == regular)
+    approved = [
+        HistoryLine(
+            account="NEW-ACCOUNT",
+            date=history[-1].date,
+            supplier_id=sample.supplier_id,
+            supplier_name=sample.supplier_name,
+            amount=sample.amount,
+        )
+        for _ in range(40)
+    ]
+    refreshed = gla_model.refresh([*history, *approved])
+    assert refreshed.fitted.ranker is gla_model.fitted.ranker
+    (line,) = refreshed.suggest(_invoice_from(sample), regular).lines
+    assert "NEW-ACCOUNT" in [candidate.account for candidate in line.alternatives]

@@ -36,6 +36,13 @@ def evaluate_suggestions(
     limit: Annotated[
         int | None, typer.Option(help="Use only the newest N lines (a bounded run).")
     ] = None,
+    refresh_windows: Annotated[
+        int,
+        typer.Option(
+            help="Recount the evidence before each of N test windows, as approvals do "
+            "in production (0: one model for the whole test period)."
+        ),
+    ] = 0,
 ) -> None:
     """Train on the oldest 80 % of FILE, test on the newest 20 %; ends with one JSON line."""
     from kontera.suggest.csv_history import parse_mapping
@@ -54,7 +61,7 @@ def evaluate_suggestions(
             lines = sorted(lines, key=time_order)[-limit:]
         if len(lines) < 10:
             raise typer.BadParameter(f"{file.name} has only {len(lines)} usable lines")
-        result = evaluate(lines)
+        result = evaluate(lines, refresh_windows=refresh_windows)
     except KonteraError as e:
         typer.echo(f"Error: {e.message}", err=True)
         raise typer.Exit(2) from e

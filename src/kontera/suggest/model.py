@@ -21,6 +21,7 @@ from kontera.domain.suggestion import Candidate
 from kontera.domain.suggestion import LineSuggestion
 from kontera.domain.suggestion import Suggestion
 from kontera.suggest.evidence import IntArray
+from kontera.suggest.evidence import fit_evidence
 from kontera.suggest.explain import account_label
 from kontera.suggest.explain import explain
 from kontera.suggest.features import Query
@@ -107,6 +108,40 @@ class CompanyModel:
             vat=learn_vat_habits([(h.account, h.vat_code) for h in ordered], vat_code_map),
             aliases=_aliases(ordered),
             chart=chart,
+        )
+
+    def refresh(self, lines: Iterable[HistoryLine]) -> CompanyModel:
+        """Recount the evidence from the whole history (newly approved vouchers included) and
+        keep the learned ranker and calibrator: the cheap retrain to run after approvals.
+
+        New accounts and suppliers are learnt at once; what the ranker weighs is unchanged,
+        so run `train` again now and then (e.g. nightly) to relearn that.
+        """
+        ordered = sorted(lines, key=time_order)
+        known = set(self.accounts)
+        accounts = self.accounts + sorted({h.account for h in ordered} - known)
+        index = {account: i for i, account in enumerate(accounts)}
+        labels = np.fromiter((index[h.account] for h in ordered), np.int64, len(ordered))
+        batch = encode([query_from_history(h) for h in ordered])
+        evidence = fit_evidence(batch, labels, len(accounts))
+        fitted = Fitted(
+            evidence, self.fitted.ranker, self.fitted.calibrator, self.fitted.candidate_recall
+        )
+        return CompanyModel(
+            accounts=accounts,
+            account_names={
+                **self.account_names,
+                **{h.account: h.account_name for h in ordered if h.account_name},
+            },
+            supplier_names={
+                **self.supplier_names,
+                **{h.supplier_key: h.supplier_name for h in ordered if h.supplier_name},
+            },
+            fitted=fitted,
+            vat=learn_vat_habits([(h.account, h.vat_code) for h in ordered], self.vat.to_standard),
+            aliases={**self.aliases, **_aliases(ordered)},
+            chart=self.chart,
+            abstain_below=self.abstain_below,
         )
 
     def rank_queries(self, queries: Sequence[Query]) -> Ranked:
