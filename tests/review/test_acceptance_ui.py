@@ -194,3 +194,30 @@ def test_queue_and_detail_fit_the_screen_without_sideways_scrolling(
              .map(el => el.name)"""
     )
     assert unlabelled == []
+
+
+def test_approve_and_reject_from_the_queue_with_the_keyboard(
+    ctx: AppContext, live_server: LiveServer, chromium: Any
+) -> None:
+    fjord = make_bureau(
+        ctx, bureau="Fjordbyrå", company="Demo Regnskap AS", org="999999905", email="kari@fjord.no"
+    )
+    for path in demo_invoices()[:2]:
+        upload(live_server, fjord, path.read_bytes(), path.name)
+    page = sign_in(chromium, live_server, fjord.user_email)
+    page.keyboard.press("?")
+    assert page.locator("#help").is_visible()
+    page.keyboard.press("Escape")
+    rows = page.locator("tr.row")
+    first, second = (rows.nth(i).get_attribute("data-id") for i in range(2))
+    page.keyboard.press("j")
+    page.keyboard.press("a")  # approve the selected row with its suggested postings
+    page.locator("tr.row.done.approve").wait_for()
+    page.once("dialog", lambda dialog: dialog.accept("Not our invoice"))
+    page.keyboard.press("r")  # the selection moved on to the second row
+    page.locator("tr.row.done.reject").wait_for()
+    with session_scope(ctx.engine) as session:
+        approved = repo.get_document(session, company_id=fjord.company.id, document_id=first)
+        rejected = repo.get_document(session, company_id=fjord.company.id, document_id=second)
+    assert approved.status == "approved"
+    assert (rejected.status, rejected.status_reason) == ("rejected", "Not our invoice")

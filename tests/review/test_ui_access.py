@@ -281,3 +281,14 @@ def test_approver_imports_a_history_file_from_the_models_page(
     assert len(learned) == rows
     assert f"{rows}" in response.text
     assert any(e.action == "history:import" and e.actor == "sjef@vidda.no" for e in events)
+
+
+def test_ui_errors_are_pages_and_api_errors_stay_json(web: TestClient, fjord: Bureau) -> None:
+    UiClient(web, fjord.user_email, PASSWORD)
+    page = web.get(f"/c/{fjord.company.id}/d/no-such-document")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "No such document." in page.text
+    bad_form = web.post("/login", data={})
+    assert bad_form.status_code == 400 and bad_form.headers["content-type"].startswith("text/html")
+    api = web.get("/v1/documents/x", headers={"Authorization": f"Bearer {fjord.api_key}"})
+    assert api.status_code == 404 and api.json()["error"] == "not_found"

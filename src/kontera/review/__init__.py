@@ -12,9 +12,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
+from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import KonteraError
 from kontera.review import admin_routes
 from kontera.review import auth
@@ -55,3 +57,13 @@ def _html_errors_for_ui(app: FastAPI) -> None:
         return await result if isinstance(result, Awaitable) else result
 
     app.add_exception_handler(KonteraError, kontera_error)  # type: ignore[arg-type]
+
+    validation_handler: Handler | None = app.exception_handlers.get(RequestValidationError)
+
+    async def invalid_form(request: Request, exc: RequestValidationError) -> Response:
+        if is_ui_path(request.url.path) or validation_handler is None:
+            return await kontera_error(request, InvalidInput("A required field is missing."))
+        result = validation_handler(request, exc)
+        return await result if isinstance(result, Awaitable) else result
+
+    app.add_exception_handler(RequestValidationError, invalid_form)  # type: ignore[arg-type]

@@ -62,7 +62,7 @@ PostingUser = Annotated[SignedIn, Depends(checked_user)]
 def sign_in_required_response(request: Request, exc: SignInRequired) -> Response:
     navigation = request.headers.get("sec-fetch-mode", "navigate") == "navigate"
     fetched = request.headers.get("x-requested-with") == "fetch"
-    if request.method == "GET" and navigation and not fetched:
+    if navigation and not fetched:  # a page or a plain form: sign in, then come back
         return RedirectResponse(f"/login?next={quote(exc.path)}", status_code=303)
     return Response("Sign in again.", status_code=401, media_type="text/plain")
 
