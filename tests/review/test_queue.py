@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 from datetime import timedelta
 from decimal import Decimal
@@ -161,3 +162,43 @@ def test_neighbours_follow_the_queue_order(ctx: AppContext, two_companies: tuple
         ctx, company_ids=scope, filters=QueueFilter(), document_id=ids[2]
     )
     assert last is None
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [QueueFilter(), QueueFilter(descending=True), QueueFilter(sort="amount", descending=True)],
+    ids=["due", "due-desc", "amount-desc"],
+)
+def test_walking_next_and_previous_visits_the_queue_in_page_order(
+    ctx: AppContext, two_companies: tuple[str, str], filters: QueueFilter
+) -> None:
+    """Ties, missing values and both directions: next/previous agree with the page order."""
+    first, second = two_companies
+    rng = random.Random(6)
+    for n in range(30):
+        add(
+            ctx,
+            rng.choice([first, second]),
+            n,
+            status=rng.choice(["suggested", "needs_review"]),
+            due_date=rng.choice(
+                [None, TODAY, TODAY + timedelta(days=1), TODAY + timedelta(days=2)]
+            ),
+            gross=rng.choice([None, Decimal("10.00"), Decimal("99.50")]),
+        )
+    scope = frozenset({first, second})
+    order = [
+        row.id for row in review_queue.queue_page(ctx, company_ids=scope, filters=filters).rows
+    ]
+    walked, at = [order[0]], order[0]
+    while step := review_queue.neighbours(ctx, company_ids=scope, filters=filters, document_id=at)[
+        1
+    ]:
+        walked.append(at := step.document_id)
+    assert walked == order
+    back, at = [order[-1]], order[-1]
+    while step := review_queue.neighbours(ctx, company_ids=scope, filters=filters, document_id=at)[
+        0
+    ]:
+        back.append(at := step.document_id)
+    assert back == order[::-1]

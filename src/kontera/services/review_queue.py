@@ -16,7 +16,9 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement
+from sqlalchemy import and_
 from sqlalchemy import func
+from sqlalchemy import or_
 from sqlmodel import col
 from sqlmodel import select
 
@@ -35,7 +37,6 @@ OPEN = "open"  # the pseudo-status "waiting for a person": suggested or needs_re
 SORTS = ("due", "received", "amount", "supplier", "confidence", "status")
 BULK_CONFIDENCE = 0.9
 BULK_LIMIT = 200
-NEIGHBOUR_WINDOW = 5000  # how far down the queue approve-and-next looks
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +151,8 @@ def _conditions(f: QueueFilter) -> list[ColumnElement[bool]]:
     return found
 
 
-def _order(f: QueueFilter) -> list[Any]:
-    column = {
+def _sort_column(f: QueueFilter) -> Any:
+    return {
         "due": col(Document.due_date),
         "received": col(Document.received_at),
         "amount": col(Document.gross),
@@ -159,9 +160,39 @@ def _order(f: QueueFilter) -> list[Any]:
         "confidence": col(Document.confidence),
         "status": col(Document.status),
     }.get(f.sort, col(Document.due_date))
+
+
+def _order(f: QueueFilter, *, reverse: bool = False) -> list[Any]:
+    column = _sort_column(f)
     # Documents without the sorted value (no due date yet) come last either way.
-    ordered = column.desc() if f.descending else column.asc()
-    return [column.is_(None), ordered, col(Document.received_at).asc(), col(Document.id)]
+    descending = f.descending != reverse
+    keys = [column.is_(None), column, col(Document.received_at), col(Document.id)]
+    directions = [reverse, descending, reverse, reverse]
+    return [key.desc() if down else key.asc() for key, down in zip(keys, directions, strict=True)]
+
+
+def _beyond(f: QueueFilter, document: Document, *, before: bool) -> ColumnElement[bool]:
+    """Rows after (or before) `document` in the queue's order: keyset paging, so finding the
+    next document costs one indexed LIMIT 1 query however long the queue is."""
+    column = _sort_column(f)
+    value = getattr(document, column.key)
+    received, id_ = col(Document.received_at), col(Document.id)
+    if before:
+        tie = or_(
+            received < document.received_at,
+            and_(received == document.received_at, id_ < document.id),
+        )
+        if value is None:
+            return or_(column.is_not(None), and_(column.is_(None), tie))
+        ahead = column > value if f.descending else column < value
+        return and_(column.is_not(None), or_(ahead, and_(column == value, tie)))
+    tie = or_(
+        received > document.received_at, and_(received == document.received_at, id_ > document.id)
+    )
+    if value is None:
+        return and_(column.is_(None), tie)
+    behind = column < value if f.descending else column > value
+    return or_(column.is_(None), behind, and_(column == value, tie))
 
 
 def _counts(session: Any, scope: list[ColumnElement[bool]]) -> dict[str, int]:
@@ -203,20 +234,20 @@ def neighbours(
     """The documents before and after this one in the queue's order (for approve-and-next)."""
     conditions = [*_company_scope(company_ids, filters.company_id), *_conditions(filters)]
     with session_scope(ctx.engine) as session:
-        query = (
-            select(Document.company_id, Document.id)
-            .where(*conditions)
-            .order_by(*_order(filters))
-            .limit(NEIGHBOUR_WINDOW)
-        )
-        links = [QueueLink(company_id, id_) for company_id, id_ in session.exec(query).all()]
-    ids = [link.document_id for link in links]
-    if document_id not in ids:
-        return None, links[0] if links else None
-    at = ids.index(document_id)
-    before = links[at - 1] if at > 0 else None
-    after = links[at + 1] if at + 1 < len(links) else None
-    return before, after
+        document = session.get(Document, document_id)
+        if document is None or document.company_id not in company_ids:
+            return None, None
+        found = []
+        for before in (True, False):
+            query = (
+                select(Document.company_id, Document.id)
+                .where(*conditions, _beyond(filters, document, before=before))
+                .order_by(*_order(filters, reverse=before))
+                .limit(1)
+            )
+            row = session.exec(query).first()
+            found.append(QueueLink(row[0], row[1]) if row else None)
+    return found[0], found[1]
 
 
 @dataclass(frozen=True, slots=True)
