@@ -274,7 +274,7 @@ def main() -> None:
             for tally in run_fixtures(folder, ctx, args.limit, args.cache, args.scan_limit)
         ]
     else:
-        tallies = [run_corpus(ctx, args.ocr, args.limit, args.cache)]
+        tallies = [run_corpus(ctx, args.ocr, args.limit, args.cache, args.scan_limit)]
     for title, tally in tallies:
         tally.print(title)
         if args.misses:
@@ -288,11 +288,15 @@ def main() -> None:
 
 
 def run_corpus(
-    ctx: InterpretContext, ocr: bool, limit: int, cache: Path | None
+    ctx: InterpretContext, ocr: bool, limit: int, cache: Path | None, scan_limit: int = 0
 ) -> tuple[str, Tally]:
     tally = Tally(FIELDS)
     rng = random.Random(2)
-    for count, (name, pdf, expected) in enumerate(corpus_items()):
+    items = list(corpus_items())
+    stride = max(1, len(items) // scan_limit) if ocr and scan_limit else 1
+    for count, (name, pdf, expected) in enumerate(items):
+        if count % stride:
+            continue
         if limit and count >= limit:
             break
         if ocr:
@@ -308,14 +312,15 @@ def run_fixtures(
 ) -> list[tuple[str, Tally]]:
     text, scans = Tally(FIXTURE_FIELDS), Tally(FIXTURE_FIELDS)
     items = list(fixture_items(folder))
-    stride = max(1, len(items) // scan_limit) if scan_limit else 1  # an even spread of layouts
+    # An even spread of layouts; a negative limit reads no scans at all.
+    stride = max(1, len(items) // scan_limit) if scan_limit > 0 else 1
     for count, (name, meta, expected) in enumerate(items):
         if limit and count >= limit:
             break
         pdf = meta.with_suffix(".pdf").read_bytes()
         text.add(name, read_text_pdf(pdf, ctx), expected)
         scan = meta.with_name(f"{name}.scan.jpg")
-        if scan.exists() and count % stride == 0:
+        if scan.exists() and scan_limit >= 0 and count % stride == 0:
             scans.add(name, read_scan(scan.read_bytes(), ctx, cache), expected)
     return [(f"Fixtures {folder} (text layer)", text), (f"Fixtures {folder} (scans, OCR)", scans)]
 

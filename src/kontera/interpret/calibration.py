@@ -29,6 +29,9 @@ def calibrate(raw: float, group: str, source: str) -> float:
     table = tables.get(f"{source}/{group}") or tables.get(f"any/{group}")
     if not table:
         return round(min(_UNFITTED_CEILING, 0.9 * raw), 4)
+    if raw < table[0][0]:
+        # Below the weakest evidence seen in fitting: no data, so no earned confidence.
+        return round(min(_UNFITTED_CEILING, 0.9 * raw, table[0][1]), 4)
     probability = table[0][1]
     for edge, value in table:
         if raw >= edge:
@@ -83,7 +86,6 @@ def _bins(rows: list[tuple[float, bool]]) -> list[tuple[float, list[tuple[float,
             bins.append((lo, last + current))
         else:
             bins.append((current[0][0], current))
-    bins[0] = (0.0, bins[0][1])
     return bins
 
 

@@ -178,6 +178,17 @@ def _org_number(pages: list[Page], texts: list[list[LineText]]) -> Choice | None
     return party_identifier("seller.org_number", pages, texts, finder, _valid_org)
 
 
+# Direct-debit wording: the account printed there is the buyer's, to be debited, not ours to pay.
+_DEBIT = re.compile(
+    r"(?i)ihrem konto|your account|lastschrift|eingezogen|abgebucht|direct debit|autogiro|"
+    r"avtalegiro|dras från|trekkes fra"
+)
+
+
+def _line_text(texts: list[list[LineText]], candidate: Candidate) -> str:
+    return texts[candidate.page - 1][candidate.line_index].text
+
+
 def _payment_id(
     path: str, finder: Finder, pages: list[Page], texts: list[list[LineText]]
 ) -> Choice | None:
@@ -185,4 +196,5 @@ def _payment_id(
     if path in _SELF_EVIDENT:
         for page, page_text in zip(pages, texts, strict=True):
             found += [_weak(c, 0.35) for c in unlabelled_candidates(page, page_text, path, finder)]
+    found = [c for c in found if not _DEBIT.search(_line_text(texts, c))]
     return decide(path, pool(found, check=_CHECKS.get(path, _always)), floor=0.3)
