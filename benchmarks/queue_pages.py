@@ -193,17 +193,19 @@ def sign_in(client: TestClient, email: str) -> None:
     assert response.status_code == 303, response.text
 
 
-def timed(client: TestClient, paths: list[str]) -> tuple[list[float], list[float]]:
+def timed(
+    client: TestClient, paths: list[str], expect: int = 200
+) -> tuple[list[float], list[float]]:
     """Wall-clock and CPU milliseconds per request. The client is the only thing running in
     this process, so the process CPU time of a request is the server's work on it; the wall
     time also counts waiting for a CPU on a shared machine."""
     walls, cpus = [], []
     for path in paths:
         cpu, wall = time.process_time(), time.perf_counter()
-        response = client.get(path)
+        response = client.get(path, follow_redirects=False)
         walls.append((time.perf_counter() - wall) * 1000)
         cpus.append((time.process_time() - cpu) * 1000)
-        assert response.status_code == 200, (path, response.status_code)
+        assert response.status_code == expect, (path, response.status_code)
     return walls, cpus
 
 
@@ -281,6 +283,9 @@ def main() -> None:
             picks = [rng.choice(documents) for _ in range(args.requests)]
             walls, cpus = timed(client, [f"/c/{c}/d/{d}" for c, d in picks])
             results.append(row("DETAIL PAGE (random documents)", walls, cpus))
+            steps = [f"/c/{c}/d/{d}/step?to=next" for c, d in picks]
+            walls, cpus = timed(client, steps, expect=303)
+            results.append(row("next document (j), redirect only", walls, cpus))
         ctx.engine.dispose()
     print(
         f"{args.documents} documents, {args.companies} companies, seeded in {seeded:.1f} s; "
