@@ -157,10 +157,6 @@ def test_every_status_change_is_an_audit_event(ctx: AppContext, flow: Any) -> No
     assert moves == writes.count
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="outbound calls are logged (kontera.post.http) but not yet recorded as audit events",
-)
 def test_every_call_to_the_accounting_system_is_an_audit_event(ctx: AppContext, flow: Any) -> None:
     a_id, _, _, _, fake = flow
     with session_scope(ctx.engine) as session:

@@ -106,7 +106,13 @@ def test_an_approved_invoice_is_posted_with_its_attachment(
     assert gross == Decimal(invoice["totals"]["payable"])
     assert len(fake.attachments[voucher_id]) == 1
     assert fake.attachments[voucher_id][0].startswith(b"%PDF")
-    assert [e["action"] for e in document["events"]][-2:] == ["status:posting", "status:posted"]
+    actions = [e["action"] for e in document["events"]]
+    statuses = [a for a in actions if a.startswith("status:")]
+    assert statuses[-2:] == ["status:posting", "status:posted"]
+    # Every call to Tripletex is on the audit trail, secrets masked.
+    calls = [e for e in document["events"] if e["action"] == "outbound:call"]
+    assert {c["detail"]["method"] for c in calls} >= {"PUT", "POST"}
+    assert all("employee-secret" not in str(c) for c in calls)
 
 
 def test_running_the_outbox_again_never_posts_twice(

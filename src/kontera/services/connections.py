@@ -26,6 +26,7 @@ from kontera.post import make_connector
 from kontera.post import make_state
 from kontera.post import read_state
 from kontera.post.http import ApiClient
+from kontera.post.http import CallObserver
 from kontera.services.companies import find_company
 from kontera.services.context import AppContext
 from kontera.store import repo
@@ -114,7 +115,12 @@ def connection_of(session: Session, company_id: str) -> AccountingConnection | N
 
 
 def connector_for(
-    ctx: AppContext, row: AccountingConnection, *, client: httpx.Client, limiters: RateLimiters
+    ctx: AppContext,
+    row: AccountingConnection,
+    *,
+    client: httpx.Client,
+    limiters: RateLimiters,
+    observer: CallObserver | None = None,
 ) -> Connector:
     secret, app = _secret_and_app(ctx, row)
     connection = Connection(
@@ -129,7 +135,12 @@ def connector_for(
         lambda text: _save_tokens(ctx, row.id, text),
     )
     return make_connector(
-        connection, app, client=client, limiters=limiters, token_store=token_store
+        connection,
+        app,
+        client=client,
+        limiters=limiters,
+        token_store=token_store,
+        observer=observer,
     )
 
 

@@ -9,9 +9,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from datetime import timedelta
 from decimal import Decimal
 
 import httpx
+from sqlalchemy import or_
+from sqlalchemy import update
+from sqlmodel import col
 
 from kontera.domain.codec import invoice_from_json
 from kontera.domain.errors import KonteraError
@@ -26,6 +30,8 @@ from kontera.post import Step
 from kontera.post import VoucherOptions
 from kontera.post import advance
 from kontera.post import build_voucher
+from kontera.post.http import CallObserver
+from kontera.post.http import CallRecord
 from kontera.services import webhooks
 from kontera.services.connections import connection_of
 from kontera.services.connections import connector_for
@@ -38,6 +44,8 @@ from kontera.store.types import utcnow
 
 log = logging.getLogger(__name__)
 ACTOR = "poster"
+# Longer than any one posting run (HTTP timeouts × retries), so a live run keeps its lease.
+LEASE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +74,16 @@ def schedule_posting(ctx: AppContext, *, document_id: str) -> bool:
 
 
 def post_voucher(ctx: AppContext, voucher_id: str) -> str:
-    """Run one posting attempt; returns the outbox step it ends in."""
+    """Run one posting attempt; returns the outbox step it ends in ("busy" if leased)."""
+    if not _take_lease(ctx, voucher_id):
+        return "busy"
+    try:
+        return _post_leased(ctx, voucher_id)
+    finally:
+        _release_lease(ctx, voucher_id)
+
+
+def _post_leased(ctx: AppContext, voucher_id: str) -> str:
     try:
         prepared = _prepare(ctx, voucher_id)
     except KonteraError as e:
@@ -78,12 +95,16 @@ def post_voucher(ctx: AppContext, voucher_id: str) -> str:
         record = session.get(VoucherRecord, voucher_id)
         assert record is not None
         row = connection_of(session, record.company_id)
+        company_id, document_id = record.company_id, record.document_id
     if row is None:
         _give_back(ctx, voucher_id, "The company is no longer connected to an accounting system.")
         return Step.FAILED.value
+    observer = _audit_calls(ctx, company_id, document_id)
     try:
         with _http_client() as client:
-            connector = connector_for(ctx, row, client=client, limiters=ctx.limiters)
+            connector = connector_for(
+                ctx, row, client=client, limiters=ctx.limiters, observer=observer
+            )
             job = advance(
                 prepared.job,
                 connector,
@@ -96,6 +117,53 @@ def post_voucher(ctx: AppContext, voucher_id: str) -> str:
         return Step.FAILED.value
     _conclude(ctx, voucher_id, job)
     return job.step.value
+
+
+def _take_lease(ctx: AppContext, voucher_id: str) -> bool:
+    """Compare-and-set, so two workers never call the system for one voucher at once."""
+    now = utcnow()
+    with session_scope(ctx.engine) as session:
+        result = session.execute(
+            update(VoucherRecord)
+            .where(
+                col(VoucherRecord.id) == voucher_id,
+                or_(col(VoucherRecord.lease_until).is_(None), col(VoucherRecord.lease_until) < now),
+            )
+            .values(lease_until=now + LEASE)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _release_lease(ctx: AppContext, voucher_id: str) -> None:
+    with session_scope(ctx.engine) as session:
+        session.execute(
+            update(VoucherRecord)
+            .where(col(VoucherRecord.id) == voucher_id)
+            .values(lease_until=None)
+        )
+
+
+def _audit_calls(ctx: AppContext, company_id: str, document_id: str) -> CallObserver:
+    """Every outbound call becomes an audit event (URLs arrive with secrets masked)."""
+
+    def record(call: CallRecord) -> None:
+        with session_scope(ctx.engine) as session:
+            repo.add_event(
+                session,
+                company_id=company_id,
+                document_id=document_id,
+                actor=f"poster:{call.system}",
+                action="outbound:call",
+                detail={
+                    "method": call.method,
+                    "url": call.url,
+                    "outcome": call.outcome,
+                    "elapsed_ms": round(call.elapsed_ms, 1),
+                    "attempt": call.attempt,
+                },
+            )
+
+    return record
 
 
 def _http_client() -> httpx.Client:

@@ -151,6 +151,8 @@ class VoucherRecord(SQLModel, table=True):
     last_error: str | None = None
     job: dict[str, Any] = _json()
     next_attempt_at: datetime | None = _ts(nullable=True)
+    # One runner per posting job: whoever holds an unexpired lease may call the system.
+    lease_until: datetime | None = _ts(nullable=True)
     posted_at: datetime | None = _ts(nullable=True)
 
 
