@@ -28,7 +28,7 @@ from sqlalchemy import create_engine
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from tests import servers
-from tests.reliability.crashrun import OWED
+from tests.reliability.crashchecks import OWED
 from tests.reliability.invoices import demo_invoices
 from tests.reliability.invoices import numbered
 from tests.reliability.invoices import text_pdf
