@@ -44,10 +44,18 @@ def assemble_scored(pages: list[Page], ctx: InterpretContext) -> tuple[Invoice, 
     """The invoice and each field's raw (uncalibrated) score, which calibration is fitted on."""
     choices = extract_fields(pages)
     choices = apply_hints(choices, pages, ctx.layout_hints)
-    invoice = Invoice(document_type=document_type(pages))
-    invoice.type_code = "381" if invoice.document_type is DocumentType.CREDIT_NOTE else "380"
+    invoice = Invoice()
     sources = {page.number: page.source for page in pages}
     default_source = pages[0].source if pages else Source.PDF_TEXT
+    kind = document_type(pages)
+    # A credit-note title is explicit; its absence is weaker evidence of an invoice.
+    kind_confidence = calibrate(
+        0.9 if kind is DocumentType.CREDIT_NOTE else 0.6, "kind", default_source.value
+    )
+    invoice.set_field(
+        "document_type", kind, confidence=kind_confidence, source=default_source, page=1
+    )
+    invoice.type_code = "381" if kind is DocumentType.CREDIT_NOTE else "380"
     for choice in choices.values():
         source = sources.get(choice.page or 0, default_source)
         value = _signed(choice, invoice)
@@ -156,6 +164,9 @@ def _add_notes(invoice: Invoice) -> None:
                 )
             )
     for path, field in sorted(invoice.fields.items()):
+        # Line rows and the document kind are supporting detail, not reasons for review.
+        if path == "document_type" or path.startswith("lines."):
+            continue
         if field.confidence < REVIEW_BELOW:
             invoice.add_note(
                 Note(

@@ -181,7 +181,7 @@ def _org_number(pages: list[Page], texts: list[list[LineText]]) -> Choice | None
 # Direct-debit wording: the account printed there is the buyer's, to be debited, not ours to pay.
 _DEBIT = re.compile(
     r"(?i)ihrem konto|your account|lastschrift|eingezogen|abgebucht|direct debit|autogiro|"
-    r"avtalegiro|dras från|trekkes fra"
+    r"avtalegiro|dras från|trekkes fra|käufer-iban|buyer'?s iban|debtor|kunde-iban|kundens konto"
 )
 
 
