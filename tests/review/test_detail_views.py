@@ -66,3 +66,20 @@ def test_an_einvoice_without_a_rendering_is_shown_as_html(ctx: AppContext) -> No
     assert 'class="einvoice"' in page and "<img" not in page
     assert "Nordlys Kraft AS" in page and "1 836,25 NOK" in page
     assert "Strøm januar" in page and "Nettleie" in page
+
+
+def test_the_suppliers_page_lists_known_suppliers_with_their_accounts(ctx: AppContext) -> None:
+    company = companies.create_company(ctx, name="Fjord AS", org_number="999999905")
+    first = receive_document(ctx, company_id=company.id, data=EHF, filename="1.xml").document
+    approvals.approve(
+        ctx,
+        company_id=company.id,
+        document_id=first.id,
+        actor="kari@fjord.no",
+        lines=[approvals.ApprovedLine(account="6340")],
+    )
+    receive_document(ctx, company_id=company.id, data=variant("10008", "12345678903"), filename="2")
+    [supplier] = review_pages.suppliers(ctx, company_id=company.id)
+    assert supplier.name == "Nordlys Kraft AS" and supplier.documents == 2
+    assert supplier.default_account == "6340"  # learned from the approval
+    assert ("15031298765", True) in supplier.bank_accounts

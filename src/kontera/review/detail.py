@@ -192,13 +192,14 @@ def warnings(view: dict[str, Any]) -> list[Warning]:
     if view.get("duplicate_of"):
         found.append(Warning("warn_duplicate", view["duplicate_of"], "error"))
     bank = view.get("bank_warning")
-    if bank:
+    notes = view.get("notes") or []
+    # The interpreter's supplier matching may have said it already, in a note.
+    if bank and not any(n.get("code") == "bank_account_changed" for n in notes):
         known = ", ".join(bank["known"])
         found.append(Warning("warn_bank_account", f"{bank['account']} ≠ {known}", "error"))
     invoice = view.get("invoice") or {}
     if invoice.get("document_type") == "credit_note":
         found.append(Warning("warn_credit_note", invoice.get("invoice_number") or "", "info"))
-    notes = view.get("notes") or []
     reason = _beyond_notes(view.get("status_reason"), notes)
     if reason and view.get("status") in ("needs_review", "failed", "rejected"):
         found.append(Warning("warn_status", reason, "warning"))

@@ -24,6 +24,9 @@ from kontera.store.tables import Company
 from kontera.store.tables import Document
 from kontera.store.tables import Interpretation
 from kontera.store.tables import PostingHistory
+from kontera.store.tables_interpret import Supplier
+from kontera.store.tables_interpret import SupplierBankAccount
+from kontera.store.tables_interpret import SupplierLayout
 
 IMAGE_KINDS = {"png", "jpeg", "tiff"}
 BANK_HISTORY = 25  # how many earlier invoices of a supplier are compared for bank accounts
@@ -165,40 +168,83 @@ def _names(value: Any) -> list[str]:
 class SupplierView:
     key: str
     name: str
+    org_number: str | None
     documents: int
     default_account: str | None
     history_lines: int
-    bank_accounts: list[str]
+    bank_accounts: list[tuple[str, bool]]  # (account, confirmed by an approval)
+    layout_fields: list[str]
 
 
-def suppliers(ctx: AppContext, *, company_id: str, limit: int = 200) -> list[SupplierView]:
+def suppliers(ctx: AppContext, *, company_id: str, limit: int = 300) -> list[SupplierView]:
+    """The company's known suppliers (registered as their invoices arrive), busiest first."""
     with session_scope(ctx.engine) as session:
-        query = (
-            select(Document.supplier_key, func.max(Document.supplier_name), func.count())
-            .where(Document.company_id == company_id, col(Document.supplier_key).is_not(None))
-            .group_by(Document.supplier_key)
-            .order_by(func.count().desc())
-            .limit(limit)
+        known = session.exec(
+            select(Supplier).where(Supplier.company_id == company_id).limit(limit)
+        ).all()
+        counts = _count_by(session, Document.supplier_key, Document.company_id, company_id)
+        history = _count_by(
+            session, PostingHistory.supplier_key, PostingHistory.company_id, company_id
         )
-        found = []
-        for key, name, count in session.exec(query).all():
-            if key is None:
-                continue
-            account, lines = _default_account(session, company_id, key)
-            banks = _known_bank_accounts(session, company_id, key, None)
-            found.append(SupplierView(key, str(name or key), count, account, lines, sorted(banks)))
-        return found
+        banks = _bank_accounts(session, [s.id for s in known])
+        layouts = _layout_fields(session, company_id)
+        found = [
+            SupplierView(
+                key=s.key,
+                name=s.name or s.key,
+                org_number=s.org_number,
+                documents=counts.get(s.key, 0),
+                default_account=s.default_account or _usual_account(session, company_id, s.key),
+                history_lines=history.get(s.key, 0),
+                bank_accounts=banks.get(s.id, []),
+                layout_fields=_fields_of(layouts, (s.vat_id, s.org_number, s.name)),
+            )
+            for s in known
+        ]
+    return sorted(found, key=lambda v: (-v.documents, v.name))
 
 
-def _default_account(session: Any, company_id: str, key: str) -> tuple[str | None, int]:
+def _count_by(session: Any, key: Any, company: Any, company_id: str) -> dict[str, int]:
+    query = select(key, func.count()).where(company == company_id).group_by(key)
+    return {k: n for k, n in session.exec(query).all() if k}
+
+
+def _bank_accounts(session: Any, supplier_ids: list[str]) -> dict[str, list[tuple[str, bool]]]:
+    rows = session.exec(
+        select(SupplierBankAccount).where(col(SupplierBankAccount.supplier_id).in_(supplier_ids))
+    ).all()
+    found: dict[str, list[tuple[str, bool]]] = {}
+    for row in sorted(rows, key=lambda r: r.account):
+        found.setdefault(row.supplier_id, []).append((row.account, row.confirmed))
+    return found
+
+
+def _layout_fields(session: Any, company_id: str) -> dict[str, set[str]]:
+    rows = session.exec(
+        select(SupplierLayout.identity, SupplierLayout.field).where(
+            SupplierLayout.company_id == company_id
+        )
+    ).all()
+    found: dict[str, set[str]] = {}
+    for identity, field in rows:
+        found.setdefault(identity, set()).add(field)
+    return found
+
+
+def _fields_of(layouts: dict[str, set[str]], identities: tuple[str | None, ...]) -> list[str]:
+    return sorted({f for identity in identities if identity for f in layouts.get(identity, ())})
+
+
+def _usual_account(session: Any, company_id: str, key: str) -> str | None:
     query = (
         select(PostingHistory.account, func.count())
         .where(PostingHistory.company_id == company_id, PostingHistory.supplier_key == key)
         .group_by(PostingHistory.account)
         .order_by(func.count().desc())
+        .limit(1)
     )
-    rows = session.exec(query).all()
-    return (rows[0][0] if rows else None), sum(n for _, n in rows)
+    row = session.exec(query).first()
+    return row[0] if row else None
 
 
 @dataclass(frozen=True, slots=True)
