@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kontera.services.context import AppContext
+from kontera.suggest.history import supplier_key
 from kontera.services.documents import receive_document
 from kontera.store import repo
 from kontera.store.db import session_scope
@@ -191,7 +192,7 @@ def test_admin_saves_auto_approval_settings(ctx: AppContext, web: TestClient) ->
             "enabled": "1",
             "threshold": "0,97",
             "max_amount": "5 000",
-            "allow_suppliers": "Nordlys Kraft AS\nFjellnett Telekom AS",
+            "allow_suppliers": "923 456 783\nFjellnett Telekom AS",
             "deny_suppliers": "",
             "einvoice_only": "1",
         },
@@ -204,7 +205,13 @@ def test_admin_saves_auto_approval_settings(ctx: AppContext, web: TestClient) ->
         "enabled": True,
         "threshold": 0.97,
         "max_amount": "5000.00",
-        "allow_suppliers": ["Nordlys Kraft AS", "Fjellnett Telekom AS"],
+        # An org.nr. and a name, turned into the keys the policy compares.
+        "allow_suppliers": sorted(
+            [
+                supplier_key(None, "923456783", None),
+                supplier_key(None, None, "Fjellnett Telekom AS"),
+            ]
+        ),
         "deny_suppliers": [],
         "einvoice_only": True,
     }

@@ -172,10 +172,13 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "auto_threshold": ("Laveste sikkerhet (0,5–1)", "Lowest confidence (0.5–1)"),
     "auto_max_amount": ("Høyeste beløp", "Highest amount"),
     "auto_allow": (
-        "Bare disse leverandørene (én per linje, tom = alle)",
-        "Only these suppliers (one per line, empty = all)",
+        "Bare disse leverandørene: org.nr. eller navn, én per linje (tom = alle)",
+        "Only these suppliers: org. no. or name, one per line (empty = all)",
     ),
-    "auto_deny": ("Aldri disse leverandørene", "Never these suppliers"),
+    "auto_deny": (
+        "Aldri disse leverandørene: org.nr. eller navn, én per linje",
+        "Never these suppliers: org. no. or name, one per line",
+    ),
     "auto_einvoice_only": ("Bare e-fakturaer", "E-invoices only"),
     "save": ("Lagre", "Save"),
     "saved": ("Lagret.", "Saved."),

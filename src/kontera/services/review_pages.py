@@ -6,6 +6,7 @@ suppliers, and what the suggestion models look like.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +28,7 @@ from kontera.store.tables import PostingHistory
 from kontera.store.tables_interpret import Supplier
 from kontera.store.tables_interpret import SupplierBankAccount
 from kontera.store.tables_interpret import SupplierLayout
+from kontera.suggest.history import supplier_key as policy_supplier_key
 
 IMAGE_KINDS = {"png", "jpeg", "tiff"}
 BANK_HISTORY = 25  # how many earlier invoices of a supplier are compared for bank accounts
@@ -121,6 +123,8 @@ def save_auto_approval(
     clean = _checked_policy(policy)
     with session_scope(ctx.engine) as session:
         company = repo.get_company(session, company_id=company_id)
+        for side in ("allow_suppliers", "deny_suppliers"):
+            clean[side] = _supplier_keys(session, company_id, clean[side])
         before = (company.settings or {}).get("auto_approval")
         # A new dict, so SQLAlchemy sees the JSON column change.
         company.settings = {**(company.settings or {}), "auto_approval": clean}
@@ -162,6 +166,28 @@ def _names(value: Any) -> list[str]:
     if isinstance(value, str):
         value = value.replace(",", "\n").splitlines()
     return [str(v).strip() for v in value or [] if str(v).strip()]
+
+
+def _supplier_keys(session: Any, company_id: str, entries: list[str]) -> list[str]:
+    """The policy compares supplier keys (`org:…`, `name:…`, as `kontera.suggest` makes them);
+    people type an org.nr., a known supplier's name, or a key."""
+    keys = []
+    for entry in entries:
+        if ":" in entry:
+            keys.append(entry)
+            continue
+        digits_only = re.sub(r"[\s.]", "", entry)
+        if digits_only.isdigit():
+            keys.append(policy_supplier_key(None, digits_only, None))
+            continue
+        known = session.exec(
+            select(Supplier).where(
+                Supplier.company_id == company_id, func.lower(Supplier.name) == entry.lower()
+            )
+        ).first()
+        org = known.org_number if known is not None else None
+        keys.append(policy_supplier_key(None, org, entry))
+    return sorted(set(keys))
 
 
 @dataclass(frozen=True, slots=True)
