@@ -11,10 +11,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kontera.services.context import AppContext
-from kontera.suggest.history import supplier_key
 from kontera.services.documents import receive_document
 from kontera.store import repo
 from kontera.store.db import session_scope
+from kontera.suggest.history import supplier_key
 from tests.conftest import FIXTURES
 from tests.review.conftest import PASSWORD
 from tests.review.conftest import Bureau
