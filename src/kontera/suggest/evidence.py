@@ -58,7 +58,6 @@ class Evidence:
     recent: Table  # supplier counts weighted by recency
     latest: Table  # supplier counts over its LAST_N newest postings
     recent_prior: FloatArray  # company-wide account shares weighted by recency
-    account_age: FloatArray  # days since each account was last used (charts change)
     log_amount_sum: sparse.csr_matrix  # supplier × account sum of log10|amount|
     last_account: IntArray  # per supplier row: the account of its latest posting
     supplier_bin: Table
@@ -79,7 +78,6 @@ def fit_evidence(batch: Encoded, labels: IntArray, n_accounts: int) -> Evidence:
         recent=_table(batch.suppliers, labels, n_accounts, recency),
         latest=_table(batch.suppliers, labels, n_accounts, _latest(supplier, batch)),
         recent_prior=np.bincount(labels, recency, n_accounts) / max(1e-9, float(recency.sum())),
-        account_age=_account_age(batch, labels, n_accounts, newest),
         log_amount_sum=_sums(supplier, batch, labels),
         last_account=_last_accounts(supplier, batch, labels),
         supplier_bin=_table(batch.bin_keys, labels, n_accounts),
@@ -104,7 +102,7 @@ def _table(
 
 def _newest_first(supplier: Table, batch: Encoded) -> tuple[IntArray, IntArray]:
     rows = supplier.rows(batch.suppliers)
-    # Within each supplier, newest first (ties: later lines first).
+    # Within each supplier, newest first; ties (undated history) keep file order.
     order = np.lexsort((np.arange(len(rows)), -batch.ordinals, rows))
     return rows, np.asarray(order, np.int64)
 
@@ -118,12 +116,6 @@ def _latest(supplier: Table, batch: Encoded) -> FloatArray:
     weights = np.zeros(len(rows), np.float64)
     weights[order[rank < LAST_N]] = 1.0
     return weights
-
-
-def _account_age(batch: Encoded, labels: IntArray, n_accounts: int, newest: int) -> FloatArray:
-    last = np.zeros(n_accounts, np.float64)
-    np.maximum.at(last, labels, batch.ordinals.astype(np.float64))
-    return np.where(last > 0, newest - last, 3650.0)
 
 
 def _sums(supplier: Table, batch: Encoded, labels: IntArray) -> sparse.csr_matrix:

@@ -90,7 +90,6 @@ def model_from_state(state: Mapping[str, Any]) -> CompanyModel:
             recent=Table(**raw["recent"]),
             latest=Table(**raw["latest"]),
             recent_prior=raw["recent_prior"],
-            account_age=raw["account_age"],
             log_amount_sum=raw["log_amount_sum"],
             last_account=raw["last_account"],
             supplier_bin=Table(**raw["supplier_bin"]),

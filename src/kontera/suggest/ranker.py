@@ -44,7 +44,6 @@ FEATURE_NAMES = (
     "name_posterior",
     "prior",
     "recent_prior",
-    "account_age",
     "latest_share",
     "supplier_rank",
     "recent_rank",
@@ -225,7 +224,6 @@ def _features(
         name_post[local, accounts],
         evidence.prior[accounts],
         evidence.recent_prior[accounts],
-        np.minimum(evidence.account_age[accounts], 3650.0),
         _share(_lookup(evidence.latest.counts, rows, accounts), latest_total),
         *([np.zeros(len(local))] * len(_RANKED)),
     ]
