@@ -1,7 +1,7 @@
 """Read a PDF's visible content: the text layer where there is one, OCR page by page where not.
 
-pypdfium2 gives the text layer as positioned runs in a few milliseconds per page (pdfplumber
-is ten times slower for the same words). A page whose text layer is missing or unusable
+pypdfium2 gives the text layer as positioned characters in about 8 CPU ms per page (pdfplumber
+took 55 ms for the same words on the corpus). A page whose text layer is missing or unusable
 (a scan, or glyphs without a Unicode map) is rendered and handed to `ocr.py`. Embedded XML is
 deliberately ignored here: the e-invoice backend outranks this one when XML is present.
 """
