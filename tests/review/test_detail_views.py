@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from kontera.services import approvals
 from kontera.services import companies
 from kontera.services import review_pages
+from kontera.services import supplier_views
 from kontera.services import users
 from kontera.services.context import AppContext
 from kontera.services.documents import receive_document
@@ -79,7 +80,7 @@ def test_the_suppliers_page_lists_known_suppliers_with_their_accounts(ctx: AppCo
         lines=[approvals.ApprovedLine(account="6340")],
     )
     receive_document(ctx, company_id=company.id, data=variant("10008", "12345678903"), filename="2")
-    [supplier] = review_pages.suppliers(ctx, company_id=company.id)
+    [supplier] = supplier_views.suppliers(ctx, company_id=company.id)
     assert supplier.name == "Nordlys Kraft AS" and supplier.documents == 2
     assert supplier.default_account == "6340"  # learned from the approval
     assert ("15031298765", True) in supplier.bank_accounts

@@ -20,8 +20,10 @@ from kontera.review.auth import PostingUser
 from kontera.review.auth import User
 from kontera.review.web import app_context
 from kontera.review.web import render
+from kontera.services import company_settings
 from kontera.services import history_files
 from kontera.services import review_pages
+from kontera.services import supplier_views
 from kontera.services import users
 
 router = APIRouter(include_in_schema=False)
@@ -31,7 +33,7 @@ router = APIRouter(include_in_schema=False)
 def settings_page(request: Request, user: User, company_id: str, saved: str = "") -> Response:
     user.require_company(company_id)
     ctx = app_context(request)
-    policy = review_pages.auto_approval(ctx, company_id=company_id)
+    policy = company_settings.auto_approval(ctx, company_id=company_id)
     company = _company(request, user, company_id)
     return render(request, "settings.html", user, policy=policy, company=company, saved=bool(saved))
 
@@ -50,7 +52,7 @@ def save_settings(
 ) -> Response:
     user.require_company(company_id)
     user.require("settings")
-    review_pages.save_auto_approval(
+    company_settings.save_auto_approval(
         app_context(request),
         company_id=company_id,
         actor=user.email,
@@ -70,7 +72,7 @@ def save_settings(
 def suppliers_page(request: Request, user: User, company_id: str) -> Response:
     user.require_company(company_id)
     ctx = app_context(request)
-    found = review_pages.suppliers(ctx, company_id=company_id)
+    found = supplier_views.suppliers(ctx, company_id=company_id)
     company = _company(request, user, company_id)
     return render(request, "suppliers.html", user, suppliers=found, company=company)
 
