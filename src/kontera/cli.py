@@ -61,13 +61,24 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     data_dir: DataDir = None,
     demo: Annotated[bool, typer.Option(help="Load a demo company and documents.")] = False,
+    smtp_port: Annotated[
+        int, typer.Option(help="Also receive supplier mail by SMTP on this port (0: off).")
+    ] = 0,
+    imap_every: Annotated[
+        float, typer.Option(help="Poll companies' IMAP mailboxes every N seconds (0: off).")
+    ] = 0.0,
 ) -> None:
     """Run the API and UI, with an in-process job consumer unless told otherwise."""
     import uvicorn
 
+    from kontera.ingest.smtp import SmtpReceiver
     from kontera.jobs.queue import attach_queue
     from kontera.jobs.queue import make_consumer
     from kontera.jobs.queue import requeue_unfinished
+    from kontera.services.email_imap import ImapPoller
+    from kontera.services.email_imap import start_imap_polling_in_background
+    from kontera.services.email_in import resume_unfinished_mail
+    from kontera.services.email_smtp import start_smtp_in_background
     from kontera.web import create_web_app
 
     ctx, huey = attach_queue(open_context(data_dir, quiet=False))
@@ -79,8 +90,19 @@ def serve(
         from kontera.services.demo import load_demo
 
         typer.echo(load_demo(ctx, fixtures=_fixtures_dir()))
+    resume_unfinished_mail(ctx)
+    receivers: list[SmtpReceiver | ImapPoller] = []
+    if smtp_port:
+        receivers.append(start_smtp_in_background(ctx, host, smtp_port))
+        typer.echo(f"Receiving mail for *@{ctx.settings.mail_domain} on {host}:{smtp_port}")
+    if imap_every > 0:
+        receivers.append(start_imap_polling_in_background(ctx, every_seconds=imap_every))
     typer.echo(f"Kontera listening on http://{host}:{port}  (data: {ctx.settings.data_dir})")
-    uvicorn.run(create_web_app(ctx, consumer=consumer), host=host, port=port, log_config=None)
+    try:
+        uvicorn.run(create_web_app(ctx, consumer=consumer), host=host, port=port, log_config=None)
+    finally:
+        for receiver in receivers:
+            receiver.stop()
 
 
 def _fixtures_dir() -> Path:
@@ -163,8 +185,13 @@ def interpret(
 
 
 def _register_areas() -> None:
+    from kontera.commands.mail import set_queue_attacher
+    from kontera.jobs.queue import attach_queue
+
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(app)
+    # Mail received by `kontera smtp` / `imap poll` is queued for the workers at once.
+    set_queue_attacher(lambda ctx: attach_queue(ctx)[0])
 
 
 def main() -> None:

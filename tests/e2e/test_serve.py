@@ -176,3 +176,30 @@ def test_end_to_end_on_postgresql_and_redis_with_two_workers(
             ]
             finished = [wait_processed(client, i)["status"] for i in ids]
         assert set(finished) <= {"suggested", "needs_review"}
+
+
+def test_serve_receives_supplier_mail_when_asked(tmp_path: Path) -> None:
+    """`kontera serve --smtp-port` stores mailed invoices as documents of the company."""
+    import smtplib
+    from email.message import EmailMessage
+
+    env, port, smtp_port = base_env(tmp_path), free_port(), free_port()
+    company = "Post Mottak AS"
+    cli(env, "company", "create", company, "--org-number", "923609016")
+    key = cli(env, "apikey", "create", "--company", company).strip()
+    log = tmp_path / "serve.log"
+    with process(env, "serve", "--port", str(port), "--smtp-port", str(smtp_port), log=log) as proc:
+        wait_healthy(f"http://127.0.0.1:{port}", proc, log)
+        message = EmailMessage()
+        message["From"] = "faktura@leverandor.example.com"
+        message["To"] = "post-mottak-as@inbox.kontera.local"
+        message["Subject"] = "Faktura 10000"
+        message["Message-ID"] = "<e2e-1@leverandor.example.com>"
+        message.set_content("Vedlagt faktura.")
+        ehf = (FIXTURES / "demo" / "ehf-01.xml").read_bytes()
+        message.add_attachment(ehf, maintype="application", subtype="xml", filename="ehf.xml")
+        with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
+            smtp.send_message(message)
+        headers = {"Authorization": f"Bearer {key}"}
+        items = httpx.get(f"http://127.0.0.1:{port}/v1/documents", headers=headers).json()["items"]
+    assert [(i["source"], i["filename"]) for i in items] == [("email", "ehf.xml")]

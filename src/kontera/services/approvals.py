@@ -18,6 +18,7 @@ from kontera.domain.invoice import Invoice
 from kontera.domain.status import REVIEWABLE
 from kontera.domain.status import Status
 from kontera.services.context import AppContext
+from kontera.services.email_senders import on_document_approved
 from kontera.services.field_values import parse_field_value
 from kontera.services.layouts import learn_corrections
 from kontera.services.posting import schedule_posting
@@ -76,6 +77,7 @@ def approve(
             actor=actor,
             detail={"auto": auto, "edited": edited, "lines": voucher.payload["lines"]},
         )
+    on_document_approved(ctx, document_id)
     schedule_posting(ctx, document_id=document_id)
     if should_retrain(ctx, company_id):
         ctx.queue.train_company(company_id)

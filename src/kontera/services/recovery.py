@@ -8,6 +8,7 @@ from sqlmodel import select
 from kontera.domain.status import Status
 from kontera.post import Step
 from kontera.services.context import AppContext
+from kontera.services.email_senders import held_document_ids
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
@@ -15,9 +16,11 @@ from kontera.store.tables import VoucherRecord
 
 
 def unfinished_documents(ctx: AppContext, statuses: list[Status]) -> list[str]:
+    """Documents machines still owe work; mail held in quarantine waits for a person."""
+    held = held_document_ids(ctx)
     with session_scope(ctx.engine) as session:
         found = repo.documents_in_status(session, statuses=[s.value for s in statuses])
-        return [d.id for d in found]
+        return [d.id for d in found if d.id not in held]
 
 
 def unfinished_vouchers(ctx: AppContext) -> list[str]:
