@@ -6,8 +6,9 @@ Each dataset: oldest 80 % trains, newest 20 % tests (by date; Örebro has no dat
 split by invoice number). Prints a table per dataset and its JSON line, then a summary.
 Columns follow each folder's SOURCE.txt and the corpus README; columns assigned at posting
 time (cost centre, expense area, service, directorate, the account's own description) are
-never used. Calderdale's `expense_code` is cost centre + account, so its target is the
-`account` part (and, for comparison, the coarse `expense_type`).
+never used. Harrogate's file mixes several bodies (mostly Harrogate Borough Council); it is
+evaluated as the README gives it. Calderdale's `expense_code` is cost centre + account, so
+its target is the `account` part (and, for comparison, the coarse `expense_type`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "pos
 DATASETS = {
     "harrogate": (
         "harrogate-council/harrogate_spend_2015_2022.csv.gz",
-        ["account=expenditure_code", "description=narrative"],
+        # Later files moved the account's name to expenditure_code_t and put a number in
+        # expenditure_code: the name, where given, is the account.
+        ["account=expenditure_code_t|expenditure_code", "description=narrative"],
     ),
     "calderdale": (
         "calderdale-council/calderdale_ap_2010_2022.csv.gz",

@@ -53,6 +53,14 @@ def test_mapping_names_the_files_columns_and_gzip_is_read(tmp_path: Path) -> Non
     assert line.supplier_key == "name:ACME"
 
 
+def test_first_non_empty_of_alternative_columns(tmp_path: Path) -> None:
+    path = tmp_path / "h.csv"
+    path.write_text("date,who,code,code_t\n2020-01-01,A,076,Heating\n2020-01-02,A,Gas,\n")
+    mapping = parse_mapping(["supplier_name=who", "account=code_t|code"])
+    accounts = [i.account for i in read_csv_history(path, mapping) if isinstance(i, HistoryLine)]
+    assert accounts == ["Heating", "Gas"]
+
+
 def test_missing_required_columns_are_explained(tmp_path: Path) -> None:
     path = tmp_path / "h.csv"
     path.write_text("date,amount\n2020-01-01,1\n", encoding="utf-8")

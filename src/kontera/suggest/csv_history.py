@@ -8,6 +8,8 @@ may map invoice_number instead: evaluation then orders by invoice number).
 `--map column=name` says which of the file's columns holds a canonical one; unmapped canonical
 columns are looked up by their own name. Several file columns may feed one canonical column
 (`--map description=narrative --map description=details`): they are joined with a space.
+`a|b` takes the first non-empty of a and b — for exports whose layout changed over the
+years (`--map "account=expenditure_code_t|expenditure_code"`).
 """
 
 from __future__ import annotations
@@ -79,8 +81,8 @@ def read_csv_history(path: Path, mapping: ColumnMapping | None = None) -> Iterat
 
 def _resolve(mapping: ColumnMapping, header: list[str]) -> dict[str, tuple[str, ...]]:
     resolved = {name: mapping.get(name, (name,)) for name in CANONICAL_COLUMNS}
-    resolved = {k: tuple(c for c in v if c in header) for k, v in resolved.items()}
-    missing = [k for k, v in mapping.items() for c in v if c not in header]
+    resolved = {k: tuple(c for c in v if _present(c, header)) for k, v in resolved.items()}
+    missing = [k for k, v in mapping.items() for c in v if not _present(c, header)]
     if missing:
         raise InvalidInput(f"the file has no column for {', '.join(missing)}; it has {header}")
     if not resolved["account"]:
@@ -120,8 +122,20 @@ def _line(row: Mapping[str, str | None], columns: Mapping[str, tuple[str, ...]])
     return HistoryLine(**fields)
 
 
+def _present(spec: str, header: list[str]) -> bool:
+    return all(column in header for column in spec.split("|"))
+
+
 def _joined(row: Mapping[str, str | None], sources: tuple[str, ...]) -> str:
-    return " ".join(text.strip() for s in sources if (text := row.get(s)) and text.strip())
+    return " ".join(text for spec in sources if (text := _first(row, spec)))
+
+
+def _first(row: Mapping[str, str | None], spec: str) -> str:
+    for column in spec.split("|"):
+        text = (row.get(column) or "").strip()
+        if text:
+            return text
+    return ""
 
 
 def _split_account(text: str) -> tuple[str, str | None]:
