@@ -121,10 +121,12 @@ class Stack:
 
 
 @contextmanager
-def fake_tripletex() -> Iterator[tuple[FakeTripletex, str]]:
+def fake_tripletex(**tokens: str) -> Iterator[tuple[FakeTripletex, str]]:
     """The fake Tripletex on a loopback port, with a quota no campaign reaches."""
-    fake, port = FakeTripletex(quota=Quota(calls=1_000_000, period=60.0)), free_port()
-    server = uvicorn.Server(uvicorn.Config(fake, host="127.0.0.1", port=port, log_level="warning"))
+    fake = FakeTripletex(quota=Quota(calls=1_000_000, period=60.0), **tokens)  # type: ignore[arg-type]
+    port = free_port()
+    config = uvicorn.Config(fake, host="127.0.0.1", port=port, log_config=None, log_level="warning")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_for_port(port)
