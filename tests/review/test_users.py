@@ -91,3 +91,12 @@ def test_a_bureau_admin_reaches_every_client_of_the_bureau(ctx: AppContext) -> N
     reach = {c.id for c in users.accessible_companies(ctx, user_id=admin.id)}
     assert reach == {one.id, two.id} and other.id not in reach
     assert {c.id for c in users.accessible_companies(ctx, user_id=keeper.id)} == {one.id}
+
+
+def test_many_failed_sign_ins_lock_the_email_for_a_while(ctx: AppContext) -> None:
+    users.create_user(ctx, email="kari@fjord.no", password="long-enough")
+    for _ in range(users.MAX_FAILED_SIGN_INS):
+        with pytest.raises(Unauthorized, match="Wrong"):
+            users.authenticate(ctx, email="kari@fjord.no", password="guess-guess")
+    with pytest.raises(Unauthorized, match="Too many"):
+        users.authenticate(ctx, email="kari@fjord.no", password="long-enough")

@@ -14,12 +14,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
+from typing import NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError
 from argon2.exceptions import VerificationError
 from sqlalchemy import ColumnElement
 from sqlalchemy import delete
+from sqlalchemy import func
 from sqlalchemy import or_
 from sqlmodel import Session
 from sqlmodel import col
@@ -33,6 +35,7 @@ from kontera.domain.errors import Unauthorized
 from kontera.services.context import AppContext
 from kontera.store import repo
 from kontera.store.db import session_scope
+from kontera.store.tables import AuditEvent
 from kontera.store.tables import Bureau
 from kontera.store.tables import Company
 from kontera.store.tables import User
@@ -43,6 +46,8 @@ from kontera.store.types import utcnow
 ROLES = ("bookkeeper", "approver", "admin")
 LOCALES = ("nb", "en", "sv")
 MIN_PASSWORD = 8
+MAX_FAILED_SIGN_INS = 10
+FAILED_SIGN_IN_WINDOW = timedelta(minutes=15)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HASHER = PasswordHasher()
 # Verified against when the e-mail is unknown, so a wrong e-mail takes as long as a wrong
@@ -200,15 +205,40 @@ def find_user(ctx: AppContext, *, email: str) -> User:
 
 
 def authenticate(ctx: AppContext, *, email: str, password: str) -> User:
+    email = email.strip().lower()
     with session_scope(ctx.engine) as session:
-        query = select(User).where(User.email == email.strip().lower())
-        user = session.exec(query).first()
+        if _recent_failures(session, email) >= MAX_FAILED_SIGN_INS:
+            raise Unauthorized("Too many failed sign-ins; wait 15 minutes and try again.")
+        user = session.exec(select(User).where(User.email == email)).first()
     if user is None or not user.is_active:
         verify_password(_DUMMY_HASH, password)
-        raise Unauthorized("Wrong e-mail or password.")
+        _failed(ctx, email)
     if not verify_password(user.password_hash, password):
-        raise Unauthorized("Wrong e-mail or password.")
+        _failed(ctx, email)
     return user
+
+
+def _recent_failures(session: Session, email: str) -> int:
+    since = utcnow() - FAILED_SIGN_IN_WINDOW
+    query = select(func.count()).where(
+        AuditEvent.actor == email,
+        AuditEvent.action == "user:sign_in_failed",
+        col(AuditEvent.at) >= since,
+    )
+    return int(session.exec(query).one())
+
+
+def _failed(ctx: AppContext, email: str) -> NoReturn:
+    """Each failure is an audit event; enough of them in the window lock the e-mail out."""
+    with session_scope(ctx.engine) as session:
+        repo.add_event(
+            session,
+            company_id=None,
+            document_id=None,
+            actor=email[:200],
+            action="user:sign_in_failed",
+        )
+    raise Unauthorized("Wrong e-mail or password.")
 
 
 def start_session(ctx: AppContext, *, user: User) -> NewSession:
