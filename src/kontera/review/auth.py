@@ -90,6 +90,8 @@ def login(
     ctx = app_context(request)
     try:
         user = users.authenticate(ctx, email=email, password=password)
+    except users.SignInLocked:
+        return login_form(request, next=next, error="login_locked")
     except Unauthorized:
         return login_form(request, next=next, error="login_failed")
     session = users.start_session(ctx, user=user)

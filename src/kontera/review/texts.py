@@ -31,6 +31,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "email": ("E-post", "E-mail"),
     "password": ("Passord", "Password"),
     "login_failed": ("Feil e-post eller passord.", "Wrong e-mail or password."),
+    "login_locked": (
+        "For mange mislykkede innlogginger. Vent 15 minutter og prøv igjen.",
+        "Too many failed sign-ins. Wait 15 minutes and try again.",
+    ),
     "error_title": ("Det gikk ikke", "That did not work"),
     "back_to_queue": ("Tilbake til køen", "Back to the queue"),
     "role": ("Rolle", "Role"),

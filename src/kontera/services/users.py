@@ -62,6 +62,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
+class SignInLocked(Unauthorized):
+    """Too many failed sign-ins; wait 15 minutes and try again."""
+
+    code = "sign_in_locked"
+
+
 @dataclass(frozen=True, slots=True)
 class SignedIn:
     """The person behind a request, and the companies they may see."""
@@ -208,7 +214,7 @@ def authenticate(ctx: AppContext, *, email: str, password: str) -> User:
     email = email.strip().lower()
     with session_scope(ctx.engine) as session:
         if _recent_failures(session, email) >= MAX_FAILED_SIGN_INS:
-            raise Unauthorized("Too many failed sign-ins; wait 15 minutes and try again.")
+            raise SignInLocked()
         user = session.exec(select(User).where(User.email == email)).first()
     if user is None or not user.is_active:
         verify_password(_DUMMY_HASH, password)
