@@ -221,3 +221,31 @@ def test_approve_and_reject_from_the_queue_with_the_keyboard(
         rejected = repo.get_document(session, company_id=fjord.company.id, document_id=second)
     assert approved.status == "approved"
     assert (rejected.status, rejected.status_reason) == ("rejected", "Not our invoice")
+
+
+def test_approving_without_an_account_is_refused_on_the_page_and_edits_stay(
+    ctx: AppContext, live_server: LiveServer, chromium: Any
+) -> None:
+    fjord = make_bureau(
+        ctx, bureau="Fjordbyrå", company="Demo Regnskap AS", org="999999905", email="kari@fjord.no"
+    )
+    pdf_id = upload(live_server, fjord, invoice_pdf(), "fjordtre.pdf")
+    page = sign_in(chromium, live_server, fjord.user_email)
+    page.goto(f"{live_server.url}/c/{fjord.company.id}/d/{pdf_id}")
+    page.fill("#description_0", "Snekkerarbeid kontor")
+    page.keyboard.press("Escape")
+    page.keyboard.press("a")
+    page.locator("#live").get_by_text("Choose an account for line 1").wait_for()
+    assert page.input_value("#description_0") == "Snekkerarbeid kontor"
+    page.fill("#account_0", "6620")
+    page.keyboard.press("Escape")
+    page.keyboard.press("a")
+    page.wait_for_url(lambda url: pdf_id not in url)
+    with session_scope(ctx.engine) as session:
+        document = repo.get_document(session, company_id=fjord.company.id, document_id=pdf_id)
+        voucher = repo.voucher_for(session, document_id=pdf_id)
+    assert document.status == "approved"
+    assert voucher is not None
+    [line] = voucher.payload["lines"]
+    assert (line["account"], line["description"]) == ("6620", "Snekkerarbeid kontor")
+    assert line["amount"] == "10000.00"  # the net amount offered for an invoice without lines

@@ -16,6 +16,7 @@ from fastapi import Form
 from fastapi import Request
 from fastapi.responses import FileResponse
 from fastapi.responses import HTMLResponse
+from fastapi.responses import JSONResponse
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -258,10 +259,10 @@ def reject(
 
 
 def _after_decision(request: Request, following: QueueLink | None, q: str) -> Response:
-    if _is_fetch(request):
-        return Response(status_code=204)
     if following is None:
-        return RedirectResponse("/" + (f"?{q}" if q else ""), status_code=303)
-    return RedirectResponse(
-        detail_url(following.company_id, following.document_id, q), status_code=303
-    )
+        target = "/" + (f"?{q}" if q else "")
+    else:
+        target = detail_url(following.company_id, following.document_id, q)
+    if _is_fetch(request):
+        return JSONResponse({"next": target})
+    return RedirectResponse(target, status_code=303)

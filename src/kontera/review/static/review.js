@@ -30,10 +30,12 @@
       live = document.createElement("p");
       live.id = "live";
       live.className = "alert";
+      live.tabIndex = -1;
       live.setAttribute("role", "status");
       document.getElementById("main").prepend(live);
     }
     live.textContent = message;
+    live.scrollIntoView({ block: "nearest" });
   }
 
   // ---- queue page ---------------------------------------------------------------------
@@ -127,6 +129,20 @@
     });
 
     if (window.location.hash === "#edit" && firstField()) firstField().focus();
+
+    // Approve and reject go by fetch, so a refusal ("choose an account…") is shown here and
+    // the person's edits stay in the form; success opens the next document.
+    document.addEventListener("submit", async (event) => {
+      const form = event.target;
+      if (form.id !== "approve-form" && form.id !== "reject-form") return;
+      event.preventDefault();
+      const response = await post(form.action, new FormData(form));
+      if (!response.ok) {
+        say(await response.text());
+        return;
+      }
+      window.location = (await response.json()).next;
+    });
 
     // Field corrections are saved in place; the fields and the audit trail are re-rendered.
     document.addEventListener("submit", async (event) => {
