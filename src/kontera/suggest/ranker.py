@@ -70,6 +70,8 @@ class Pairs:
 
 
 def pairs_for(evidence: Evidence, batch: Encoded) -> Pairs:
+    if 0 < len(batch) <= CHUNK:
+        return _chunk_pairs(evidence, batch, 0)  # an invoice: no slicing, no copying
     parts = [
         _chunk_pairs(evidence, batch.take(slice(start, start + CHUNK)), start)
         for start in range(0, len(batch), CHUNK)
