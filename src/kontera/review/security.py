@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Awaitable
-from collections.abc import Callable
 
 from fastapi import FastAPI
 from fastapi import Request
-from starlette.responses import Response
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp
+from starlette.types import Message
+from starlette.types import Receive
+from starlette.types import Scope
+from starlette.types import Send
 
 from kontera.domain.errors import Forbidden
 
@@ -40,18 +43,31 @@ def is_ui_path(path: str) -> bool:
 
 
 def install_security_headers(app: FastAPI) -> None:
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        if is_ui_path(request.url.path):
-            for name, value in HEADERS.items():
-                response.headers.setdefault(name, value)
-            if response.headers.get("content-type", "").startswith("text/html"):
-                # Pages show invoices and amounts: never keep them in a shared cache.
-                response.headers["Cache-Control"] = "no-store"
-        return response
+    app.add_middleware(UiSecurityHeaders)
+
+
+class UiSecurityHeaders:
+    """Pure ASGI (no per-request objects): headers on UI responses that do not set their own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_ui_path(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS.items():
+                    headers.setdefault(name, value)
+                if headers.get("content-type", "").startswith("text/html"):
+                    # Pages show invoices and amounts: never keep them in a shared cache.
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def new_token() -> str:
