@@ -96,3 +96,13 @@ def test_dates_and_names() -> None:
     assert parse_date("20230105").isoformat() == "2023-01-05"
     assert parse_date("05/01/2023").isoformat() == "2023-01-05"
     assert normalise_name("Telenor Norge A/S") == normalise_name("TELENOR NORGE AS ")
+
+
+def test_a_zip_that_is_not_a_workbook_is_refused(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "fake.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("hello.txt", "not a workbook")
+    with pytest.raises(InvalidInput, match="xlsx"):
+        list(read_csv_history(path))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import numpy as np
+import pytest
 
+from kontera.domain.errors import InvalidInput
 from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import InvoiceLine
 from kontera.domain.invoice import Party
@@ -164,3 +166,8 @@ def test_refresh_learns_from_approved_vouchers_at_once(
     assert refreshed.fitted.ranker is gla_model.fitted.ranker
     (line,) = refreshed.suggest(_invoice_from(sample), regular).lines
     assert "NEW-ACCOUNT" in [candidate.account for candidate in line.alternatives]
+
+
+def test_no_history_is_a_readable_error() -> None:
+    with pytest.raises(InvalidInput, match="cold start"):
+        CompanyModel.train([])

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from kontera.domain.errors import InvalidInput
 from kontera.domain.invoice import Invoice
 from kontera.domain.suggestion import Candidate
 from kontera.domain.suggestion import LineSuggestion
@@ -96,6 +97,8 @@ class CompanyModel:
         seed: int = 0,
     ) -> CompanyModel:
         ordered = sorted(lines, key=time_order)
+        if not ordered:
+            raise InvalidInput("there is no posting history to learn from; use the cold start")
         accounts = sorted({line.account for line in ordered})
         index = {account: i for i, account in enumerate(accounts)}
         labels = np.fromiter((index[line.account] for line in ordered), np.int64, len(ordered))

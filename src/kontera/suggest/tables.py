@@ -62,9 +62,13 @@ def _xlsx_rows(path: Path) -> Iterator[dict[str, str]]:
     except zipfile.BadZipFile as e:
         raise InvalidInput(f"{path.name} is not a readable .xlsx file") from e
     with archive:
-        strings = _shared_strings(archive)
+        try:
+            strings = _shared_strings(archive)
+            sheet = _first_sheet(archive)
+        except (KeyError, etree.XMLSyntaxError) as e:
+            raise InvalidInput(f"{path.name} is not a readable .xlsx workbook") from e
         header: list[str] | None = None
-        for cells in _sheet_rows(archive, _first_sheet(archive), strings):
+        for cells in _sheet_rows(archive, sheet, strings):
             if header is None:
                 header = [cell.strip() for cell in cells]
                 continue
