@@ -21,6 +21,7 @@ from kontera.interpret.labels import ANY_LABEL
 from kontera.interpret.labels import EXCLUDE
 from kontera.interpret.labels import EXCLUDE_NEXT
 from kontera.interpret.labels import LABELS
+from kontera.interpret.labels import fold
 from kontera.interpret.parse_text import Found
 from kontera.interpret.textpage import Line
 from kontera.interpret.textpage import Page
@@ -69,7 +70,7 @@ class LineText:
             parts.append(word.text)
             position += len(word.text)
         text = "".join(parts)
-        return cls(line, text, tuple(spans), text.lower())
+        return cls(line, text, tuple(spans), fold(text.lower()))
 
     def words_between(self, start: int, end: int) -> list[Word]:
         return [

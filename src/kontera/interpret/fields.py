@@ -26,6 +26,7 @@ from kontera.interpret.choice import Choice
 from kontera.interpret.choice import decide
 from kontera.interpret.choice import pool
 from kontera.interpret.labels import CREDIT_NOTE
+from kontera.interpret.labels import fold
 from kontera.interpret.parse_text import Found
 from kontera.interpret.parse_text import find_currencies
 from kontera.interpret.parse_text import find_dates
@@ -77,7 +78,8 @@ def document_type(pages: list[Page]) -> DocumentType:
         return DocumentType.INVOICE
     first = pages[0]
     head = " ".join(line.text for line in first.lines if line.top < first.height * 0.45)
-    return DocumentType.CREDIT_NOTE if CREDIT_NOTE.search(head.lower()) else DocumentType.INVOICE
+    found = CREDIT_NOTE.search(fold(head.lower()))
+    return DocumentType.CREDIT_NOTE if found else DocumentType.INVOICE
 
 
 def _labelled(
@@ -181,12 +183,12 @@ def _org_number(pages: list[Page], texts: list[list[LineText]]) -> Choice | None
 # Direct-debit wording: the account printed there is the buyer's, to be debited, not ours to pay.
 _DEBIT = re.compile(
     r"(?i)ihrem konto|your account|lastschrift|eingezogen|abgebucht|direct debit|autogiro|"
-    r"avtalegiro|dras från|trekkes fra|käufer-iban|buyer'?s iban|debtor|kunde-iban|kundens konto"
+    r"avtalegiro|dras fran|trekkes fra|kaufer-iban|buyer'?s iban|debtor|kunde-iban|kundens konto"
 )
 
 
 def _line_text(texts: list[list[LineText]], candidate: Candidate) -> str:
-    return texts[candidate.page - 1][candidate.line_index].text
+    return fold(texts[candidate.page - 1][candidate.line_index].text)
 
 
 def _payment_id(

@@ -12,7 +12,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_L = "a-zæøåäöüéèàçß"
+# Scans lose diacritics ("Kaufer", "Fallig", "Forfallodag"): labels and the text they are
+# matched against are both folded to plain letters, one character for one, so offsets hold.
+FOLD = str.maketrans("äöüåæøéèàçâêîôûÄÖÜÅÆØÉÈÀÇ", "aouaaoeeacaeiouAOUAAOEEAC")
+
+
+def fold(text: str) -> str:
+    return text.translate(FOLD)
+
+
+_L = "a-zß"
 _B = rf"(?<![{_L}])"  # no letter before
 _E = rf"(?![{_L}])"  # no letter after
 
@@ -24,7 +33,7 @@ class Label:
 
 
 def _labels(*pairs: tuple[str, float]) -> list[Label]:
-    return [Label(re.compile(_B + p + _E), w) for p, w in pairs]
+    return [Label(re.compile(_B + fold(p) + _E), w) for p, w in pairs]
 
 
 LABELS: dict[str, list[Label]] = {
@@ -34,7 +43,8 @@ LABELS: dict[str, list[Label]] = {
             r"(?:nummer|nr\.?|no\.?|number|#|n°)",
             1.0,
         ),
-        (r"[a-zäöü]*rechnung\s*(?:\(\d{3}\)\s*)?(?:nr\.?|#)", 1.0),
+        # "&" is how scans often read "#".
+        (r"[a-zäöü]*rechnung\s*(?:\(\d{3}\)\s*)?(?:nr\.?|#|&)", 1.0),
         (
             r"(?:rechnung|faktura|invoice|facture)(?:\s+[a-zäöüæøå]+){1,3}\s+(?:nr\.?|no\.?|#|nummer)",
             0.8,
@@ -184,7 +194,7 @@ ANY_LABEL: dict[str, re.Pattern[str]] = {
 # stops that field's candidate.
 def _exclude(alternatives: str) -> re.Pattern[str]:
     # Look-alikes must start a word: "tel" is a phone label, "ausgestellte" is not.
-    return re.compile(_B + "(?:" + alternatives + ")")
+    return re.compile(_B + "(?:" + fold(alternatives) + ")")
 
 
 EXCLUDE: dict[str, re.Pattern[str]] = {
@@ -221,19 +231,24 @@ EXCLUDE_NEXT: dict[str, re.Pattern[str]] = {
     "totals.vat": re.compile(r"\s*[-.]?\s*(?:%|satz|sats|sate|rate|prozent)"),
 }
 
+
 # Headings that open a party's block: the seller's block makes identifiers in it the seller's.
-SELLER_HEADINGS = re.compile(
+def _folded(pattern: str) -> re.Pattern[str]:
+    return re.compile(fold(pattern))
+
+
+SELLER_HEADINGS = _folded(
     r"^\s*(?:verkäufer|lieferant|leistungserbringer|seller|supplier|vendor|leverandør|leverantör|"
     r"säljare|sælger|fournisseur|vendeur|rechnungssteller|avsender|från|from)" + _HEADING_END
 )
-BUYER_HEADINGS = re.compile(
+BUYER_HEADINGS = _folded(
     r"^\s*(?:käufer|leistungsempfänger|rechnungsempfänger|kunde|buyer|customer|bill to|"
     r"invoice to|sold to|ship to|kjøper|mottaker|kund|köpare|køber|faktureres til|"
     r"fakturaadresse|leveringsadresse|leveransadress|client|acheteur|warenempfänger|"
     r"steuerbevollmächtigter|zahlungsempfänger|payee|tax representative|"
     r"abweichender \w+|lieferanschrift|delivery address)" + _HEADING_END
 )
-CREDIT_NOTE = re.compile(
+CREDIT_NOTE = _folded(
     _B + r"(?:gutschrift|kreditnota|kreditfaktura|credit note|creditnote|avoir|"
     r"rechnungskorrektur|stornorechnung|korrekturrechnung)" + _E
 )

@@ -17,6 +17,7 @@ from kontera.domain.fields import Box
 from kontera.interpret.candidates import LineText
 from kontera.interpret.candidates import page_texts
 from kontera.interpret.labels import ANY_LABEL
+from kontera.interpret.labels import fold
 from kontera.interpret.parse_text import find_amounts
 from kontera.interpret.textpage import Page
 from kontera.interpret.textpage import union_box
@@ -32,10 +33,10 @@ _COLUMNS = {
     "vat_rate": r"mva|moms|vat|ust\.?|mwst\.?|tva|mva-sats|momssats|ust\.? %|mwst-%",
 }
 _HEADER = {
-    name: re.compile(rf"^(?:{pattern})$", re.IGNORECASE) for name, pattern in _COLUMNS.items()
+    name: re.compile(rf"^(?:{fold(pattern)})$", re.IGNORECASE) for name, pattern in _COLUMNS.items()
 }
 _TOTALS = re.compile(
-    r"(?i)^(?:sum|summa|total|netto|zwischensumme|subtotal|rechnungssumme|gesamt|i alt|å betale|"
+    r"(?i)^(?:sum|summa|total|netto|zwischensumme|subtotal|rechnungssumme|gesamt|i alt|a betale|"
     r"att betala|mva|moms)\b"
 )
 _MAX_ROWS = 200
@@ -68,7 +69,7 @@ def _header_columns(text: LineText) -> dict[str, Box] | None:
     """The header's column boxes, if this line names at least a description and an amount."""
     columns: dict[str, Box] = {}
     for word in text.line.words:
-        token = word.text.strip(":").lower()
+        token = fold(word.text.strip(":").lower())
         for name, pattern in _HEADER.items():
             # The amount column is the rightmost one that says so ("Amount … Total").
             if (name not in columns or name == "net") and pattern.match(token):
@@ -83,7 +84,7 @@ def _rows(page: Page, texts: list[LineText], columns: dict[str, Box]) -> list[Re
     rows: list[ReadLine] = []
     row_height = columns["net"].bottom - columns["net"].top
     for text in texts[:_MAX_ROWS]:
-        if _TOTALS.match(text.text.strip()) or _is_totals(text):
+        if _TOTALS.match(fold(text.text.strip())) or _is_totals(text):
             break
         numbers, first_x = _numbers_by_column(text, columns)
         net = numbers.get("net")

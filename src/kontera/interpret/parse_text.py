@@ -82,7 +82,7 @@ def _amount_value(match: re.Match[str], whole: bool) -> Decimal | None:
 _MONTHS = {
     **dict.fromkeys(["januar", "januari", "january", "janvier", "jan", "janv"], 1),
     **dict.fromkeys(["februar", "februari", "february", "février", "fevrier", "feb", "févr"], 2),
-    **dict.fromkeys(["mars", "march", "märz", "marts", "mar", "mär", "mrz"], 3),
+    **dict.fromkeys(["mars", "march", "märz", "marz", "marts", "mar", "mär", "mrz"], 3),
     **dict.fromkeys(["april", "avril", "apr", "avr"], 4),
     **dict.fromkeys(["mai", "maj", "may"], 5),
     **dict.fromkeys(["juni", "june", "juin", "jun"], 6),

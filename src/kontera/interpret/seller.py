@@ -28,6 +28,7 @@ from kontera.interpret.choice import pool
 from kontera.interpret.labels import BUYER_HEADINGS
 from kontera.interpret.labels import COMPANY_SUFFIX
 from kontera.interpret.labels import SELLER_HEADINGS
+from kontera.interpret.labels import fold
 from kontera.interpret.parse_text import Found
 from kontera.interpret.textpage import Page
 from kontera.interpret.textpage import phrases
@@ -103,7 +104,7 @@ def _column_limit(found: list[Cell], heading: Cell) -> float:
 
 
 def heading_role(text: str) -> str:
-    head = text.lower()[:40]
+    head = fold(text.lower())[:40]
     if re.match(r"^[^:]{0,40}:\s*\d", head):
         return ""  # "Customer: 2" is a labelled value, not a heading
     if BUYER_HEADINGS.search(head):
@@ -251,8 +252,8 @@ def _strip_label(text: str) -> str:
 
 def _name_like(text: str) -> bool:
     letters = sum(c.isalpha() for c in text)
-    if re.search(r"\d{4}", text) or ":" in text:
-        return False  # postcodes, phone numbers, "label: value"
+    if re.search(r"\d{4}", text) or ":" in text or text.startswith("("):
+        return False  # postcodes, phone numbers, "label: value", "(GTIN)"
     return len(text) >= 3 and letters >= 0.6 * len(text.replace(" ", ""))
 
 
