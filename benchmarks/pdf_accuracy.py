@@ -262,6 +262,7 @@ def main() -> None:
     )
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--scan-limit", type=int, default=0, help="OCR at most this many scans")
+    parser.add_argument("--scan-stride", type=int, default=0, help="OCR every n-th scan")
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--cache", type=Path, help="keep OCR results here between runs")
     args = parser.parse_args()
@@ -271,7 +272,9 @@ def main() -> None:
         tallies = [
             tally
             for folder in args.fixtures
-            for tally in run_fixtures(folder, ctx, args.limit, args.cache, args.scan_limit)
+            for tally in run_fixtures(
+                folder, ctx, args.limit, args.cache, args.scan_limit, args.scan_stride
+            )
         ]
     else:
         tallies = [run_corpus(ctx, args.ocr, args.limit, args.cache, args.scan_limit)]
@@ -308,12 +311,17 @@ def run_corpus(
 
 
 def run_fixtures(
-    folder: Path, ctx: InterpretContext, limit: int, cache: Path | None, scan_limit: int = 0
+    folder: Path,
+    ctx: InterpretContext,
+    limit: int,
+    cache: Path | None,
+    scan_limit: int = 0,
+    scan_stride: int = 0,
 ) -> list[tuple[str, Tally]]:
     text, scans = Tally(FIXTURE_FIELDS), Tally(FIXTURE_FIELDS)
     items = list(fixture_items(folder))
     # An even spread of layouts; a negative limit reads no scans at all.
-    stride = max(1, len(items) // scan_limit) if scan_limit > 0 else 1
+    stride = scan_stride or (max(1, len(items) // scan_limit) if scan_limit > 0 else 1)
     for count, (name, meta, expected) in enumerate(items):
         if limit and count >= limit:
             break
