@@ -134,7 +134,10 @@ LABELS: dict[str, list[Label]] = {
         ),
         (r"offener betrag|restbeløp|rest att betala|outstanding", 0.9),
     ),
-    "payment.iban": _labels((r"iban", 1.0)),
+    "payment.iban": _labels(
+        (r"iban", 1.0),
+        (r"bankverbindung|bank details|bankforbindelse|bankförbindelse|bankoplysninger", 0.7),
+    ),
     "payment.bic": _labels((r"bic|swift", 1.0)),
     "payment.kid": _labels(
         (

@@ -69,7 +69,9 @@ def _iban_by_shape(match: re.Match[str]) -> Found[str] | None:
         )
     length = _IBAN_LENGTHS.get(raw[:2])
     token = raw.split(" ")[0]
-    if length is not None and len(token) == length:
+    if length is not None and (len(token) == length or 15 <= len(token) <= 34):
+        # Unbroken and of the wrong length for its country: still an IBAN as printed, which
+        # the failed check digit makes the reader believe less.
         return Found(token, match.start(1), match.start(1) + len(token))
     return None
 
