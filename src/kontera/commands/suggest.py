@@ -85,8 +85,8 @@ def _print_table(result: object, problems: int) -> None:
         ("top-3 (Kontera / supplier majority)", f"{result.top3:.1%} / {result.baseline_top3:.1%}"),
         ("coverage at 99 % precision", f"{result.coverage_at_99:.1%}"),
         ("expected calibration error", f"{result.ece:.3f}"),
-        ("training time", f"{result.train_seconds:.1f} s"),
-        ("suggest latency p99 per invoice", f"{result.predict_ms_p99:.2f} ms"),
+        ("training time (CPU)", f"{result.train_seconds:.1f} s"),
+        ("suggest latency p99 per invoice (CPU)", f"{result.predict_ms_p99:.2f} ms"),
     ]
     for row in result.policy:
         rows.append(
