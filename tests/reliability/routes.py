@@ -1,8 +1,9 @@
 """Walk an application's route table and build a request for every route and method.
 
-Path parameters are filled from a pool of another company's ids; request bodies are the
-smallest values the route's own OpenAPI schema accepts, so a request is refused for who sent
-it and not for what it sent.
+Path parameters are filled from a pool of another company's ids (integer ones with 1);
+request bodies are the smallest values the route accepts (JSON from its OpenAPI schema, forms
+from its declared form fields, since UI routes stay out of the schema), so a request is
+refused for who sent it and not for what it sent.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class Endpoint:
     method: str
     params: tuple[str, ...]
     int_params: frozenset[str]
+    # Declared form fields as (name, "file" | "int" | "str"); empty for JSON or no body.
+    form: tuple[tuple[str, str], ...] = ()
 
     def fill(self, value: str) -> str:
         def replace(match: re.Match[str]) -> str:
@@ -75,13 +78,58 @@ def _walk(routes: Sequence[Any], prefix: str) -> Iterator[Endpoint]:
             if is_public(path):
                 continue
             params = tuple(_PARAM.findall(path))
-            ints = frozenset(_INT_PARAM.findall(path))
+            dependant = getattr(original, "dependant", None)
+            ints = frozenset(_INT_PARAM.findall(path)) | _typed_ints(dependant)
+            form = _form_fields(dependant)
             for method in sorted(set(route.methods) - {"HEAD", "OPTIONS"}):
-                yield Endpoint(_PARAM_FORMAT.sub(r"{\1}", path), method, params, ints)
+                yield Endpoint(_PARAM_FORMAT.sub(r"{\1}", path), method, params, ints, form)
 
 
-def request_body(schema: dict[str, Any], endpoint: Endpoint, csrf: str) -> dict[str, Any]:
-    """`json=` or `data=` keyword arguments with a minimal valid body for the endpoint."""
+def _declared(dependant: Any, kind: str) -> list[Any]:
+    """A FastAPI dependant's parameters of one kind, its sub-dependencies' included."""
+    if dependant is None:
+        return []
+    found = list(getattr(dependant, kind, []))
+    for sub in getattr(dependant, "dependencies", []):
+        found += _declared(sub, kind)
+    return found
+
+
+def _annotation(field: Any) -> Any:
+    return getattr(getattr(field, "field_info", None), "annotation", None)
+
+
+def _typed_ints(dependant: Any) -> frozenset[str]:
+    return frozenset(
+        f.alias for f in _declared(dependant, "path_params") if _annotation(f) in (int, float)
+    )
+
+
+def _form_fields(dependant: Any) -> tuple[tuple[str, str], ...]:
+    fields = []
+    for field in _declared(dependant, "body_params"):
+        kind = type(getattr(field, "field_info", None)).__name__
+        if kind not in ("Form", "File"):
+            continue
+        annotation = str(_annotation(field))
+        shape = "file" if kind == "File" or "UploadFile" in annotation else "str"
+        fields.append((field.alias, "int" if _annotation(field) in (int, float) else shape))
+    return tuple(fields)
+
+
+def request_body(
+    schema: dict[str, Any], endpoint: Endpoint, csrf: str, value: str = ""
+) -> dict[str, Any]:
+    """`json=`, `data=`/`files=` keyword arguments with a minimal valid body."""
+    if endpoint.form:
+        # Form fields may name resources too (bulk approval takes document ids): fill them.
+        data = {
+            n: ("1" if k == "int" else _text(n, csrf, value))
+            for n, k in endpoint.form
+            if k != "file"
+        }
+        files = {n: ("f.csv", b"a;b\n1;2\n") for n, k in endpoint.form if k == "file"}
+        return {"data": data, **({"files": files} if files else {})}
     operation = schema.get("paths", {}).get(endpoint.path, {}).get(endpoint.method.lower(), {})
     content = operation.get("requestBody", {}).get("content", {})
     components = schema.get("components", {}).get("schemas", {})
@@ -115,4 +163,8 @@ def minimal(schema: dict[str, Any], components: dict[str, Any], csrf: str, name:
         return False
     if "enum" in schema:
         return schema["enum"][0]
-    return csrf if "csrf" in name.lower() else "x"
+    return _text(name, csrf)
+
+
+def _text(name: str, csrf: str, value: str = "") -> str:
+    return csrf if "csrf" in name.lower() else value or "x"

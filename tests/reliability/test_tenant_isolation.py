@@ -4,7 +4,8 @@ GIVEN two companies, each with documents in several states (and, when the review
       service exists, a signed-in user each)
 WHEN  every route of `create_web_app(ctx).routes` (API and UI, so new routes are covered the
       moment they are added) is called as A's API key, as A's UI session and anonymously,
-      with every path parameter filled with each of B's ids and B's ids in the query string
+      with every path parameter and form field filled with each of B's ids, and B's ids in
+      the query string
 THEN  routes that name a resource answer 401/403/404 (or send a caller without a UI session
       to the sign-in page), no response shows B's data, and B's documents, vouchers and
       audit trail are exactly as they were.
@@ -152,6 +153,8 @@ def test_no_route_reaches_another_companys_resources(
     problems, checked = walk(app, alpha, bravo)
 
     assert checked > 50, "the walk must have sent requests"
+    ui_mounted = any(r.path == "/login" for r in routes.flat_routes(app.routes))
+    assert not ui_mounted or "A's UI session" in callers_for(app, alpha), "UI not signed in"
     assert not problems, "\n".join(problems)
     assert snapshot(ctx, bravo.company_id) == before
 
@@ -181,7 +184,7 @@ def walk(app: FastAPI, alpha: Tenant, bravo: Tenant) -> tuple[list[str], int]:
     checked = 0
     callers = callers_for(app, alpha)
     for endpoint in routes.endpoints(app):
-        fills = bravo.ids if endpoint.params else [""]
+        fills = bravo.ids if endpoint.params or endpoint.form else [""]
         for caller, (http, headers, csrf) in callers.items():
             for value in fills:
                 url = endpoint.fill(value)
@@ -191,7 +194,7 @@ def walk(app: FastAPI, alpha: Tenant, bravo: Tenant) -> tuple[list[str], int]:
                     url,
                     headers=headers,
                     params=query,
-                    **routes.request_body(schema, endpoint, csrf),
+                    **routes.request_body(schema, endpoint, csrf, value),
                 )
                 checked += 1
                 problems += verdict(endpoint, caller, url, response)
@@ -204,7 +207,7 @@ def callers_for(app: FastAPI, alpha: Tenant) -> dict[str, tuple[TestClient, dict
         "A's API key": (key_client, {"Authorization": f"Bearer {alpha.key}"}, ""),
         "anonymous": (TestClient(app, follow_redirects=False), {}, ""),
     }
-    if alpha.email and any(getattr(r, "path", "") == "/login" for r in app.routes):
+    if alpha.email and any(r.path == "/login" for r in routes.flat_routes(app.routes)):
         browser = TestClient(app, follow_redirects=False)
         csrf = ui_login(browser, alpha.email) or ""
         assert_session_csrf(app, browser, csrf)
