@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import os
 import statistics
+import tempfile
+from collections.abc import Iterator
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytesseract
@@ -73,14 +77,32 @@ def tesseract_version() -> str:
 
 
 def _words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[Word]:
-    data: dict[str, list[Any]] = _run(  # type: ignore[assignment]
-        pytesseract.image_to_data,
-        image,
-        lang=settings.languages,
-        config=f"--psm 3 --dpi {round(dpi)}",
-        output_type=pytesseract.Output.DICT,
-        timeout=settings.timeout_seconds,
-    )
+    with _as_file(image) as path:
+        data: dict[str, list[Any]] = _run(  # type: ignore[assignment]
+            pytesseract.image_to_data,
+            path,
+            lang=settings.languages,
+            config=f"--psm 3 --dpi {round(dpi)}",
+            output_type=pytesseract.Output.DICT,
+            timeout=settings.timeout_seconds,
+        )
+    return _to_words(data, dpi)
+
+
+@contextmanager
+def _as_file(image: Image.Image) -> Iterator[str]:
+    """The page as an uncompressed BMP for Tesseract. pytesseract would write a PNG, and a
+    noisy 200 dpi scan takes two seconds to compress: as long as the OCR itself."""
+    with tempfile.TemporaryDirectory(prefix="kontera-ocr-") as folder:
+        path = str(Path(folder) / "page.bmp")
+        try:
+            image.save(path)
+        except OSError as e:
+            raise InterpretationFailed(f"The page could not be handed to OCR ({e}).") from e
+        yield path
+
+
+def _to_words(data: dict[str, list[Any]], dpi: float) -> list[Word]:
     scale = 72.0 / dpi
     words, lines = [], []
     for i, text in enumerate(data["text"]):
@@ -133,12 +155,13 @@ def _doubtful(words: list[Word]) -> bool:
 
 def _rotation(image: Image.Image, settings: OcrSettings) -> int:
     try:
-        osd = pytesseract.image_to_osd(
-            image,
-            config="--psm 0",
-            output_type=pytesseract.Output.DICT,
-            timeout=settings.timeout_seconds,
-        )
+        with _as_file(image) as path:
+            osd = pytesseract.image_to_osd(
+                path,
+                config="--psm 0",
+                output_type=pytesseract.Output.DICT,
+                timeout=settings.timeout_seconds,
+            )
     except pytesseract.TesseractError:
         return 0  # too little text to tell the orientation: read the page as it is
     return int(osd.get("rotate", 0)) % 360
