@@ -11,6 +11,7 @@ from reportlab.pdfgen.canvas import Canvas
 from kontera.domain.invoice import Party
 from kontera.domain.suppliers import supplier_key
 from kontera.interpret.base import InterpretContext
+from kontera.interpret.corrections import hint_from_document
 from kontera.interpret.layout import fingerprint
 from kontera.interpret.layout import learn_from_correction
 from kontera.interpret.pdf import PdfTextInterpreter
@@ -87,3 +88,11 @@ def test_same_layout_same_fingerprint_other_values() -> None:
     one = read_pdf_pages(_odd_layout("77001", "55512", "1 000,00"), ctx)[0]
     two = read_pdf_pages(_odd_layout("88002", "66612", "2 000,00"), ctx)[0]
     assert fingerprint(one) == fingerprint(two)
+
+
+def test_a_correction_on_the_document_bytes_gives_the_same_hint() -> None:
+    """The services layer only has the stored original: the hint comes from its bytes."""
+    data = _odd_layout("77001", "55512", "1 000,00")
+    hint = hint_from_document(data, "invoice_number", "77001", InterpretContext())
+    assert hint is not None and hint["page"] == 1 and hint["field"] == "invoice_number"
+    assert hint_from_document(data, "invoice_number", "77001", InterpretContext(), page=2) is None
