@@ -67,6 +67,8 @@ def read_pdf_pages(data: bytes, ctx: InterpretContext) -> list[Page]:
                 scans, ocr_pages(images, _settings(ctx, remaining)), strict=True
             ):
                 pages[index] = page
+    except pdfium.PdfiumError as e:
+        raise InterpretationFailed(f"A page of the PDF cannot be read ({e}).") from e
     finally:
         document.close()
     return pages
