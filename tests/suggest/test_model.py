@@ -171,3 +171,12 @@ def test_refresh_learns_from_approved_vouchers_at_once(
 def test_no_history_is_a_readable_error() -> None:
     with pytest.raises(InvalidInput, match="cold start"):
         CompanyModel.train([])
+
+
+def test_refreshed_evaluation_refreshes_the_baseline_too(gla_lines: list[HistoryLine]) -> None:
+    """With the feedback loop simulated, both model and baseline see the approved past; the
+    test lines themselves stay unseen until after they are suggested."""
+    static = evaluate(gla_lines[-1500:])
+    rolling = evaluate(gla_lines[-1500:], refresh_windows=4)
+    assert rolling.n_test == static.n_test
+    assert rolling.baseline_top1 >= static.baseline_top1 - 0.02

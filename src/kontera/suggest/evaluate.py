@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from kontera.domain.errors import InvalidInput
 from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import InvoiceLine
 from kontera.domain.invoice import Party
@@ -101,16 +102,23 @@ def evaluate(
     line from the future.
     """
     train, test = split_past_future(lines)
+    if not train or not test:
+        raise InvalidInput("the history is too short to hold out its newest 20 % for testing")
     # CPU seconds (training runs on one thread): on a shared machine, wall time measures
     # the queue for a core rather than the work.
     started = time.process_time()
     model = CompanyModel.train(train, seed=seed)
     train_seconds = time.process_time() - started
     windows = np.array_split(np.arange(len(test)), max(1, refresh_windows))
-    confidence, correct, correct3, unseen = [], [], [], []
-    for window in windows:
-        current = model.refresh([*train, *test[: window[0]]]) if refresh_windows else model
+    confidence, correct, correct3, unseen, base1, base3 = [], [], [], [], [], []
+    for window in (w for w in windows if len(w)):
+        past = [*train, *test[: window[0]]] if refresh_windows else train
+        current = model.refresh(past) if refresh_windows else model
         part = [test[i] for i in window]
+        # The baseline sees the same past as the model: refreshed windows refresh it too.
+        hits1, hits3 = baseline_hits(past, part)
+        base1.append(hits1)
+        base3.append(hits3)
         labels = current.label_indices(line.account for line in part)
         ranked = current.rank_queries([query_from_history(line) for line in part])
         confidence.append(ranked.confidence)
@@ -118,15 +126,14 @@ def evaluate(
         correct3.append(correct_at(ranked, labels, 3))
         unseen.append(labels < 0)
     conf, hit1, hit3 = np.concatenate(confidence), np.concatenate(correct), np.concatenate(correct3)
-    base1, base3 = baseline_hits(train, test)
     return Evaluation(
         n_train=len(train),
         n_test=len(test),
         top1=float(hit1.mean()),
         top3=float(hit3.mean()),
         coverage_at_99=coverage_at(0.99, conf, hit1),
-        baseline_top1=float(base1.mean()),
-        baseline_top3=float(base3.mean()),
+        baseline_top1=float(np.concatenate(base1).mean()),
+        baseline_top3=float(np.concatenate(base3).mean()),
         ece=expected_calibration_error(conf, hit1),
         train_seconds=train_seconds,
         predict_ms_p99=invoice_latency_p99(model, test, seed),
