@@ -299,3 +299,15 @@ def test_ui_errors_are_pages_and_api_errors_stay_json(web: TestClient, fjord: Bu
     assert bad_form.status_code == 400 and bad_form.headers["content-type"].startswith("text/html")
     api = web.get("/v1/documents/x", headers={"Authorization": f"Bearer {fjord.api_key}"})
     assert api.status_code == 404 and api.json()["error"] == "not_found"
+
+
+def test_approver_evaluates_the_suggestions_and_sees_figures_and_plot(
+    ctx: AppContext, web: TestClient, fjord: Bureau
+) -> None:
+    kari = UiClient(web, fjord.user_email, PASSWORD)  # an approver; the company has history
+    response = kari.post(f"/c/{fjord.company.id}/evaluate")
+    assert response.status_code == 303
+    page = web.get("/models").text
+    assert "evaluation.json" in page and "top1" in page
+    plot = web.get(f"/models/{fjord.company.id}/plot/0.png")
+    assert plot.status_code == 200 and plot.content.startswith(b"\x89PNG")

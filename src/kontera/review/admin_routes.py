@@ -22,6 +22,7 @@ from kontera.review.web import app_context
 from kontera.review.web import render
 from kontera.services import company_settings
 from kontera.services import history_files
+from kontera.services import model_evaluation
 from kontera.services import review_pages
 from kontera.services import supplier_views
 from kontera.services import users
@@ -103,6 +104,14 @@ async def import_history(
     return render(
         request, "models.html", user, statuses=statuses, report=report, report_company=company_id
     )
+
+
+@router.post("/c/{company_id}/evaluate")
+def evaluate(request: Request, user: PostingUser, company_id: str) -> Response:
+    user.require_company(company_id)
+    user.require("history")
+    model_evaluation.evaluate_company(app_context(request), company_id=company_id, actor=user.email)
+    return RedirectResponse(f"/models#company-{company_id}", status_code=303)
 
 
 @router.get("/models/{company_id}/plot/{index}.png")

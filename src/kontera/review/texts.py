@@ -206,6 +206,11 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "history_import": ("Importer historikk", "Import history"),
     "history_imported": ("Importerte linjer", "Lines imported"),
     "history_problems": ("linjer som ikke kunne leses", "lines that could not be read"),
+    "evaluate": ("Evaluer forslagene", "Evaluate the suggestions"),
+    "evaluate_hint": (
+        "Lærer av de eldste 80 % av historikken og foreslår de nyeste 20 %.",
+        "Learns from the oldest 80 % of the history and suggests the newest 20 %.",
+    ),
     "evaluation_plot": ("Evaluering", "Evaluation"),
     "no_companies": (
         "Du har ikke tilgang til noen selskaper.",
