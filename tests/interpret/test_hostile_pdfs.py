@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import struct
 import zlib
 from pathlib import Path
@@ -137,3 +138,20 @@ def test_a_truncated_jpeg_is_reported_as_damaged() -> None:
     data = (FIXTURES / "se-swedish-005.scan.jpg").read_bytes()[:2000]
     with pytest.raises(InterpretationFailed, match=r"damaged|cannot be read"):
         ImageInterpreter().interpret(data, InterpretContext())
+
+
+@pytest.mark.slow
+def test_damaged_bytes_never_crash_the_reader() -> None:
+    """GIVEN a real invoice PDF with bytes flipped at random places
+    WHEN read THEN it is either read or refused with a Kontera error — never a crash.
+    (Slow: a damaged content stream leaves a page without text, which then goes to OCR.)"""
+    original = (FIXTURES / "no-english-001.pdf").read_bytes()
+    rng = random.Random(4)
+    for _ in range(25):
+        damaged = bytearray(original)
+        for _ in range(rng.randint(1, 12)):
+            damaged[rng.randrange(20, len(damaged))] = rng.randrange(256)
+        try:
+            _read(bytes(damaged), InterpretContext(timeout_seconds=20))
+        except KonteraError:
+            pass
