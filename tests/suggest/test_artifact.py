@@ -14,6 +14,7 @@ from kontera.suggest.artifact import FORMAT_VERSION
 from kontera.suggest.artifact import ModelIncompatible
 from kontera.suggest.history import HistoryLine
 from kontera.suggest.persistence import load_company_model
+from kontera.suggest.persistence import refresh_company_model
 from kontera.suggest.persistence import train_company_model
 
 
@@ -66,3 +67,14 @@ def test_a_file_that_is_not_skops_is_refused(tmp_path: Path, lines: list[History
     (tmp_path / "model.skops").write_bytes(b"not a zip")
     with pytest.raises(Exception, match=r"(?i)zip|model"):
         load_company_model(tmp_path)
+
+
+def test_refresh_saves_a_model_that_knows_the_new_lines(
+    lines: list[HistoryLine], tmp_path: Path
+) -> None:
+    train_company_model(lines[:600], chart="", out_dir=tmp_path)
+    info = refresh_company_model(lines, out_dir=tmp_path)
+    assert not info.skipped and info.n_lines == len(lines)
+    assert refresh_company_model(lines, out_dir=tmp_path).skipped
+    model = load_company_model(tmp_path)
+    assert {line.account for line in lines} <= set(model.accounts)

@@ -11,6 +11,7 @@ Public surface (import from the modules; this package does not re-export, so tha
   `persistence.load_company_model(path) -> model.CompanyModel`,
   `CompanyModel.suggest(invoice, supplier_key) -> Suggestion`,
   `CompanyModel.refresh(lines) -> CompanyModel` (cheap recount after approvals),
+  `persistence.refresh_company_model(lines, *, out_dir) -> ModelInfo` (the same, saved),
   `coldstart.ColdStartModel.load(chart, company_accounts).suggest(invoice, supplier_key)`,
   `baseline.SupplierMajority`.
 - policy: `policy.AutoApprovalPolicy`, `policy.decide(policy, invoice, suggestion)`.

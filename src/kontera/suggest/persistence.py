@@ -55,6 +55,19 @@ def train_company_model(
     return save_state(model_to_state(model), out_dir, sidecar)
 
 
+def refresh_company_model(lines: Iterable[HistoryLine], *, out_dir: Path) -> ModelInfo:
+    """After approvals: recount the saved model's evidence from the whole history (seconds),
+    keeping its ranker and calibrator, and save it under the new data hash."""
+    history = list(lines)
+    fingerprint = data_hash(history)
+    if is_current(out_dir, fingerprint):
+        return info_from_sidecar(out_dir, read_sidecar(out_dir) or {}, skipped=True)
+    state, sidecar = load_state(out_dir)
+    model = model_from_state(state).refresh(history)
+    updated = {**sidecar, "data_hash": fingerprint, "n_lines": len(history), "refreshed": True}
+    return save_state(model_to_state(model), out_dir, updated)
+
+
 def load_company_model(path: Path) -> CompanyModel:
     """Load from a model directory (or its model.skops); refuses other versions."""
     directory = path.parent if path.suffix == ".skops" else path
