@@ -96,9 +96,13 @@ def apply_hints(
         return choices
     result = dict(choices)
     for hint in hints:
-        choice = _read_at_hint(hint, pages)
-        if choice is not None:
-            result[choice.path] = choice
+        learned = _read_at_hint(hint, pages)
+        generic = result.get(learned.path) if learned is not None else None
+        if learned is None:
+            continue
+        # Same layout: the learned place wins. A changed layout: only over a weak reading.
+        if learned.raw >= _LEARNED_RAW or generic is None or generic.raw < learned.raw:
+            result[learned.path] = learned
     return result
 
 
