@@ -74,3 +74,36 @@ def test_every_text_used_in_the_templates_exists_in_both_languages() -> None:
         assert any(k.startswith(prefix) for k in TEXTS["nb"]), prefix
     assert text("sv", "welcome") == "Välkommen till Kontera"
     assert text("sv", "sign_out") == "Sign out"  # Swedish users read English otherwise
+
+
+def test_a_scan_is_shown_in_the_same_points_the_reader_used(ctx: AppContext) -> None:
+    """GIVEN the invoice rasterised to a 200 dpi PNG without DPI metadata (a typical scan)
+    WHEN it is read by OCR and shown on the detail page
+    THEN the page is A4 in points and the invoice number's box sits where the PDF has it."""
+    import io
+
+    import pypdfium2
+
+    pdf = invoice_pdf()
+    document = pypdfium2.PdfDocument(pdf)
+    image = document[0].render(scale=200 / 72).to_pil()
+    document.close()
+    scan = io.BytesIO()
+    image.save(scan, format="PNG")  # no dpi= : the reader must assume its default
+    company = companies.create_company(ctx, name="Fjord AS", org_number="999999905")
+    from_pdf = receive_document(ctx, company_id=company.id, data=pdf, filename="f.pdf").document
+    from_scan = receive_document(
+        ctx, company_id=company.id, data=scan.getvalue(), filename="f.png"
+    ).document
+
+    source = review_pages.page_source(ctx, company_id=company.id, document_id=from_scan.id)
+    [(width, height)] = pages.page_sizes(ctx, source)
+    assert (round(width), round(height)) == (595, 842)
+    assert pages.page_png(ctx, source, 1).exists()
+
+    def box(document_id: str) -> list[float]:
+        view = review_pages.document_detail(ctx, company_id=company.id, document_id=document_id)
+        return view["invoice"]["fields"]["invoice_number"]["box"]  # type: ignore[no-any-return]
+
+    for scanned, printed in zip(box(from_scan.id), box(from_pdf.id), strict=True):
+        assert abs(scanned - printed) < 6  # points: OCR boxes are a little looser than text

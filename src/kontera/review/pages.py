@@ -13,9 +13,11 @@ import os
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import NotFound
+from kontera.interpret.image import ASSUMED_DPI
 from kontera.services.context import AppContext
 from kontera.services.review_pages import PageSource
 
@@ -49,7 +51,7 @@ def page_png(ctx: AppContext, source: PageSource, number: int) -> Path:
     target = cache_dir(ctx, source.sha256) / f"{number}.png"
     if not target.exists():
         data = ctx.blobs.get(source.sha256)
-        png = _image_png(data) if source.kind == "image" else _pdf_page_png(data, number)
+        png = _image_png(data, number) if source.kind == "image" else _pdf_page_png(data, number)
         _atomic_write(target, png)
     return target
 
@@ -84,17 +86,31 @@ def _pdf_page_png(data: bytes, number: int) -> bytes:
 
 
 def _image_size(data: bytes) -> list[tuple[float, float]]:
+    """Every frame of a scan (TIFFs have several), in points at the DPI the reader assumed."""
+    from PIL import Image
+    from PIL import ImageSequence
+
+    with Image.open(io.BytesIO(data)) as image:
+        return [
+            (frame.width * 72 / _dpi(frame), frame.height * 72 / _dpi(frame))
+            for frame in ImageSequence.Iterator(image)
+        ][:MAX_PAGES_SHOWN]
+
+
+def _dpi(image: Any) -> float:
+    # The same rule as `kontera.interpret.image`, so boxes land where the reader saw the words.
+    try:
+        value = float(image.info.get("dpi", (0,))[0])
+    except (TypeError, ValueError, IndexError):
+        value = 0.0
+    return value if 70 <= value <= 1200 else ASSUMED_DPI
+
+
+def _image_png(data: bytes, number: int) -> bytes:
     from PIL import Image
 
     with Image.open(io.BytesIO(data)) as image:
-        dpi = float(image.info.get("dpi", (72, 72))[0] or 72)
-        return [(image.width * 72 / dpi, image.height * 72 / dpi)]
-
-
-def _image_png(data: bytes) -> bytes:
-    from PIL import Image
-
-    with Image.open(io.BytesIO(data)) as image:
+        image.seek(number - 1)
         out = io.BytesIO()
         image.convert("RGB").save(out, format="PNG", optimize=True)
         return out.getvalue()

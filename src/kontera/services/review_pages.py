@@ -85,12 +85,13 @@ def page_source(ctx: AppContext, *, company_id: str, document_id: str) -> PageSo
     with session_scope(ctx.engine) as session:
         document = repo.get_document(session, company_id=company_id, document_id=document_id)
         row = repo.latest_interpretation(session, document_id=document_id)
+    # The original first: its pages are what the reader's boxes refer to.
     if document.kind == "pdf":
         return PageSource(document.sha256, "pdf", row.page_count if row else 0)
+    if document.kind in IMAGE_KINDS:
+        return PageSource(document.sha256, "image", row.page_count if row else 1)
     if row is not None and row.rendering_sha256:
         return PageSource(row.rendering_sha256, "pdf", row.page_count)
-    if document.kind in IMAGE_KINDS:
-        return PageSource(document.sha256, "image", 1)
     return PageSource(None, "none", 0)
 
 
