@@ -156,15 +156,9 @@ async def correct_fields(
             changes=changes,
         )
     if _is_fetch(request):
-        return await run_in_threadpool_response(request, user, company_id, document_id)
+        return await run_in_threadpool(_fields_response, request, user, company_id, document_id)
     q = str(form.get("q") or "")
     return RedirectResponse(detail_url(company_id, document_id, q), status_code=303)
-
-
-async def run_in_threadpool_response(
-    request: Request, user: SignedIn, company_id: str, document_id: str
-) -> Response:
-    return await run_in_threadpool(_fields_response, request, user, company_id, document_id)
 
 
 def _field_changes(form: FormData) -> dict[str, str]:
