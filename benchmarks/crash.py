@@ -42,7 +42,8 @@ def main() -> int:
             count=args.documents,
             seed=args.seed,
             pause=tuple(args.pause),  # type: ignore[arg-type]
-            settle_timeout=600,
+            # Longer than the posting lease a killed worker leaves behind (10 minutes).
+            settle_timeout=1200,
             extra_env=env,
         )
     tally = outcome.tally

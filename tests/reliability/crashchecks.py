@@ -31,6 +31,7 @@ class Tally:
     kills: Counter[str] = field(default_factory=Counter)
     approved: set[str] = field(default_factory=set)
     ids_by_payload: dict[int, set[str]] = field(default_factory=dict)
+    distinct_files: int = 0  # files with identical bytes are one document
 
 
 def wait_settled(database_url: str, timeout: float) -> dict[str, int]:
@@ -73,8 +74,12 @@ def _rows(connection: Any, sql: str) -> list[Any]:
 def _check_documents(connection: Any, tally: Tally) -> list[str]:
     problems = []
     documents = _rows(connection, "SELECT id, sha256, status FROM document")
-    if len(documents) != len(tally.ids_by_payload):
-        problems.append(f"{len(documents)} documents for {len(tally.ids_by_payload)} files sent")
+    distinct_ids = set().union(*tally.ids_by_payload.values()) if tally.ids_by_payload else set()
+    if len(documents) != tally.distinct_files or len(distinct_ids) != tally.distinct_files:
+        problems.append(
+            f"{len(documents)} documents and {len(distinct_ids)} ids answered "
+            f"for {tally.distinct_files} distinct files sent"
+        )
     doubled = [i for i, ids in tally.ids_by_payload.items() if len(ids) != 1]
     if doubled:
         problems.append(f"files answered with more than one document id: {doubled[:5]}")

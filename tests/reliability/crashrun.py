@@ -236,6 +236,7 @@ def run_campaign(
     data_dir, logs = workdir / "data", workdir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     documents = payloads(count, seed)
+    tally.distinct_files = len(set(documents))
     with ExitStack() as resources:
         tripletex = resources.enter_context(fake_tripletex()) if post else None
         stack = resources.enter_context(running_stack(data_dir, logs, **(extra_env or {})))

@@ -52,8 +52,16 @@ class HueyQueue:
             lambda endpoint_id, event: webhooks.deliver(get_ctx(), endpoint_id, event)
         )
         self._post = huey.task(retries=0, name="post_voucher")(
-            lambda voucher_id: posting.post_voucher(get_ctx(), voucher_id)
+            lambda voucher_id: self._post_or_wait(get_ctx(), voucher_id)
         )
+
+    def _post_or_wait(self, ctx: AppContext, voucher_id: str) -> str:
+        step = posting.post_voucher(ctx, voucher_id)
+        if step == "busy" and not self.huey.immediate:
+            # Another runner holds the lease, or a killed one left it behind: look again once
+            # it may have expired, or the voucher stays `posting` until the next restart.
+            self.post_voucher(voucher_id, delay=posting.LEASE.total_seconds() + 5)
+        return step
 
     def process_document(self, document_id: str) -> None:
         self._process(document_id)

@@ -1,0 +1,117 @@
+"""A worker killed while posting does not leave its voucher stuck in `posting` for good.
+
+Found by the crash campaign (`benchmarks/crash.py` with posting): a worker SIGKILLed during
+a posting run leaves the voucher's lease behind; the restarted worker's requeued task found
+the voucher "busy" and ended, and nothing looked at it again until the next restart.
+
+GIVEN a document in `posting` whose voucher lease a killed worker left behind
+WHEN  the requeued posting task runs on a real (SQLite) Huey queue
+THEN  it does not post while the lease holds, schedules itself for when the lease has
+      expired, and that run posts the voucher exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from huey import Huey
+from sqlalchemy import update
+
+from kontera.api.app import create_app
+from kontera.config import Settings
+from kontera.jobs.queue import attach_queue
+from kontera.services import companies
+from kontera.services import connections
+from kontera.services import posting
+from kontera.services.context import AppContext
+from kontera.services.context import build_context
+from kontera.store.db import session_scope
+from kontera.store.tables import Document
+from kontera.store.tables import VoucherRecord
+from tests.fakes.tripletex import FakeTripletex
+from tests.reliability.crashrun import fake_tripletex
+from tests.reliability.invoices import demo_invoices
+
+
+@pytest.fixture
+def queued(tmp_path: Path) -> Iterator[tuple[AppContext, Huey, FakeTripletex, str]]:
+    """A context whose jobs go into a real SQLite Huey queue (nothing runs by itself)."""
+    with fake_tripletex() as (fake, url):
+        settings = Settings(
+            data_dir=tmp_path / "data", log_json=False, tripletex_consumer_token=fake.consumer_token
+        )
+        ctx, huey = attach_queue(build_context(settings))
+        yield ctx, huey, fake, url
+        ctx.engine.dispose()
+
+
+def approved_document(ctx: AppContext, huey: Huey, url: str, fake: FakeTripletex) -> str:
+    company = companies.create_company(ctx, name="Lease AS", org_number="923609016")
+    key = companies.create_api_key(ctx, company_name=company.name).key
+    with TestClient(create_app(ctx)) as client:
+        client.headers["Authorization"] = f"Bearer {key}"
+        document_id = client.post(
+            "/v1/documents", files={"file": ("a.xml", demo_invoices()[0])}
+        ).json()["id"]
+        run_all(huey)
+        approved = client.post(
+            f"/v1/documents/{document_id}/approve",
+            json={"postings": [{"account": "6540", "vat_code": "1"}]},
+        )
+        assert approved.status_code == 200, approved.text
+    connections.connect(
+        ctx,
+        company_name=company.name,
+        system="tripletex",
+        secret=fake.employee_token,
+        settings={"base_url": url},
+    )
+    return document_id
+
+
+def run_all(huey: Huey) -> int:
+    count = 0
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)
+        count += 1
+    return count
+
+
+def test_a_lease_left_by_a_killed_worker_is_retried_when_it_expires(
+    queued: tuple[AppContext, Huey, FakeTripletex, str],
+) -> None:
+    ctx, huey, tripletex, url = queued
+    document_id = approved_document(ctx, huey, url, tripletex)
+    run_all(huey)  # whatever approval queued
+    assert posting.schedule_posting(ctx, document_id=document_id)
+    left_behind = datetime.now(UTC) + posting.LEASE
+    with session_scope(ctx.engine) as session:
+        session.execute(update(VoucherRecord).values(lease_until=left_behind))
+
+    run_all(huey)  # the restarted worker runs the requeued task
+
+    assert status(ctx, document_id) == "posting"
+    assert tripletex.vouchers == {}
+    (retry,) = [t for t in huey.scheduled() if t.name == "post_voucher"]
+    assert retry.eta is not None
+    assert retry.eta.replace(tzinfo=UTC) >= left_behind - timedelta(seconds=1)
+
+    with session_scope(ctx.engine) as session:  # ... and ten minutes later:
+        session.execute(update(VoucherRecord).values(lease_until=None))
+    huey.execute(retry, timestamp=retry.eta + timedelta(seconds=1))
+
+    assert status(ctx, document_id) == "posted"
+    assert len(tripletex.vouchers) == 1
+
+
+def status(ctx: AppContext, document_id: str) -> str:
+    with session_scope(ctx.engine) as session:
+        document = session.get(Document, document_id)
+        assert document is not None
+        return document.status
