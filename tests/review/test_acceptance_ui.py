@@ -91,7 +91,18 @@ def test_bookkeeper_corrects_and_approves_with_the_keyboard(
     image.wait_for()
     page.wait_for_function("document.querySelector('figure.page img').naturalWidth > 0")
     assert page.locator("svg.boxes rect").count() >= 5
-    assert page.locator(".field.conf-low, .field.conf-mid").count() >= 1
+    # Each field is coloured by its confidence: green ≥ 95 %, amber ≥ 80 %, red below.
+    shown = page.evaluate(
+        """Array.from(document.querySelectorAll('#fields .field')).map(el =>
+             [el.className, el.querySelector('.conf').textContent])"""
+    )
+    assert shown
+    for classes, percent in shown:
+        if percent.strip() == "–":
+            continue
+        value = int(percent.replace("%", "").strip())
+        expected = "conf-high" if value >= 95 else "conf-mid" if value >= 80 else "conf-low"
+        assert expected in classes.split(), (classes, percent)
     page.screenshot(path=str(screenshots / "detail.png"))
 
     # An e-invoice from a known supplier: correct the due date and an account, approve with "a".

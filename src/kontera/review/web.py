@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from datetime import datetime
 from decimal import Decimal
@@ -78,7 +79,8 @@ def money(value: Any, locale: str, currency: str | None = None) -> str:
 
 
 def percent(value: float | None) -> str:
-    return "–" if value is None else f"{round(value * 100)} %"
+    # Rounded down, so a reading is never shown surer than it is (94.6 % is "94 %").
+    return "–" if value is None else f"{math.floor(value * 100 + 1e-9)} %"
 
 
 def day(value: date | datetime | str | None) -> str:
