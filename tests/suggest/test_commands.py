@@ -31,12 +31,12 @@ def test_evaluate_prints_a_table_and_ends_with_one_json_line(corpus: Path, tmp_p
         _app(),
         ["evaluate-suggestions", str(path), "--map", "supplier_id=vendor_id",
          "--map", "supplier_name=vendor_name", "--map", "account=cost_element",
-         "--limit", "1200", "--plot", str(plot)],
+         "--limit", "800", "--plot", str(plot)],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     *table, last = result.output.strip().splitlines()
     summary = json.loads(last)
-    assert summary["n_train"] + summary["n_test"] == 1200
+    assert summary["n_train"] + summary["n_test"] == 800
     assert any("top-1" in row for row in table)
     assert plot.read_bytes().startswith(b"\x89PNG")
 

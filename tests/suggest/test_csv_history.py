@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 from decimal import Decimal
 from pathlib import Path
 
@@ -70,6 +71,26 @@ def test_missing_required_columns_are_explained(tmp_path: Path) -> None:
         parse_mapping(["acount=x"])
 
 
+def _orebro_mapping() -> dict[str, tuple[str, ...]]:
+    return parse_mapping(
+        ["supplier_name=LEVERANTÖR", "supplier_org_number=ORGANISATIO",
+         "invoice_number=FAKT NR", "account=KONTO", "amount=UTFALL"]
+    )  # fmt: skip
+
+
+def test_orebro_xlsx_first_rows(corpus: Path) -> None:
+    """The shared strings, numbers and the "62100 El" account style of a real export."""
+    path = corpus / "posting-history" / "orebro-kommun-sambruk" / "Orebro.2016-03.xlsx"
+    lines = list(itertools.islice(read_csv_history(path, _orebro_mapping()), 200))
+    assert all(isinstance(line, HistoryLine) for line in lines)
+    first = lines[0]
+    assert isinstance(first, HistoryLine)
+    assert first.account.isdigit() and first.account_name
+    assert first.supplier_org_number and first.supplier_key.startswith("org:")
+    assert first.amount is not None and first.date is None and first.invoice_number
+
+
+@pytest.mark.slow
 def test_orebro_xlsx_reads_all_rows_with_account_names(corpus: Path) -> None:
     path = corpus / "posting-history" / "orebro-kommun-sambruk" / "Orebro.2016-03.xlsx"
     mapping = parse_mapping(
