@@ -25,6 +25,7 @@ from kontera.interpret.textpage import Page
 TOTALS = ("totals.net", "totals.vat", "totals.gross", "totals.payable")
 _TOP = 5
 _TOLERANCE = Decimal("0.02")
+_MAX_VAT_RATE = Decimal("0.30")  # the highest standard rate in Europe is 27 %
 
 
 def total_candidates(pages: list[Page], texts: list[list[LineText]]) -> dict[str, list[Pooled]]:
@@ -106,8 +107,11 @@ def choose_totals(pooled: dict[str, list[Pooled]]) -> list[Choice]:
         if score > best[0]:
             best = (score, (net, vat, gross), consistent)
     _, (net, vat, gross), consistent = best
+    # A set that adds up is only as believable as its most weakly labelled member: OCR that
+    # lost the totals lines can still add up VAT-table rows.
+    weakest = min((p.score for p in (net, vat, gross) if p is not None), default=0.0)
     choices = [
-        _choice(path, p, consistent)
+        _choice(path, p, consistent, weakest)
         for path, p in zip(TOTALS[:3], (net, vat, gross), strict=True)
         if p is not None
     ]
@@ -142,12 +146,15 @@ def _adds_up(net: Pooled | None, vat: Pooled | None, gross: Pooled | None) -> bo
         return False
     if gross.value == 0 and net.value == 0:
         return False
+    if abs(vat.value) > _MAX_VAT_RATE * abs(net.value):
+        return False  # no VAT rate is that high: two line amounts that happen to add up
     return bool(abs(abs(net.value) + abs(vat.value) - abs(gross.value)) <= _TOLERANCE)
 
 
-def _choice(path: str, pooled: Pooled, consistent: bool) -> Choice:
+def _choice(path: str, pooled: Pooled, consistent: bool, weakest: float) -> Choice:
     strength = min(pooled.score, 1.2) / 1.2
-    raw = 0.5 + 0.5 * strength if consistent else 0.6 * strength
+    support = min(weakest, 1.2) / 1.2
+    raw = 0.4 + 0.3 * strength + 0.3 * support if consistent else 0.6 * strength
     return Choice(
         path,
         pooled.value,
