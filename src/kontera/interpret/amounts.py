@@ -104,6 +104,8 @@ def choose_totals(pooled: dict[str, list[Pooled]]) -> list[Choice]:
         consistent = _adds_up(net, vat, gross)
         score = sum(p.score for p in (net, vat, gross) if p is not None)
         score += 1.5 if consistent else 0.0
+        if not consistent and None not in (net, vat, gross):
+            score -= 0.6  # three totals that disagree: better derive the weakest from the others
         if score > best[0]:
             best = (score, (net, vat, gross), consistent)
     _, (net, vat, gross), consistent = best
@@ -117,6 +119,10 @@ def choose_totals(pooled: dict[str, list[Pooled]]) -> list[Choice]:
     ]
     choices += _derived(net, vat, gross)
     payable = _payable(pooled["totals.payable"], gross)
+    derived_gross = next((c for c in choices if c.path == "totals.gross" and c.box is None), None)
+    if payable is None and derived_gross is not None:
+        # Nothing printed to pay and a gross worked out from net + VAT: that is what is due.
+        payable = Choice("totals.payable", derived_gross.value, 0.45, None, None, "derived")
     return choices + ([payable] if payable else [])
 
 
