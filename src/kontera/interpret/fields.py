@@ -104,7 +104,7 @@ def _header_prior(pages: list[Page], found: list[Candidate]) -> list[Candidate]:
     """Document number and date sit in the header of the first page far more often than not."""
     if not pages:
         return found
-    limit = pages[0].height * 0.4
+    limit = pages[0].height * 0.55
     return [c if c.page == 1 and c.box.top < limit else _weak(c, c.label * 0.75) for c in found]
 
 
