@@ -89,6 +89,10 @@ LABELS: dict[str, list[Label]] = {
             0.7,
         ),
         (r"wird am|abgebucht am|eingezogen am|trekkes den|dras den", 0.6),
+        (
+            r"zahlbar(?: innerhalb \d+ tagen)?(?: netto)? bis(?: zum)?|payable within \d+ days by",
+            0.8,
+        ),
         (r"bis", 0.3),
     ),
     "totals.net": _labels(
