@@ -26,7 +26,7 @@ class InterpretContext:
     max_xml_bytes: int = 50_000_000
     timeout_seconds: float = 300.0
     ocr_languages: str = "nor+swe+eng"
-    ocr_dpi: int = 300
+    ocr_dpi: int = 200
     ocr_workers: int = 2
     # Learned per-supplier layout hints (from bookkeepers' corrections), keyed by supplier.
     layout_hints: Mapping[str, Any] = dc_field(default_factory=dict)
