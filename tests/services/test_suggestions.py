@@ -53,6 +53,6 @@ def test_auto_approval_posts_confident_e_invoices_by_itself(
     created = api.upload(EHF)
     document = api.get(f"/v1/documents/{created['id']}")
     assert document["status"] == "approved", document["status_reason"]
-    approval = [e for e in document["events"] if e["action"] == "status:approved"][0]
+    approval = next(e for e in document["events"] if e["action"] == "status:approved")
     assert approval["actor"] == "auto-approval"
     assert approval["detail"]["auto"] is True
