@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-import datetime as dt
 from decimal import Decimal
 
 from kontera.domain.errors import UnbalancedVoucher
