@@ -57,6 +57,7 @@ class AppSecrets:
     fortnox_redirect_uri: str = ""
     poweroffice_application_key: str = ""
     poweroffice_subscription_key: str = ""
+    fortnox_oauth_url: str = "https://apps.fortnox.se/oauth-v1"
 
     def __repr__(self) -> str:
         return "AppSecrets(***)"
@@ -64,8 +65,13 @@ class AppSecrets:
     def fortnox_app(self) -> OAuthApp:
         if not (self.fortnox_client_id and self.fortnox_client_secret):
             raise InvalidInput("Fortnox is not configured: set KONTERA_FORTNOX_CLIENT_ID/SECRET.")
+        base = self.fortnox_oauth_url.rstrip("/")
         return OAuthApp(
-            self.fortnox_client_id, self.fortnox_client_secret, self.fortnox_redirect_uri
+            self.fortnox_client_id,
+            self.fortnox_client_secret,
+            self.fortnox_redirect_uri,
+            auth_url=f"{base}/auth",
+            token_url=f"{base}/token",
         )
 
 

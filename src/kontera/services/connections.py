@@ -49,6 +49,7 @@ def app_secrets(settings: Settings) -> AppSecrets:
         fortnox_redirect_uri=f"{settings.public_url.rstrip('/')}/connect/fortnox/callback",
         poweroffice_application_key=settings.poweroffice_application_key or "",
         poweroffice_subscription_key=settings.poweroffice_subscription_key or "",
+        fortnox_oauth_url=settings.fortnox_auth_url,
     )
 
 
