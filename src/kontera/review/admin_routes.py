@@ -21,6 +21,7 @@ from kontera.review.auth import User
 from kontera.review.web import app_context
 from kontera.review.web import render
 from kontera.services import company_settings
+from kontera.services import connections
 from kontera.services import history_files
 from kontera.services import model_evaluation
 from kontera.services import review_pages
@@ -36,7 +37,52 @@ def settings_page(request: Request, user: User, company_id: str, saved: str = ""
     ctx = app_context(request)
     policy = company_settings.auto_approval(ctx, company_id=company_id)
     company = _company(request, user, company_id)
-    return render(request, "settings.html", user, policy=policy, company=company, saved=bool(saved))
+    connection = connections.current(ctx, company_id=company_id)
+    return render(
+        request,
+        "settings.html",
+        user,
+        policy=policy,
+        company=company,
+        connection=connection,
+        saved=bool(saved),
+    )
+
+
+@router.post("/c/{company_id}/connection")
+def save_connection(
+    request: Request,
+    user: PostingUser,
+    company_id: str,
+    system: Annotated[str, Form()],
+    secret: Annotated[str, Form()],
+    tripletex_company_id: Annotated[str, Form()] = "",
+    base_url: Annotated[str, Form()] = "",
+) -> Response:
+    user.require_company(company_id)
+    user.require("settings")
+    options = {"company_id": tripletex_company_id.strip(), "base_url": base_url.strip()}
+    connections.connect(
+        app_context(request),
+        company_name=str(getattr(_company(request, user, company_id), "slug", "")),
+        system=system,
+        secret=secret,
+        settings={k: v for k, v in options.items() if v},
+        actor=user.email,
+    )
+    return RedirectResponse(f"/c/{company_id}/settings?saved=1", status_code=303)
+
+
+@router.post("/c/{company_id}/connection/fortnox")
+def connect_fortnox(request: Request, user: PostingUser, company_id: str) -> Response:
+    user.require_company(company_id)
+    user.require("settings")
+    url = connections.start_fortnox(
+        app_context(request),
+        company_name=str(getattr(_company(request, user, company_id), "slug", "")),
+        actor=user.email,
+    )
+    return RedirectResponse(url, status_code=303)
 
 
 @router.post("/c/{company_id}/settings")

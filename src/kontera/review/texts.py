@@ -179,6 +179,23 @@ _PAIRS: dict[str, tuple[str, str]] = {
         "Bare disse leverandørene: org.nr. eller navn, én per linje (tom = alle)",
         "Only these suppliers: org. no. or name, one per line (empty = all)",
     ),
+    "connection": ("Regnskapssystem", "Accounting system"),
+    "connection_help": (
+        "Godkjente bilag føres i dette systemet med fakturaen som vedlegg. Nøkler lagres kryptert.",
+        "Approved vouchers are posted into this system with the invoice attached. "
+        "Keys are stored encrypted.",
+    ),
+    "connection_none": ("Ikke koblet til noe system.", "Not connected to any system."),
+    "connection_current": ("Koblet til", "Connected to"),
+    "connection_system": ("System", "System"),
+    "connection_secret": (
+        "Ansattnøkkel (Tripletex) / klientnøkkel (PowerOffice)",
+        "Employee token (Tripletex) / client key (PowerOffice)",
+    ),
+    "connection_company_id": ("Tripletex-klient-id (byrå)", "Tripletex client id (bureau)"),
+    "connection_base_url": ("API-adresse (testmiljø)", "API address (test environment)"),
+    "connection_save": ("Koble til", "Connect"),
+    "connection_fortnox": ("Koble til Fortnox", "Connect Fortnox"),
     "auto_deny": (
         "Aldri disse leverandørene: org.nr. eller navn, én per linje",
         "Never these suppliers: org. no. or name, one per line",

@@ -219,3 +219,10 @@ def update_settings(ctx: AppContext, *, company_name: str, settings: dict[str, s
             raise NotFound("The company has no accounting connection.")
         row.settings = {**row.settings, **settings}
         session.add(row)
+
+
+def current(ctx: AppContext, *, company_id: str) -> dict[str, Any] | None:
+    """What the settings page shows: the system and its settings, never the secret."""
+    with session_scope(ctx.engine) as session:
+        row = _connection_row(session, company_id)
+        return describe(row) if row else None
