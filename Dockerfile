@@ -1,7 +1,8 @@
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 OMP_THREAD_LIMIT=1 \
-    KONTERA_DATA_DIR=/data
+    KONTERA_DATA_DIR=/data \
+    KONTERA_COLDSTART_MODEL=/app/models/coldstart
 RUN apt-get update \
  && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-nor \
     tesseract-ocr-swe tesseract-ocr-eng tesseract-ocr-osd poppler-utils qpdf fonts-dejavu-core \

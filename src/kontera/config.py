@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True, description="Structured JSON logs on stderr.")
     ocr_languages: str = Field(default="nor+swe+eng")
+    coldstart_model: Path = Field(
+        default=Path(__file__).resolve().parents[2] / "models" / "coldstart",
+        description="The shipped cross-company model for companies without history.",
+    )
     max_pages: int = Field(default=200, description="Pages per document before it is refused.")
     tripletex_consumer_token: str | None = None
     tripletex_base_url: str = "https://tripletex.no/v2"

@@ -55,11 +55,16 @@ def test_approving_with_edited_postings_records_history(api: ApiClient, ctx: App
     assert again.json()["error"] == "conflict"
 
 
-def test_approval_without_any_account_is_refused_with_a_reason(api: ApiClient) -> None:
+def test_approval_without_an_account_is_refused_with_a_reason(api: ApiClient) -> None:
     created = api.upload(EHF.read_bytes())
-    response = api.http.post(f"/v1/documents/{created['id']}/approve", headers=api.headers)
+    response = api.http.post(
+        f"/v1/documents/{created['id']}/approve",
+        headers=api.headers,
+        json={"postings": [{"account": "6900"}, {"account": " "}]},
+    )
     assert response.status_code == 400
-    assert "account" in response.json()["message"]
+    assert response.json()["message"] == "Choose an account for line 2 before approving."
+    assert api.get(f"/v1/documents/{created['id']}")["status"] != "approved"
 
 
 def test_reject(api: ApiClient) -> None:

@@ -56,3 +56,17 @@ def test_auto_approval_posts_confident_e_invoices_by_itself(
     approval = next(e for e in document["events"] if e["action"] == "status:approved")
     assert approval["actor"] == "auto-approval"
     assert approval["detail"]["auto"] is True
+
+
+def test_a_company_without_history_gets_cold_start_suggestions_it_must_confirm(
+    api: ApiClient,
+) -> None:
+    """With no history at all, the shipped cross-company model proposes standard accounts,
+    never confident enough to post by itself."""
+    created = api.upload(EHF)
+    document = api.get(f"/v1/documents/{created['id']}")
+    suggestion = document["suggestion"]
+    assert suggestion["model"] == "cold-start"
+    assert all(line["account"] for line in suggestion["lines"])
+    assert all(line["confidence"] <= 0.6 for line in suggestion["lines"])
+    assert suggestion["auto_approvable"] is False

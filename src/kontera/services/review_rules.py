@@ -7,6 +7,7 @@ from kontera.domain.invoice import Severity
 from kontera.domain.suggestion import Suggestion
 
 FIELD_CONFIDENCE_FLOOR = 0.9
+SUGGESTION_CONFIDENCE_FLOOR = 0.5
 KEY_FIELDS = ("invoice_number", "issue_date", "currency", "totals.payable", "totals.gross")
 
 
@@ -25,4 +26,12 @@ def review_reasons(invoice: Invoice, suggestion: Suggestion) -> list[str]:
     if missing:
         numbers = ", ".join(str(n) for n in missing)
         reasons.append(f"No account could be suggested for line {numbers}.")
+    weak = [
+        line
+        for line in suggestion.lines
+        if not line.abstained and line.confidence < SUGGESTION_CONFIDENCE_FLOOR
+    ]
+    if weak:
+        lines = ", ".join(f"{line.line_index + 1} ({line.confidence:.0%})" for line in weak)
+        reasons.append(f"Kontera is unsure of the account for line {lines}.")
     return reasons

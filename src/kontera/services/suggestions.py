@@ -7,6 +7,7 @@ when the data has not changed.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Iterator
@@ -29,8 +30,10 @@ from kontera.store.tables import Company
 from kontera.store.tables import PostingHistory
 from kontera.suggest.artifact import MODEL_FILE
 from kontera.suggest.artifact import ModelInfo
+from kontera.suggest.artifact import load_state
 from kontera.suggest.baseline import HistoryRow
 from kontera.suggest.baseline import SupplierMajority
+from kontera.suggest.coldstart import ColdStartModel
 from kontera.suggest.history import HistoryLine
 from kontera.suggest.model import CompanyModel
 from kontera.suggest.persistence import load_company_model
@@ -63,6 +66,8 @@ def suggest_postings(
         suggestion = model.suggest(invoice, supplier_key or "")
     else:
         suggestion = _from_history(session, company, invoice, supplier_key)
+        if all(line.abstained for line in suggestion.lines):
+            suggestion = _cold_start(ctx, session, company, invoice, supplier_key) or suggestion
     suggestion.payable_account = "2440" if company.country == "SE" else "2400"
     return decide(auto_approval_policy(company), invoice, suggestion, source_kind=source_kind)
 
@@ -86,6 +91,36 @@ def _from_history(
         for row in rows
     )
     return baseline.suggest(invoice, supplier_key or "")
+
+
+def _cold_start(
+    ctx: AppContext,
+    session: Session,
+    company: Company,
+    invoice: Invoice,
+    supplier_key: str | None,
+) -> Suggestion | None:
+    """The shipped cross-company model, mapped into the accounts this company has used."""
+    classifier = _coldstart_state(ctx.settings.coldstart_model)
+    if classifier is None:
+        return None
+    accounts = session.exec(
+        select(PostingHistory.account).where(PostingHistory.company_id == company.id).distinct()
+    ).all()
+    model = ColdStartModel(classifier, company.chart, dict.fromkeys(accounts))
+    return model.suggest(invoice, supplier_key or "")
+
+
+@functools.cache
+def _coldstart_state(directory: Path) -> Any:
+    if not (directory / MODEL_FILE).exists():
+        return None
+    try:
+        state, _ = load_state(directory)
+    except KonteraError as e:
+        log.warning("cold-start model not usable", extra={"why": e.message})
+        return None
+    return state["classifier"]
 
 
 def _load_model(directory: Path) -> CompanyModel | None:
