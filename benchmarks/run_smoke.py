@@ -19,7 +19,7 @@ SMOKE = [
     ["post_faults.py", "--count", "30", "--rates", "0.3"],
     ["email_in.py", "--clients", "1", "--messages", "30"],
     ["suggest_speed.py", "--sizes", "20000", "--source", "synthetic"],
-    ["suggest_accuracy.py", "--limit", "20000", "--only", "orebro-kommun-sambruk"],
+    ["suggest_accuracy.py", "--limit", "20000", "--only", "orebro"],
     ["pdf_accuracy.py", "--limit", "8", "--scan-limit", "2"],
     ["pdf_speed.py", "--pages", "2"],
     ["load.py", "--seconds", "5", "--clients", "4", "--preload", "50", "--databases", "sqlite"],
