@@ -128,3 +128,22 @@ def redis_server() -> Iterator[str | None]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+@contextmanager
+def asgi_server(app: object) -> Iterator[str]:
+    """Serve an ASGI app (a fake accounting system, say) on a free loopback port."""
+    import threading
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_for_port(port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -6,14 +6,12 @@ queue, voucher building, HTTP, attachment — is the one production takes.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from kontera.config import Settings
@@ -26,22 +24,16 @@ from tests.conftest import FIXTURES
 from tests.conftest import ApiClient
 from tests.conftest import make_api_client
 from tests.fakes.tripletex import FakeTripletex
-from tests.servers import free_port
-from tests.servers import wait_for_port
+from tests.servers import asgi_server
 
 EHF = (FIXTURES / "demo" / "ehf-01.xml").read_bytes()
 
 
 @pytest.fixture
 def tripletex() -> Iterator[tuple[FakeTripletex, str]]:
-    fake, port = FakeTripletex(), free_port()
-    server = uvicorn.Server(uvicorn.Config(fake, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_port(port)
-    yield fake, f"http://127.0.0.1:{port}/v2"
-    server.should_exit = True
-    thread.join(timeout=10)
+    fake = FakeTripletex()
+    with asgi_server(fake) as url:
+        yield fake, f"{url}/v2"
 
 
 @pytest.fixture

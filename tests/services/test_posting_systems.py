@@ -6,7 +6,6 @@ authorization URL from `connect`, then the redirect back to Kontera's callback w
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ from urllib.parse import parse_qs
 from urllib.parse import urlparse
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 
 from kontera.config import Settings
@@ -26,8 +24,7 @@ from tests.conftest import ApiClient
 from tests.conftest import make_api_client
 from tests.fakes.fortnox import FakeFortnox
 from tests.fakes.poweroffice import FakePowerOffice
-from tests.servers import free_port
-from tests.servers import wait_for_port
+from tests.servers import asgi_server
 
 NOK_EHF = (FIXTURES / "demo" / "ehf-01.xml").read_bytes()
 SEK_EHF = NOK_EHF.replace(b'currencyID="NOK"', b'currencyID="SEK"').replace(
@@ -35,28 +32,17 @@ SEK_EHF = NOK_EHF.replace(b'currencyID="NOK"', b'currencyID="SEK"').replace(
 )
 
 
-def serve(app: Any) -> Iterator[str]:
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_for_port(port)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
 @pytest.fixture
 def fortnox() -> Iterator[tuple[FakeFortnox, str]]:
     fake = FakeFortnox()
-    for url in serve(fake):
+    with asgi_server(fake) as url:
         yield fake, url
 
 
 @pytest.fixture
 def poweroffice() -> Iterator[tuple[FakePowerOffice, str]]:
     fake = FakePowerOffice()
-    for url in serve(fake):
+    with asgi_server(fake) as url:
         yield fake, url
 
 
