@@ -30,6 +30,8 @@ from sqlalchemy import text
 
 from tests.fakes.common import Quota
 from tests.fakes.tripletex import FakeTripletex
+from tests.reliability.crashchecks import OWED
+from tests.reliability.crashchecks import OWED_WHEN_POSTING
 from tests.reliability.crashchecks import Tally
 from tests.reliability.crashchecks import check_posted
 from tests.reliability.crashchecks import verify
@@ -274,9 +276,10 @@ def run_campaign(
             stop.set()
             for helper in helpers:
                 helper.join()
-        statuses = wait_settled(database_url, settle_timeout)
+        owed = OWED_WHEN_POSTING if post else OWED
+        statuses = wait_settled(database_url, settle_timeout, owed)
         seconds = time.monotonic() - started
-        problems = verify(database_url, data_dir / "originals", tally)
+        problems = verify(database_url, data_dir / "originals", tally, owed)
         if tripletex is not None:
             problems += check_posted(database_url, tripletex[0])
     problems += [f"server error: {e}" for e in tally.server_errors[:10]]

@@ -1,4 +1,4 @@
-"""A worker killed while posting does not leave its voucher stuck in `posting` for good.
+"""Work a crash interrupts is finished after a restart; posting gaps found by the crash campaign.
 
 Found by the crash campaign (`benchmarks/crash.py` with posting): a worker SIGKILLed during
 a posting run leaves the voucher's lease behind; the restarted worker's requeued task found
@@ -26,6 +26,7 @@ from sqlalchemy import update
 from kontera.api.app import create_app
 from kontera.config import Settings
 from kontera.jobs.queue import attach_queue
+from kontera.jobs.queue import requeue_unfinished
 from kontera.services import companies
 from kontera.services import connections
 from kontera.services import posting
@@ -115,3 +116,58 @@ def status(ctx: AppContext, document_id: str) -> str:
         document = session.get(Document, document_id)
         assert document is not None
         return document.status
+
+
+@pytest.fixture
+def inline(tmp_path: Path) -> Iterator[tuple[AppContext, FakeTripletex, str]]:
+    with fake_tripletex() as (fake, url):
+        settings = Settings(
+            data_dir=tmp_path / "inline",
+            immediate_jobs=True,
+            log_json=False,
+            tripletex_consumer_token=fake.consumer_token,
+        )
+        ctx, _ = attach_queue(build_context(settings))
+        yield ctx, fake, url
+        ctx.engine.dispose()
+
+
+def test_an_approval_whose_posting_was_never_scheduled_is_posted_after_a_restart(
+    inline: tuple[AppContext, FakeTripletex, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN one document approved before the company connected Tripletex, and one approved
+    after it, where the process died between the approval's commit and scheduling the posting
+    WHEN the service restarts (`requeue_unfinished`)
+    THEN the second is posted once; the first, perhaps booked by hand, is left alone."""
+    ctx, fake, url = inline
+    company = companies.create_company(ctx, name="Avbrutt AS", org_number="923609016")
+    key = companies.create_api_key(ctx, company_name=company.name).key
+    templates = demo_invoices()
+    with TestClient(create_app(ctx)) as client:
+        client.headers["Authorization"] = f"Bearer {key}"
+
+        def upload_and_approve(data: bytes) -> str:
+            document_id = client.post("/v1/documents", files={"file": ("a.xml", data)}).json()["id"]
+            body = {"postings": [{"account": "6540", "vat_code": "1"}]}
+            response = client.post(f"/v1/documents/{document_id}/approve", json=body)
+            assert response.status_code == 200, response.text
+            return str(document_id)
+
+        before_connecting = upload_and_approve(templates[0])
+        connections.connect(
+            ctx,
+            company_name=company.name,
+            system="tripletex",
+            secret=fake.employee_token,
+            settings={"base_url": url},
+        )
+        with monkeypatch.context() as crash:
+            crash.setattr("kontera.services.approvals.schedule_posting", lambda *_, **__: False)
+            interrupted = upload_and_approve(templates[1])
+    assert status(ctx, interrupted) == "approved"
+
+    requeue_unfinished(ctx)
+
+    assert status(ctx, interrupted) == "posted"
+    assert status(ctx, before_connecting) == "approved"
+    assert len(fake.vouchers) == 1

@@ -17,6 +17,7 @@ from huey import SqliteHuey
 from huey.consumer import Consumer
 
 from kontera.config import Settings
+from kontera.domain.errors import Conflict
 from kontera.domain.status import Status
 from kontera.services import documents
 from kontera.services import posting
@@ -108,6 +109,11 @@ def requeue_unfinished(ctx: AppContext) -> int:
     vouchers = recovery.unfinished_vouchers(ctx)
     for voucher_id in vouchers:
         ctx.queue.post_voucher(voucher_id)
+    for document_id in recovery.approved_not_scheduled(ctx):
+        try:
+            posting.schedule_posting(ctx, document_id=document_id)
+        except Conflict:  # a live process scheduled it meanwhile
+            continue
     if pending or vouchers:
         log.info(
             "requeued unfinished work", extra={"documents": len(pending), "vouchers": len(vouchers)}
