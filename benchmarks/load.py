@@ -12,8 +12,8 @@ sending the next request) run for a fixed time:
   queue page        `GET /` as a signed-in bookkeeper, `--preload` documents in the queue
 
 It prints requests/s, p50 and p99 latency and the number of errors (any transport error or
-status >= 300: a redirect to the sign-in page is a failure too). Nothing is mocked; client
-and server share the machine's cores.
+status >= 300: a redirect to the sign-in page is a failure too), and exits 1 when there were
+any. Nothing is mocked; client and server share the machine's cores.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import itertools
 import os
 import re
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -270,6 +271,9 @@ def main() -> None:
             rows += measure(label, fresh_env, args)
     headers = ["database", "scenario", "clients", "requests", "req/s", "p50 ms", "p99 ms", "errors"]
     print(table(headers, rows))
+    errors = sum(int(str(r[-1]).split()[0]) for r in rows)
+    if errors:
+        sys.exit(f"{errors} requests failed")
 
 
 if __name__ == "__main__":
