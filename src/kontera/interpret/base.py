@@ -28,6 +28,9 @@ class InterpretContext:
     ocr_languages: str = "nor+swe+eng"
     ocr_dpi: int = 200
     ocr_workers: int = 2
+    # Draw a PDF view of e-invoices that carry none. The service draws it later, only when
+    # a voucher needs it as its attachment, which keeps interpretation fast.
+    render_missing: bool = True
     # Learned per-supplier layout hints (from bookkeepers' corrections), keyed by supplier.
     layout_hints: Mapping[str, Any] = dc_field(default_factory=dict)
 

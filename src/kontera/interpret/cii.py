@@ -49,7 +49,9 @@ class CiiInterpreter:
     def interpret(self, data: bytes, ctx: InterpretContext) -> Interpretation:
         root = parse_xml(data, ctx.max_xml_bytes)
         invoice = read_cii(root)
-        return finish_interpretation(invoice, self.name, render_missing=self.render_missing)
+        return finish_interpretation(
+            invoice, self.name, render_missing=self.render_missing and ctx.render_missing
+        )
 
 
 def looks_like_cii(data: bytes) -> bool:

@@ -67,7 +67,9 @@ class UblInterpreter:
     def interpret(self, data: bytes, ctx: InterpretContext) -> Interpretation:
         root = parse_xml(data, ctx.max_xml_bytes)
         invoice = read_ubl(root)
-        return finish_interpretation(invoice, self.name, render_missing=self.render_missing)
+        return finish_interpretation(
+            invoice, self.name, render_missing=self.render_missing and ctx.render_missing
+        )
 
 
 def looks_like_ubl(data: bytes) -> bool:

@@ -57,7 +57,9 @@ class AppContext:
 
     def interpret_context(self) -> InterpretContext:
         return InterpretContext(
-            ocr_languages=self.settings.ocr_languages, max_pages=self.settings.max_pages
+            ocr_languages=self.settings.ocr_languages,
+            max_pages=self.settings.max_pages,
+            render_missing=False,
         )
 
     def with_queue(self, queue: JobQueue) -> AppContext:

@@ -23,6 +23,7 @@ from kontera.domain.invoice import Invoice
 from kontera.domain.money import ZERO
 from kontera.domain.status import Status
 from kontera.domain.voucher import Voucher
+from kontera.interpret.render import render_invoice_pdf
 from kontera.post import ApprovedPosting
 from kontera.post import AttachmentFile
 from kontera.post import PostingJob
@@ -44,6 +45,8 @@ from kontera.store.types import utcnow
 
 log = logging.getLogger(__name__)
 ACTOR = "poster"
+# E-invoices without a PDF of their own get one drawn by Kontera as the voucher attachment.
+E_INVOICE_KINDS = {"ubl", "cii", "xml"}
 # Longer than any one posting run (HTTP timeouts × retries), so a live run keeps its lease.
 LEASE = timedelta(minutes=10)
 
@@ -183,6 +186,9 @@ def _prepare(ctx: AppContext, voucher_id: str) -> Prepared:
         postings = approved_postings(record.payload.get("lines", []), invoice)
         voucher = build_voucher(invoice, postings, VoucherOptions.for_country(company.country))
         voucher.external_id = record.idempotency_key
+        if interpretation.rendering_sha256 is None and document.kind in E_INVOICE_KINDS:
+            interpretation.rendering_sha256 = ctx.blobs.put(render_invoice_pdf(invoice))
+            session.add(interpretation)
         sha = interpretation.rendering_sha256 or document.sha256
         job = (
             PostingJob.from_json(record.job)
