@@ -210,12 +210,6 @@ def test_a_crash_inside_a_parser_becomes_a_readable_failure(
     assert_readable(document["status_reason"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="kontera.ingest.mime._body_text catches LookupError only; a NUL in the charset "
-    "name raises ValueError (found by KONTERA_FUZZ_EXAMPLES=3000; email_in marks the mail "
-    "failed, so nothing is lost)",
-)
 def test_an_email_with_a_nul_in_its_charset_is_read_or_refused_cleanly() -> None:
     mime = pytest.importorskip("kontera.ingest.mime")
     raw = (

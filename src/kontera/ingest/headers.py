@@ -66,8 +66,8 @@ def _text(chunk: bytes | str, charset: str | None) -> str:
     if charset and charset != "unknown-8bit":
         try:
             return chunk.decode(charset, errors="replace")
-        except LookupError:
-            pass  # an unknown charset name: guess below
+        except (LookupError, ValueError):
+            pass  # an unknown or malformed charset name: guess below
     try:
         return chunk.decode("utf-8")
     except UnicodeDecodeError:

@@ -282,6 +282,6 @@ def _body_text(part: Message, data: bytes) -> str:
     charset = part.get_content_charset() or "utf-8"
     try:
         text = data.decode(charset, errors="replace")
-    except LookupError:  # an unknown charset name
+    except (LookupError, ValueError):  # an unknown or malformed charset name
         text = data.decode("utf-8", errors="replace")
     return html_to_text(text) if part.get_content_subtype() == "html" else text.strip()
