@@ -171,3 +171,39 @@ def test_an_approval_whose_posting_was_never_scheduled_is_posted_after_a_restart
     assert status(ctx, interrupted) == "posted"
     assert status(ctx, before_connecting) == "approved"
     assert len(fake.vouchers) == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="services/approvals.approve inserts a second VoucherRecord for the document "
+    "(UNIQUE voucher.idempotency_key / document_id): IntegrityError, HTTP 500",
+)
+def test_a_document_returned_after_a_refused_posting_can_be_approved_again(
+    inline: tuple[AppContext, FakeTripletex, str],
+) -> None:
+    """GIVEN a posting Tripletex refuses (input VAT on a bank account), back in review
+    WHEN the bookkeeper approves it again with a valid account
+    THEN the answer is not a server error (the PostgreSQL crash campaign saw 500s here)."""
+    ctx, fake, url = inline
+    company = companies.create_company(ctx, name="Igjen AS", org_number="923609016")
+    key = companies.create_api_key(ctx, company_name=company.name).key
+    connections.connect(
+        ctx,
+        company_name=company.name,
+        system="tripletex",
+        secret=fake.employee_token,
+        settings={"base_url": url},
+    )
+    with TestClient(create_app(ctx)) as client:
+        client.headers["Authorization"] = f"Bearer {key}"
+        document_id = client.post(
+            "/v1/documents", files={"file": ("a.xml", demo_invoices()[0])}
+        ).json()["id"]
+        refused = {"postings": [{"account": "1920", "vat_code": "1"}]}
+        assert client.post(f"/v1/documents/{document_id}/approve", json=refused).status_code == 200
+        assert status(ctx, document_id) == "needs_review"
+
+        valid = {"postings": [{"account": "6540", "vat_code": "1"}]}
+        again = client.post(f"/v1/documents/{document_id}/approve", json=valid)
+
+    assert again.status_code < 500, again.text
