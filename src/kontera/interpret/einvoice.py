@@ -17,6 +17,7 @@ from kontera.interpret.base import Interpretation
 from kontera.interpret.checks import check_invoice
 from kontera.interpret.doc_kinds import ORDER
 from kontera.interpret.doc_kinds import flag_document_kind
+from kontera.interpret.pdfium_lock import PDFIUM
 
 log = logging.getLogger(__name__)
 
@@ -50,14 +51,15 @@ def _page_count(pdf: bytes | None) -> int:
         return 0
     import pypdfium2 as pdfium
 
-    try:
-        document = pdfium.PdfDocument(pdf)
-    except pdfium.PdfiumError:
-        return 0
-    try:
-        return len(document)
-    finally:
-        document.close()
+    with PDFIUM:
+        try:
+            document = pdfium.PdfDocument(pdf)
+        except pdfium.PdfiumError:
+            return 0
+        try:
+            return len(document)
+        finally:
+            document.close()
 
 
 def _embedded_pdf(attachments: list[Attachment]) -> bytes | None:

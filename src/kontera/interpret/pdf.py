@@ -24,6 +24,7 @@ from kontera.interpret.ocr import OcrSettings
 from kontera.interpret.ocr import PageImage
 from kontera.interpret.ocr import ocr_pages
 from kontera.interpret.pdf_limits import check_pdf
+from kontera.interpret.pdfium_lock import PDFIUM
 from kontera.interpret.textpage import Page
 from kontera.interpret.textpage import Word
 from kontera.interpret.textpage import build_page
@@ -51,27 +52,34 @@ def read_pdf_pages(data: bytes, ctx: InterpretContext) -> list[Page]:
     check_pdf(
         data, max_pages=ctx.max_pages, max_pixels_per_page=ctx.max_pixels_per_page, dpi=ctx.ocr_dpi
     )
-    try:
-        document = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as e:
-        raise InterpretationFailed(f"The PDF cannot be opened ({e}).") from e
-    try:
-        pages = [_text_page(document, index) for index in range(len(document))]
+    pages, scans, images = _read_text_and_scans(data, ctx, deadline)
+    if scans:
         _check_deadline(deadline, ctx)
-        scans = [i for i, page in enumerate(pages) if not _usable(page)]
-        if scans:
-            images = [_render(document, i, ctx.ocr_dpi) for i in scans]
-            _check_deadline(deadline, ctx)
-            remaining = max(1.0, deadline - time.monotonic())
-            for index, page in zip(
-                scans, ocr_pages(images, _settings(ctx, remaining)), strict=True
-            ):
-                pages[index] = page
-    except pdfium.PdfiumError as e:
-        raise InterpretationFailed(f"A page of the PDF cannot be read ({e}).") from e
-    finally:
-        document.close()
+        remaining = max(1.0, deadline - time.monotonic())
+        for index, page in zip(scans, ocr_pages(images, _settings(ctx, remaining)), strict=True):
+            pages[index] = page
     return pages
+
+
+def _read_text_and_scans(
+    data: bytes, ctx: InterpretContext, deadline: float
+) -> tuple[list[Page], list[int], list[PageImage]]:
+    """Text pages, and images of the pages without text; PDFium is left before OCR starts."""
+    with PDFIUM:
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as e:
+            raise InterpretationFailed(f"The PDF cannot be opened ({e}).") from e
+        try:
+            pages = [_text_page(document, index) for index in range(len(document))]
+            _check_deadline(deadline, ctx)
+            scans = [i for i, page in enumerate(pages) if not _usable(page)]
+            images = [_render(document, i, ctx.ocr_dpi) for i in scans]
+        except pdfium.PdfiumError as e:
+            raise InterpretationFailed(f"A page of the PDF cannot be read ({e}).") from e
+        finally:
+            document.close()
+    return pages, scans, images
 
 
 def _settings(ctx: InterpretContext, remaining: float) -> OcrSettings:

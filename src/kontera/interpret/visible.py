@@ -16,6 +16,7 @@ import pypdfium2 as pdfium
 from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import Note
 from kontera.domain.invoice import Severity
+from kontera.interpret.pdfium_lock import PDFIUM
 
 _MAX_PAGES = 20
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
@@ -24,20 +25,21 @@ MISMATCH = "xml_pdf_mismatch"
 
 def visible_text(data: bytes, max_pages: int = _MAX_PAGES) -> str:
     """The PDF's text layer with all kinds of spaces removed; empty when unreadable."""
-    try:
-        document = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError:
-        return ""
-    try:
-        chunks = []
-        for index in range(min(len(document), max_pages)):
-            page = document[index]
-            text_page = page.get_textpage()
-            chunks.append(text_page.get_text_range())
-            text_page.close()
-            page.close()
-    finally:
-        document.close()
+    with PDFIUM:
+        try:
+            document = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError:
+            return ""
+        try:
+            chunks = []
+            for index in range(min(len(document), max_pages)):
+                page = document[index]
+                text_page = page.get_textpage()
+                chunks.append(text_page.get_text_range())
+                text_page.close()
+                page.close()
+        finally:
+            document.close()
     return _SPACES.sub("", "".join(chunks))
 
 

@@ -11,19 +11,19 @@ import io
 import json
 import os
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
 from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import NotFound
 from kontera.interpret.image import ASSUMED_DPI
+from kontera.interpret.pdfium_lock import PDFIUM
 from kontera.services.context import AppContext
 from kontera.services.review_pages import PageSource
 
 SCALE = 1.5  # 108 dpi: sharp at 1366×768 and on a tablet, small enough to load fast
 MAX_PAGES_SHOWN = 30
-_lock = threading.Lock()  # pdfium is not thread-safe
+_lock = PDFIUM  # PDFium is process-wide and not thread-safe
 
 
 def cache_dir(ctx: AppContext, sha256: str) -> Path:
