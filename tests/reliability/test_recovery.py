@@ -173,11 +173,6 @@ def test_an_approval_whose_posting_was_never_scheduled_is_posted_after_a_restart
     assert len(fake.vouchers) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services/approvals.approve inserts a second VoucherRecord for the document "
-    "(UNIQUE voucher.idempotency_key / document_id): IntegrityError, HTTP 500",
-)
 def test_a_document_returned_after_a_refused_posting_can_be_approved_again(
     inline: tuple[AppContext, FakeTripletex, str],
 ) -> None:
@@ -207,3 +202,5 @@ def test_a_document_returned_after_a_refused_posting_can_be_approved_again(
         again = client.post(f"/v1/documents/{document_id}/approve", json=valid)
 
     assert again.status_code < 500, again.text
+    assert status(ctx, document_id) == "posted"
+    assert len(fake.vouchers) == 1

@@ -17,6 +17,8 @@ from kontera.domain.fields import Source
 from kontera.domain.invoice import Invoice
 from kontera.domain.status import REVIEWABLE
 from kontera.domain.status import Status
+from kontera.post import PostingJob
+from kontera.post import retry_failed
 from kontera.services.context import AppContext
 from kontera.services.email_senders import on_document_approved
 from kontera.services.field_values import parse_field_value
@@ -60,13 +62,8 @@ def approve(
         approved = lines if lines is not None else suggested
         _check_lines(approved)
         edited = lines is not None and lines != suggested
-        voucher = VoucherRecord(
-            document_id=document.id,
-            company_id=company_id,
-            approved_by=actor,
-            idempotency_key=f"kontera-{document.id}",
-            payload={"lines": [to_jsonable(line) for line in approved], "edited": edited},
-        )
+        voucher = _voucher_record(session, document, actor=actor)
+        voucher.payload = {"lines": [to_jsonable(line) for line in approved], "edited": edited}
         session.add(voucher)
         _learn(session, document, invoice, approved)
         confirm_accounts(session, document=document, invoice=invoice)
@@ -82,6 +79,26 @@ def approve(
     if should_retrain(ctx, company_id):
         ctx.queue.train_company(company_id)
     return document
+
+
+def _voucher_record(session: Session, document: Document, *, actor: str) -> VoucherRecord:
+    """The document's one voucher. Approved again after a refused posting, it is reused with
+    its idempotency key, so a voucher the system did create is found, never made twice."""
+    record = repo.voucher_for(session, document_id=document.id)
+    if record is None:
+        return VoucherRecord(
+            document_id=document.id,
+            company_id=document.company_id,
+            approved_by=actor,
+            idempotency_key=f"kontera-{document.id}",
+        )
+    job = retry_failed(PostingJob.from_json(record.job)) if record.job else None
+    record.approved_by = actor
+    record.job = job.to_json() if job else {}
+    record.state = job.step.value if job else "pending"
+    record.last_error = None
+    record.next_attempt_at = None
+    return record
 
 
 def _invoice(session: Session, document_id: str) -> Invoice:
