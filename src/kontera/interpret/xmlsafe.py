@@ -52,6 +52,11 @@ def parse_xml(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as e:
+        if "HUGE" in str(e):  # libxml2's own limits: nesting depth or a giant text node
+            raise UnsafeDocument(
+                "The XML is nested too deeply or holds a text too large for an invoice, "
+                "so the document was refused."
+            ) from e
         raise InterpretationFailed(f"The XML is not well-formed: {e}") from e
     # Covers encodings the byte scan above cannot read (UTF-16, EBCDIC …).
     docinfo = root.getroottree().docinfo

@@ -18,6 +18,7 @@ from sqlmodel import Session
 from kontera.domain.codec import invoice_from_json
 from kontera.domain.codec import invoice_to_json
 from kontera.domain.codec import to_jsonable
+from kontera.domain.errors import Conflict
 from kontera.domain.errors import DocumentTooLarge
 from kontera.domain.errors import EmptyDocument
 from kontera.domain.errors import KonteraError
@@ -148,11 +149,22 @@ def process_document(ctx: AppContext, document_id: str) -> str:
             return "missing"
         status, company_id = Status(document.status), document.company_id
     started = status
-    while (step := STEPS.get(status)) is not None:
-        status = step(ctx, document_id)
+    try:
+        while (step := STEPS.get(status)) is not None:
+            status = step(ctx, document_id)
+    except Conflict:
+        # Another worker moved this document first (a requeued copy of the same task).
+        log.info("document already handled elsewhere", extra={"document_id": document_id})
+        return _current_status(ctx, document_id)
     if status is not started:
         webhooks.notify(ctx, company_id=company_id, document_id=document_id, status=status)
     return status.value
+
+
+def _current_status(ctx: AppContext, document_id: str) -> str:
+    with session_scope(ctx.engine) as session:
+        document = session.get(Document, document_id)
+        return document.status if document else "missing"
 
 
 def _interpret_step(ctx: AppContext, document_id: str) -> Status:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC
 from datetime import date
+from datetime import datetime
+from datetime import time
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -161,7 +165,14 @@ def document_events(session: Session, *, document_id: str) -> Sequence[AuditEven
 def company_events(
     session: Session, *, company_id: str, start: date | None = None, end: date | None = None
 ) -> Sequence[AuditEvent]:
+    """The company's audit trail, optionally from `start` up to and including `end`."""
     query = select(AuditEvent).where(AuditEvent.company_id == company_id)
+    if start is not None:
+        query = query.where(col(AuditEvent.at) >= datetime.combine(start, time.min, UTC))
+    if end is not None:
+        query = query.where(
+            col(AuditEvent.at) < datetime.combine(end + timedelta(days=1), time.min, UTC)
+        )
     return session.exec(query.order_by(col(AuditEvent.id))).all()
 
 
