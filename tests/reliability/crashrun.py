@@ -228,6 +228,7 @@ def run_campaign(
     settle_timeout: float = 120,
     extra_env: dict[str, str] | None = None,
     post: bool = True,
+    min_kills: int = 0,
 ) -> Outcome:
     """Send `count` documents through a stack that is SIGKILLed at random; then count.
 
@@ -272,6 +273,11 @@ def run_campaign(
             helper.start()
         try:
             send_all(stack, key, documents, tally)
+            # Uploads can finish before the first kill on a fast machine: keep killing while
+            # the workers process the backlog, until the campaign has really crashed things.
+            deadline = time.monotonic() + 60
+            while sum(tally.kills.values()) < min_kills and time.monotonic() < deadline:
+                time.sleep(0.1)
         finally:
             stop.set()
             for helper in helpers:

@@ -24,7 +24,7 @@ def test_random_kills_lose_and_double_nothing(tmp_path: Path) -> None:
     # Without posting: a worker killed while posting holds the voucher's lease for
     # posting.LEASE (10 minutes) before a retry may post it; benchmarks/crash.py waits that out.
     outcome = run_campaign(
-        tmp_path, count=60, seed=9, pause=(0.4, 1.5), settle_timeout=120, post=False
+        tmp_path, count=60, seed=9, pause=(0.4, 1.5), settle_timeout=120, post=False, min_kills=3
     )
 
     assert sum(outcome.tally.kills.values()) >= 2, "the campaign must actually kill processes"
