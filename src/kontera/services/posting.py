@@ -20,7 +20,6 @@ from sqlmodel import col
 from kontera.domain.codec import invoice_from_json
 from kontera.domain.errors import KonteraError
 from kontera.domain.invoice import Invoice
-from kontera.domain.money import ZERO
 from kontera.domain.status import Status
 from kontera.domain.voucher import Voucher
 from kontera.interpret.render import render_invoice_pdf
@@ -330,7 +329,3 @@ def _give_back(ctx: AppContext, voucher_id: str, message: str) -> None:
                 actor=ACTOR,
                 reason=f"Posting to {record.target} failed: {message}",
             )
-
-
-def balance_of(voucher: Voucher) -> Decimal:
-    return sum((p.amount for p in voucher.postings), ZERO)
