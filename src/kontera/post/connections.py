@@ -5,6 +5,9 @@ company: the system, its non-secret settings (base URL, bureau company id, Fortn
 and the company's own secret (Tripletex employee token, PowerOffice client key), which the
 store keeps encrypted with `kontera.post.crypto.TokenCipher`. Fortnox keeps OAuth tokens
 instead, behind a `TokenStore`. Application-level secrets (`KONTERA_*`) arrive as `AppSecrets`.
+
+Every connector gets the central bank of its base currency for foreign-currency invoices:
+Norges Bank for Tripletex and PowerOffice Go (NOK), the Riksbank for Fortnox (SEK).
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ import httpx
 
 from kontera.domain.errors import InvalidInput
 from kontera.post.connector import Connector
+from kontera.post.exchange_rates import CentralBankRates
+from kontera.post.exchange_rates import RateObserver
+from kontera.post.exchange_rates import RateSources
 from kontera.post.export import Company
 from kontera.post.export import ExportFormat
 from kontera.post.export import FileExportConnector
@@ -96,11 +102,19 @@ def make_connector(
     limiters: RateLimiters,
     token_store: TokenStore | None = None,
     observer: CallObserver | None = None,
+    rates: RateSources | None = None,
+    on_rate: RateObserver | None = None,
 ) -> Connector:
     """The connector for this company, sharing the process-wide rate limiters.
 
-    `observer` sees every outbound HTTP attempt (secrets masked): the audit trail's hook."""
+    `observer` sees every outbound HTTP attempt (secrets masked), the central banks' included:
+    the audit trail's hook. `on_rate` sees each exchange rate a voucher is booked at."""
     s = connection.settings
+    sources = rates or RateSources()
+
+    def exchange_rate(base_currency: str) -> CentralBankRates:
+        return sources.rates(client, base_currency, observer=observer, on_rate=on_rate)
+
     if connection.system is System.TRIPLETEX:
         credentials = TripletexCredentials(
             consumer_token=_required(
@@ -111,7 +125,13 @@ def make_connector(
             base_url=s.get("base_url", "https://tripletex.no/v2"),
         )
         limiter = limiters.get("tripletex", connection.company, TRIPLETEX_QUOTA)
-        return TripletexConnector(client, credentials, limiter=limiter, observer=observer)
+        return TripletexConnector(
+            client,
+            credentials,
+            limiter=limiter,
+            observer=observer,
+            exchange_rate=exchange_rate("NOK"),
+        )
     if connection.system is System.FORTNOX:
         if token_store is None:
             raise InvalidInput("The company has not connected Fortnox yet.")
@@ -123,7 +143,14 @@ def make_connector(
             base_url=s.get("base_url", "https://api.fortnox.se"),
         )
         limiter = limiters.get("fortnox", connection.company, FORTNOX_QUOTA)
-        return FortnoxConnector(client, tokens, settings, limiter=limiter, observer=observer)
+        return FortnoxConnector(
+            client,
+            tokens,
+            settings,
+            limiter=limiter,
+            observer=observer,
+            exchange_rate=exchange_rate("SEK"),
+        )
     if connection.system is System.POWEROFFICE:
         po = PowerOfficeCredentials(
             application_key=_required(
@@ -137,7 +164,9 @@ def make_connector(
             token_url=s.get("token_url", "https://goapi.poweroffice.net/OAuth/Token"),
         )
         limiter = limiters.get("poweroffice", connection.company, POWEROFFICE_QUOTA)
-        return PowerOfficeConnector(client, po, limiter=limiter, observer=observer)
+        return PowerOfficeConnector(
+            client, po, limiter=limiter, observer=observer, exchange_rate=exchange_rate("NOK")
+        )
     company = Company(
         s.get("company_name", connection.company), s.get("org_number"), s.get("currency", "SEK")
     )

@@ -27,8 +27,10 @@ import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -57,6 +59,7 @@ _SUPPLIER_TYPES = {"IncomingInvoice": _INVOICES, "IncomingCreditNote": _CREDIT_N
 _PAGE_SIZE = 1000
 _RATE_LIMIT_SLACK = timedelta(seconds=2)  # the 10/s limiter may hold a request this long
 _SEND_SLACK = timedelta(seconds=2)  # longest from the job's `since` to the create request
+ExchangeRate = Callable[[str, date], Decimal]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,8 @@ class PowerOfficeConnector:
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         clock_skew: timedelta = timedelta(minutes=2),
         request_timeout: timedelta = timedelta(seconds=60),
+        base_currency: str = "NOK",
+        exchange_rate: ExchangeRate | None = None,
     ) -> None:
         self.credentials = credentials
         self.api = ApiClient(
@@ -119,6 +124,8 @@ class PowerOfficeConnector:
         )
         self.vat_table = vat_table
         self.now = now
+        self.base_currency = base_currency
+        self.exchange_rate = exchange_rate
         self._token: tuple[str, datetime] | None = None
         self._accounts: dict[str, int] = {}
         self._vat_ids: dict[str, int] | None = None
@@ -174,6 +181,10 @@ class PowerOfficeConnector:
             body["Cid"] = payable.kid
         if payable.due_date and not credit_note:
             body["DueDate"] = payable.due_date.isoformat()
+        rate = self._rate(voucher)  # a lookup like the others: cached for the next attempt
+        if rate is not None:
+            # Without it Go books at its own (ECB) rate; the books want Norges Bank's.
+            body["CurrencyExchangeRate"] = json_amount(rate)
         self._headers()  # a fresh token now, not between the check below and the request
         if self.now() - started > _SEND_SLACK:
             # Lookups were slow (retries): sending now would leave the window that
@@ -198,6 +209,17 @@ class PowerOfficeConnector:
         return self.find_attachment(external_id, idempotency_key) or ""  # 201 has no body
 
     # -- lines and lookups --------------------------------------------------------------
+
+    def _rate(self, voucher: Voucher) -> Decimal | None:
+        """NOK per unit of the invoice currency ("always base 1" in Go); None for NOK."""
+        if voucher.currency == self.base_currency:
+            return None
+        if self.exchange_rate is None:
+            raise PermanentError(
+                f"The invoice is in {voucher.currency}; no exchange rate to "
+                f"{self.base_currency} is configured."
+            )
+        return self.exchange_rate(voucher.currency, voucher.date)
 
     def _line(self, posting: Posting, credit_note: bool) -> dict[str, Any]:
         vat_id = self._vat_id(self.vat_table.get(posting.vat_code).poweroffice_code)
