@@ -2,11 +2,17 @@
 
 Each run loads the saved `PostingJob`, lets `kontera.post.advance` take it as far as it goes
 and saves every step at once, so a crash anywhere resumes without a second voucher.
+
+Only the holder of the voucher's lease may run it. The lease is short and a live run renews
+it (a heartbeat thread, and before every save and every request that changes the ledger), so
+a run whose worker died is taken over about one lease later, and a run that stalled past its
+lease and was taken over can no longer write or send anything (`Lease`, `LeaseLost`).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
@@ -15,6 +21,8 @@ from decimal import Decimal
 import httpx
 from sqlalchemy import or_
 from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import col
 
 from kontera.domain.codec import invoice_from_json
@@ -25,6 +33,7 @@ from kontera.domain.voucher import Voucher
 from kontera.interpret.render import render_invoice_pdf
 from kontera.post import ApprovedPosting
 from kontera.post import AttachmentFile
+from kontera.post import Connector
 from kontera.post import PostingJob
 from kontera.post import Step
 from kontera.post import VoucherOptions
@@ -46,8 +55,10 @@ log = logging.getLogger(__name__)
 ACTOR = "poster"
 # E-invoices without a PDF of their own get one drawn by Kontera as the voucher attachment.
 E_INVOICE_KINDS = {"ubl", "cii", "xml"}
-# Longer than any one posting run (HTTP timeouts × retries), so a live run keeps its lease.
-LEASE = timedelta(minutes=10)
+# Short, so a voucher whose worker died mid-run is taken over soon; a live run renews it.
+LEASE = timedelta(seconds=90)
+# Several renewals fit in one lease, so a slow database write or two does not lose it.
+HEARTBEAT = timedelta(seconds=20)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,17 +86,34 @@ def schedule_posting(ctx: AppContext, *, document_id: str) -> bool:
     return True
 
 
-def post_voucher(ctx: AppContext, voucher_id: str) -> str:
-    """Run one posting attempt; returns the outbox step it ends in ("busy" if leased)."""
-    if not _take_lease(ctx, voucher_id):
+def post_voucher(
+    ctx: AppContext,
+    voucher_id: str,
+    *,
+    lease_length: timedelta = LEASE,
+    heartbeat: timedelta = HEARTBEAT,
+) -> str:
+    """Run one posting attempt; returns the outbox step it ends in.
+
+    "busy": another runner holds the voucher; "lost": another runner took it over while this
+    run had stalled past its lease, and this run stopped without writing anything more."""
+    lease = Lease.take(ctx.engine, voucher_id, lease_length)
+    if lease is None:
         return "busy"
+    lease.keep_alive(heartbeat)
     try:
-        return _post_leased(ctx, voucher_id)
+        return _post_leased(ctx, lease)
+    except LeaseLost:
+        log.warning(
+            "posting run lost its lease; another runner goes on", extra={"voucher_id": voucher_id}
+        )
+        return "lost"
     finally:
-        _release_lease(ctx, voucher_id)
+        lease.release()
 
 
-def _post_leased(ctx: AppContext, voucher_id: str) -> str:
+def _post_leased(ctx: AppContext, lease: Lease) -> str:
+    voucher_id = lease.voucher_id
     try:
         prepared = _prepare(ctx, voucher_id)
     except KonteraError as e:
@@ -109,10 +137,10 @@ def _post_leased(ctx: AppContext, voucher_id: str) -> str:
             )
             job = advance(
                 prepared.job,
-                connector,
+                Fenced(connector.name, connector, lease),
                 prepared.voucher,
                 prepared.attachment,
-                lambda j: _save_job(ctx, voucher_id, j),
+                lambda j: _save_job(lease, j),
             )
     except KonteraError as e:  # a connection that cannot even be set up: a person must act
         _give_back(ctx, voucher_id, e.message)
@@ -121,28 +149,123 @@ def _post_leased(ctx: AppContext, voucher_id: str) -> str:
     return job.step.value
 
 
-def _take_lease(ctx: AppContext, voucher_id: str) -> bool:
-    """Compare-and-set, so two workers never call the system for one voucher at once."""
-    now = utcnow()
-    with session_scope(ctx.engine) as session:
-        result = session.execute(
-            update(VoucherRecord)
-            .where(
-                col(VoucherRecord.id) == voucher_id,
-                or_(col(VoucherRecord.lease_until).is_(None), col(VoucherRecord.lease_until) < now),
+class LeaseLost(Exception):
+    """Another runner holds the voucher now; this run must stop without writing."""
+
+
+class Lease:
+    """One run's hold on one voucher.
+
+    The `lease_until` this run last wrote is its fencing token: renewal, every save of the job
+    and the release are compare-and-sets on it. Once another runner has taken an expired lease
+    over, the token no longer matches and this run's writes fail with `LeaseLost`.
+    """
+
+    def __init__(self, engine: Engine, voucher_id: str, until: datetime, length: timedelta):
+        self.engine, self.voucher_id, self.length = engine, voucher_id, length
+        self._until = until
+        self._lock = threading.Lock()  # the heartbeat and the run both move the token
+        self._released = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+        self.lost = False
+
+    @classmethod
+    def take(cls, engine: Engine, voucher_id: str, length: timedelta = LEASE) -> Lease | None:
+        """Compare-and-set, so two runners never call the system for one voucher at once."""
+        now = utcnow()
+        with session_scope(engine) as session:
+            result = session.execute(
+                update(VoucherRecord)
+                .where(
+                    col(VoucherRecord.id) == voucher_id,
+                    or_(
+                        col(VoucherRecord.lease_until).is_(None),
+                        col(VoucherRecord.lease_until) < now,
+                    ),
+                )
+                .values(lease_until=now + length)
             )
-            .values(lease_until=now + LEASE)
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return cls(engine, voucher_id, now + length, length)
+
+    def write(self, **columns: object) -> None:
+        """Renew the lease for its full length and, in the same statement, write `columns`.
+
+        Raises `LeaseLost` (and writes nothing) when this run no longer holds the lease."""
+        with self._lock:
+            if self.lost:
+                raise LeaseLost(self.voucher_id)
+            until = utcnow() + self.length
+            with session_scope(self.engine) as session:
+                result = session.execute(
+                    update(VoucherRecord)
+                    .where(
+                        col(VoucherRecord.id) == self.voucher_id,
+                        col(VoucherRecord.lease_until) == self._until,
+                    )
+                    .values(lease_until=until, **columns)
+                )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                self.lost = True
+                raise LeaseLost(self.voucher_id)
+            self._until = until
+
+    def keep_alive(self, every: timedelta) -> None:
+        """Renew in the background, so a long HTTP call (timeouts × retries) keeps the lease."""
+        self._heartbeat = threading.Thread(
+            target=self._beat, args=(every.total_seconds(),), name="lease-heartbeat", daemon=True
         )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        self._heartbeat.start()
+
+    def _beat(self, every: float) -> None:
+        while not self._released.wait(every):
+            try:
+                self.write()
+            except LeaseLost:
+                return  # the run notices at its next write or request
+            except SQLAlchemyError:  # a database hiccup: the next beat tries again
+                log.warning("lease renewal failed", extra={"voucher_id": self.voucher_id})
+
+    def release(self) -> None:
+        """Stop the heartbeat and free the voucher, unless another runner holds it now."""
+        self._released.set()
+        if self._heartbeat is not None:
+            self._heartbeat.join()
+        with self._lock, session_scope(self.engine) as session:
+            session.execute(
+                update(VoucherRecord)
+                .where(
+                    col(VoucherRecord.id) == self.voucher_id,
+                    col(VoucherRecord.lease_until) == self._until,
+                )
+                .values(lease_until=None)
+            )
 
 
-def _release_lease(ctx: AppContext, voucher_id: str) -> None:
-    with session_scope(ctx.engine) as session:
-        session.execute(
-            update(VoucherRecord)
-            .where(col(VoucherRecord.id) == voucher_id)
-            .values(lease_until=None)
-        )
+@dataclass(slots=True)
+class Fenced:
+    """The connector, except that a request that changes the ledger first renews the lease.
+
+    A run that lost its lease sends nothing; one that holds it has a whole lease for the call."""
+
+    name: str
+    inner: Connector
+    lease: Lease
+
+    def find_voucher(self, idempotency_key: str, since: datetime | None = None) -> str | None:
+        return self.inner.find_voucher(idempotency_key, since)
+
+    def create_voucher(self, voucher: Voucher, idempotency_key: str) -> str:
+        self.lease.write()
+        return self.inner.create_voucher(voucher, idempotency_key)
+
+    def find_attachment(self, external_id: str, idempotency_key: str) -> str | None:
+        return self.inner.find_attachment(external_id, idempotency_key)
+
+    def attach(self, external_id: str, file: AttachmentFile, idempotency_key: str) -> str:
+        self.lease.write()
+        return self.inner.attach(external_id, file, idempotency_key)
 
 
 def _audit_calls(ctx: AppContext, company_id: str, document_id: str) -> CallObserver:
@@ -250,18 +373,17 @@ def _mime(document: Document, *, rendered: bool) -> str:
     )
 
 
-def _save_job(ctx: AppContext, voucher_id: str, job: PostingJob) -> None:
-    with session_scope(ctx.engine) as session:
-        record = session.get(VoucherRecord, voucher_id)
-        assert record is not None
-        record.job = job.to_json()
-        record.state = job.step.value
-        record.external_id = job.external_id
-        record.attachment_id = job.attachment_id
-        record.attempts = job.attempts
-        record.last_error = job.last_error
-        record.next_attempt_at = job.next_attempt_at
-        session.add(record)
+def _save_job(lease: Lease, job: PostingJob) -> None:
+    """Save a step, only while this run still holds the lease (a fenced write)."""
+    lease.write(
+        job=job.to_json(),
+        state=job.step.value,
+        external_id=job.external_id,
+        attachment_id=job.attachment_id,
+        attempts=job.attempts,
+        last_error=job.last_error,
+        next_attempt_at=job.next_attempt_at,
+    )
 
 
 def _conclude(ctx: AppContext, voucher_id: str, job: PostingJob) -> None:
