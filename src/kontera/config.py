@@ -48,6 +48,20 @@ class Settings(BaseSettings):
     poweroffice_application_key: str | None = None
     poweroffice_subscription_key: str | None = None
     poweroffice_base_url: str = "https://goapi.poweroffice.net/v2"
+    norges_bank_url: str = Field(
+        default="https://data.norges-bank.no/api",
+        description="Norges Bank's open data API: NOK rates for Tripletex and PowerOffice Go.",
+    )
+    riksbank_url: str = Field(
+        default="https://api.riksbank.se/swea/v1",
+        description="The Riksbank's SWEA API: SEK rates for Fortnox.",
+    )
+    riksbank_api_key: str | None = Field(
+        default=None, description="Optional SWEA key: more calls than the anonymous quota."
+    )
+    exchange_rate_timeout_seconds: float = Field(
+        default=20.0, description="Per-request timeout towards the central banks."
+    )
     public_url: str = Field(default="http://127.0.0.1:8000", description="For OAuth redirects.")
 
     @property

@@ -25,12 +25,16 @@ from kontera.post import exchange_code
 from kontera.post import make_connector
 from kontera.post import make_state
 from kontera.post import read_state
+from kontera.post.exchange_rates import RateObserver
+from kontera.post.exchange_rates import RateQuote
+from kontera.post.exchange_rates import RateSources
 from kontera.post.http import ApiClient
 from kontera.post.http import CallObserver
 from kontera.services.companies import find_company
 from kontera.services.context import AppContext
 from kontera.store import repo
 from kontera.store.db import session_scope
+from kontera.store.rate_cache import StoredRateCache
 from kontera.store.tables_post import AccountingConnection
 from kontera.store.types import utcnow
 
@@ -122,6 +126,7 @@ def connector_for(
     client: httpx.Client,
     limiters: RateLimiters,
     observer: CallObserver | None = None,
+    document_id: str | None = None,
 ) -> Connector:
     secret, app = _secret_and_app(ctx, row)
     connection = Connection(
@@ -142,7 +147,38 @@ def connector_for(
         limiters=limiters,
         token_store=token_store,
         observer=observer,
+        rates=rate_sources(ctx),
+        on_rate=_audit_rate(ctx, row.company_id, document_id),
     )
+
+
+def rate_sources(ctx: AppContext) -> RateSources:
+    """The central banks, with their rates cached in the database for every worker."""
+    s = ctx.settings
+    return RateSources(
+        norges_bank_url=s.norges_bank_url,
+        riksbank_url=s.riksbank_url,
+        riksbank_api_key=s.riksbank_api_key or "",
+        timeout_seconds=s.exchange_rate_timeout_seconds,
+        cache=StoredRateCache(ctx.engine),
+    )
+
+
+def _audit_rate(ctx: AppContext, company_id: str, document_id: str | None) -> RateObserver:
+    """Each rate a voucher is booked at becomes an audit event: rate, source, its date."""
+
+    def record(quote: RateQuote) -> None:
+        with session_scope(ctx.engine) as session:
+            repo.add_event(
+                session,
+                company_id=company_id,
+                document_id=document_id,
+                actor=f"poster:{quote.source}",
+                action="exchange_rate:used",
+                detail=quote.to_json(),
+            )
+
+    return record
 
 
 def _secret_and_app(ctx: AppContext, row: AccountingConnection) -> tuple[str | None, AppSecrets]:

@@ -1,7 +1,9 @@
-"""Each company's link to its accounting system, and its webhook subscribers."""
+"""Each company's link to its accounting system, its webhook subscribers, and the exchange
+rates vouchers were booked at."""
 
 from __future__ import annotations
 
+from datetime import date
 from datetime import datetime
 from typing import Any
 
@@ -40,3 +42,19 @@ class WebhookEndpoint(SQLModel, table=True):
     secret: str
     events: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = _ts()
+
+
+class ExchangeRateRow(SQLModel, table=True):
+    """A central bank's rate as used for one voucher date (a weekend's is Friday's).
+
+    Only days that have passed are stored: their rate never changes. The rate is kept as
+    its exact decimal text, so no database rounds it."""
+
+    __tablename__ = "exchange_rate"
+
+    source: str = Field(primary_key=True)
+    currency: str = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    rate: str
+    rate_date: date
+    fetched_at: datetime = _ts()
