@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=25 * 1024 * 1024, description="Upload size limit.")
     in_process_worker: bool = Field(default=True, description="`serve` runs a job consumer.")
     worker_threads: int = Field(default=2, description="Consumer threads per worker process.")
+    requeue_interval_minutes: int = Field(
+        default=1, description="Workers requeue stale work every N minutes (0: only at start)."
+    )
     immediate_jobs: bool = Field(default=False, description="Run jobs inline (tests only).")
     secret_key: str = Field(
         default="dev-insecure-change-me",
