@@ -31,6 +31,7 @@ from decimal import Decimal
 from decimal import InvalidOperation
 from typing import Any
 from typing import Protocol
+from urllib.parse import urlencode
 
 import httpx
 
@@ -136,9 +137,10 @@ class NorgesBank:
             "endPeriod": end.isoformat(),
             "locale": "en",
         }
-        url = f"{self.url.rstrip('/')}/data/EXR/B.{currency}.NOK.SP"
+        # The query in the URL itself, so the audit trail's call record shows the dates asked.
+        url = f"{self.url.rstrip('/')}/data/EXR/B.{currency}.NOK.SP?{urlencode(params)}"
         try:
-            response = api.request("GET", url, params=params, timeout=self.timeout)
+            response = api.request("GET", url, timeout=self.timeout)
         except RemoteNotFound:
             return []  # "No results found": an unknown currency or no fixing in the window
         return parse_norges_bank_csv(response.text, currency)
