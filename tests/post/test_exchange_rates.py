@@ -103,7 +103,7 @@ def attachment(pdf: bytes) -> AttachmentFile:
 
 
 def test_a_weekday_gets_that_days_norges_bank_rate(banks, client) -> None:  # type: ignore[no-untyped-def]
-    fake, url = banks
+    _, url = banks
     quote = norges_bank(client, url).quote("EUR", MONDAY)
     assert (quote.rate, quote.rate_date, quote.source) == (
         Decimal("11.6810"),
