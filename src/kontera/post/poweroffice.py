@@ -5,7 +5,9 @@ application key, the customer's client key) — plus Kontera's `Ocp-Apim-Subscri
 every call. A supplier invoice goes to `POST /JournalEntryVouchers/SupplierInvoices` (a credit
 note to `…/SupplierCreditNotes`) with gross line amounts and a VAT code id per line, on the
 supplier's subledger account; the document follows as a voucher page via
-`POST /JournalEntryVouchers/{id}/VoucherPages`. Quota: 10 requests per second.
+`POST /JournalEntryVouchers/{id}/VoucherPages`. Quota: 10 requests per second. A voucher in
+another currency carries Norges Bank's rate as `CurrencyExchangeRate` (NOK per one unit);
+without it Go would book at its own rate.
 
 There is no PowerOffice spec in the corpus. Names follow PowerOffice's published v2 model
 (SupplierInvoiceJournalEntryVoucherPostDto, SupplierVoucherLinePostDto, SupplierDto,
