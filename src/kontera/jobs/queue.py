@@ -3,12 +3,19 @@
 Tasks are registered on a Huey instance built from settings (no import-time globals); the
 web process and every worker register the same task names, so either can enqueue and any
 worker can run them.
+
+Every consumer (`kontera serve`'s in-process one and each `kontera worker`) also runs a
+periodic sweep that requeues work whose task was lost while the processes kept running
+(`requeue_stale`); at start `requeue_unfinished` requeues everything unfinished.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC
+from datetime import datetime
+from datetime import timedelta
 from typing import Any
 
 from huey import Huey
@@ -25,8 +32,16 @@ from kontera.services import recovery
 from kontera.services import suggestions
 from kontera.services import webhooks
 from kontera.services.context import AppContext
+from kontera.store.types import utcnow
 
 log = logging.getLogger(__name__)
+OWED = [Status.RECEIVED, Status.INTERPRETED]
+# A document untouched this long has no live task: interpreting one, OCR included, takes less.
+# A task still running past it is copied, and the copy ends quietly (Conflict).
+DOCUMENT_STALE_AFTER = timedelta(minutes=5)
+# A live posting run holds the voucher's lease, so this only covers the moment between
+# approval's commit and its task reaching the queue.
+POSTING_STALE_AFTER = timedelta(seconds=30)
 
 
 def build_huey(settings: Settings) -> Huey:
@@ -41,7 +56,9 @@ def build_huey(settings: Settings) -> Huey:
 class HueyQueue:
     """The services' `JobQueue`, backed by Huey tasks."""
 
-    def __init__(self, huey: Huey, get_ctx: Callable[[], AppContext]) -> None:
+    def __init__(
+        self, huey: Huey, get_ctx: Callable[[], AppContext], *, sweep_every_minutes: int = 0
+    ) -> None:
         self.huey = huey
         self._process = huey.task(retries=2, retry_delay=5, name="process_document")(
             lambda document_id: documents.process_document(get_ctx(), document_id)
@@ -55,6 +72,18 @@ class HueyQueue:
         self._post = huey.task(retries=0, name="post_voucher")(
             lambda voucher_id: self._post_or_wait(get_ctx(), voucher_id)
         )
+        if sweep_every_minutes > 0:
+            huey.periodic_task(every_minutes(sweep_every_minutes), name="requeue_stale")(
+                lambda: self._sweep_once_per_round(get_ctx(), sweep_every_minutes)
+            )
+
+    def _sweep_once_per_round(self, ctx: AppContext, minutes: int) -> int:
+        """Every consumer enqueues the sweep; the first of each round runs it, the rest skip."""
+        round_number = _minute_number(utcnow()) // minutes
+        if not self.huey.put_if_empty(f"requeue_stale:{round_number}", "1"):
+            return 0
+        self.huey.delete(f"requeue_stale:{round_number - 1}")
+        return requeue_stale(ctx, self.huey)
 
     def _post_or_wait(self, ctx: AppContext, voucher_id: str) -> str:
         step = posting.post_voucher(ctx, voucher_id)
@@ -91,31 +120,85 @@ def attach_queue(ctx: AppContext) -> tuple[AppContext, Huey]:
     """Give a context a Huey-backed queue whose tasks run with that same context."""
     huey = build_huey(ctx.settings)
     holder: dict[str, AppContext] = {}
-    queue = HueyQueue(huey, lambda: holder["ctx"])
+    every = ctx.settings.requeue_interval_minutes
+    queue = HueyQueue(huey, lambda: holder["ctx"], sweep_every_minutes=every)
     holder["ctx"] = ctx.with_queue(queue)
     return holder["ctx"], huey
 
 
 def make_consumer(huey: Huey, *, workers: int, embedded: bool) -> Any:
     cls = EmbeddedConsumer if embedded else Consumer
-    return cls(huey, workers=workers, worker_type="thread", periodic=False)
+    # Periodic: the stale-work sweep (see `requeue_stale`).
+    return cls(huey, workers=workers, worker_type="thread", periodic=True)
+
+
+def every_minutes(minutes: int) -> Callable[[datetime], bool]:
+    """A periodic-task schedule: true once every `minutes` (Huey looks once a minute)."""
+    return lambda moment: _minute_number(moment) % minutes == 0
+
+
+def _minute_number(moment: datetime) -> int:
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # Huey passes naive UTC
+    return int(aware.timestamp() // 60)
 
 
 def requeue_unfinished(ctx: AppContext) -> int:
     """After a crash or restart: put every document machines still owe work back in line."""
-    pending = recovery.unfinished_documents(ctx, [Status.RECEIVED, Status.INTERPRETED])
-    for document_id in pending:
+    return _requeue(
+        ctx,
+        documents=recovery.unfinished_documents(ctx, OWED),
+        vouchers=recovery.unfinished_vouchers(ctx),
+        approved=recovery.approved_not_scheduled(ctx),
+    )
+
+
+def requeue_stale(
+    ctx: AppContext,
+    huey: Huey,
+    *,
+    now: datetime | None = None,
+    document_grace: timedelta = DOCUMENT_STALE_AFTER,
+    posting_grace: timedelta = POSTING_STALE_AFTER,
+) -> int:
+    """While processes run: requeue work untouched for a grace period and not already queued.
+
+    Catches what a worker killed mid-task left behind when no process restarts to requeue
+    it. A copy of a task that is still alive after all ends quietly (Conflict, or "busy")."""
+    now = now or utcnow()
+    queued = queued_ids(huey)
+    documents = recovery.unfinished_documents(ctx, OWED, idle_since=now - document_grace)
+    vouchers = recovery.unfinished_vouchers(ctx, idle_since=now - posting_grace)
+    return _requeue(
+        ctx,
+        documents=[d for d in documents if d not in queued],
+        vouchers=[v for v in vouchers if v not in queued],
+        approved=recovery.approved_not_scheduled(ctx, idle_since=now - posting_grace),
+    )
+
+
+def queued_ids(huey: Huey) -> set[str]:
+    """Documents and vouchers with a task already waiting, queued or scheduled (a retry)."""
+    waiting = [*huey.pending(), *huey.scheduled()]
+    names = {"process_document", "post_voucher"}
+    return {str(task.args[0]) for task in waiting if task.name in names and task.args}
+
+
+def _requeue(
+    ctx: AppContext, *, documents: list[str], vouchers: list[str], approved: list[str]
+) -> int:
+    for document_id in documents:
         ctx.queue.process_document(document_id)
-    vouchers = recovery.unfinished_vouchers(ctx)
     for voucher_id in vouchers:
         ctx.queue.post_voucher(voucher_id)
-    for document_id in recovery.approved_not_scheduled(ctx):
+    scheduled = 0
+    for document_id in approved:
         try:
-            posting.schedule_posting(ctx, document_id=document_id)
+            scheduled += posting.schedule_posting(ctx, document_id=document_id)
         except Conflict:  # a live process scheduled it meanwhile
             continue
-    if pending or vouchers:
+    if documents or vouchers or scheduled:
         log.info(
-            "requeued unfinished work", extra={"documents": len(pending), "vouchers": len(vouchers)}
+            "requeued unfinished work",
+            extra={"documents": len(documents), "vouchers": len(vouchers), "approved": scheduled},
         )
-    return len(pending) + len(vouchers)
+    return len(documents) + len(vouchers) + scheduled
