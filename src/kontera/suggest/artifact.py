@@ -9,6 +9,8 @@ in the file that is not on the allow-list below.
 
 FORMAT_VERSION changelog:
   1 — evidence tables + HistGradientBoosting ranker + isotonic calibrator.
+  2 — + last-use dates, supplier×month and supplier×wording tables; the calibrator is a
+      dict of isotonic curves per staleness band (edges: numpy array, curves: list).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from kontera.domain.errors import Conflict
 from kontera.domain.errors import NotFound
 from kontera.suggest.history import HistoryLine
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MODEL_FILE = "model.skops"
 SIDECAR_FILE = "model.json"
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "builtins.", "collections.")

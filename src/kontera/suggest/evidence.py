@@ -53,6 +53,7 @@ class Association:
 @dataclass(slots=True)
 class Evidence:
     n_accounts: int
+    newest: int  # date ordinal of the newest posting counted (0 when undated)
     prior: FloatArray
     supplier: Table
     recent: Table  # supplier counts weighted by recency
@@ -64,6 +65,12 @@ class Evidence:
     supplier_exact: Table
     text: Association
     name: Association
+    # When each (supplier, account) and each account was last used (date ordinals, 0 = never
+    # or undated): accounts are renamed and retired over the years, suppliers move on.
+    pair_last: sparse.csr_matrix
+    account_last: IntArray
+    supplier_month: Table  # seasonality: the supplier's accounts per calendar month
+    supplier_text: Table  # the supplier's accounts for exactly this wording ("Gas - Depot")
 
 
 def fit_evidence(batch: Encoded, labels: IntArray, n_accounts: int) -> Evidence:
@@ -73,6 +80,7 @@ def fit_evidence(batch: Encoded, labels: IntArray, n_accounts: int) -> Evidence:
     supplier = _table(batch.suppliers, labels, n_accounts)
     return Evidence(
         n_accounts=n_accounts,
+        newest=newest,
         prior=np.bincount(labels, minlength=n_accounts) / max(1, len(labels)),
         supplier=supplier,
         recent=_table(batch.suppliers, labels, n_accounts, recency),
@@ -84,7 +92,33 @@ def fit_evidence(batch: Encoded, labels: IntArray, n_accounts: int) -> Evidence:
         supplier_exact=_table(batch.exact_keys, labels, n_accounts),
         text=_association(batch.text, labels, n_accounts),
         name=_association(batch.name, labels, n_accounts),
+        pair_last=_pair_last(supplier, batch, labels),
+        account_last=_account_last(batch, labels, n_accounts),
+        supplier_month=_table(batch.month_keys, labels, n_accounts),
+        supplier_text=_table(batch.text_keys, labels, n_accounts),
     )
+
+
+def _pair_last(supplier: Table, batch: Encoded, labels: IntArray) -> sparse.csr_matrix:
+    rows = supplier.rows(batch.suppliers)
+    shape = supplier.counts.shape
+    width = shape[1]
+    keys = rows * width + labels
+    order = np.lexsort((batch.ordinals, keys))
+    last_of_key = np.ones(len(order), bool)
+    last_of_key[:-1] = keys[order][1:] != keys[order][:-1]
+    picked = order[last_of_key]
+    return sparse.csr_matrix(
+        (batch.ordinals[picked].astype(np.float64), (rows[picked], labels[picked])),
+        shape=shape,
+        dtype=np.float64,
+    )
+
+
+def _account_last(batch: Encoded, labels: IntArray, n_accounts: int) -> IntArray:
+    last = np.zeros(n_accounts, np.int64)
+    np.maximum.at(last, labels, batch.ordinals)
+    return last
 
 
 def _table(

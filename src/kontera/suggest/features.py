@@ -166,6 +166,8 @@ class Encoded:
     suppliers: list[str]
     bin_keys: list[str]
     exact_keys: list[str]
+    month_keys: list[str]
+    text_keys: list[str]
     log_amounts: NDArray[np.float64]
     ordinals: NDArray[np.int64]
     has_text: NDArray[np.bool_]
@@ -181,6 +183,8 @@ class Encoded:
             suppliers=[self.suppliers[i] for i in picked],
             bin_keys=[self.bin_keys[i] for i in picked],
             exact_keys=[self.exact_keys[i] for i in picked],
+            month_keys=[self.month_keys[i] for i in picked],
+            text_keys=[self.text_keys[i] for i in picked],
             log_amounts=self.log_amounts[picked],
             ordinals=self.ordinals[picked],
             has_text=self.has_text[picked],
@@ -196,6 +200,8 @@ def encode(queries: Sequence[Query]) -> Encoded:
         exact_keys=[
             f"{q.supplier}|{'' if q.amount is None else f'{q.amount:.2f}'}" for q in queries
         ],
+        month_keys=[f"{q.supplier}|{q.month or 0}" for q in queries],
+        text_keys=[f"{q.supplier}|{' '.join(words(q.description))}" for q in queries],
         log_amounts=np.array(
             [math.log10(abs(q.amount)) if q.amount else 0.0 for q in queries], np.float64
         ),

@@ -35,6 +35,7 @@ from kontera.suggest.ranker import pairs_for
 from kontera.suggest.ranking import Ranked
 from kontera.suggest.ranking import pair_scores
 from kontera.suggest.ranking import rank
+from kontera.suggest.ranking import staleness
 from kontera.suggest.training import Fitted
 from kontera.suggest.training import fit
 from kontera.suggest.vat import VatHabits
@@ -148,9 +149,11 @@ class CompanyModel:
         )
 
     def rank_queries(self, queries: Sequence[Query]) -> Ranked:
-        pairs = pairs_for(self.fitted.evidence, encode(queries))
+        batch = encode(queries)
+        pairs = pairs_for(self.fitted.evidence, batch)
         scores = pair_scores(self.fitted.ranker, pairs)
-        return rank(pairs, scores, len(queries), self.fitted.calibrator)
+        stale = staleness(batch.ordinals, self.fitted.evidence.newest)
+        return rank(pairs, scores, len(queries), self.fitted.calibrator, stale)
 
     def label_indices(self, accounts: Iterable[str]) -> IntArray:
         """Account codes → model indices (-2 for an account the model never saw)."""

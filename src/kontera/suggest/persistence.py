@@ -98,6 +98,7 @@ def model_from_state(state: Mapping[str, Any]) -> CompanyModel:
         raw = state["evidence"]
         evidence = Evidence(
             n_accounts=int(raw["n_accounts"]),
+            newest=int(raw["newest"]),
             prior=raw["prior"],
             supplier=Table(**raw["supplier"]),
             recent=Table(**raw["recent"]),
@@ -109,6 +110,10 @@ def model_from_state(state: Mapping[str, Any]) -> CompanyModel:
             supplier_exact=Table(**raw["supplier_exact"]),
             text=Association(**raw["text"]),
             name=Association(**raw["name"]),
+            pair_last=raw["pair_last"],
+            account_last=raw["account_last"],
+            supplier_month=Table(**raw["supplier_month"]),
+            supplier_text=Table(**raw["supplier_text"]),
         )
         fitted = Fitted(
             evidence, state["ranker"], state["calibrator"], float(state["candidate_recall"])

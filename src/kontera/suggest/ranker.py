@@ -49,6 +49,12 @@ FEATURE_NAMES = (
     "recent_rank",
     "bin_rank",
     "name_rank",
+    "pair_days_since",
+    "account_days_since",
+    "month_share",
+    "month_lines_log",
+    "wording_share",
+    "wording_lines_log",
 )
 # Within-query ranks of these columns: a pointwise classifier cannot compare candidates of
 # one line with each other, so "is this the supplier's most used account?" is given to it.
@@ -184,6 +190,30 @@ def _share(counts: FloatArray, totals: FloatArray) -> FloatArray:
     return np.divide(counts, totals, out=np.zeros_like(counts), where=totals > 0)
 
 
+NEVER_USED_DAYS = 20.0  # log1p-days standing in for "never" (e^20 days is forever)
+
+
+def _days_since(now: IntArray, last: FloatArray) -> FloatArray:
+    """log1p of the days between a line and the last use; NEVER_USED_DAYS when never used.
+    Undated history (ordinal 0) gives 0: no time has passed as far as the model knows."""
+    dated = (now > 0) & (last > 0)
+    days = np.where(dated, np.maximum(now - last, 0.0), 0.0)
+    return np.where(last > 0, np.log1p(days), np.where(now > 0, NEVER_USED_DAYS, 0.0))
+
+
+def _rank_in_row(matrix: FloatArray, rows: IntArray, values: FloatArray) -> IntArray:
+    """How many entries of matrix[rows[i]] are greater than values[i], for every i.
+
+    One sort of the (small) query × account matrix instead of comparing every pair with
+    its whole row: rows are laid end to end with an offset of 2 (values are in [0, 1]).
+    """
+    n_rows, width = matrix.shape
+    offsets = np.arange(n_rows, dtype=np.float64)[:, None] * 2.0
+    flat = np.sort(matrix + offsets, axis=1).ravel()
+    row_end = (rows + 1) * width
+    return np.asarray(row_end - np.searchsorted(flat, values + rows * 2.0, side="right"), np.int64)
+
+
 def _features(
     evidence: Evidence,
     batch: Encoded,
@@ -204,10 +234,18 @@ def _features(
     exact_total = np.where(
         exact_rows >= 0, evidence.supplier_exact.totals[np.maximum(exact_rows, 0)], 0
     )
+    month_rows = evidence.supplier_month.rows(batch.month_keys)[local]
+    month_total = np.where(
+        month_rows >= 0, evidence.supplier_month.totals[np.maximum(month_rows, 0)], 0
+    )
+    text_rows = evidence.supplier_text.rows(batch.text_keys)[local]
+    text_total = np.where(
+        text_rows >= 0, evidence.supplier_text.totals[np.maximum(text_rows, 0)], 0
+    )
     mean_log = _share(_lookup(evidence.log_amount_sum, rows, accounts), pair)
     amounts = batch.log_amounts[local]
     last = np.where(rows >= 0, evidence.last_account[np.maximum(rows, 0)], -1)
-    text_rank = (text_post[local] > text_post[local, accounts][:, None]).sum(axis=1)
+    text_rank = _rank_in_row(text_post, local, text_post[local, accounts])
     columns = [
         rows >= 0,
         np.log1p(sup_total),
@@ -228,5 +266,11 @@ def _features(
         evidence.recent_prior[accounts],
         _share(_lookup(evidence.latest.counts, rows, accounts), latest_total),
         *([np.zeros(len(local))] * len(_RANKED)),
+        _days_since(batch.ordinals[local], _lookup(evidence.pair_last, rows, accounts)),
+        _days_since(batch.ordinals[local], evidence.account_last[accounts].astype(np.float64)),
+        _share(_lookup(evidence.supplier_month.counts, month_rows, accounts), month_total),
+        np.log1p(month_total),
+        _share(_lookup(evidence.supplier_text.counts, text_rows, accounts), text_total),
+        np.log1p(text_total),
     ]
     return np.column_stack(columns).astype(np.float32)

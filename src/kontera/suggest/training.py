@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from kontera.suggest.evidence import Evidence
+from kontera.suggest.evidence import FloatArray
 from kontera.suggest.evidence import IntArray
 from kontera.suggest.evidence import fit_evidence
 from kontera.suggest.features import Encoded
@@ -26,12 +28,15 @@ from kontera.suggest.ranker import pairs_for
 from kontera.suggest.ranking import one_thread
 from kontera.suggest.ranking import pair_scores
 from kontera.suggest.ranking import rank
+from kontera.suggest.ranking import staleness
 
 BLOCKS = 6  # 0-1: evidence only; 2-4: the ranker learns; 5: calibration
 FIRST_RANKER_BLOCK = 2  # with less evidence before it, a block teaches the wrong lessons
 MIN_LINES_FOR_RANKER = 200
 MAX_RANKER_QUERIES = 24_000
 MAX_CALIBRATION_QUERIES = 20_000
+CALIBRATION_LAGS = 3
+MIN_CALIBRATION_LINES = 50
 
 
 @dataclass(slots=True)
@@ -52,31 +57,36 @@ def fit(queries: Sequence[Query], labels: IntArray, n_accounts: int, seed: int =
         edges = np.linspace(0, len(queries), BLOCKS + 1).astype(int)
         per_block = MAX_RANKER_QUERIES // (BLOCKS - 1 - FIRST_RANKER_BLOCK)
         train_parts = [
-            _block_pairs(batch, labels, n_accounts, edges, k, rng, per_block)
+            _block_pairs(batch, labels, n_accounts, edges[k], _sample(edges, k, rng, per_block))
             for k in range(FIRST_RANKER_BLOCK, BLOCKS - 1)
         ]
-        ranker = _fit_ranker(train_parts, seed)
-        calib_labels, calib_pairs = _block_pairs(
-            batch, labels, n_accounts, edges, BLOCKS - 1, rng, MAX_CALIBRATION_QUERIES
-        )
-        calibrator, recall = _fit_calibrator(ranker, calib_labels, calib_pairs)
+        ranker = _fit_ranker([(lab, pairs) for lab, pairs, _ in train_parts], seed)
+        calibration = _sample(edges, BLOCKS - 1, rng, MAX_CALIBRATION_QUERIES)
+        # The last block seen from evidence that ends 0, 1 and 2 blocks before it: the
+        # calibrator learns how right the model is right after a refresh and long after.
+        parts = [
+            _block_pairs(batch, labels, n_accounts, edges[BLOCKS - 1 - lag], calibration)
+            for lag in range(CALIBRATION_LAGS)
+        ]
+        calibrator, recall = _fit_calibrator(ranker, parts)
     return Fitted(fit_evidence(batch, labels, n_accounts), ranker, calibrator, recall)
 
 
-def _block_pairs(
-    batch: Encoded,
-    labels: IntArray,
-    n_accounts: int,
-    edges: Any,
-    k: int,
-    rng: np.random.Generator,
-    budget: int,
-) -> tuple[IntArray, Pairs]:
-    evidence = fit_evidence(batch.take(slice(0, edges[k])), labels[: edges[k]], n_accounts)
+def _sample(edges: Any, k: int, rng: np.random.Generator, budget: int) -> IntArray:
     block = np.arange(edges[k], edges[k + 1])
     if len(block) > budget:
         block = np.sort(rng.choice(block, budget, replace=False))
-    return labels[block], pairs_for(evidence, batch.take(block))
+    return np.asarray(block, np.int64)
+
+
+def _block_pairs(
+    batch: Encoded, labels: IntArray, n_accounts: int, evidence_end: int, rows: IntArray
+) -> tuple[IntArray, Pairs, FloatArray]:
+    """Pairs for `rows` with evidence counted from lines [0, evidence_end) only."""
+    evidence = fit_evidence(batch.take(slice(0, evidence_end)), labels[:evidence_end], n_accounts)
+    part = batch.take(rows)
+    stale = staleness(part.ordinals, evidence.newest)
+    return labels[rows], pairs_for(evidence, part), stale
 
 
 def _fit_ranker(parts: list[tuple[IntArray, Pairs]], seed: int) -> Any | None:
@@ -102,16 +112,48 @@ def _fit_ranker(parts: list[tuple[IntArray, Pairs]], seed: int) -> Any | None:
     return model
 
 
-def _fit_calibrator(ranker: Any | None, labels: IntArray, pairs: Pairs) -> tuple[Any | None, float]:
+def _fit_calibrator(
+    ranker: Any | None, parts: list[tuple[IntArray, Pairs, FloatArray]]
+) -> tuple[dict[str, Any] | None, float]:
+    """Isotonic P(top-1 right | its score share), one curve per staleness band.
+
+    Band 0 is the evidence's first block of future (a freshly refreshed model); later bands
+    are the same lines seen from older evidence. Undated history has no staleness, so only
+    the fresh view is used there.
+    """
     from sklearn.isotonic import IsotonicRegression
 
-    ranked = rank(pairs, pair_scores(ranker, pairs), len(labels), None)
-    correct = (ranked.accounts[:, 0] == labels).astype(np.float64)
+    labels, pairs, _ = parts[0]
     in_candidates = np.zeros(len(labels), bool)
     in_candidates[pairs.query[pairs.account == labels[pairs.query]]] = True
     recall = float(in_candidates.mean()) if len(labels) else float("nan")
-    if len(labels) < 50 or correct.all() or not correct.any():
-        return None, recall
-    calibrator = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-    calibrator.fit(ranked.raw_top, correct)
-    return calibrator, recall
+    views = [_calibration_view(ranker, part) for part in parts]
+    if not views[0][1].any():
+        views = views[:1]  # undated
+    edges = np.array([float(stale.max()) for _, stale, _ in views[:-1]], np.float64)
+    raw = np.concatenate([v[0] for v in views])
+    band = np.searchsorted(edges, np.concatenate([v[1] for v in views]), side="left")
+    correct = np.concatenate([v[2] for v in views])
+    curves: list[Any] = []
+    for b in range(len(views)):
+        members = band == b
+        if (
+            members.sum() < MIN_CALIBRATION_LINES
+            or correct[members].all()
+            or not correct[members].any()
+        ):
+            if curves:
+                curves.append(curves[-1])
+                continue
+            return None, recall
+        curve = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+        curves.append(curve.fit(raw[members], correct[members]))
+    return {"edges": edges, "curves": curves}, recall
+
+
+def _calibration_view(
+    ranker: Any | None, part: tuple[IntArray, Pairs, FloatArray]
+) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+    labels, pairs, stale = part
+    ranked = rank(pairs, pair_scores(ranker, pairs), len(labels), None)
+    return ranked.raw_top, stale, np.asarray(ranked.accounts[:, 0] == labels, np.bool_)
