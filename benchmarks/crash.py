@@ -42,8 +42,8 @@ def main() -> int:
             count=args.documents,
             seed=args.seed,
             pause=tuple(args.pause),  # type: ignore[arg-type]
-            # Longer than the posting lease a killed worker leaves behind (10 minutes).
-            settle_timeout=1200,
+            # Well past a killed worker's posting lease (90 s) plus the stale-work sweep (1 min).
+            settle_timeout=600,
             extra_env=env,
         )
     tally = outcome.tally

@@ -29,8 +29,8 @@ from kontera.services import posting
 from kontera.services.connections import connector_for as real_connector_for
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
-from kontera.services.posting import Lease
-from kontera.services.posting import LeaseLost
+from kontera.services.lease import Lease
+from kontera.services.lease import LeaseLost
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import VoucherRecord

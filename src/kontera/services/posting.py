@@ -12,18 +12,12 @@ lease and was taken over can no longer write or send anything (`Lease`, `LeaseLo
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
 from decimal import Decimal
 
 import httpx
-from sqlalchemy import or_
-from sqlalchemy import update
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import col
 
 from kontera.domain.codec import invoice_from_json
 from kontera.domain.errors import KonteraError
@@ -33,7 +27,6 @@ from kontera.domain.voucher import Voucher
 from kontera.interpret.render import render_invoice_pdf
 from kontera.post import ApprovedPosting
 from kontera.post import AttachmentFile
-from kontera.post import Connector
 from kontera.post import PostingJob
 from kontera.post import Step
 from kontera.post import VoucherOptions
@@ -45,6 +38,11 @@ from kontera.services import webhooks
 from kontera.services.connections import connection_of
 from kontera.services.connections import connector_for
 from kontera.services.context import AppContext
+from kontera.services.lease import HEARTBEAT
+from kontera.services.lease import LEASE
+from kontera.services.lease import Fenced
+from kontera.services.lease import Lease
+from kontera.services.lease import LeaseLost
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
@@ -55,10 +53,6 @@ log = logging.getLogger(__name__)
 ACTOR = "poster"
 # E-invoices without a PDF of their own get one drawn by Kontera as the voucher attachment.
 E_INVOICE_KINDS = {"ubl", "cii", "xml"}
-# Short, so a voucher whose worker died mid-run is taken over soon; a live run renews it.
-LEASE = timedelta(seconds=90)
-# Several renewals fit in one lease, so a slow database write or two does not lose it.
-HEARTBEAT = timedelta(seconds=20)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +127,12 @@ def _post_leased(ctx: AppContext, lease: Lease) -> str:
     try:
         with _http_client() as client:
             connector = connector_for(
-                ctx, row, client=client, limiters=ctx.limiters, observer=observer
+                ctx,
+                row,
+                client=client,
+                limiters=ctx.limiters,
+                observer=observer,
+                document_id=document_id,
             )
             job = advance(
                 prepared.job,
@@ -147,125 +146,6 @@ def _post_leased(ctx: AppContext, lease: Lease) -> str:
         return Step.FAILED.value
     _conclude(ctx, voucher_id, job)
     return job.step.value
-
-
-class LeaseLost(Exception):
-    """Another runner holds the voucher now; this run must stop without writing."""
-
-
-class Lease:
-    """One run's hold on one voucher.
-
-    The `lease_until` this run last wrote is its fencing token: renewal, every save of the job
-    and the release are compare-and-sets on it. Once another runner has taken an expired lease
-    over, the token no longer matches and this run's writes fail with `LeaseLost`.
-    """
-
-    def __init__(self, engine: Engine, voucher_id: str, until: datetime, length: timedelta):
-        self.engine, self.voucher_id, self.length = engine, voucher_id, length
-        self._until = until
-        self._lock = threading.Lock()  # the heartbeat and the run both move the token
-        self._released = threading.Event()
-        self._heartbeat: threading.Thread | None = None
-        self.lost = False
-
-    @classmethod
-    def take(cls, engine: Engine, voucher_id: str, length: timedelta = LEASE) -> Lease | None:
-        """Compare-and-set, so two runners never call the system for one voucher at once."""
-        now = utcnow()
-        with session_scope(engine) as session:
-            result = session.execute(
-                update(VoucherRecord)
-                .where(
-                    col(VoucherRecord.id) == voucher_id,
-                    or_(
-                        col(VoucherRecord.lease_until).is_(None),
-                        col(VoucherRecord.lease_until) < now,
-                    ),
-                )
-                .values(lease_until=now + length)
-            )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            return None
-        return cls(engine, voucher_id, now + length, length)
-
-    def write(self, **columns: object) -> None:
-        """Renew the lease for its full length and, in the same statement, write `columns`.
-
-        Raises `LeaseLost` (and writes nothing) when this run no longer holds the lease."""
-        with self._lock:
-            if self.lost:
-                raise LeaseLost(self.voucher_id)
-            until = utcnow() + self.length
-            with session_scope(self.engine) as session:
-                result = session.execute(
-                    update(VoucherRecord)
-                    .where(
-                        col(VoucherRecord.id) == self.voucher_id,
-                        col(VoucherRecord.lease_until) == self._until,
-                    )
-                    .values(lease_until=until, **columns)
-                )
-            if result.rowcount != 1:  # type: ignore[attr-defined]
-                self.lost = True
-                raise LeaseLost(self.voucher_id)
-            self._until = until
-
-    def keep_alive(self, every: timedelta) -> None:
-        """Renew in the background, so a long HTTP call (timeouts × retries) keeps the lease."""
-        self._heartbeat = threading.Thread(
-            target=self._beat, args=(every.total_seconds(),), name="lease-heartbeat", daemon=True
-        )
-        self._heartbeat.start()
-
-    def _beat(self, every: float) -> None:
-        while not self._released.wait(every):
-            try:
-                self.write()
-            except LeaseLost:
-                return  # the run notices at its next write or request
-            except SQLAlchemyError:  # a database hiccup: the next beat tries again
-                log.warning("lease renewal failed", extra={"voucher_id": self.voucher_id})
-
-    def release(self) -> None:
-        """Stop the heartbeat and free the voucher, unless another runner holds it now."""
-        self._released.set()
-        if self._heartbeat is not None:
-            self._heartbeat.join()
-        with self._lock, session_scope(self.engine) as session:
-            session.execute(
-                update(VoucherRecord)
-                .where(
-                    col(VoucherRecord.id) == self.voucher_id,
-                    col(VoucherRecord.lease_until) == self._until,
-                )
-                .values(lease_until=None)
-            )
-
-
-@dataclass(slots=True)
-class Fenced:
-    """The connector, except that a request that changes the ledger first renews the lease.
-
-    A run that lost its lease sends nothing; one that holds it has a whole lease for the call."""
-
-    name: str
-    inner: Connector
-    lease: Lease
-
-    def find_voucher(self, idempotency_key: str, since: datetime | None = None) -> str | None:
-        return self.inner.find_voucher(idempotency_key, since)
-
-    def create_voucher(self, voucher: Voucher, idempotency_key: str) -> str:
-        self.lease.write()
-        return self.inner.create_voucher(voucher, idempotency_key)
-
-    def find_attachment(self, external_id: str, idempotency_key: str) -> str | None:
-        return self.inner.find_attachment(external_id, idempotency_key)
-
-    def attach(self, external_id: str, file: AttachmentFile, idempotency_key: str) -> str:
-        self.lease.write()
-        return self.inner.attach(external_id, file, idempotency_key)
 
 
 def _audit_calls(ctx: AppContext, company_id: str, document_id: str) -> CallObserver:
