@@ -1,9 +1,13 @@
 """Posting-suggestion accuracy on every posting-history dataset of the shared corpus.
 
     .venv/bin/python benchmarks/suggest_accuracy.py [--limit N] [--plots DIR] [--only NAME]
+        [--refresh-windows N [--retrain]]
 
 Each dataset: oldest 80 % trains, newest 20 % tests (by date; Örebro has no dates and is
 split by invoice number). Prints a table per dataset and its JSON line, then a summary.
+With --refresh-windows N the test period is cut into N windows and the model is brought up
+to date before each (evidence recounted; with --retrain, trained again), as the feedback loop
+does in production — each window still sees only its past.
 Columns follow each folder's SOURCE.txt and the corpus README; columns assigned at posting
 time (cost centre, expense area, service, directorate, the account's own description) are
 never used. Harrogate's file mixes several bodies (mostly Harrogate Borough Council); it is
@@ -65,6 +69,10 @@ def main() -> int:
         "--refresh-windows", type=int, default=0,
         help="recount evidence before each of N test windows (the feedback loop)",
     )  # fmt: skip
+    parser.add_argument(
+        "--retrain", action="store_true",
+        help="with --refresh-windows: retrain the whole model before each window",
+    )  # fmt: skip
     args = parser.parse_args()
     if not CORPUS.is_dir():
         print(f"corpus not found at {CORPUS}; nothing to measure")
@@ -79,7 +87,7 @@ def main() -> int:
         if args.limit:
             lines = lines[-args.limit :]
         started = time.process_time()
-        result = evaluate(lines, refresh_windows=args.refresh_windows)
+        result = evaluate(lines, refresh_windows=args.refresh_windows, retrain=args.retrain)
         cpu = time.process_time() - started
         summary = result.summary()
         results[name] = summary

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 import numpy as np
@@ -17,6 +19,7 @@ from kontera.suggest.history import HistoryLine
 from kontera.suggest.metrics import baseline_hits
 from kontera.suggest.model import CompanyModel
 from kontera.suggest.ranking import correct_at
+from kontera.suggest.ranking import staleness
 
 
 def _invoice_from(line: HistoryLine) -> Invoice:
@@ -180,3 +183,41 @@ def test_refreshed_evaluation_refreshes_the_baseline_too(gla_lines: list[History
     rolling = evaluate(gla_lines[-1500:], refresh_windows=4)
     assert rolling.n_test == static.n_test
     assert rolling.baseline_top1 >= static.baseline_top1 - 0.02
+
+
+def test_retrained_evaluation_trains_again_before_each_window(
+    gla_lines: list[HistoryLine],
+) -> None:
+    """As production retrains every 25 approvals: each window gets a model trained on all
+    lines before it, never on the window itself (so it cannot be perfect)."""
+    static = evaluate(gla_lines[-1500:])
+    retrained = evaluate(gla_lines[-1500:], refresh_windows=3, retrain=True)
+    assert retrained.n_test == static.n_test
+    assert retrained.top1 < 1.0
+    assert retrained.top3 >= retrained.top1
+
+
+def test_confidence_falls_when_the_evidence_grows_old(
+    gla_lines: list[HistoryLine], gla_model: CompanyModel
+) -> None:
+    """GIVEN the same lines WHEN they arrive three years after the newest posting the model
+    knows THEN it is less sure of them than the day after: habits drift, charts change.
+
+    How much less is learnt from the history (these 4 800 lines span nine weeks, so the
+    decay the calibrator saw is small); that it falls at all is the behaviour asserted."""
+    test = gla_lines[4800:]
+    newest = gla_model.fitted.evidence.newest
+    fresh = [replace(query_from_history(line), ordinal=newest + 1) for line in test]
+    stale = [replace(query, ordinal=newest + 3 * 365) for query in fresh]
+    fresh_confidence = gla_model.rank_queries(fresh).confidence
+    stale_confidence = gla_model.rank_queries(stale).confidence
+    assert stale_confidence.mean() < fresh_confidence.mean()
+
+
+def test_staleness_is_zero_for_undated_lines_and_grows_with_days() -> None:
+    newest = date(2024, 1, 1).toordinal()
+    ordinals = np.array([0, newest - 30, newest, newest + 30, newest + 3000], np.int64)
+    values = staleness(ordinals, newest)
+    assert values[0] == 0.0 and values[1] == 0.0 and values[2] == 0.0
+    assert 0 < values[3] < values[4]
+    assert np.all(staleness(ordinals, 0) == 0.0)

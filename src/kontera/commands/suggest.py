@@ -43,6 +43,13 @@ def evaluate_suggestions(
             "in production (0: one model for the whole test period)."
         ),
     ] = 0,
+    retrain: Annotated[
+        bool,
+        typer.Option(
+            help="With --refresh-windows: retrain the whole model before each window, as "
+            "Kontera does every 25 approvals, instead of only recounting the evidence."
+        ),
+    ] = False,
 ) -> None:
     """Train on the oldest 80 % of FILE, test on the newest 20 %; ends with one JSON line."""
     from kontera.suggest.csv_history import parse_mapping
@@ -61,7 +68,7 @@ def evaluate_suggestions(
             lines = sorted(lines, key=time_order)[-limit:]
         if len(lines) < 10:
             raise typer.BadParameter(f"{file.name} has only {len(lines)} usable lines")
-        result = evaluate(lines, refresh_windows=refresh_windows)
+        result = evaluate(lines, refresh_windows=refresh_windows, retrain=retrain)
     except KonteraError as e:
         typer.echo(f"Error: {e.message}", err=True)
         raise typer.Exit(2) from e

@@ -91,7 +91,11 @@ def _moment(line: HistoryLine) -> tuple[int, ...]:
 
 
 def evaluate(
-    lines: Sequence[HistoryLine], *, seed: int = 0, refresh_windows: int = 0
+    lines: Sequence[HistoryLine],
+    *,
+    seed: int = 0,
+    refresh_windows: int = 0,
+    retrain: bool = False,
 ) -> Evaluation:
     """Train on the past, suggest the future.
 
@@ -100,6 +104,8 @@ def evaluate(
     the evidence is recounted from everything before it (`CompanyModel.refresh`), as the
     feedback loop does in production when approved vouchers become history. Still never a
     line from the future.
+    retrain=True (with refresh_windows): the whole model — ranker and calibrator too — is
+    trained again before each window, as production does every 25 approvals.
     """
     train, test = split_past_future(lines)
     if not train or not test:
@@ -113,7 +119,7 @@ def evaluate(
     confidence, correct, correct3, unseen, base1, base3 = [], [], [], [], [], []
     for window in (w for w in windows if len(w)):
         past = [*train, *test[: window[0]]] if refresh_windows else train
-        current = model.refresh(past) if refresh_windows else model
+        current = _model_for_window(model, past, refresh_windows, retrain, seed)
         part = [test[i] for i in window]
         # The baseline sees the same past as the model: refreshed windows refresh it too.
         hits1, hits3 = baseline_hits(past, part)
@@ -143,6 +149,20 @@ def evaluate(
         confidence=conf,
         correct=hit1,
     )
+
+
+def _model_for_window(
+    model: CompanyModel,
+    past: list[HistoryLine],
+    refresh_windows: int,
+    retrain: bool,
+    seed: int,
+) -> CompanyModel:
+    if not refresh_windows:
+        return model
+    if retrain:
+        return CompanyModel.train(past, seed=seed)
+    return model.refresh(past)
 
 
 def _policy_row(threshold: float, confidence: FloatArray, correct: BoolArray) -> dict[str, float]:
