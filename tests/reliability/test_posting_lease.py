@@ -25,6 +25,7 @@ from huey import Huey
 from kontera.config import Settings
 from kontera.jobs.queue import attach_queue
 from kontera.post import Connector
+from kontera.services import lease
 from kontera.services import posting
 from kontera.services.connections import connector_for as real_connector_for
 from kontera.services.context import AppContext
@@ -79,8 +80,8 @@ def waiting(tmp_path: Path) -> Iterator[Posting]:
 
 
 def test_the_lease_is_short_and_renewed_several_times_within_it() -> None:
-    assert timedelta(seconds=90) >= posting.LEASE
-    assert posting.HEARTBEAT * 3 <= posting.LEASE
+    assert timedelta(seconds=90) >= lease.LEASE
+    assert lease.HEARTBEAT * 3 <= lease.LEASE
 
 
 def test_a_lease_whose_holder_stopped_renewing_is_taken_over_once_it_expires(

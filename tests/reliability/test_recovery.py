@@ -29,6 +29,7 @@ from kontera.jobs.queue import attach_queue
 from kontera.jobs.queue import requeue_unfinished
 from kontera.services import companies
 from kontera.services import connections
+from kontera.services import lease
 from kontera.services import posting
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
@@ -91,7 +92,7 @@ def test_a_lease_left_by_a_killed_worker_is_retried_when_it_expires(
     document_id = approved_document(ctx, huey, url, tripletex)
     run_all(huey)  # whatever approval queued
     assert posting.schedule_posting(ctx, document_id=document_id)
-    left_behind = datetime.now(UTC) + posting.LEASE
+    left_behind = datetime.now(UTC) + lease.LEASE
     with session_scope(ctx.engine) as session:
         session.execute(update(VoucherRecord).values(lease_until=left_behind))
 

@@ -30,6 +30,7 @@ from kontera.jobs.queue import attach_queue
 from kontera.jobs.queue import requeue_stale
 from kontera.services import companies
 from kontera.services import connections
+from kontera.services import lease
 from kontera.services import posting
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
@@ -194,7 +195,7 @@ def test_a_voucher_a_live_run_holds_is_not_requeued(
     _, voucher_id = posting_voucher(queued)
     sweep_at = utcnow() + LATER
     with session_scope(ctx.engine) as session:
-        renewed = sweep_at - timedelta(seconds=1) + posting.LEASE
+        renewed = sweep_at - timedelta(seconds=1) + lease.LEASE
         session.execute(update(VoucherRecord).values(lease_until=renewed))
 
     assert requeue_stale(ctx, huey, now=sweep_at) == 0

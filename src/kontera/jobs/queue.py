@@ -32,6 +32,7 @@ from kontera.services import recovery
 from kontera.services import suggestions
 from kontera.services import webhooks
 from kontera.services.context import AppContext
+from kontera.services.lease import LEASE
 from kontera.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -89,8 +90,8 @@ class HueyQueue:
         step = posting.post_voucher(ctx, voucher_id)
         if step == "busy" and not self.huey.immediate:
             # Another runner holds the lease, or a killed one left it behind: look again once
-            # it may have expired, or the voucher stays `posting` until the next restart.
-            self.post_voucher(voucher_id, delay=posting.LEASE.total_seconds() + 5)
+            # it may have expired (the stale-work sweep would also find it, a little later).
+            self.post_voucher(voucher_id, delay=LEASE.total_seconds() + 5)
         return step
 
     def process_document(self, document_id: str) -> None:
