@@ -221,3 +221,28 @@ def test_staleness_is_zero_for_undated_lines_and_grows_with_days() -> None:
     assert values[0] == 0.0 and values[1] == 0.0 and values[2] == 0.0
     assert 0 < values[3] < values[4]
     assert np.all(staleness(ordinals, 0) == 0.0)
+
+
+def test_the_reason_quotes_a_wording_the_supplier_used_before() -> None:
+    """GIVEN a supplier whose 'Gas - Mercer Gallery' lines went to Gas and whose other lines
+    went elsewhere WHEN that wording comes again THEN the reason says the same text went there."""
+    day = date(2024, 1, 1)
+    lines = [
+        HistoryLine(
+            account="Gas" if i % 3 == 0 else "Electricity",
+            date=date.fromordinal(day.toordinal() + i),
+            supplier_name="Corona Energy Retail",
+            description="Gas - Mercer Gallery" if i % 3 == 0 else f"Meter {i} reading",
+            amount=Decimal(100 + i),
+        )
+        for i in range(60)
+    ]
+    model = CompanyModel.train(lines)
+    invoice = Invoice(
+        seller=Party(name="Corona Energy Retail"),
+        issue_date=date(2024, 3, 1),
+        lines=[InvoiceLine(description="Gas - Mercer Gallery", net=Decimal(130))],
+    )
+    (line,) = model.suggest(invoice, "unused").lines
+    assert line.alternatives[0].account == "Gas"
+    assert "the same text ('Gas - Mercer Gallery') went there 20 of 20 times" in line.reason

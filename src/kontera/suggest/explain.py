@@ -12,6 +12,7 @@ import numpy as np
 from kontera.suggest.evidence import Evidence
 from kontera.suggest.features import Query
 from kontera.suggest.features import token_index
+from kontera.suggest.features import wording_key
 from kontera.suggest.features import words
 
 
@@ -28,10 +29,29 @@ def explain(
     supplier_display: str,
 ) -> str:
     parts = [_supplier_part(evidence, query, account, label, supplier_display)]
-    word = supporting_word(evidence, query, account)
-    if word:
+    wording = _wording_part(evidence, query, account)
+    word = None if wording else supporting_word(evidence, query, account)
+    if wording:
+        parts.append(wording)
+    elif word:
         parts.append(f"this line says '{word}'")
     return "; ".join(p for p in parts if p) + "."
+
+
+def _wording_part(evidence: Evidence, query: Query, account: int) -> str | None:
+    """'the same text ("Gas - Mercer Gallery") went there 11 of 12 times', when it did."""
+    if not words(query.description):
+        return None
+    row = evidence.supplier_text.index.get(wording_key(query), -1)
+    if row < 0:
+        return None
+    here = int(evidence.supplier_text.counts[row, account])
+    total = int(evidence.supplier_text.totals[row])
+    if here == 0:
+        return None
+    text = query.description.strip()
+    shown = text if len(text) <= 40 else text[:39] + "…"
+    return f"the same text ('{shown}') went there {here} of {total} times"
 
 
 def _supplier_part(

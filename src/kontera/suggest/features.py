@@ -95,6 +95,11 @@ def words(text: str) -> list[str]:
     return [_DIGITS.sub("0", w) for w in _WORD.findall(text.lower())]
 
 
+def wording_key(query: Query) -> str:
+    """The supplier and what the line says, word for word (digits masked)."""
+    return f"{query.supplier}|{' '.join(words(query.description))}"
+
+
 def text_tokens(query: Query) -> list[str]:
     """Tokens of what the line says, with the supplier crossed in so the same word can mean
     different accounts for different suppliers."""
@@ -201,7 +206,7 @@ def encode(queries: Sequence[Query]) -> Encoded:
             f"{q.supplier}|{'' if q.amount is None else f'{q.amount:.2f}'}" for q in queries
         ],
         month_keys=[f"{q.supplier}|{q.month or 0}" for q in queries],
-        text_keys=[f"{q.supplier}|{' '.join(words(q.description))}" for q in queries],
+        text_keys=[wording_key(q) for q in queries],
         log_amounts=np.array(
             [math.log10(abs(q.amount)) if q.amount else 0.0 for q in queries], np.float64
         ),
