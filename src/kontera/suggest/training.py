@@ -36,6 +36,7 @@ MIN_LINES_FOR_RANKER = 200
 MAX_RANKER_QUERIES = 24_000
 MAX_CALIBRATION_QUERIES = 20_000
 CALIBRATION_LAGS = 3
+STALENESS_BANDS = 6
 MIN_CALIBRATION_LINES = 50
 
 
@@ -117,9 +118,10 @@ def _fit_calibrator(
 ) -> tuple[dict[str, Any] | None, float]:
     """Isotonic P(top-1 right | its score share), one curve per staleness band.
 
-    Band 0 is the evidence's first block of future (a freshly refreshed model); later bands
-    are the same lines seen from older evidence. Undated history has no staleness, so only
-    the fresh view is used there.
+    The newest block is seen from evidence ending 0, 1 and 2 blocks before it; the lines of
+    all three views are cut into STALENESS_BANDS equal-sized bands by staleness, so the first
+    band is "days after a retrain" even where one block spans years. Undated history has no
+    staleness, so only the fresh view is used there.
     """
     from sklearn.isotonic import IsotonicRegression
 
@@ -130,12 +132,14 @@ def _fit_calibrator(
     views = [_calibration_view(ranker, part) for part in parts]
     if not views[0][1].any():
         views = views[:1]  # undated
-    edges = np.array([float(stale.max()) for _, stale, _ in views[:-1]], np.float64)
+    stale = np.concatenate([v[1] for v in views])
+    cuts = np.arange(1, STALENESS_BANDS) / STALENESS_BANDS
+    edges = np.unique(np.quantile(stale, cuts)) if stale.any() else np.zeros(0)
     raw = np.concatenate([v[0] for v in views])
-    band = np.searchsorted(edges, np.concatenate([v[1] for v in views]), side="left")
+    band = np.searchsorted(edges, stale, side="left")
     correct = np.concatenate([v[2] for v in views])
     curves: list[Any] = []
-    for b in range(len(views)):
+    for b in range(len(edges) + 1):
         members = band == b
         if (
             members.sum() < MIN_CALIBRATION_LINES
