@@ -18,6 +18,7 @@ from scipy import sparse
 from kontera.suggest.evidence import Evidence
 from kontera.suggest.evidence import FloatArray
 from kontera.suggest.evidence import IntArray
+from kontera.suggest.evidence import Table
 from kontera.suggest.features import Encoded
 
 SUPPLIER_CANDIDATES = 12
@@ -214,6 +215,21 @@ def _rank_in_row(matrix: FloatArray, rows: IntArray, values: FloatArray) -> IntA
     return np.asarray(row_end - np.searchsorted(flat, values + rows * 2.0, side="right"), np.int64)
 
 
+def _totals(table: Table, rows: IntArray) -> FloatArray:
+    """Each row's total (0 for a key the table has never seen)."""
+    return np.where(rows >= 0, table.totals[np.maximum(rows, 0)], 0.0)
+
+
+def _keyed(
+    table: Table, keys: list[str], local: IntArray, accounts: IntArray
+) -> tuple[FloatArray, FloatArray]:
+    """For a table keyed by something of the line (supplier|amount band, |month …): the
+    candidate's share of the key's postings, and how many postings the key has."""
+    rows = table.rows(keys)[local]
+    total = _totals(table, rows)
+    return _share(_lookup(table.counts, rows, accounts), total), total
+
+
 def _features(
     evidence: Evidence,
     batch: Encoded,
@@ -224,24 +240,12 @@ def _features(
     name_post: FloatArray,
 ) -> NDArray[np.float32]:
     rows = sup_rows[local]
-    sup_total = np.where(rows >= 0, evidence.supplier.totals[np.maximum(rows, 0)], 0.0)
-    recent_total = np.where(rows >= 0, evidence.recent.totals[np.maximum(rows, 0)], 0.0)
-    latest_total = np.where(rows >= 0, evidence.latest.totals[np.maximum(rows, 0)], 0.0)
+    sup_total = _totals(evidence.supplier, rows)
     pair = _lookup(evidence.supplier.counts, rows, accounts)
-    bin_rows = evidence.supplier_bin.rows(batch.bin_keys)[local]
-    exact_rows = evidence.supplier_exact.rows(batch.exact_keys)[local]
-    bin_total = np.where(bin_rows >= 0, evidence.supplier_bin.totals[np.maximum(bin_rows, 0)], 0)
-    exact_total = np.where(
-        exact_rows >= 0, evidence.supplier_exact.totals[np.maximum(exact_rows, 0)], 0
-    )
-    month_rows = evidence.supplier_month.rows(batch.month_keys)[local]
-    month_total = np.where(
-        month_rows >= 0, evidence.supplier_month.totals[np.maximum(month_rows, 0)], 0
-    )
-    text_rows = evidence.supplier_text.rows(batch.text_keys)[local]
-    text_total = np.where(
-        text_rows >= 0, evidence.supplier_text.totals[np.maximum(text_rows, 0)], 0
-    )
+    bin_share, bin_total = _keyed(evidence.supplier_bin, batch.bin_keys, local, accounts)
+    exact_share, exact_total = _keyed(evidence.supplier_exact, batch.exact_keys, local, accounts)
+    month_share, month_total = _keyed(evidence.supplier_month, batch.month_keys, local, accounts)
+    text_share, text_total = _keyed(evidence.supplier_text, batch.text_keys, local, accounts)
     mean_log = _share(_lookup(evidence.log_amount_sum, rows, accounts), pair)
     amounts = batch.log_amounts[local]
     last = np.where(rows >= 0, evidence.last_account[np.maximum(rows, 0)], -1)
@@ -250,12 +254,12 @@ def _features(
         rows >= 0,
         np.log1p(sup_total),
         _share(pair, sup_total),
-        _share(_lookup(evidence.recent.counts, rows, accounts), recent_total),
+        _share(_lookup(evidence.recent.counts, rows, accounts), _totals(evidence.recent, rows)),
         last == accounts,
         np.log1p(pair),
-        _share(_lookup(evidence.supplier_bin.counts, bin_rows, accounts), bin_total),
+        bin_share,
         np.log1p(bin_total),
-        _share(_lookup(evidence.supplier_exact.counts, exact_rows, accounts), exact_total),
+        exact_share,
         np.log1p(exact_total),
         np.where(pair > 0, np.abs(amounts - mean_log), 9.0),
         text_post[local, accounts],
@@ -264,13 +268,13 @@ def _features(
         name_post[local, accounts],
         evidence.prior[accounts],
         evidence.recent_prior[accounts],
-        _share(_lookup(evidence.latest.counts, rows, accounts), latest_total),
+        _share(_lookup(evidence.latest.counts, rows, accounts), _totals(evidence.latest, rows)),
         *([np.zeros(len(local))] * len(_RANKED)),
         _days_since(batch.ordinals[local], _lookup(evidence.pair_last, rows, accounts)),
         _days_since(batch.ordinals[local], evidence.account_last[accounts].astype(np.float64)),
-        _share(_lookup(evidence.supplier_month.counts, month_rows, accounts), month_total),
+        month_share,
         np.log1p(month_total),
-        _share(_lookup(evidence.supplier_text.counts, text_rows, accounts), text_total),
+        text_share,
         np.log1p(text_total),
     ]
     return np.column_stack(columns).astype(np.float32)
