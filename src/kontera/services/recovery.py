@@ -18,6 +18,7 @@ from kontera.domain.status import Status
 from kontera.post import Step
 from kontera.services.context import AppContext
 from kontera.services.email_senders import held_document_ids
+from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
 from kontera.store.tables import VoucherRecord
@@ -29,11 +30,11 @@ def unfinished_documents(
 ) -> list[str]:
     """Documents machines still owe work; mail held in quarantine waits for a person."""
     held = held_document_ids(ctx)
-    query = select(Document.id).where(col(Document.status).in_([s.value for s in statuses]))
-    if idle_since is not None:
-        query = query.where(col(Document.updated_at) <= idle_since)
     with session_scope(ctx.engine) as session:
-        return [d for d in session.exec(query).all() if d not in held]
+        found = repo.document_ids_in_status(
+            session, statuses=[s.value for s in statuses], idle_since=idle_since
+        )
+    return [d for d in found if d not in held]
 
 
 def unfinished_vouchers(ctx: AppContext, *, idle_since: datetime | None = None) -> list[str]:

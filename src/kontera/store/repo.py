@@ -83,8 +83,14 @@ def list_documents(
     return session.exec(query).all()
 
 
-def documents_in_status(session: Session, *, statuses: Sequence[str]) -> Sequence[Document]:
-    return session.exec(select(Document).where(col(Document.status).in_(statuses))).all()
+def document_ids_in_status(
+    session: Session, *, statuses: Sequence[str], idle_since: datetime | None = None
+) -> list[str]:
+    """Ids of documents in one of `statuses`; with `idle_since`, only those untouched since."""
+    query = select(Document.id).where(col(Document.status).in_(statuses))
+    if idle_since is not None:
+        query = query.where(col(Document.updated_at) <= idle_since)
+    return list(session.exec(query).all())
 
 
 def find_same_invoice(
