@@ -1,4 +1,4 @@
-"""Operator commands: `kontera backup`, `kontera restore`, `kontera audit export`."""
+"""Operator commands: `kontera backup`, `restore`, `audit export`, `audit verify`."""
 
 from __future__ import annotations
 
@@ -91,9 +91,26 @@ def audit_export(
         typer.echo(f"Wrote {output}.", err=True)
 
 
+def audit_verify(
+    company: Annotated[
+        str | None, typer.Option(help="Only this company (name or slug); default: all.")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Check the audit hash chains; name the first broken link of each. Exit 1 if any."""
+    from kontera.services.audit_verify import verify
+
+    reports = verify(_context(data_dir), company_name=company)
+    for report in reports:
+        typer.echo(report.describe())
+    if any(report.broken for report in reports):
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(backup)
     app.command()(restore)
     audit_app = typer.Typer(no_args_is_help=True, help="The audit trail.")
     audit_app.command("export")(audit_export)
+    audit_app.command("verify")(audit_verify)
     app.add_typer(audit_app, name="audit")

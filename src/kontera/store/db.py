@@ -13,6 +13,9 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 from sqlmodel import create_engine
 
+# Registers the session hooks that link every new audit event into its hash chain.
+from kontera.store import audit_chain  # noqa: F401
+
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     if url.startswith("sqlite"):

@@ -10,6 +10,7 @@ from kontera.store import tables_interpret  # noqa: F401
 from kontera.store import tables_mail  # noqa: F401
 from kontera.store import tables_post  # noqa: F401
 from kontera.store import tables_review  # noqa: F401
+from kontera.store import tables_security  # noqa: F401
 from kontera.store import tables_suggest  # noqa: F401
 
 

@@ -166,6 +166,11 @@ class AuditEvent(SQLModel, table=True):
     from_status: str | None = None
     to_status: str | None = None
     detail: dict[str, Any] = _json()
+    # The tamper-evident chain (kontera.store.audit_chain): position in its company's chain,
+    # the hash of the event before it, and this event's own hash.
+    seq: int | None = None
+    prev_hash: str | None = None
+    hash: str | None = None
 
 
 class PostingHistory(SQLModel, table=True):
