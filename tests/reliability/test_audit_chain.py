@@ -117,9 +117,9 @@ def test_events_written_before_the_chain_existed_are_linked_by_the_migration(
             connection.execute(
                 text(
                     "INSERT INTO auditevent (company_id, at, actor, action, detail) "
-                    "VALUES ('c1', '2026-01-0%d 10:00:00.123456+00:00', 'cli', 'x', '{\"n\": %d}')"
-                    % (n + 1, n)
-                )
+                    "VALUES ('c1', :at, 'cli', 'x', :detail)"
+                ),
+                {"at": f"2026-01-0{n + 1} 10:00:00.123456+00:00", "detail": f'{{"n": {n}}}'},
             )
     upgrade(engine)
     settings = Settings(data_dir=tmp_path / "data", database_url=str(engine.url))
