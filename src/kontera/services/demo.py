@@ -8,6 +8,7 @@ from pathlib import Path
 from kontera.domain.errors import NotFound
 from kontera.services import companies
 from kontera.services import users
+from kontera.services.chart_fill import load_demo_chart
 from kontera.services.context import AppContext
 from kontera.services.documents import receive_document
 from kontera.services.history import import_history_file
@@ -30,6 +31,7 @@ def load_demo(ctx: AppContext, *, fixtures: Path) -> str:
         company = repo.find_company(session, name_or_slug=DEMO_COMPANY)
     if company is None:
         company = companies.create_company(ctx, name=DEMO_COMPANY, org_number=DEMO_ORG)
+        load_demo_chart(ctx, company_id=company.id, fixtures=fixtures)
         history = fixtures / "demo" / "history.csv"
         if history.exists():
             import_history_file(ctx, company_id=company.id, path=history, history_format="csv")

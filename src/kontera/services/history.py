@@ -10,6 +10,8 @@ from pathlib import Path
 
 from kontera.domain.invoice import Party
 from kontera.domain.suppliers import supplier_key
+from kontera.services.chart import ChartCounts
+from kontera.services.chart_fill import fill_from_history_file
 from kontera.services.context import AppContext
 from kontera.store.db import session_scope
 from kontera.store.tables import PostingHistory
@@ -25,6 +27,7 @@ BATCH = 5_000
 class ImportReport:
     imported: int = 0
     problems: list[ImportProblem] = field(default_factory=list)
+    chart: ChartCounts = field(default_factory=lambda: ChartCounts(0, 0))
 
 
 def line_supplier_key(line: HistoryLine) -> str:
@@ -67,6 +70,9 @@ def import_history_file(
     report = ImportReport()
     lines = read_history(path, history_format, mapping, on_problem=report.problems.append)
     report.imported = import_history(ctx, company_id=company_id, lines=lines, progress=progress)
+    report.chart = fill_from_history_file(
+        ctx, company_id=company_id, path=path, history_format=history_format, mapping=mapping
+    )
     return report
 
 

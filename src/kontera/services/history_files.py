@@ -12,6 +12,7 @@ from pathlib import Path
 
 from kontera.domain.errors import DocumentTooLarge
 from kontera.domain.errors import EmptyDocument
+from kontera.services.chart_fill import fill_from_history_file
 from kontera.services.context import AppContext
 from kontera.services.history import import_history
 from kontera.store import repo
@@ -43,6 +44,7 @@ def import_history_file(
         path.write_bytes(data)
         lines = read_history(path, None, None, lambda p: problems.append(p.message))
         count = import_history(ctx, company_id=company_id, lines=lines)
+        chart = fill_from_history_file(ctx, company_id=company_id, path=path)
     with session_scope(ctx.engine) as session:
         repo.add_event(
             session,
@@ -50,7 +52,13 @@ def import_history_file(
             document_id=None,
             actor=actor,
             action="history:import",
-            detail={"file": name, "imported": count, "problems": len(problems)},
+            detail={
+                "file": name,
+                "imported": count,
+                "problems": len(problems),
+                "chart_accounts": chart.accounts,
+                "chart_vat_codes": chart.vat_codes,
+            },
         )
     ctx.queue.train_company(company_id)
     return HistoryImport(count, problems[:MAX_PROBLEMS_SHOWN], len(problems))

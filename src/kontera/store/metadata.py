@@ -6,6 +6,7 @@ from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
 from kontera.store import tables  # noqa: F401
+from kontera.store import tables_chart  # noqa: F401
 from kontera.store import tables_interpret  # noqa: F401
 from kontera.store import tables_mail  # noqa: F401
 from kontera.store import tables_post  # noqa: F401
