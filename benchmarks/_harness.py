@@ -27,6 +27,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# `kontera serve` refuses to start without a secret key; a throwaway one for benchmarks.
+BENCH_SECRET_KEY = "benchmark-only-secret-key-not-for-production"
+
+
 @dataclass
 class Service:
     base_url: str
@@ -45,6 +49,7 @@ def running_service(**env_overrides: str) -> Iterator[Service]:
     with tempfile.TemporaryDirectory(prefix="kontera-bench-") as tmp:
         env = {k: v for k, v in os.environ.items() if not k.startswith("KONTERA_")}
         env.update({"KONTERA_DATA_DIR": tmp, "KONTERA_LOG_LEVEL": "WARNING", **env_overrides})
+        env.setdefault("KONTERA_SECRET_KEY", BENCH_SECRET_KEY)
         cli(env, "company", "create", "Bench AS", "--org-number", "923609016")
         key = cli(env, "apikey", "create", "--company", "Bench AS").strip()
         port = free_port()

@@ -33,6 +33,7 @@ from tests.reliability.invoices import demo_invoices
 from tests.reliability.invoices import numbered
 from tests.reliability.invoices import text_pdf
 
+from benchmarks._harness import BENCH_SECRET_KEY
 from benchmarks._harness import KONTERA
 from benchmarks._harness import free_port
 from benchmarks._harness import table
@@ -102,6 +103,7 @@ def run_once(
             "KONTERA_REDIS_URL": f"{redis.rsplit('/', 1)[0]}/{workers}",
             "KONTERA_IN_PROCESS_WORKER": "false",
             "KONTERA_LOG_LEVEL": "WARNING",
+            "KONTERA_SECRET_KEY": BENCH_SECRET_KEY,
         }
         _cli(env, "company", "create", "Skala AS", "--org-number", "923609016")
         key = _cli(env, "apikey", "create", "--company", "Skala AS").strip()

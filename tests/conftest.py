@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,11 @@ from kontera.services import companies
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
 from tests import servers
+
+# Kontera refuses to run without a secret key outside `serve --demo`; tests use this one
+# (processes they start get it through `TEST_SECRET_KEY`).
+TEST_SECRET_KEY = "tests-only-secret-key-never-in-production"
+os.environ.setdefault("KONTERA_SECRET_KEY", TEST_SECRET_KEY)
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"

@@ -15,6 +15,7 @@ from kontera.domain.codec import invoice_to_json
 from kontera.domain.errors import KonteraError
 from kontera.logs import configure_logging
 from kontera.services import companies
+from kontera.services import secrets
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
 
@@ -33,6 +34,7 @@ COMMAND_MODULES: list[str] = [
     "kontera.commands.history",
     "kontera.commands.suggest",
     "kontera.commands.webhooks",
+    "kontera.commands.security",
 ]
 
 DataDir = Annotated[
@@ -47,9 +49,22 @@ def load_settings(data_dir: Path | None = None) -> Settings:
     return settings
 
 
-def open_context(data_dir: Path | None = None, *, quiet: bool = True) -> AppContext:
-    """One-shot commands log only warnings, so their output stays readable."""
+def open_context(
+    data_dir: Path | None = None,
+    *,
+    quiet: bool = True,
+    demo: bool = False,
+    require_secret: bool = False,
+) -> AppContext:
+    """One-shot commands log only warnings, so their output stays readable.
+
+    Long-running processes (`require_secret`) refuse to start without KONTERA_SECRET_KEY;
+    a demo makes itself a key of its own."""
     settings = load_settings(data_dir)
+    if demo:
+        settings = secrets.demo_settings(settings)
+    elif require_secret:
+        secrets.require_secret_key(settings)
     level = "WARNING" if quiet and settings.log_level.upper() in ("INFO", "DEBUG") else None
     configure_logging(level or settings.log_level, json_format=settings.log_json)
     return build_context(settings)
@@ -81,7 +96,7 @@ def serve(
     from kontera.services.email_smtp import start_smtp_in_background
     from kontera.web import create_web_app
 
-    ctx, huey = attach_queue(open_context(data_dir, quiet=False))
+    ctx, huey = attach_queue(open_context(data_dir, quiet=False, demo=demo, require_secret=True))
     consumer = None
     if ctx.settings.in_process_worker and not ctx.settings.immediate_jobs:
         consumer = make_consumer(huey, workers=ctx.settings.worker_threads, embedded=True)
@@ -119,7 +134,7 @@ def worker(
     from kontera.jobs.queue import make_consumer
     from kontera.jobs.queue import requeue_unfinished
 
-    ctx, huey = attach_queue(open_context(data_dir, quiet=False))
+    ctx, huey = attach_queue(open_context(data_dir, quiet=False, require_secret=True))
     requeue_unfinished(ctx)
     workers = threads or ctx.settings.worker_threads
     make_consumer(huey, workers=workers, embedded=False).run()

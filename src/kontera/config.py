@@ -7,9 +7,12 @@ Every variable is documented in docs/configuration.md.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field
+from pydantic import field_validator
 from pydantic_settings import BaseSettings
+from pydantic_settings import NoDecode
 from pydantic_settings import SettingsConfigDict
 
 
@@ -28,9 +31,14 @@ class Settings(BaseSettings):
         default=1, description="Workers requeue stale work every N minutes (0: only at start)."
     )
     immediate_jobs: bool = Field(default=False, description="Run jobs inline (tests only).")
-    secret_key: str = Field(
-        default="dev-insecure-change-me",
-        description="Signs sessions and derives the key that encrypts tokens at rest.",
+    secret_key: str | None = Field(
+        default=None,
+        description="Derives the keys that encrypt stored secrets and sign OAuth states. "
+        "Required outside `serve --demo`.",
+    )
+    secret_key_previous: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Earlier secret keys (comma-separated), still accepted while rotating.",
     )
     session_max_age_seconds: int = Field(default=8 * 3600, description="UI session lifetime.")
     mail_domain: str = Field(default="inbox.kontera.local", description="Inbound mail domain.")
@@ -66,6 +74,13 @@ class Settings(BaseSettings):
         default=20.0, description="Per-request timeout towards the central banks."
     )
     public_url: str = Field(default="http://127.0.0.1:8000", description="For OAuth redirects.")
+
+    @field_validator("secret_key_previous", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @property
     def resolved_database_url(self) -> str:

@@ -23,6 +23,7 @@ import pytest
 from lxml import etree
 
 from tests.conftest import FIXTURES
+from tests.conftest import TEST_SECRET_KEY
 from tests.servers import free_port
 
 KONTERA = str(Path(sys.executable).parent / "kontera")
@@ -96,7 +97,13 @@ def expected_from_xml(path: Path) -> dict[str, object]:
 
 def base_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KONTERA_")}
-    return {**env, "KONTERA_DATA_DIR": str(tmp_path / "data"), "KONTERA_LOG_JSON": "true", **extra}
+    return {
+        **env,
+        "KONTERA_DATA_DIR": str(tmp_path / "data"),
+        "KONTERA_LOG_JSON": "true",
+        "KONTERA_SECRET_KEY": TEST_SECRET_KEY,
+        **extra,
+    }
 
 
 def run_end_to_end(env: dict[str, str], base: str, example: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from decimal import Decimal
 from urllib.parse import parse_qs
@@ -17,9 +18,11 @@ from kontera.post.http import CredentialsRejected
 from kontera.post.job import PostingJob
 from kontera.post.job import Step
 from kontera.post.job import advance
+from kontera.post.oauth import OAuthState
 from kontera.post.oauth import authorization_url
 from kontera.post.oauth import exchange_code
 from kontera.post.oauth import make_state
+from kontera.post.oauth import new_nonce
 from kontera.post.oauth import read_state
 from kontera.post.voucher_builder import ApprovedPosting
 from kontera.post.voucher_builder import VoucherOptions
@@ -142,19 +145,25 @@ def test_account_missing_from_the_chart_fails_with_fortnoxs_words(pdf_bytes: byt
     assert job.last_error == "Fortnox: Kontot 9999 finns inte i kontoplanen. (Fortnox code 2000550)"
 
 
-def test_authorization_url_carries_a_signed_state_naming_the_company() -> None:
-    secret = b"k" * 32
-    state = make_state(secret, "company-7")
+def test_authorization_url_carries_a_signed_expiring_state() -> None:
+    keys = [b"k" * 32]
+    started = OAuthState(company_id="company-7", user_id="user-1", nonce=new_nonce())
+    state = make_state(keys, started)
     url = authorization_url(FORTNOX_APP, state)
     query = parse_qs(urlsplit(url).query)
 
     assert query["state"] == [state] and query["response_type"] == ["code"]
     assert query["redirect_uri"] == [FORTNOX_APP.redirect_uri]
-    assert read_state(secret, query["state"][0]) == "company-7"
-    with pytest.raises(Forbidden):
-        read_state(secret, state.replace("company-7", "company-8"))
-    with pytest.raises(Forbidden):
-        read_state(b"x" * 32, state)
+    assert read_state(keys, query["state"][0]) == started
+    with pytest.raises(Forbidden, match="not started by Kontera"):
+        read_state(keys, state[:-2] + ("AA" if not state.endswith("AA") else "BB"))
+    with pytest.raises(Forbidden, match="not started by Kontera"):
+        read_state([b"x" * 32], state)
+    stale = make_state(keys, started, issued_at=int(time.time()) - 601)
+    with pytest.raises(Forbidden, match="expired"):
+        read_state(keys, stale)
+    # After a key rotation the state signed with the old key is still accepted.
+    assert read_state([b"k" * 32, b"n" * 32], state) == started
 
 
 def test_euro_supplier_invoice_books_sek_rows_with_euro_totals(pdf_bytes: bytes) -> None:

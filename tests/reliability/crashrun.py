@@ -28,6 +28,7 @@ import uvicorn
 from sqlalchemy import create_engine
 from sqlalchemy import text
 
+from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.common import Quota
 from tests.fakes.tripletex import FakeTripletex
 from tests.reliability.crashchecks import OWED
@@ -67,6 +68,7 @@ class Stack:
             "KONTERA_DATA_DIR": str(data_dir),
             "KONTERA_IN_PROCESS_WORKER": "false",
             "KONTERA_LOG_LEVEL": "WARNING",
+            "KONTERA_SECRET_KEY": TEST_SECRET_KEY,
             **(extra_env or {}),
         }
         self.port = free_port()

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from kontera.config import Settings
 from kontera.services import companies
 from kontera.services import connections
+from kontera.services import users
 from kontera.services.context import AppContext
 from tests.conftest import FIXTURES
 from tests.conftest import ApiClient
@@ -95,9 +96,17 @@ def test_fortnox_connected_by_oauth_posts_voucher_and_file(
         )
         key = companies.create_api_key(ctx, company_name="Svensk Kund AB").key
         api = ApiClient(client, key, company.id)
-        authorize = connections.start_fortnox(ctx, company_name="Svensk Kund AB")
+        admin = users.create_user(
+            ctx,
+            email="anna@byra.se",
+            password="long-enough-1",
+            role="admin",
+            company_ids=[company.id],
+        )
+        authorize = connections.start_fortnox(ctx, company_name="Svensk Kund AB", user_id=admin.id)
         connections.update_settings(ctx, company_name="Svensk Kund AB", settings={"base_url": url})
         state = parse_qs(urlparse(authorize).query)["state"][0]
+        client.cookies.set(users.SESSION_COOKIE, users.start_session(ctx, user=admin).token)
         callback = client.get(
             "/connect/fortnox/callback", params={"state": state, "code": "auth-code-1"}
         )

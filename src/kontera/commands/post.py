@@ -6,7 +6,10 @@ from typing import Annotated
 
 import typer
 
+from kontera.domain.errors import InvalidInput
 from kontera.services import connections
+from kontera.services import users
+from kontera.services.companies import find_company
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
 
@@ -32,14 +35,21 @@ def connect(
     export_format: Annotated[
         str | None, typer.Option("--format", help="Export: sie4 or csv.")
     ] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(help="Fortnox: the Kontera user (e-mail) who will open the link."),
+    ] = None,
 ) -> None:
     """Connect a company to its accounting system (secrets are stored encrypted)."""
     ctx = _context()
     if system == "fortnox":
-        url = connections.start_fortnox(ctx, company_name=company)
+        url = connections.start_fortnox(
+            ctx, company_name=company, user_id=_user_id(ctx, company, user)
+        )
         if mode or base_url:
             _update_settings(ctx, company, mode=mode, base_url=base_url)
-        typer.echo("Open this address to let Kontera post into Fortnox:")
+        typer.echo(f"{user}: sign in to Kontera, then open this address within 10 minutes")
+        typer.echo("to let Kontera post into Fortnox (it works once, for you only):")
         typer.echo(url)
         return
     options = {
@@ -61,6 +71,20 @@ def connect(
         settings=options,
     )
     typer.echo(f"Connected to {row.system}: {connections.describe(row)['settings']}")
+
+
+def _user_id(ctx: AppContext, company: str, email: str | None) -> str:
+    """The Fortnox sign-in is bound to a Kontera user who can reach the company."""
+    if not email:
+        raise InvalidInput(
+            "Connecting Fortnox needs --user: the Kontera user who will open the link "
+            "(or connect from the company's settings page)."
+        )
+    found = users.find_user(ctx, email=email)
+    target = find_company(ctx, company)
+    if target.id not in {c.id for c in users.accessible_companies(ctx, user_id=found.id)}:
+        raise InvalidInput(f"{email} has no access to {target.name}.")
+    return found.id
 
 
 def _update_settings(ctx: AppContext, company: str, **values: str | None) -> None:

@@ -13,6 +13,8 @@ KonteraError
 ├── Conflict                409  the resource is not in a state that allows this
 │   └── InvalidTransition   409  a document status change the state machine forbids
 ├── UnbalancedVoucher       422  postings do not sum to zero
+├── TooManyRequests         429  over the rate limit; `retry_after` says when to come back
+├── ConfigurationError      500  the operator has not configured something Kontera needs
 └── ExternalServiceError    502  an accounting system or other service failed
     ├── TransientError      503  worth retrying (timeouts, 429, 5xx)
     └── PermanentError      422  the remote system refused the data; a person must act
@@ -118,6 +120,24 @@ class UnbalancedVoucher(KonteraError):
 
     code = "unbalanced_voucher"
     status = 422
+
+
+class TooManyRequests(KonteraError):
+    """Too many requests; slow down."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: str | None = None, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ConfigurationError(KonteraError):
+    """Kontera is not configured for this; the operator must set it up."""
+
+    code = "configuration_error"
+    status = 500
 
 
 class ExternalServiceError(KonteraError):

@@ -1,7 +1,9 @@
-"""Mailbox passwords at rest: Fernet, with a key derived from `KONTERA_SECRET_KEY`.
+"""The first form of stored mailbox passwords (PBKDF2-derived Fernet key): read only.
 
-The derivation is salted with a purpose string, so this key opens nothing but mailbox
-passwords even though the same secret signs sessions elsewhere.
+Mailbox passwords are now encrypted like every other stored secret
+(`kontera.services.secrets.mailbox_cipher`, HKDF from `kontera.post.crypto`). Values of this
+older form are still read, and `kontera rotate-secrets` rewrites them in the current one;
+`seal` remains so that tests can make such values.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from kontera.post.connector import AttachmentFile
 from kontera.post.connector import Connector
 from kontera.post.connector import PostResult
 from kontera.post.crypto import EncryptedTokenStore
+from kontera.post.crypto import Keyring
 from kontera.post.crypto import TokenCipher
 from kontera.post.http import CallRecord
 from kontera.post.http import CredentialsRejected
@@ -27,10 +28,12 @@ from kontera.post.job import PostingJob
 from kontera.post.job import Step
 from kontera.post.job import advance
 from kontera.post.job import retry_failed
+from kontera.post.oauth import OAuthState
 from kontera.post.oauth import OAuthTokens
 from kontera.post.oauth import authorization_url
 from kontera.post.oauth import exchange_code
 from kontera.post.oauth import make_state
+from kontera.post.oauth import new_nonce
 from kontera.post.oauth import read_state
 from kontera.post.ratelimit import RateLimiters
 from kontera.post.voucher_builder import ApprovedPosting
@@ -51,6 +54,8 @@ __all__ = [
     "CredentialsRejected",
     "EncryptedTokenStore",
     "EventType",
+    "Keyring",
+    "OAuthState",
     "OAuthTokens",
     "PostResult",
     "PostingJob",
@@ -68,6 +73,7 @@ __all__ = [
     "exchange_code",
     "make_connector",
     "make_state",
+    "new_nonce",
     "read_state",
     "retry_failed",
 ]

@@ -1,8 +1,10 @@
 """OAuth2 authorization-code flow with rotating refresh tokens (Fortnox).
 
-1. `authorization_url(...)` → the web UI redirects the user there. The `state` is signed with
-   Kontera's secret and names the company, so the callback knows whose tokens these are and
-   a forged callback is refused.
+1. `authorization_url(...)` → the web UI redirects the user there. The `state` is signed
+   (itsdangerous, with a key derived from Kontera's secret), expires after 10 minutes and
+   names the company, the signed-in user who started it and a nonce that the services layer
+   stores with the pending connection and consumes once, so a forged, replayed, stale or
+   someone else's callback is refused.
 2. The callback calls `read_state(...)` then `exchange_code(...)`.
 3. `TokenManager.access_token()` returns a valid access token, refreshing when it is about to
    expire. Fortnox rotates refresh tokens: each refresh returns a new one and the old one
@@ -14,12 +16,11 @@ Token storage is behind `TokenStore`; the lead persists it encrypted (`kontera.p
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import secrets
 import threading
 from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC
 from datetime import datetime
@@ -29,6 +30,10 @@ from typing import Protocol
 from urllib.parse import urlencode
 
 import httpx
+from itsdangerous import BadData
+from itsdangerous import SignatureExpired
+from itsdangerous import TimestampSigner
+from itsdangerous import URLSafeTimedSerializer
 
 from kontera.domain.errors import Forbidden
 from kontera.domain.errors import PermanentError
@@ -98,24 +103,60 @@ class MemoryTokenStore:
         self.tokens = tokens
 
 
-def make_state(secret: bytes, company: str) -> str:
-    """An unguessable state that also says which company is connecting."""
-    nonce = secrets.token_urlsafe(16)
-    payload = f"{company}.{nonce}"
-    return f"{payload}.{_sign(secret, payload)}"
+STATE_MAX_AGE_SECONDS = 600
+_STATE_SALT = "kontera.fortnox.oauth-state"
 
 
-def read_state(secret: bytes, state: str) -> str:
-    """The company named in a state Kontera issued; Forbidden for anything else."""
-    payload, _, signature = state.rpartition(".")
-    if not payload or not hmac.compare_digest(signature, _sign(secret, payload)):
-        raise Forbidden("This authorization answer was not started by Kontera.")
-    return payload.rpartition(".")[0]
+@dataclass(frozen=True, slots=True)
+class OAuthState:
+    """Who started a sign-in at the accounting system, for which company, with which nonce.
+
+    The nonce is also stored with the pending connection, so each state works once."""
+
+    company_id: str
+    user_id: str
+    nonce: str
 
 
-def _sign(secret: bytes, payload: str) -> str:
-    digest = hmac.new(secret, payload.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(digest[:18]).decode()
+def new_nonce() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def make_state(
+    signing_keys: Sequence[bytes], state: OAuthState, *, issued_at: int | None = None
+) -> str:
+    """A signed, timestamped state (itsdangerous); `signing_keys` oldest first, last signs."""
+    serializer = _serializer(signing_keys, issued_at)
+    payload = {"c": state.company_id, "u": state.user_id, "n": state.nonce}
+    return str(serializer.dumps(payload))
+
+
+def read_state(
+    signing_keys: Sequence[bytes], text: str, *, max_age: int = STATE_MAX_AGE_SECONDS
+) -> OAuthState:
+    """The state Kontera issued less than `max_age` seconds ago; Forbidden for anything else."""
+    try:
+        payload = _serializer(signing_keys, None).loads(text, max_age=max_age)
+    except SignatureExpired:
+        raise Forbidden(
+            "This authorization link has expired (after 10 minutes); start connecting again."
+        ) from None
+    except BadData:
+        raise Forbidden("This authorization answer was not started by Kontera.") from None
+    return OAuthState(company_id=payload["c"], user_id=payload["u"], nonce=payload["n"])
+
+
+def _serializer(signing_keys: Sequence[bytes], issued_at: int | None) -> URLSafeTimedSerializer:
+    if issued_at is None:
+        return URLSafeTimedSerializer(list(signing_keys), salt=_STATE_SALT)
+
+    stamp: int = issued_at
+
+    class _Issued(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return stamp
+
+    return URLSafeTimedSerializer(list(signing_keys), salt=_STATE_SALT, signer=_Issued)
 
 
 def authorization_url(app: OAuthApp, state: str) -> str:

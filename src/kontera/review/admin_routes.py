@@ -80,6 +80,7 @@ def connect_fortnox(request: Request, user: PostingUser, company_id: str) -> Res
     url = connections.start_fortnox(
         app_context(request),
         company_name=str(getattr(_company(request, user, company_id), "slug", "")),
+        user_id=user.user_id,
         actor=user.email,
     )
     return RedirectResponse(url, status_code=303)

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from dataclasses import replace
 from typing import Any
 
 import httpx
+from sqlalchemy import update
 from sqlmodel import Session
+from sqlmodel import col
 from sqlmodel import select
 
 from kontera.config import Settings
+from kontera.domain.errors import Forbidden
 from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import NotFound
 from kontera.post import AppSecrets
 from kontera.post import Connection
 from kontera.post import Connector
 from kontera.post import EncryptedTokenStore
+from kontera.post import OAuthState
 from kontera.post import RateLimiters
 from kontera.post import System
 from kontera.post import TokenCipher
@@ -24,6 +30,7 @@ from kontera.post import authorization_url
 from kontera.post import exchange_code
 from kontera.post import make_connector
 from kontera.post import make_state
+from kontera.post import new_nonce
 from kontera.post import read_state
 from kontera.post.exchange_rates import RateObserver
 from kontera.post.exchange_rates import RateQuote
@@ -32,6 +39,8 @@ from kontera.post.http import ApiClient
 from kontera.post.http import CallObserver
 from kontera.services.companies import find_company
 from kontera.services.context import AppContext
+from kontera.services.secrets import oauth_signing_keys
+from kontera.services.secrets import token_cipher
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.rate_cache import StoredRateCache
@@ -58,7 +67,7 @@ def app_secrets(settings: Settings) -> AppSecrets:
 
 
 def cipher(settings: Settings) -> TokenCipher:
-    return TokenCipher(settings.secret_key)
+    return token_cipher(settings)
 
 
 def connect(
@@ -211,22 +220,47 @@ def _save_tokens(ctx: AppContext, connection_id: str, text: str) -> None:
         session.add(row)
 
 
-def start_fortnox(ctx: AppContext, *, company_name: str, actor: str = "cli") -> str:
-    """Begin the OAuth authorization-code flow; returns the URL the user must open."""
+def start_fortnox(ctx: AppContext, *, company_name: str, user_id: str, actor: str = "cli") -> str:
+    """Begin the OAuth authorization-code flow; returns the URL the user must open.
+
+    The flow is bound to `user_id`: only that user's signed-in session may finish it, once,
+    within ten minutes. Starting again replaces the pending flow."""
     connect(ctx, company_name=company_name, system=System.FORTNOX.value, actor=actor)
     company = find_company(ctx, company_name)
-    state = make_state(ctx.settings.secret_key.encode(), company.id)
-    app = app_secrets(ctx.settings).fortnox_app()
-    return authorization_url(app, state)
+    nonce = new_nonce()
+    with session_scope(ctx.engine) as session:
+        row = _connection_row(session, company.id)
+        assert row is not None
+        row.oauth_state = json.dumps({"nonce_sha256": _digest(nonce), "user_id": user_id})
+        session.add(row)
+        repo.add_event(
+            session,
+            company_id=company.id,
+            document_id=None,
+            actor=actor,
+            action="connection:authorization_started",
+            detail={"system": "fortnox", "user_id": user_id},
+        )
+    state = make_state(oauth_signing_keys(ctx.settings), OAuthState(company.id, user_id, nonce))
+    return authorization_url(app_secrets(ctx.settings).fortnox_app(), state)
 
 
-def finish_fortnox(ctx: AppContext, *, state: str, code: str, client: httpx.Client) -> str:
-    """The redirect came back: exchange the code and store the tokens encrypted."""
-    company_id = read_state(ctx.settings.secret_key.encode(), state)
+def finish_fortnox(
+    ctx: AppContext, *, state: str, code: str, user_id: str, client: httpx.Client
+) -> str:
+    """The redirect came back to `user_id`'s session: check and use up the state, then
+    exchange the code and store the tokens encrypted."""
+    claimed = read_state(oauth_signing_keys(ctx.settings), state)
+    if claimed.user_id != user_id:
+        raise Forbidden(
+            "This Fortnox authorization was started by another user; "
+            "sign in as that user, or start connecting again yourself."
+        )
+    _use_up(ctx, claimed)
     app = app_secrets(ctx.settings).fortnox_app()
     tokens = exchange_code(ApiClient(client, system="Fortnox"), app, code)
     with session_scope(ctx.engine) as session:
-        row = _connection_row(session, company_id)
+        row = _connection_row(session, claimed.company_id)
         if row is None or row.system != System.FORTNOX.value:
             raise NotFound("No Fortnox connection was started for this company.")
         row.tokens = cipher(ctx.settings).encrypt(tokens.to_json())
@@ -234,13 +268,42 @@ def finish_fortnox(ctx: AppContext, *, state: str, code: str, client: httpx.Clie
         session.add(row)
         repo.add_event(
             session,
-            company_id=company_id,
+            company_id=claimed.company_id,
             document_id=None,
-            actor="fortnox",
+            actor=f"user:{user_id}",
             action="connection:authorized",
             detail={"system": "fortnox"},
         )
-    return company_id
+    return claimed.company_id
+
+
+def _use_up(ctx: AppContext, claimed: OAuthState) -> None:
+    """The state's nonce must be the one pending for its company: take it, exactly once."""
+    used = Forbidden(
+        "This authorization link was already used or replaced by a newer one; "
+        "start connecting again."
+    )
+    with session_scope(ctx.engine) as session:
+        row = _connection_row(session, claimed.company_id)
+        if row is None or not row.oauth_state:
+            raise used
+        pending = json.loads(row.oauth_state)
+        if not hmac.compare_digest(pending.get("nonce_sha256", ""), _digest(claimed.nonce)):
+            raise used
+        taken = session.execute(
+            update(AccountingConnection)
+            .where(
+                col(AccountingConnection.id) == row.id,
+                col(AccountingConnection.oauth_state) == row.oauth_state,
+            )
+            .values(oauth_state=None)
+        )
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            raise used
+
+
+def _digest(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode()).hexdigest()
 
 
 def describe(row: AccountingConnection) -> dict[str, Any]:

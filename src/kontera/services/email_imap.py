@@ -24,11 +24,10 @@ from kontera.ingest.imap import SECURITY
 from kontera.ingest.imap import ImapAccount
 from kontera.ingest.imap import ImapConnection
 from kontera.ingest.imap import connect
-from kontera.ingest.sealing import seal
-from kontera.ingest.sealing import unseal
 from kontera.ingest.settings import MailSettings
 from kontera.services.context import AppContext
 from kontera.services.email_in import receive_mail
+from kontera.services.secrets import mailbox_cipher
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables_mail import ImapMailbox
@@ -73,7 +72,7 @@ def add_mailbox(
             port=port,
             security=security,
             username=username,
-            password_sealed=seal(ctx.settings.secret_key, password),
+            password_sealed=mailbox_cipher(ctx.settings).encrypt(password),
             folder=folder,
             after_import=after_import,
             processed_folder=processed_folder,
@@ -118,7 +117,7 @@ def poll_mailbox(ctx: AppContext, mailbox_id: str, mail: MailSettings | None = N
         port=mailbox.port,
         security=mailbox.security,
         username=mailbox.username,
-        password=unseal(ctx.settings.secret_key, mailbox.password_sealed),
+        password=mailbox_cipher(ctx.settings).decrypt(mailbox.password_sealed),
         folder=mailbox.folder,
     )
     try:

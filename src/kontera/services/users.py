@@ -43,6 +43,8 @@ from kontera.store.tables import UserCompany
 from kontera.store.tables_review import UiSession
 from kontera.store.types import utcnow
 
+# The UI's session cookie (set by kontera.review.auth, read also by the OAuth callback).
+SESSION_COOKIE = "kontera_session"
 ROLES = ("bookkeeper", "approver", "admin")
 LOCALES = ("nb", "en", "sv")
 MIN_PASSWORD = 8

@@ -16,8 +16,8 @@ from kontera.post import EventType
 from kontera.post import WebhookEvent
 from kontera.post import WebhookSender
 from kontera.services.companies import find_company
-from kontera.services.connections import cipher
 from kontera.services.context import AppContext
+from kontera.services.secrets import token_cipher
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables_post import WebhookEndpoint
@@ -43,7 +43,10 @@ def add_endpoint(
         raise InvalidInput(f"Unknown webhook events: {', '.join(unknown)}.")
     company = find_company(ctx, company_name)
     endpoint = WebhookEndpoint(
-        company_id=company.id, url=url, secret=cipher(ctx.settings).encrypt(secret), events=wanted
+        company_id=company.id,
+        url=url,
+        secret=token_cipher(ctx.settings).encrypt(secret),
+        events=wanted,
     )
     with session_scope(ctx.engine) as session:
         session.add(endpoint)
@@ -88,7 +91,7 @@ def deliver(ctx: AppContext, endpoint_id: str, event: dict[str, Any]) -> None:
         endpoint = session.get(WebhookEndpoint, endpoint_id)
         if endpoint is None:
             return
-        url, secret = endpoint.url, cipher(ctx.settings).decrypt(endpoint.secret)
+        url, secret = endpoint.url, token_cipher(ctx.settings).decrypt(endpoint.secret)
         company_id = endpoint.company_id
     outcome = "delivered"
     try:
