@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 from PIL import Image
@@ -33,24 +32,6 @@ def test_pdf_pages_are_rendered_once_and_sized_in_points(ctx: AppContext) -> Non
         assert image.width == round(width * pages.SCALE)
     modified = png.stat().st_mtime_ns
     assert pages.page_png(ctx, source, 1).stat().st_mtime_ns == modified  # from the cache
-
-
-def test_balance_of_lines_vat_and_payable() -> None:
-    view = {
-        "invoice": {"totals": {"net": "1469.00", "vat": "367.25", "payable": "1836.25"}},
-        "suggestion": {
-            "payable_account": "2400",
-            "lines": [
-                {"line_index": 0, "account": "6340", "amount": "414.00", "confidence": 0.9},
-                {"line_index": 1, "account": "6340", "amount": "1055.00", "confidence": 0.9},
-            ],
-        },
-    }
-    rows = detail.posting_rows(view)
-    balance = detail.balance(view, rows)
-    assert balance is not None and balance.balanced
-    rows[1] = replace(rows[1], amount="1000.00")  # a person lowers one line
-    assert detail.balance(view, rows).difference == -55  # type: ignore[union-attr]
 
 
 def test_an_invoice_without_lines_offers_one_line_for_the_net_amount() -> None:

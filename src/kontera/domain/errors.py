@@ -4,7 +4,8 @@ KonteraError
 ├── InvalidInput            400  the request or a value in it is malformed
 │   ├── EmptyDocument       422  a document with no bytes or no content
 │   ├── UnsupportedDocument 415  a file type Kontera cannot read
-│   └── UnsafeDocument      422  an XML/PDF/ZIP bomb, an external entity, a DTD …
+│   ├── UnsafeDocument      422  an XML/PDF/ZIP bomb, an external entity, a DTD …
+│   └── VoucherRefused      422  postings the ledger would refuse (unbalanced, not in chart)
 ├── DocumentTooLarge        413  over the configured upload limit
 ├── InterpretationFailed    422  the document was read but is not an invoice we understand
 ├── Unauthorized            401  no or wrong credentials
@@ -113,6 +114,13 @@ class InvalidTransition(Conflict):
     """This status change is not allowed."""
 
     code = "invalid_transition"
+
+
+class VoucherRefused(InvalidInput):
+    """The approved postings would not make a voucher the ledger accepts."""
+
+    code = "voucher_refused"
+    status = 422
 
 
 class UnbalancedVoucher(KonteraError):

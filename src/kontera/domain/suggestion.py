@@ -25,6 +25,8 @@ class LineSuggestion:
     alternatives: list[Candidate] = dc_field(default_factory=list)
     reason: str = ""
     abstained: bool = False
+    vat_confidence: float = 0.0  # how sure the VAT code is; 0 with no code (VAT abstained)
+    vat_rate_hint: Decimal | None = None  # the VAT rate of a line split from the breakdown
 
 
 @dataclass(slots=True)

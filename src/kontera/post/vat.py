@@ -59,7 +59,8 @@ _P0 = Decimal("0")
 _NO_IN = "2710"
 _NO_OUT = "2700"
 # BAS: 2641 debiterad ingående moms, 2645 beräknad ingående moms på förvärv från utlandet,
-# 2614 utgående moms omvänd skattskyldighet 25 %.
+# 2614 utgående moms omvänd skattskyldighet 25 % (2624 at 12 %, 2634 at 6 %), 2615 utgående
+# moms import av varor från EU, 2617/2647 omvänd betalningsskyldighet inom Sverige (bygg).
 _SE_IN = "2641"
 _SE_RC_IN = "2645"
 _SE_RC_OUT = "2614"
@@ -86,7 +87,11 @@ _CODES: tuple[VatCode, ...] = (
     VatCode("SE12", _P12, _IN, "Ingående moms 12 %", "SE", _SE_IN),
     VatCode("SE6", _P6, _IN, "Ingående moms 6 %", "SE", _SE_IN),
     VatCode("SE0", _P0, _NONE, "Ingen moms", "SE"),
-    VatCode("SERC25", _P25, _RC, "Omvänd skattskyldighet", "SE", _SE_RC_IN, _SE_RC_OUT),
+    VatCode("SERC25", _P25, _RC, "Tjänst utland, omvänd 25 %", "SE", _SE_RC_IN, _SE_RC_OUT),
+    VatCode("SERC12", _P12, _RC, "Tjänst utland, omvänd 12 %", "SE", _SE_RC_IN, "2624"),
+    VatCode("SERC6", _P6, _RC, "Tjänst utland, omvänd 6 %", "SE", _SE_RC_IN, "2634"),
+    VatCode("SEGEU25", _P25, _RC, "Varor från annat EU-land 25 %", "SE", _SE_RC_IN, "2615"),
+    VatCode("SEDRC25", _P25, _RC, "Omvänd moms inom landet 25 %", "SE", "2647", "2617"),
 )  # fmt: skip
 
 

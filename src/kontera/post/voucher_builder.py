@@ -9,6 +9,12 @@ VAT is computed per line, then reconciled with the document's VAT per rate: the 
 VAT is what the supplier charged and what may be deducted, so small per-line rounding
 differences are moved onto the largest line of that rate. What then remains between the
 postings and the document's total (öresavrundning, BT-114) goes to a rounding account.
+
+Document-level allowances and charges (BG-20/BG-21, BT-107/BT-108) become postings of their
+own when the approved lines are the invoice lines (they sum to BT-106): each on the account
+of the largest line with its VAT rate. VAT the supplier charged at a rate no approved code
+deducts (foreign VAT) is part of the cost of the line without VAT. A prepaid amount (BT-113)
+is credited to the prepayment account, so the payable posting is what is still owed (BT-115).
 """
 
 from __future__ import annotations
@@ -19,10 +25,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from kontera.domain.errors import InvalidInput
+from kontera.domain.invoice import AllowanceCharge
 from kontera.domain.invoice import Invoice
 from kontera.domain.money import ZERO
 from kontera.domain.money import round_cents
 from kontera.domain.suggestion import LineSuggestion
+from kontera.domain.vat_rules import no_vat_code
+from kontera.domain.vat_rules import rule_for_line
 from kontera.domain.voucher import Posting
 from kontera.domain.voucher import Voucher
 from kontera.post.vat import DEFAULT_VAT_TABLE
@@ -50,6 +59,7 @@ class VoucherOptions:
 
     payable_account: str = "2400"
     rounding_account: str = "7790"
+    prepaid_account: str = "1749"
     # Largest difference (document currency) booked as rounding rather than refused.
     rounding_tolerance: Decimal = Decimal("1.00")
     country: str = "NO"
@@ -57,7 +67,12 @@ class VoucherOptions:
     @classmethod
     def for_country(cls, country: str) -> VoucherOptions:
         if country.upper() == "SE":
-            return cls(payable_account="2440", rounding_account="3740", country="SE")
+            return cls(
+                payable_account="2440",
+                rounding_account="3740",
+                prepaid_account="1480",
+                country="SE",
+            )
         return cls()
 
 
@@ -92,8 +107,11 @@ def build_voucher(
     if invoice.issue_date is None:
         raise InvalidInput("The invoice has no date, so the voucher cannot be dated.")
     cost = [_cost_posting(p, vat_table.get(p.vat_code)) for p in postings]
+    cost += _document_allowances_charges(invoice, cost, vat_table, opts)
     _reconcile_vat(cost, invoice, vat_table)
-    lines = [*cost, *_rounding(cost, invoice, opts)]
+    if (invoice.seller.country or opts.country).upper() != opts.country:
+        _foreign_vat_into_cost(cost, invoice, vat_table)
+    lines = [*cost, *_rounding(cost, invoice, opts), *_prepaid(invoice, opts)]
     lines.append(_payable(invoice, lines, opts))
     voucher = Voucher(
         date=invoice.issue_date,
@@ -123,6 +141,100 @@ def _cost_posting(approved: ApprovedPosting, vat: VatCode) -> Posting:
     )
 
 
+def _document_allowances_charges(
+    invoice: Invoice, cost: list[Posting], vat_table: VatTable, opts: VoucherOptions
+) -> list[Posting]:
+    """Postings for BG-20/BG-21, unless the approved nets already include them (BT-109)."""
+    if not invoice.allowances_charges or not cost:
+        return []
+    approved = sum((p.net_amount or ZERO for p in cost), ZERO)
+    line_total = invoice.totals.line_total
+    if line_total is None or round_cents(line_total) != approved:
+        return []
+    return [
+        _allowance_charge(item, cost, vat_table, invoice, opts)
+        for item in invoice.allowances_charges
+    ]
+
+
+def _allowance_charge(
+    item: AllowanceCharge,
+    cost: list[Posting],
+    vat_table: VatTable,
+    invoice: Invoice,
+    opts: VoucherOptions,
+) -> Posting:
+    net = round_cents(item.amount if item.is_charge else -item.amount)
+    like = _same_rate(cost, item.vat_rate, vat_table) or max(
+        cost, key=lambda p: abs(p.net_amount or ZERO)
+    )
+    code = like.vat_code
+    if item.vat_rate is not None and _rate(vat_table, code) != item.vat_rate:
+        rule = rule_for_line(item.vat_category, item.vat_rate, invoice.seller.country, opts.country)
+        code = rule.code or no_vat_code(opts.country)
+    vat = vat_table.get(code)
+    tax = round_cents(net * vat.rate / _HUNDRED) if vat.charged_by_supplier else ZERO
+    word = "Gebyr" if item.is_charge else "Rabatt"
+    if opts.country == "SE":
+        word = "Avgift" if item.is_charge else "Rabatt"
+    return Posting(
+        account=like.account,
+        amount=net + tax,
+        vat_code=vat.code,
+        description=(item.reason or word)[:250],
+        net_amount=net,
+        vat_amount=tax,
+    )
+
+
+def _same_rate(cost: list[Posting], rate: Decimal | None, vat_table: VatTable) -> Posting | None:
+    if rate is None:
+        return None
+    matching = [p for p in cost if _rate(vat_table, p.vat_code) == rate]
+    return max(matching, key=lambda p: abs(p.net_amount or ZERO)) if matching else None
+
+
+def _rate(vat_table: VatTable, code: str | None) -> Decimal | None:
+    vat = vat_table.get(code)
+    return vat.rate if vat.charged_by_supplier else ZERO
+
+
+def _foreign_vat_into_cost(cost: list[Posting], invoice: Invoice, vat_table: VatTable) -> None:
+    """A supplier abroad charged its own country's VAT: not deductible here, part of the cost
+    (only for suppliers abroad; domestic VAT on a no-VAT code is a mistake to refuse)."""
+    deducted = {
+        vat_table.get(p.vat_code).rate
+        for p in cost
+        if vat_table.get(p.vat_code).charged_by_supplier
+    }
+    foreign = sum(
+        (b.tax for b in invoice.vat_breakdown if b.tax and (b.rate or ZERO) not in deducted),
+        ZERO,
+    )
+    carriers = [p for p in cost if not vat_table.get(p.vat_code).charged_by_supplier]
+    if foreign == ZERO or not carriers:
+        return
+    largest = max(carriers, key=lambda p: abs(p.net_amount or ZERO))
+    largest.amount += round_cents(foreign)
+    largest.net_amount = (largest.net_amount or ZERO) + round_cents(foreign)
+
+
+def _prepaid(invoice: Invoice, opts: VoucherOptions) -> list[Posting]:
+    prepaid = invoice.totals.prepaid
+    if not prepaid:
+        return []
+    return [
+        Posting(
+            account=opts.prepaid_account,
+            amount=-round_cents(prepaid),
+            vat_code=no_vat_code(opts.country),
+            description="Förskottsbetalt" if opts.country == "SE" else "Forskuddsbetalt",
+            net_amount=-round_cents(prepaid),
+            vat_amount=ZERO,
+        )
+    ]
+
+
 def _reconcile_vat(cost: list[Posting], invoice: Invoice, vat_table: VatTable) -> None:
     """Make each rate's VAT equal the document's, moving cent differences to the largest line."""
     by_rate: dict[Decimal, list[Posting]] = {}
@@ -148,10 +260,16 @@ def _declared_vat(invoice: Invoice, rate: Decimal) -> Decimal | None:
 
 
 def _document_total(invoice: Invoice) -> Decimal | None:
-    """What the supplier is owed for this document before prepayments (BT-112 + BT-114)."""
+    """What the supplier is owed for this document before prepayments: BT-115 + BT-113.
+
+    Equal to BT-112 + BT-114 in EN 16931; EHF 2.0 folded the rounding into its tax-inclusive
+    amount, so the payable amount is the one to trust where there is one.
+    """
     totals = invoice.totals
+    if totals.payable is not None:
+        return totals.payable + (totals.prepaid or ZERO)
     if totals.gross is None:
-        return totals.payable
+        return None
     return totals.gross + (totals.rounding or ZERO)
 
 
@@ -172,7 +290,7 @@ def _rounding(cost: list[Posting], invoice: Invoice, opts: VoucherOptions) -> li
         Posting(
             account=opts.rounding_account,
             amount=diff,
-            vat_code="SE0" if opts.country == "SE" else "0",
+            vat_code=no_vat_code(opts.country),
             description="Öresavrundning" if opts.country == "SE" else "Øreavrunding",
             net_amount=diff,
             vat_amount=ZERO,

@@ -131,6 +131,27 @@ def posting_rows(view: dict[str, Any]) -> list[PostingRow]:
     return rows
 
 
+def approval_lines(rows: list[PostingRow]) -> list[dict[str, object]]:
+    """The rows as approval would receive them (what the page shows, unedited)."""
+    return [
+        {
+            "account": row.account,
+            "vat_code": row.vat_code,
+            "amount": row.amount,
+            "description": row.description,
+            "line_index": row.line_index,
+        }
+        for row in rows
+    ]
+
+
+def voucher_warnings(preview: Any) -> list[Warning]:
+    """Why approval would refuse the voucher as it stands (from `services.voucher_preview`)."""
+    if preview is None:
+        return []
+    return [Warning("warn_voucher", problem, "error") for problem in preview.problems]
+
+
 def _blank_line(view: dict[str, Any]) -> dict[str, Any]:
     """One line for the whole net amount, when the reader found no lines to suggest for."""
     invoice = view.get("invoice") or {}
@@ -139,36 +160,6 @@ def _blank_line(view: dict[str, Any]) -> dict[str, Any]:
     if net is None and totals.get("payable") is not None:
         net = str((_decimal(totals["payable"]) or Decimal(0)) - (_decimal(totals.get("vat")) or 0))
     return {"account": "", "amount": net, "description": (invoice.get("seller") or {}).get("name")}
-
-
-@dataclass(frozen=True, slots=True)
-class Balance:
-    net: Decimal
-    vat: Decimal
-    debit: Decimal
-    credit: Decimal
-    payable_account: str
-
-    @property
-    def difference(self) -> Decimal:
-        return self.debit - self.credit
-
-    @property
-    def balanced(self) -> bool:
-        return self.difference == 0
-
-
-def balance(view: dict[str, Any], rows: list[PostingRow]) -> Balance | None:
-    """Costs (net lines) plus input VAT against the payable: what the voucher will look like."""
-    invoice = view.get("invoice") or {}
-    totals = invoice.get("totals") or {}
-    payable = _decimal(totals.get("payable")) or _decimal(totals.get("gross"))
-    if payable is None:
-        return None
-    net = sum((_decimal(row.amount) or Decimal(0) for row in rows), Decimal(0))
-    vat = _decimal(totals.get("vat")) or Decimal(0)
-    account = (view.get("suggestion") or {}).get("payable_account") or "2400"
-    return Balance(net=net, vat=vat, debit=net + vat, credit=payable, payable_account=account)
 
 
 def _decimal(value: Any) -> Decimal | None:

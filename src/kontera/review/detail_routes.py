@@ -37,6 +37,7 @@ from kontera.services import review_queue
 from kontera.services.approvals import ApprovedLine
 from kontera.services.review_queue import QueueLink
 from kontera.services.users import SignedIn
+from kontera.services.voucher_preview import voucher_preview
 
 router = APIRouter(include_in_schema=False)
 BASE = "/c/{company_id}/d/{document_id}"
@@ -63,6 +64,9 @@ def document_page(
     except InvalidInput:
         sizes = []
     rows = detail.posting_rows(view)
+    balance = voucher_preview(
+        ctx, company_id=company_id, document_id=document_id, lines=detail.approval_lines(rows)
+    )
     return render(
         request,
         "detail.html",
@@ -71,8 +75,8 @@ def document_page(
         fields=detail.field_rows(view.get("invoice")),
         boxes=detail.boxed_fields(view.get("invoice")),
         postings=rows,
-        balance=detail.balance(view, rows),
-        warnings=detail.warnings(view),
+        balance=balance,
+        warnings=detail.warnings(view) + detail.voucher_warnings(balance),
         page_sizes=sizes,
         q=q,
         reviewable=view["status"] in ("suggested", "needs_review"),

@@ -166,6 +166,7 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "warn_credit_note": ("Kreditnota:", "Credit note:"),
     "warn_status": ("Må sjekkes:", "Needs review:"),
     "warn_note": ("Merknad:", "Note:"),
+    "warn_voucher": ("Kan ikke godkjennes:", "Cannot be approved:"),
     "auto_approval_help": (
         "Fakturaer som oppfyller alle vilkårene godkjennes uten at noen ser på dem. "
         "Hver automatisk godkjenning står i historikken.",

@@ -19,6 +19,7 @@ from kontera.domain.status import REVIEWABLE
 from kontera.domain.status import Status
 from kontera.post import PostingJob
 from kontera.post import retry_failed
+from kontera.services.approval_checks import require_approvable
 from kontera.services.context import AppContext
 from kontera.services.email_senders import on_document_approved
 from kontera.services.field_values import parse_field_value
@@ -61,6 +62,7 @@ def approve(
         suggested = _suggested_lines(session, document_id)
         approved = lines if lines is not None else suggested
         _check_lines(approved)
+        require_approvable(session, company_id=company_id, invoice=invoice, lines=list(approved))
         edited = lines is not None and lines != suggested
         voucher = _voucher_record(session, document, actor=actor)
         voucher.payload = {"lines": [to_jsonable(line) for line in approved], "edited": edited}

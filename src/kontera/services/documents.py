@@ -34,6 +34,7 @@ from kontera.interpret.matching import find_credited_invoice
 from kontera.interpret.matching import find_duplicate
 from kontera.services import approvals
 from kontera.services import webhooks
+from kontera.services.approval_checks import suggestion_problems
 from kontera.services.context import AppContext
 from kontera.services.layouts import layout_hints
 from kontera.services.review_rules import review_reasons
@@ -280,7 +281,9 @@ def _suggest_step(ctx: AppContext, document_id: str) -> Status:
                 document_id=document_id, model=suggestion.model, payload=to_jsonable(suggestion)
             )
         )
-        reasons = review_reasons(invoice, suggestion)
+        reasons = review_reasons(invoice, suggestion) + suggestion_problems(
+            session, company_id=company.id, invoice=invoice, suggestion=suggestion
+        )
         target = Status.NEEDS_REVIEW if reasons else Status.SUGGESTED
         repo.move_document(
             session,

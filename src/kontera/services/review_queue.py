@@ -26,6 +26,7 @@ from kontera.domain.errors import KonteraError
 from kontera.domain.status import REVIEWABLE
 from kontera.domain.status import Status
 from kontera.services import approvals
+from kontera.services.approval_checks import suggestion_approvable
 from kontera.services.context import AppContext
 from kontera.store.db import session_scope
 from kontera.store.tables import Company
@@ -265,7 +266,8 @@ def confident_documents(
 ) -> list[Document]:
     """Those of `document_ids` a person may approve in bulk: they passed every check (status
     `suggested`), were read with high confidence, have no warnings, and every suggested line
-    is confident too."""
+    is confident too, and the voucher it makes is one approval accepts (balanced against the
+    invoice, every account and VAT code in the chart)."""
     conditions = [
         *_company_scope(company_ids, None),
         col(Document.id).in_(list(document_ids)[:BULK_LIMIT]),
@@ -277,7 +279,12 @@ def confident_documents(
     with session_scope(ctx.engine) as session:
         documents = list(session.exec(select(Document).where(*conditions)).all())
         sure = _suggestion_confidences(session, [d.id for d in documents])
-    return [d for d in documents if sure.get(d.id, 0.0) >= threshold]
+        return [
+            d
+            for d in documents
+            if sure.get(d.id, 0.0) >= threshold
+            and suggestion_approvable(session, company_id=d.company_id, document_id=d.id)
+        ]
 
 
 def _suggestion_confidences(session: Any, document_ids: list[str]) -> dict[str, float]:
@@ -290,11 +297,18 @@ def _suggestion_confidences(session: Any, document_ids: list[str]) -> dict[str, 
     latest = {record.document_id: record for record in session.exec(query).all()}
     return {
         document_id: min(
-            (float(line.get("confidence") or 0.0) for line in record.payload.get("lines", [])),
+            (_line_confidence(line) for line in record.payload.get("lines", [])),
             default=0.0,
         )
         for document_id, record in latest.items()
     }
+
+
+def _line_confidence(line: dict[str, Any]) -> float:
+    """The lower of the account's and the VAT code's confidence (older suggestions have only
+    the first)."""
+    account = float(line.get("confidence") or 0.0)
+    return min(account, float(line.get("vat_confidence", account) or 0.0))
 
 
 def bulk_approve(

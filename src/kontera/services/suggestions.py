@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +41,7 @@ from kontera.suggest.persistence import load_company_model
 from kontera.suggest.persistence import train_company_model
 from kontera.suggest.policy import AutoApprovalPolicy
 from kontera.suggest.policy import decide
+from kontera.suggest.vat_choice import settle_vat
 
 log = logging.getLogger(__name__)
 RETRAIN_EVERY = 25
@@ -68,8 +70,24 @@ def suggest_postings(
         suggestion = _from_history(session, company, invoice, supplier_key)
         if all(line.abstained for line in suggestion.lines):
             suggestion = _cold_start(ctx, session, company, invoice, supplier_key) or suggestion
+    suggestion = settle_vat(
+        suggestion, invoice, company.country, vat_habits(session, company_id=company.id)
+    )
     suggestion.payable_account = "2440" if company.country == "SE" else "2400"
     return decide(auto_approval_policy(company), invoice, suggestion, source_kind=source_kind)
+
+
+def vat_habits(session: Session, *, company_id: str) -> dict[str, Counter[str]]:
+    """How often each account got each VAT code in the company's history."""
+    query = (
+        select(PostingHistory.account, PostingHistory.vat_code, func.count())
+        .where(PostingHistory.company_id == company_id, col(PostingHistory.vat_code).is_not(None))
+        .group_by(col(PostingHistory.account), col(PostingHistory.vat_code))
+    )
+    habits: dict[str, Counter[str]] = {}
+    for account, code, count in session.exec(query).all():
+        habits.setdefault(account, Counter())[str(code)] += int(count)
+    return habits
 
 
 def _from_history(
