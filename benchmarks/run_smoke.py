@@ -21,6 +21,7 @@ SMOKE = [
     ["suggest_speed.py", "--sizes", "20000", "--source", "synthetic"],
     ["suggest_accuracy.py", "--limit", "20000", "--only", "orebro"],
     ["pdf_accuracy.py", "--limit", "8", "--scan-limit", "2"],
+    ["vat_accuracy.py", "--limit", "30"],
     ["pdf_speed.py", "--pages", "2"],
     ["load.py", "--seconds", "5", "--clients", "4", "--preload", "50", "--databases", "sqlite"],
 ]

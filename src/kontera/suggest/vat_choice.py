@@ -39,6 +39,7 @@ _SIBLINGS = {
     "1": {"1"},
     "0": {"0", "20", "85"},
 }
+_KNOWN_RATES = (Decimal(25), Decimal(15), Decimal(12), Decimal(6), Decimal("11.11"))
 # Measured accuracy of each basis (benchmarks/vat_accuracy.py, held-out rows).
 CONFIDENCE = {"rule": 0.99, "rule+habit": 0.97, "habit": 0.9, "none": 0.0}
 
@@ -58,7 +59,13 @@ def settle_vat(
 def _settle(
     line: LineSuggestion, invoice: Invoice, home: str, habits: Mapping[str, Counter[str]]
 ) -> LineSuggestion:
-    rule = _rule(line, invoice, home)
+    return settle_line(line, _rule(line, invoice, home), habits)
+
+
+def settle_line(
+    line: LineSuggestion, rule: VatRule, habits: Mapping[str, Counter[str]]
+) -> LineSuggestion:
+    """One line's code from what the invoice calls for and the account's habit."""
     habit = _habit(line, habits)
     if rule.code is not None:
         siblings = _SIBLINGS.get(rule.code, {rule.code})
@@ -87,7 +94,22 @@ def _rule(line: LineSuggestion, invoice: Invoice, home: str) -> VatRule:
         return rule_for_line(only.category, only.rate, invoice.seller.country, home)
     if not rated and invoice.totals.vat == 0 and invoice.totals.net:
         return VatRule(no_vat_code(home), "the invoice has no VAT")
+    implied = _implied_rate(invoice)
+    if not rated and implied is not None:
+        return rule_for_line("S", implied, invoice.seller.country, home)
     return VatRule(None, "the invoice gives no VAT rate for the line")
+
+
+def _implied_rate(invoice: Invoice) -> Decimal | None:
+    """The one rate the totals imply (VAT ÷ net), when it is one of the known rates."""
+    net, vat = invoice.totals.net, invoice.totals.vat
+    if not net or vat is None:
+        return None
+    percent = vat / net * 100
+    for rate in _KNOWN_RATES:
+        if abs(percent - rate) <= Decimal("0.05"):
+            return rate
+    return None
 
 
 def _habit(line: LineSuggestion, habits: Mapping[str, Counter[str]]) -> str | None:
