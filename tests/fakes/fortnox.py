@@ -26,7 +26,28 @@ from starlette.routing import Route
 from tests.fakes.common import FILE_SIGNATURES
 from tests.fakes.common import Quota
 
-BAS_ACCOUNTS = {1930, 2440, 2614, 2641, 2645, 3740, 4010, 5010, 5410, 5460, 6110, 6212, 6540, 6570}
+BAS_ACCOUNTS = {
+    1480,
+    1930,
+    2440,
+    2614,
+    2615,
+    2617,
+    2624,
+    2634,
+    2641,
+    2645,
+    2647,
+    3740,
+    4010,
+    5010,
+    5410,
+    5460,
+    6110,
+    6212,
+    6540,
+    6570,
+}
 
 
 def fortnox_error(

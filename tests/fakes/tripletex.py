@@ -29,6 +29,7 @@ from tests.fakes.common import Quota
 
 ACCOUNTS = {
     "1200": "Maskiner",
+    "1749": "Forskudd til leverandører",
     "1920": "Bankinnskudd",
     "2400": "Leverandørgjeld",
     "2710": "Inngående mva",

@@ -67,9 +67,10 @@ def test_every_example_builds_a_balanced_voucher_owing_the_document_total(name: 
     voucher = build_voucher(invoice, approve_as_interpreted(invoice))
 
     payable = voucher.postings[-1]
-    total = (invoice.totals.gross or ZERO) + (invoice.totals.rounding or ZERO)
+    # What is still owed (BT-115); a prepaid amount (BT-113) is a posting of its own.
+    assert invoice.totals.payable is not None
     assert voucher.balance() == ZERO
-    assert payable.amount == -total
+    assert payable.amount == -invoice.totals.payable
     assert sum((p.vat_amount or ZERO for p in voucher.postings), ZERO) == invoice.totals.vat
     if invoice.document_type is DocumentType.CREDIT_NOTE:
         assert payable.amount > 0  # the supplier owes us
@@ -86,7 +87,8 @@ def test_norwegian_ehf_is_posted_to_tripletex_with_its_rendering() -> None:
 
     assert job.step is Step.POSTED, job.last_error
     stored = rig.fake.vouchers[int(job.external_id or 0)]
-    assert stored["postings"][-1]["amountGross"] == -1802.0  # 1801.78 + 0.22 rounding
+    # 1801.78 + 0.22 rounding − 1000 prepaid (its own posting on 1749): still owed 802
+    assert stored["postings"][-1]["amountGross"] == -802.0
     assert [p["row"] for p in stored["postings"]] == list(range(1, len(stored["postings"]) + 1))
     assert rig.fake.attachments[int(job.external_id or 0)] == [rendering]
     assert validate_all(tripletex_spec(), rig.recorder.requests) == len(rig.recorder.requests)

@@ -38,7 +38,7 @@ def test_a_changed_bank_account_of_a_known_supplier_is_a_warning(ctx: AppContext
         company_id=company.id,
         document_id=first.id,
         actor="kari@fjord.no",
-        lines=[approvals.ApprovedLine(account="6340")],
+        lines=[approvals.ApprovedLine(account="6340", vat_code="1")],
     )
     changed = receive_document(
         ctx, company_id=company.id, data=variant("10008", "12345678903"), filename="2.xml"
@@ -77,7 +77,7 @@ def test_the_suppliers_page_lists_known_suppliers_with_their_accounts(ctx: AppCo
         company_id=company.id,
         document_id=first.id,
         actor="kari@fjord.no",
-        lines=[approvals.ApprovedLine(account="6340")],
+        lines=[approvals.ApprovedLine(account="6340", vat_code="1")],
     )
     receive_document(ctx, company_id=company.id, data=variant("10008", "12345678903"), filename="2")
     [supplier] = supplier_views.suppliers(ctx, company_id=company.id)
