@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import re
 
+import norwegian_numbers
+from bankkonto import clean_and_split
+from bankkonto.account import expected_account_length
+from bankkonto.account import validate as validate_se_account
+from bankkonto.exceptions import BankkontoException
+from bankkonto.exceptions import SwedbankBankkontoValidationError
 from schwifty import BIC
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -74,26 +80,65 @@ def no_vat_id_from_org_number(org_number: str) -> str:
 
 
 def valid_kid(text: str) -> bool:
-    """A Norwegian KID: 2–25 digits, last digit a mod-10 (Luhn) or mod-11 check digit."""
+    """A Norwegian KID: 2–25 characters, the last a mod-10 (Luhn) or mod-11 check digit
+    (mod 11 writes a remainder of 10 as "-"), checked by `norwegian-numbers`."""
     value = text.strip()
-    if not value.isdigit() or not 2 <= len(value) <= 25:
+    body = value[:-1]
+    if (
+        not 2 <= len(value) <= 25
+        or not body.isdigit()
+        or not (value[-1].isdigit() or value[-1] == "-")
+    ):
         return False
-    return bool(luhn.is_valid(value)) or _mod11_kid_valid(value)
-
-
-def _mod11_kid_valid(value: str) -> bool:
-    weights = [2, 3, 4, 5, 6, 7]
-    body, check = value[:-1], value[-1]
-    total = sum(int(d) * weights[i % 6] for i, d in enumerate(reversed(body)))
-    remainder = 11 - total % 11
-    expected = "0" if remainder == 11 else "-" if remainder == 10 else str(remainder)
-    return check == expected
+    return any(norwegian_numbers.verify_kid_number(value, mode) for mode in ("mod10", "mod11"))
 
 
 def valid_se_ocr_reference(text: str) -> bool:
     """A Swedish OCR reference (Bankgirot): digits with a Luhn check digit."""
     value = text.strip()
     return value.isdigit() and 2 <= len(value) <= 25 and bool(luhn.is_valid(value))
+
+
+def valid_bankgiro(text: str) -> bool:
+    """A bankgiro number (Bankgirot): 7 or 8 digits, the last a Luhn check digit."""
+    return _giro_number(text, 7, 8)
+
+
+def valid_plusgiro(text: str) -> bool:
+    """A plusgiro number (Plusgirot): 2 to 8 digits, the last a Luhn check digit."""
+    return _giro_number(text, 2, 8)
+
+
+def _giro_number(text: str, shortest: int, longest: int) -> bool:
+    compact = re.sub(r"[\s\-]", "", text.strip())
+    return compact.isdigit() and shortest <= len(compact) <= longest and luhn.is_valid(compact)
+
+
+def valid_se_bank_account(text: str) -> bool:
+    """A Swedish bank account: clearing number and account number, checked by `bankkonto`
+    against the banks' rules (Bankgirot's "Bankernas kontonummeruppbyggnad": which clearing
+    ranges use mod 11 over clearing + account, which mod 10 over the account alone).
+
+    Some Swedbank accounts (clearing 8xxx) carry no valid check digit at all, as the banks'
+    rules say; those are not called wrong.
+    """
+    if not re.fullmatch(r"[\d\s.\-,]+", text.strip()):
+        return False
+    clearing, account = clean_and_split(text)
+    try:
+        validate_se_account(clearing, account)
+    except SwedbankBankkontoValidationError:
+        return _swedbank_length_ok(clearing, account)
+    except (BankkontoException, ValueError):
+        return False
+    return True
+
+
+def _swedbank_length_ok(clearing: str, account: str) -> bool:
+    try:
+        return bool(expected_account_length(clearing) == len(account))
+    except (BankkontoException, ValueError):
+        return False
 
 
 def valid_no_bank_account(text: str) -> bool:

@@ -38,7 +38,7 @@ _FAMILIES = (
 # EHF 2.0 (CEN BII 2) and ZUGFeRD 1.x predate EN 16931: their totals follow other rules (e.g.
 # rounding inside the total with VAT), so only the sums that hold in every format are checked.
 # (ZUGFeRD 1 BASIC may also give allowance totals without the allowances themselves.)
-_ID_RULES = {f"KONTERA-ID-0{n}" for n in range(1, 8)}
+_ID_RULES = {f"KONTERA-ID-{n:02d}" for n in range(1, 11)}
 LEGACY_RULES = frozenset({"BR-CO-10", "BR-CO-13", "BR-CO-14", "BR-CO-17", "NO-R-001", *_ID_RULES})
 _LEGACY_PROFILES = ("ver2.0", "urn:ferd:")
 # Factur-X/ZUGFeRD MINIMUM and BASIC WL carry totals only, by design: no lines to add up.

@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 
 from kontera.domain.identifiers import digits
+from kontera.domain.identifiers import valid_bankgiro
 from kontera.domain.identifiers import valid_bic
 from kontera.domain.identifiers import valid_iban
 from kontera.domain.identifiers import valid_kid
 from kontera.domain.identifiers import valid_no_bank_account
 from kontera.domain.identifiers import valid_no_org_number
+from kontera.domain.identifiers import valid_plusgiro
+from kontera.domain.identifiers import valid_se_bank_account
 from kontera.domain.identifiers import valid_se_ocr_reference
 from kontera.domain.identifiers import valid_vat_id
 from kontera.domain.invoice import Invoice
@@ -72,11 +75,16 @@ def norwegian_kid(invoice: Invoice) -> Problems:
 
 @rule("KONTERA-ID-04", WARNING, field="payment.bank_account")
 def norwegian_bank_account(invoice: Invoice) -> Problems:
+    """An 11-digit account from a supplier that is not Swedish: the Norwegian mod-11 rule.
+    (A Swedish clearing number and account can be 11 digits too: KONTERA-ID-08's.)"""
     account = invoice.payment.bank_account
-    if not account or not _compact(account).isdigit() or len(_compact(account)) != 11:
+    if not account or supplier_country(invoice) == "SE":
+        return []
+    compact = _compact(account)
+    if not compact.isdigit() or len(compact) != 11:
         return []
     return only_if(
-        not valid_no_bank_account(_compact(account)),
+        not valid_no_bank_account(compact),
         f"The account number {account} has a wrong check digit",
     )
 
@@ -106,4 +114,39 @@ def swedish_ocr_reference(invoice: Invoice) -> Problems:
     return only_if(
         not valid_se_ocr_reference(reference),
         f"The OCR reference {reference} has a wrong check digit",
+    )
+
+
+@rule("KONTERA-ID-08", WARNING, field="payment.bank_account")
+def swedish_bank_account(invoice: Invoice) -> Problems:
+    """A Swedish supplier's domestic account (clearing number + account number), by the
+    banks' own rules for each clearing range."""
+    account = invoice.payment.bank_account
+    if not account or supplier_country(invoice) != "SE" or _IBAN_SHAPE.match(account.upper()):
+        return []
+    if not 8 <= len(digits(account)) <= 15:
+        return []
+    return only_if(
+        not valid_se_bank_account(account),
+        f"The Swedish account number {account} does not follow its bank's check-digit rule",
+    )
+
+
+@rule("KONTERA-ID-09", WARNING, field="payment.bankgiro")
+def bankgiro_check_digit(invoice: Invoice) -> Problems:
+    number = (invoice.payment.bankgiro or "").strip()
+    if not number or not 7 <= len(digits(number)) <= 8:
+        return []  # the length is SE-R-009's
+    return only_if(
+        not valid_bankgiro(number), f"The bankgiro number {number} has a wrong check digit"
+    )
+
+
+@rule("KONTERA-ID-10", WARNING, field="payment.plusgiro")
+def plusgiro_check_digit(invoice: Invoice) -> Problems:
+    number = (invoice.payment.plusgiro or "").strip()
+    if not number or not 2 <= len(digits(number)) <= 8:
+        return []  # the length is SE-R-010's
+    return only_if(
+        not valid_plusgiro(number), f"The plusgiro number {number} has a wrong check digit"
     )

@@ -170,7 +170,7 @@ def find_bankgiro(text: str) -> list[Found[str]]:
     found = []
     for match in re.finditer(r"(?<![\d-])(\d{3,4})-(\d{4})(?![\d-])", text):
         digits = match.group(1) + match.group(2)
-        if ids.valid_se_ocr_reference(digits):
+        if ids.valid_bankgiro(digits):
             found.append(Found(f"{match.group(1)}-{match.group(2)}", match.start(), match.end()))
     return found
 
@@ -180,7 +180,7 @@ def find_plusgiro(text: str) -> list[Found[str]]:
     found = []
     for match in re.finditer(r"(?<![\d-])((?:\d{1,2}\s?){1,4}\d)-(\d)(?![\d-])", text):
         digits = re.sub(r"\D", "", match.group(1)) + match.group(2)
-        if 2 <= len(digits) <= 8 and ids.valid_se_ocr_reference(digits):
+        if ids.valid_plusgiro(digits):
             found.append(Found(f"{digits[:-1]}-{digits[-1]}", match.start(), match.end()))
     return found
 
