@@ -12,6 +12,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -147,3 +148,53 @@ def asgi_server(app: object) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextmanager
+def s3_server() -> Iterator[dict[str, str] | None]:
+    """An S3-compatible server (moto's standalone server) on loopback, with one empty bucket.
+
+    Yields the environment a Kontera process needs to use it (`KONTERA_STORAGE_URL` and the
+    usual `AWS_*` variables), or None when moto's server is not installed."""
+    if url := os.environ.get("KONTERA_TEST_S3_URL"):
+        yield _s3_env(url, os.environ.get("KONTERA_TEST_S3_ENDPOINT", ""))
+        return
+    try:
+        import flask  # noqa: F401  # moto's server needs it (moto[server])
+        import moto.server  # noqa: F401
+    except ImportError:
+        yield None
+        return
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        endpoint = f"http://127.0.0.1:{port}"
+        env = _s3_env("s3://kontera-test/data", endpoint)
+        import boto3
+
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name=env["AWS_DEFAULT_REGION"],
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        ).create_bucket(Bucket="kontera-test")
+        yield env
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _s3_env(url: str, endpoint: str) -> dict[str, str]:
+    return {
+        "KONTERA_STORAGE_URL": url,
+        "AWS_ENDPOINT_URL_S3": endpoint,
+        "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "kontera-test"),
+        "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "kontera-test-secret"),
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+    }

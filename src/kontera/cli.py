@@ -35,6 +35,7 @@ COMMAND_MODULES: list[str] = [
     "kontera.commands.suggest",
     "kontera.commands.webhooks",
     "kontera.commands.security",
+    "kontera.commands.storage",
 ]
 
 DataDir = Annotated[
@@ -99,7 +100,7 @@ def serve(
     ctx, huey = attach_queue(open_context(data_dir, quiet=False, demo=demo, require_secret=True))
     consumer = None
     if ctx.settings.in_process_worker and not ctx.settings.immediate_jobs:
-        consumer = make_consumer(huey, workers=ctx.settings.worker_threads, embedded=True)
+        consumer = make_consumer(ctx, huey, workers=ctx.settings.worker_threads, embedded=True)
     requeue_unfinished(ctx)
     if demo:
         from kontera.services.demo import load_demo
@@ -128,16 +129,27 @@ def _fixtures_dir() -> Path:
 def worker(
     data_dir: DataDir = None,
     threads: Annotated[int | None, typer.Option(help="Consumer threads.")] = None,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve /metrics, /healthz, /readyz on this port (KONTERA_METRICS_PORT)."),
+    ] = None,
 ) -> None:
-    """Run a standalone job consumer (use with KONTERA_REDIS_URL to share work)."""
+    """Run a standalone job consumer (use with KONTERA_REDIS_URL to share work).
+
+    SIGTERM stops it gracefully: running tasks finish or are handed back within
+    KONTERA_SHUTDOWN_GRACE_SECONDS."""
     from kontera.jobs.queue import attach_queue
     from kontera.jobs.queue import make_consumer
     from kontera.jobs.queue import requeue_unfinished
+    from kontera.jobs.worker_http import serve_operations
 
     ctx, huey = attach_queue(open_context(data_dir, quiet=False, require_secret=True))
     requeue_unfinished(ctx)
     workers = threads or ctx.settings.worker_threads
-    make_consumer(huey, workers=workers, embedded=False).run()
+    port = metrics_port if metrics_port is not None else ctx.settings.metrics_port
+    if port:
+        serve_operations(ctx, port)
+    make_consumer(ctx, huey, workers=workers, embedded=False).run()
 
 
 @company_app.command("create")

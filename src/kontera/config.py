@@ -23,6 +23,11 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default SQLite in the data directory."
     )
+    storage_url: str | None = Field(
+        default=None,
+        description="file:///path or s3://bucket/prefix for originals, models, pages; "
+        "default the data directory.",
+    )
     redis_url: str | None = Field(default=None, description="Use Redis for the job queue.")
     max_upload_bytes: int = Field(default=25 * 1024 * 1024, description="Upload size limit.")
     in_process_worker: bool = Field(default=True, description="`serve` runs a job consumer.")
@@ -42,6 +47,15 @@ class Settings(BaseSettings):
     )
     session_max_age_seconds: int = Field(default=8 * 3600, description="UI session lifetime.")
     mail_domain: str = Field(default="inbox.kontera.local", description="Inbound mail domain.")
+    metrics_token: str | None = Field(
+        default=None, description="When set, /metrics wants `Authorization: Bearer <token>`."
+    )
+    metrics_port: int = Field(
+        default=0, description="`kontera worker` serves /metrics, /healthz, /readyz here (0: off)."
+    )
+    shutdown_grace_seconds: float = Field(
+        default=25.0, description="How long a stopping worker may finish its tasks."
+    )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True, description="Structured JSON logs on stderr.")
     ocr_languages: str = Field(default="nor+swe+eng")

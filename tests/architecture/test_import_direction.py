@@ -30,7 +30,7 @@ LEVEL = {
     "web": 5,
 }
 # Leaves that any layer above the domain may read.
-LEAVES = {"config", "logs"}
+LEAVES = {"config", "logs", "telemetry"}
 # Same level, but still forbidden: the middle packages are independent of each other,
 # except that ingest may use the store (design.md) and interpret/suggest/post may not.
 FORBIDDEN = {

@@ -15,6 +15,7 @@ from kontera.api import connect
 from kontera.api import documents
 from kontera.api.errors import install_error_handlers
 from kontera.api.limits import BodySizeLimit
+from kontera.api.operations import operations_router
 from kontera.services.context import AppContext
 
 
@@ -28,6 +29,7 @@ def create_app(ctx: AppContext, *, consumer: Any = None) -> FastAPI:
         finally:
             if consumer is not None:
                 consumer.stop(graceful=True)
+                consumer.hand_back_interrupted()
 
     app = FastAPI(
         title="Kontera",
@@ -40,6 +42,7 @@ def create_app(ctx: AppContext, *, consumer: Any = None) -> FastAPI:
     app.include_router(documents.router)
     app.include_router(connect.router)
     app.include_router(audit.router)
+    app.include_router(operations_router(ctx))
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_upload_bytes)
 
     @app.get("/healthz", tags=["operations"])

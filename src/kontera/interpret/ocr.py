@@ -24,6 +24,7 @@ from typing import Any
 import pytesseract
 from PIL import Image
 
+from kontera import telemetry
 from kontera.domain.errors import InterpretationFailed
 from kontera.domain.fields import Source
 from kontera.interpret.textpage import Page
@@ -61,6 +62,11 @@ def ocr_pages(images: Sequence[PageImage], settings: OcrSettings) -> list[Page]:
 
 
 def ocr_page(page: PageImage, settings: OcrSettings) -> Page:
+    with telemetry.timed("ocr_page"):
+        return _read_page(page, settings)
+
+
+def _read_page(page: PageImage, settings: OcrSettings) -> Page:
     image = page.image.convert("L") if page.image.mode not in ("L", "RGB") else page.image
     words = _words(image, page.dpi, settings)
     if settings.detect_rotation and _doubtful(words):

@@ -12,6 +12,7 @@ periodic sweep that requeues work whose task was lost while the processes kept r
 from __future__ import annotations
 
 import logging
+import signal
 from collections.abc import Callable
 from datetime import UTC
 from datetime import datetime
@@ -22,7 +23,9 @@ from huey import Huey
 from huey import RedisHuey
 from huey import SqliteHuey
 from huey.consumer import Consumer
+from huey.signals import SIGNAL_INTERRUPTED
 
+from kontera import telemetry
 from kontera.config import Settings
 from kontera.domain.errors import Conflict
 from kontera.domain.status import Status
@@ -32,7 +35,10 @@ from kontera.services import recovery
 from kontera.services import suggestions
 from kontera.services import webhooks
 from kontera.services.context import AppContext
+from kontera.services.health import QueueDepth
 from kontera.services.lease import LEASE
+from kontera.services.stopping import REQUEST_SETTLE
+from kontera.services.stopping import Stopping
 from kontera.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -73,6 +79,7 @@ class HueyQueue:
         self._post = huey.task(retries=0, name="post_voucher")(
             lambda voucher_id: self._post_or_wait(get_ctx(), voucher_id)
         )
+        huey.signal(SIGNAL_INTERRUPTED)(lambda _signal, task, *_: self._hand_back(get_ctx(), task))
         if sweep_every_minutes > 0:
             huey.periodic_task(every_minutes(sweep_every_minutes), name="requeue_stale")(
                 lambda: self._sweep_once_per_round(get_ctx(), sweep_every_minutes)
@@ -94,6 +101,24 @@ class HueyQueue:
             self.post_voucher(voucher_id, delay=LEASE.total_seconds() + 5)
         return step
 
+    def _hand_back(self, ctx: AppContext, task: Any) -> None:
+        """A task still running when this process stopped goes back in the queue."""
+        name, args = task.name, tuple(task.args or ())
+        if name == "post_voucher" and args:
+            # Caught inside a ledger request: keep others off only until it has ended.
+            for lease in ctx.stopping.leases_of(str(args[0])):
+                lease.cut_short(REQUEST_SETTLE)
+            self.post_voucher(str(args[0]), delay=REQUEST_SETTLE.total_seconds() + 1)
+        elif name == "process_document" and args:
+            self.process_document(str(args[0]))  # a copy that finds it done ends quietly
+        elif name != "requeue_stale":
+            self.huey.enqueue(task)
+        telemetry.HANDED_BACK.labels(name).inc()
+        log.warning("task handed back: this process stopped", extra={"task": name})
+
+    def depth(self) -> QueueDepth:
+        return QueueDepth(self.huey.pending_count(), self.huey.scheduled_count())
+
     def process_document(self, document_id: str) -> None:
         self._process(document_id)
 
@@ -110,11 +135,40 @@ class HueyQueue:
             self._post(voucher_id)
 
 
-class EmbeddedConsumer(Consumer):  # type: ignore[misc]
-    """A consumer inside the web process: the web server owns the signal handlers."""
+class StoppingConsumer(Consumer):  # type: ignore[misc]
+    """SIGTERM (and Ctrl-C) stop taking tasks and give the running ones the grace period.
+
+    Running posting runs see `ctx.stopping` and hand back at a safe point before the period
+    ends (`kontera.services.stopping`); whatever still runs when it has ended is handed back
+    through Huey's "interrupted" signal (`HueyQueue._hand_back`). A second signal stops at
+    once, handing back likewise."""
+
+    def __init__(self, huey: Huey, *, stopping: Stopping, grace: float, workers: int) -> None:
+        super().__init__(
+            huey,
+            workers=workers,
+            worker_type="thread",
+            periodic=True,  # the stale-work sweep (see `requeue_stale`)
+            shutdown_timeout=grace,
+            graceful_signal="TERM",
+        )
+        self._signal_actions[signal.SIGINT] = (False, True)
+        self.stopping, self.grace = stopping, grace
+
+    def stop(self, graceful: bool = False) -> None:
+        self.stopping.begin(self.grace if graceful else 0.0)
+        super().stop(graceful=graceful)
+
+
+class EmbeddedConsumer(StoppingConsumer):
+    """A consumer inside the web process: the web server owns the signal handlers and calls
+    `stop(graceful=True)` and `hand_back_interrupted()` when it shuts down."""
 
     def _set_signal_handlers(self) -> None:
         return None
+
+    def hand_back_interrupted(self) -> None:
+        self.huey.notify_interrupted_tasks()
 
 
 def attach_queue(ctx: AppContext) -> tuple[AppContext, Huey]:
@@ -127,10 +181,10 @@ def attach_queue(ctx: AppContext) -> tuple[AppContext, Huey]:
     return holder["ctx"], huey
 
 
-def make_consumer(huey: Huey, *, workers: int, embedded: bool) -> Any:
-    cls = EmbeddedConsumer if embedded else Consumer
-    # Periodic: the stale-work sweep (see `requeue_stale`).
-    return cls(huey, workers=workers, worker_type="thread", periodic=True)
+def make_consumer(ctx: AppContext, huey: Huey, *, workers: int, embedded: bool) -> Any:
+    cls = EmbeddedConsumer if embedded else StoppingConsumer
+    grace = ctx.settings.shutdown_grace_seconds
+    return cls(huey, stopping=ctx.stopping, grace=grace, workers=workers)
 
 
 def every_minutes(minutes: int) -> Callable[[datetime], bool]:

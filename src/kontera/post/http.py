@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from kontera import telemetry
 from kontera.domain.errors import PermanentError
 from kontera.domain.errors import TransientError
 from kontera.post.ratelimit import RateLimiter
@@ -171,6 +172,7 @@ class ApiClient:
 
     def _log(self, method: str, url: str, attempt: int, started: float, outcome: str) -> None:
         elapsed_ms = (time.perf_counter() - started) * 1000
+        telemetry.ledger_call(self.system, outcome, elapsed_ms / 1000)
         masked = self.mask(url)
         log.info(
             "%s %s %s -> %s in %.0f ms (attempt %d)",

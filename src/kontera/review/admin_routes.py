@@ -9,7 +9,6 @@ from fastapi import File
 from fastapi import Form
 from fastapi import Request
 from fastapi import UploadFile
-from fastapi.responses import FileResponse
 from fastapi.responses import HTMLResponse
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
@@ -164,11 +163,12 @@ def evaluate(request: Request, user: PostingUser, company_id: str) -> Response:
 @router.get("/models/{company_id}/plot/{index}.png")
 def model_plot(request: Request, user: User, company_id: str, index: int) -> Response:
     user.require_company(company_id)
-    statuses = review_pages.model_status(app_context(request), company_ids=frozenset({company_id}))
+    ctx = app_context(request)
+    statuses = review_pages.model_status(ctx, company_ids=frozenset({company_id}))
     plots = statuses[0].plots if statuses else []
     if not 0 <= index < len(plots):
         raise NotFound("No such plot.")
-    return FileResponse(plots[index], media_type="image/png")
+    return Response(ctx.blobs.read(plots[index]), media_type="image/png")
 
 
 @router.get("/users", response_class=HTMLResponse)

@@ -14,7 +14,6 @@ from urllib.parse import quote
 from fastapi import APIRouter
 from fastapi import Form
 from fastapi import Request
-from fastapi.responses import FileResponse
 from fastapi.responses import HTMLResponse
 from fastapi.responses import JSONResponse
 from fastapi.responses import RedirectResponse
@@ -114,11 +113,9 @@ def page_image(
     user.require_company(company_id)
     ctx = app_context(request)
     source = review_pages.page_source(ctx, company_id=company_id, document_id=document_id)
-    path = pages.page_png(ctx, source, number)
+    png = pages.page_png(ctx, source, number)
     # Private: a page image is as confidential as the invoice itself.
-    return FileResponse(
-        path, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"}
-    )
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
 
 @router.get(BASE + "/fields", response_class=HTMLResponse)

@@ -1,17 +1,15 @@
-"""Document pages as PNG images, rendered once with pypdfium2 and cached under the data dir.
+"""Document pages as PNG images, rendered once with pypdfium2 and kept in the document store.
 
-Cache layout: `<data_dir>/pages/<sha256>/<n>.png` (1-based pages) and `sizes.json` with each
+Layout: `pages/<sha256>/<n>.png` (1-based pages) and `pages/<sha256>/sizes.json` with each
 page's size in PDF points, which the detail page uses as the SVG viewBox for field boxes
-(boxes are PDF points from the top-left, so no scaling is needed in Python).
+(boxes are PDF points from the top-left, so no scaling is needed in Python). A page is the
+same whoever renders it, so two web processes rendering it at once write the same bytes.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from kontera.domain.errors import InvalidInput
@@ -20,40 +18,47 @@ from kontera.interpret.image import ASSUMED_DPI
 from kontera.interpret.pdfium_lock import PDFIUM
 from kontera.services.context import AppContext
 from kontera.services.review_pages import PageSource
+from kontera.store.blobs import original_key
 
 SCALE = 1.5  # 108 dpi: sharp at 1366×768 and on a tablet, small enough to load fast
 MAX_PAGES_SHOWN = 30
 _lock = PDFIUM  # PDFium is process-wide and not thread-safe
 
 
-def cache_dir(ctx: AppContext, sha256: str) -> Path:
-    return ctx.settings.data_dir / "pages" / sha256
+def cache_key(sha256: str, name: str) -> str:
+    original_key(sha256)  # refuses anything but a sha256
+    return f"pages/{sha256}/{name}"
 
 
 def page_sizes(ctx: AppContext, source: PageSource) -> list[tuple[float, float]]:
     """Width and height in points of every page shown (at most MAX_PAGES_SHOWN)."""
     if source.sha256 is None or source.kind == "none":
         return []
-    meta = cache_dir(ctx, source.sha256) / "sizes.json"
-    if meta.exists():
-        return [(w, h) for w, h in json.loads(meta.read_text())]
+    key = cache_key(source.sha256, "sizes.json")
+    try:
+        return [(w, h) for w, h in json.loads(ctx.blobs.read(key))]
+    except NotFound:
+        pass
     data = ctx.blobs.get(source.sha256)
     sizes = _image_size(data) if source.kind == "image" else _pdf_sizes(data)
-    _atomic_write(meta, json.dumps(sizes).encode())
+    ctx.blobs.write(key, json.dumps(sizes).encode())
     return sizes
 
 
-def page_png(ctx: AppContext, source: PageSource, number: int) -> Path:
+def page_png(ctx: AppContext, source: PageSource, number: int) -> bytes:
     if source.sha256 is None or source.kind == "none":
         raise NotFound("This document has no pages to show.")
     if not 1 <= number <= min(len(page_sizes(ctx, source)), MAX_PAGES_SHOWN):
         raise NotFound("No such page.")
-    target = cache_dir(ctx, source.sha256) / f"{number}.png"
-    if not target.exists():
-        data = ctx.blobs.get(source.sha256)
-        png = _image_png(data, number) if source.kind == "image" else _pdf_page_png(data, number)
-        _atomic_write(target, png)
-    return target
+    key = cache_key(source.sha256, f"{number}.png")
+    try:
+        return ctx.blobs.read(key)
+    except NotFound:
+        pass
+    data = ctx.blobs.get(source.sha256)
+    png = _image_png(data, number) if source.kind == "image" else _pdf_page_png(data, number)
+    ctx.blobs.write(key, png)
+    return png
 
 
 def _pdf_sizes(data: bytes) -> list[tuple[float, float]]:
@@ -114,11 +119,3 @@ def _image_png(data: bytes, number: int) -> bytes:
         out = io.BytesIO()
         image.convert("RGB").save(out, format="PNG", optimize=True)
         return out.getvalue()
-
-
-def _atomic_write(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(payload)
-    Path(tmp).replace(path)

@@ -19,7 +19,6 @@ import json
 import re
 import tarfile
 import tempfile
-from collections.abc import Iterator
 from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
@@ -31,6 +30,9 @@ from kontera.config import Settings
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import InvalidInput
 from kontera.services import backup_db
+from kontera.store.blobs import BlobStore
+from kontera.store.blobs import check_key
+from kontera.store.blobs import open_blob_store
 from kontera.store.db import make_engine
 from kontera.store.migrate import upgrade
 from kontera.store.types import utcnow
@@ -85,15 +87,15 @@ def create_backup(settings: Settings, dest: Path) -> Manifest:
     manifest = Manifest(FORMAT_VERSION, __version__, utcnow().isoformat(), kind)
     dest.parent.mkdir(parents=True, exist_ok=True)
     partial = dest.with_name(dest.name + ".part")
+    blobs = open_blob_store(settings.storage_url, settings.data_dir)
     with tempfile.TemporaryDirectory(prefix="kontera-backup-") as scratch:
         snapshot = Path(scratch) / "database"
         backup_db.dump(url, snapshot)
         with tarfile.open(partial, "w:gz", compresslevel=6) as archive:
-            _add_file(archive, manifest, DATABASE_MEMBER[kind], snapshot)
-            for name, path in _files_under(settings.originals_dir, "originals"):
-                _add_file(archive, manifest, name, path)
-            for name, path in _files_under(settings.models_dir, "models"):
-                _add_file(archive, manifest, name, path)
+            _add_file(archive, manifest, DATABASE_MEMBER[kind], snapshot.read_bytes())
+            for folder in ("originals", "models"):
+                for key in sorted(blobs.keys(f"{folder}/")):
+                    _add_file(archive, manifest, key, blobs.read(key))
             _add_bytes(archive, MANIFEST, manifest.to_json())
     partial.replace(dest)  # a backup file either is complete or does not exist
     return manifest
@@ -121,10 +123,13 @@ def verify_backup(src: Path) -> Manifest:
 
 
 def restore_backup(settings: Settings, src: Path, *, force: bool = False) -> Manifest:
-    """Restore a verified backup into the configured database and data directory."""
+    """Restore a verified backup into the configured database and document store."""
     manifest = verify_backup(src)
     url = settings.resolved_database_url
-    if not force and (backup_db.holds_data(url) or _has_files(settings.originals_dir)):
+    blobs = open_blob_store(settings.storage_url, settings.data_dir)
+    for entry in manifest.entries:  # refuse a member Kontera would not restore, up front
+        _destination(entry.path)
+    if not force and (backup_db.holds_data(url) or _has_files(blobs)):
         raise Conflict(
             "The target already holds data; restore refuses to overwrite it. "
             "Use --force to replace it."
@@ -133,8 +138,13 @@ def restore_backup(settings: Settings, src: Path, *, force: bool = False) -> Man
         for member in archive:
             if member.name == MANIFEST:
                 continue
-            destination = _destination(settings, member.name, Path(scratch))
-            _extract(archive, member, destination)
+            key = _destination(member.name)
+            handle = archive.extractfile(member)
+            assert handle is not None  # verify_backup checked every member is a file
+            if key is None:
+                (Path(scratch) / "database").write_bytes(handle.read())
+            else:
+                blobs.write(key, handle.read())
         snapshot = Path(scratch) / "database"
         backup_db.load(url, snapshot, manifest.database)
     engine = make_engine(url)
@@ -145,17 +155,7 @@ def restore_backup(settings: Settings, src: Path, *, force: bool = False) -> Man
     return manifest
 
 
-def _files_under(root: Path, prefix: str) -> Iterator[tuple[str, Path]]:
-    if not root.is_dir():
-        return
-    for path in sorted(root.rglob("*")):
-        # `.part-*` / `*.part` are writes in progress; they are not data yet.
-        if path.is_file() and not path.name.startswith(".part") and path.suffix != ".part":
-            yield f"{prefix}/{path.relative_to(root).as_posix()}", path
-
-
-def _add_file(archive: tarfile.TarFile, manifest: Manifest, name: str, path: Path) -> None:
-    data = path.read_bytes()
+def _add_file(archive: tarfile.TarFile, manifest: Manifest, name: str, data: bytes) -> None:
     manifest.entries.append(Entry(name, hashlib.sha256(data).hexdigest(), len(data)))
     _add_bytes(archive, name, data)
 
@@ -204,28 +204,17 @@ def _digest(archive: tarfile.TarFile, member: tarfile.TarInfo) -> tuple[str, int
     return digest.hexdigest(), size
 
 
-def _destination(settings: Settings, name: str, scratch: Path) -> Path:
-    """Where a member goes; only the three known shapes, never outside their folder."""
+def _destination(name: str) -> str | None:
+    """The storage key a member goes to (None: the database snapshot); only known shapes."""
     if name in DATABASE_MEMBER.values():
-        return scratch / "database"
-    if match := _ORIGINAL.match(name):
-        return settings.originals_dir / match[1] / match[2] / match[3]
+        return None
+    if _ORIGINAL.match(name):
+        return name
     parts = PurePosixPath(name).parts
-    if len(parts) >= 2 and parts[0] == "models" and ".." not in parts and "" not in parts:
-        return settings.models_dir.joinpath(*parts[1:])
+    if len(parts) >= 2 and parts[0] == "models":
+        return check_key(name)  # refuses "..", empty and hidden parts
     raise InvalidInput(f"The backup holds a member Kontera would not restore: {name!r}.")
 
 
-def _extract(archive: tarfile.TarFile, member: tarfile.TarInfo, destination: Path) -> None:
-    handle = archive.extractfile(member)
-    assert handle is not None
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(destination.name + ".restore-part")
-    with partial.open("wb") as out:
-        while chunk := handle.read(_CHUNK):
-            out.write(chunk)
-    partial.replace(destination)
-
-
-def _has_files(root: Path) -> bool:
-    return root.is_dir() and any(p.is_file() for p in root.rglob("*"))
+def _has_files(blobs: BlobStore) -> bool:
+    return next(iter(blobs.keys("originals/")), None) is not None

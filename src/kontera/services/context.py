@@ -12,8 +12,9 @@ from sqlalchemy.engine import Engine
 from kontera.config import Settings
 from kontera.interpret.base import InterpretContext
 from kontera.post.ratelimit import RateLimiters
+from kontera.services.stopping import Stopping
 from kontera.store.blobs import BlobStore
-from kontera.store.blobs import FileBlobStore
+from kontera.store.blobs import open_blob_store
 from kontera.store.db import make_engine
 from kontera.store.migrate import upgrade
 
@@ -54,6 +55,8 @@ class AppContext:
     queue: JobQueue
     # Process-wide, so every posting thread shares each system's request quota.
     limiters: RateLimiters = dc_field(default_factory=RateLimiters)
+    # Process-wide: set when the process is told to stop (SIGTERM), read by running work.
+    stopping: Stopping = dc_field(default_factory=Stopping)
 
     def interpret_context(self) -> InterpretContext:
         return InterpretContext(
@@ -63,13 +66,17 @@ class AppContext:
         )
 
     def with_queue(self, queue: JobQueue) -> AppContext:
-        return AppContext(self.settings, self.engine, self.blobs, queue, self.limiters)
+        return AppContext(
+            self.settings, self.engine, self.blobs, queue, self.limiters, self.stopping
+        )
 
 
 def build_context(settings: Settings, queue: JobQueue | None = None) -> AppContext:
-    """Open (and migrate) the database and the originals store described by `settings`."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    """Open (and migrate) the database and the document store described by `settings`.
+
+    Nothing is created in the data directory unless the database, the store or the queue
+    live there (the embedded default)."""
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
-    blobs = FileBlobStore(settings.originals_dir)
+    blobs = open_blob_store(settings.storage_url, settings.data_dir)
     return AppContext(settings, engine, blobs, queue or InlineQueue())

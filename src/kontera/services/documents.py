@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from kontera import telemetry
 from kontera.domain.codec import invoice_from_json
 from kontera.domain.codec import invoice_to_json
 from kontera.domain.codec import to_jsonable
@@ -152,7 +153,8 @@ def process_document(ctx: AppContext, document_id: str) -> str:
     started = status
     try:
         while (step := STEPS.get(status)) is not None:
-            status = step(ctx, document_id)
+            with telemetry.timed(STAGE_OF[status]):
+                status = step(ctx, document_id)
     except Conflict:
         # Another worker moved this document first (a requeued copy of the same task).
         log.info("document already handled elsewhere", extra={"document_id": document_id})
@@ -327,3 +329,4 @@ STEPS: dict[Status, Callable[[AppContext, str], Status]] = {
     Status.RECEIVED: _interpret_step,
     Status.INTERPRETED: _suggest_step,
 }
+STAGE_OF = {Status.RECEIVED: "interpret", Status.INTERPRETED: "suggest"}

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from sqlmodel import col
 from sqlmodel import select
 
+from kontera import telemetry
 from kontera.domain.errors import KonteraError
 from kontera.domain.status import Status
 from kontera.ingest.headers import MailHeaders
@@ -244,6 +245,8 @@ def _finish(
     if trusted:
         for document_id in waiting:
             ctx.queue.process_document(document_id)
+    outcome = "quarantined" if stored.quarantined else "accepted" if documents else "nothing_usable"
+    telemetry.MAIL_MESSAGES.labels(outcome).inc()
     return MailReceipt(row.id, False, status, documents, stored.quarantined)
 
 

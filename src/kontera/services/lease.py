@@ -126,6 +126,22 @@ class Lease:
                 .values(lease_until=None)
             )
 
+    def cut_short(self, settle: timedelta) -> None:
+        """This process is going away with a request perhaps in flight: write nothing more,
+        and let others take the voucher once that request has certainly ended."""
+        self._released.set()
+        with self._lock:
+            self.lost = True
+            with session_scope(self.engine) as session:
+                session.execute(
+                    update(VoucherRecord)
+                    .where(
+                        col(VoucherRecord.id) == self.voucher_id,
+                        col(VoucherRecord.lease_until) == self._until,
+                    )
+                    .values(lease_until=utcnow() + settle)
+                )
+
 
 @dataclass(slots=True)
 class Fenced:

@@ -7,10 +7,8 @@ coverage, reliability) beside the company's model, where the models page shows t
 
 from __future__ import annotations
 
+import io
 import json
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from kontera.domain.errors import InvalidInput
@@ -39,10 +37,10 @@ def evaluate_company(ctx: AppContext, *, company_id: str, actor: str) -> dict[st
     result = evaluate(lines)
     figures = {"evaluated_at": utcnow().isoformat(), "history_lines": len(lines)}
     figures |= result.summary()
-    folder = ctx.settings.models_dir / company_id
-    folder.mkdir(parents=True, exist_ok=True)
-    _atomic_write(folder / "evaluation.json", json.dumps(figures, indent=2).encode())
-    plot_accuracy_coverage(result, folder / "evaluation.png", f"{company.name}: suggestions")
+    plot = io.BytesIO()
+    plot_accuracy_coverage(result, plot, f"{company.name}: suggestions")
+    ctx.blobs.write(f"models/{company_id}/evaluation.png", plot.getvalue())
+    ctx.blobs.write(f"models/{company_id}/evaluation.json", json.dumps(figures, indent=2).encode())
     with session_scope(ctx.engine) as session:
         repo.add_event(
             session,
@@ -53,10 +51,3 @@ def evaluate_company(ctx: AppContext, *, company_id: str, actor: str) -> dict[st
             detail={"history_lines": len(lines)},
         )
     return figures
-
-
-def _atomic_write(path: Path, payload: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(payload)
-    Path(tmp).replace(path)

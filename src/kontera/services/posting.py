@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from decimal import Decimal
 
 import httpx
 
+from kontera import telemetry
 from kontera.domain.codec import invoice_from_json
 from kontera.domain.errors import KonteraError
 from kontera.domain.invoice import Invoice
@@ -43,6 +45,7 @@ from kontera.services.lease import LEASE
 from kontera.services.lease import Fenced
 from kontera.services.lease import Lease
 from kontera.services.lease import LeaseLost
+from kontera.services.stopping import HandBack
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
@@ -90,20 +93,41 @@ def post_voucher(
     """Run one posting attempt; returns the outbox step it ends in.
 
     "busy": another runner holds the voucher; "lost": another runner took it over while this
-    run had stalled past its lease, and this run stopped without writing anything more."""
+    run had stalled past its lease, and this run stopped without writing anything more;
+    "handed_back": the process is stopping, and the voucher went back in the queue."""
     lease = Lease.take(ctx.engine, voucher_id, lease_length)
     if lease is None:
         return "busy"
     lease.keep_alive(heartbeat)
+    ctx.stopping.track(lease)
     try:
-        return _post_leased(ctx, lease)
+        with telemetry.timed("post"):
+            step = _post_leased(ctx, lease)
     except LeaseLost:
         log.warning(
             "posting run lost its lease; another runner goes on", extra={"voucher_id": voucher_id}
         )
-        return "lost"
+        step = "lost"
+    except HandBack:
+        step = "handed_back"
     finally:
+        ctx.stopping.untrack(lease)
         lease.release()
+    if step == "handed_back":  # after the release, so another worker may start at once
+        log.info("posting handed back: this worker is stopping", extra={"voucher_id": voucher_id})
+        ctx.queue.post_voucher(voucher_id)
+    _count(ctx, voucher_id, step)
+    return step
+
+
+def _count(ctx: AppContext, voucher_id: str, step: str) -> None:
+    with session_scope(ctx.engine) as session:
+        record = session.get(VoucherRecord, voucher_id)
+        system = record.target if record is not None else "unknown"
+    outcome = {"posted": "posted", "failed": "failed", "lost": "lost"}.get(step, step)
+    if step in (Step.PENDING.value, Step.VOUCHER_CREATED.value):
+        outcome = "retry"
+    telemetry.POSTINGS.labels(system, outcome).inc()
 
 
 def _post_leased(ctx: AppContext, lease: Lease) -> str:
@@ -139,7 +163,7 @@ def _post_leased(ctx: AppContext, lease: Lease) -> str:
                 Fenced(connector.name, connector, lease),
                 prepared.voucher,
                 prepared.attachment,
-                lambda j: _save_job(lease, j),
+                lambda j: _save_job(ctx, lease, j),
             )
     except KonteraError as e:  # a connection that cannot even be set up: a person must act
         _give_back(ctx, voucher_id, e.message)
@@ -253,8 +277,11 @@ def _mime(document: Document, *, rendered: bool) -> str:
     )
 
 
-def _save_job(lease: Lease, job: PostingJob) -> None:
-    """Save a step, only while this run still holds the lease (a fenced write)."""
+def _save_job(ctx: AppContext, lease: Lease, job: PostingJob) -> None:
+    """Save a step, only while this run still holds the lease (a fenced write).
+
+    Right after a save no ledger request is in flight: the one moment a stopping worker may
+    hand an unfinished posting back (a finished one, or one waiting for a retry, goes on)."""
     lease.write(
         job=job.to_json(),
         state=job.step.value,
@@ -264,6 +291,10 @@ def _save_job(lease: Lease, job: PostingJob) -> None:
         last_error=job.last_error,
         next_attempt_at=job.next_attempt_at,
     )
+    waiting = job.next_attempt_at is not None and job.next_attempt_at > datetime.now(UTC)
+    unfinished = job.step in (Step.PENDING, Step.VOUCHER_CREATED) and not waiting
+    if unfinished and ctx.stopping.hand_back_due():
+        raise HandBack(lease.voucher_id)
 
 
 def _conclude(ctx: AppContext, voucher_id: str, job: PostingJob) -> None:

@@ -5,16 +5,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col
 from sqlmodel import select
 
+from kontera.domain.errors import NotFound
 from kontera.services import queries
 from kontera.services.context import AppContext
 from kontera.store import repo
+from kontera.store.blobs import BlobStore
 from kontera.store.db import session_scope
 from kontera.store.tables import Company
 from kontera.store.tables import Document
@@ -102,7 +103,7 @@ class ModelStatus:
     history_lines: int
     history_by_source: dict[str, int]
     model_files: list[dict[str, Any]]
-    plots: list[Path]
+    plots: list[str]  # storage keys of the PNG plots beside the model
 
 
 def model_status(ctx: AppContext, *, company_ids: frozenset[str]) -> list[ModelStatus]:
@@ -122,25 +123,25 @@ def model_status(ctx: AppContext, *, company_ids: frozenset[str]) -> list[ModelS
     result = []
     for company in companies:
         sources = by_company.get(company.id, {})
-        cards, plots = _model_files(ctx.settings.models_dir, company)
+        cards, plots = _model_files(ctx.blobs, company)
         result.append(
             ModelStatus(company.id, company.name, sum(sources.values()), sources, cards, plots)
         )
     return result
 
 
-def _model_files(models_dir: Path, company: Company) -> tuple[list[dict[str, Any]], list[Path]]:
+def _model_files(blobs: BlobStore, company: Company) -> tuple[list[dict[str, Any]], list[str]]:
+    """Model cards (JSON) and plots (PNG) in the store's `models/<company id or slug>/`."""
     cards: list[dict[str, Any]] = []
-    plots: list[Path] = []
-    for folder in (models_dir / company.id, models_dir / company.slug):
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*.json"))[:20]:
+    plots: list[str] = []
+    for folder in (f"models/{company.id}/", f"models/{company.slug}/"):
+        keys = sorted(blobs.keys(folder))
+        for key in [k for k in keys if k.endswith(".json")][:20]:
             try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
+                data = json.loads(blobs.read(key))
+            except (NotFound, ValueError):
                 continue
             if isinstance(data, dict):
-                cards.append({"file": path.name, **data})
-        plots += sorted(folder.rglob("*.png"))[:10]
+                cards.append({"file": key.rsplit("/", 1)[-1], **data})
+        plots += [k for k in keys if k.endswith(".png")][:10]
     return cards, plots

@@ -1,6 +1,7 @@
 """Suggest postings from the company's own model, or from its history while it has none.
 
-Each company's model lives in `<data dir>/models/<company id>/` (skops + JSON sidecar). It is
+Each company's model lives in the document store under `models/<company id>/` (skops + JSON
+sidecar), so every worker on every host suggests from the same model. It is
 retrained after a history import and after every `RETRAIN_EVERY` approvals; training is skipped
 when the data has not changed.
 """
@@ -26,10 +27,12 @@ from kontera.domain.invoice import Invoice
 from kontera.domain.suggestion import Suggestion
 from kontera.services.context import AppContext
 from kontera.store import repo
+from kontera.store.blobs import BlobFolder
 from kontera.store.db import session_scope
 from kontera.store.tables import Company
 from kontera.store.tables import PostingHistory
 from kontera.suggest.artifact import MODEL_FILE
+from kontera.suggest.artifact import SIDECAR_FILE
 from kontera.suggest.artifact import ModelInfo
 from kontera.suggest.artifact import load_state
 from kontera.suggest.baseline import HistoryRow
@@ -46,12 +49,12 @@ from kontera.suggest.vat_choice import settle_vat
 log = logging.getLogger(__name__)
 RETRAIN_EVERY = 25
 MIN_LINES_FOR_MODEL = 20
-_cache: dict[Path, tuple[float, CompanyModel]] = {}
+_cache: dict[str, tuple[str, CompanyModel]] = {}
 _cache_lock = threading.Lock()
 
 
-def model_dir(ctx: AppContext, company_id: str) -> Path:
-    return ctx.settings.models_dir / company_id
+def model_dir(ctx: AppContext, company_id: str) -> BlobFolder:
+    return BlobFolder(ctx.blobs, f"models/{company_id}")
 
 
 def suggest_postings(
@@ -141,23 +144,23 @@ def _coldstart_state(directory: Path) -> Any:
     return state["classifier"]
 
 
-def _load_model(directory: Path) -> CompanyModel | None:
-    path = directory / MODEL_FILE
-    try:
-        mtime = path.stat().st_mtime
-    except FileNotFoundError:
+def _load_model(folder: BlobFolder) -> CompanyModel | None:
+    """The company's model, loaded once per version of it (the sidecar is written last)."""
+    version = folder.version(SIDECAR_FILE)
+    if version is None:
         return None
+    cache_key = str(folder)
     with _cache_lock:
-        cached = _cache.get(directory)
-        if cached and cached[0] == mtime:
+        cached = _cache.get(cache_key)
+        if cached and cached[0] == version:
             return cached[1]
     try:
-        model = load_company_model(directory)
+        model = load_company_model(folder)
     except KonteraError as e:
-        log.warning("company model not usable", extra={"path": str(directory), "why": e.message})
+        log.warning("company model not usable", extra={"path": cache_key, "why": e.message})
         return None
     with _cache_lock:
-        _cache[directory] = (mtime, model)
+        _cache[cache_key] = (version, model)
     return model
 
 

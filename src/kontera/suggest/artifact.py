@@ -2,10 +2,14 @@
 
 `<dir>/model.skops` holds the model's state as plain containers, numpy/scipy arrays and two
 scikit-learn estimators; `<dir>/model.json` holds FORMAT_VERSION, the scikit-learn and skops
-versions, the training-data hash and the metrics. Both are written to `.part` files and
-renamed, so a crash never leaves half a model. Loading refuses a file whose format or
-scikit-learn version differs from the running code (retrain instead), and refuses any type
-in the file that is not on the allow-list below.
+versions, the training-data hash, the metrics and the sha256 of the model file. A "dir" is a
+`ModelFolder`: a directory on disk (`LocalFolder`, for the command line and tests) or a folder
+of the document store (`kontera.store.blobs.BlobFolder`, what the service uses, so every
+worker on every host reads the same models). Each file is written atomically, the model
+before its sidecar, and loading checks the model against the sidecar's sha256 (reading again
+when a retrain replaced it in between), so a crash or a concurrent save never yields half a
+model. Loading refuses a file whose format or scikit-learn version differs from the running
+code (retrain instead), and refuses any type in the file that is not on the allow-list below.
 
 FORMAT_VERSION changelog:
   1 — evidence tables + HistGradientBoosting ranker + isotonic calibrator.
@@ -18,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,6 +31,7 @@ from datetime import UTC
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from typing import Protocol
 
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import NotFound
@@ -37,6 +43,47 @@ SIDECAR_FILE = "model.json"
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "builtins.", "collections.")
 
 
+class ModelFolder(Protocol):
+    """Where a model's two files live; `str()` names it for people."""
+
+    def read(self, name: str) -> bytes | None: ...
+
+    def write(self, name: str, data: bytes) -> None: ...
+
+    def version(self, name: str) -> str | None: ...
+
+
+class LocalFolder:
+    """A directory on disk."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    def read(self, name: str) -> bytes | None:
+        try:
+            return (self.path / name).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def write(self, name: str, data: bytes) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        _atomic_write(self.path / name, data)
+
+    def version(self, name: str) -> str | None:
+        try:
+            stat = (self.path / name).stat()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        return f"{stat.st_mtime_ns}-{stat.st_size}-{stat.st_ino}"
+
+
+def as_folder(where: Path | ModelFolder) -> ModelFolder:
+    return LocalFolder(where) if isinstance(where, Path) else where
+
+
 class ModelIncompatible(Conflict):
     """The saved model was made by another version of Kontera or scikit-learn; retrain it."""
 
@@ -45,7 +92,7 @@ class ModelIncompatible(Conflict):
 
 @dataclass(frozen=True, slots=True)
 class ModelInfo:
-    path: Path
+    path: str  # the model file, for people: a path on disk or a storage URL
     format_version: int
     sklearn_version: str
     data_hash: str
@@ -70,76 +117,95 @@ def sklearn_version() -> str:
     return str(sklearn.__version__)
 
 
-def read_sidecar(directory: Path) -> dict[str, Any] | None:
-    path = directory / SIDECAR_FILE
-    if not path.exists():
+def read_sidecar(where: Path | ModelFolder) -> dict[str, Any] | None:
+    raw = as_folder(where).read(SIDECAR_FILE)
+    if raw is None:
         return None
     try:
-        loaded = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        loaded = json.loads(raw)
+    except ValueError:
         return None
     return loaded if isinstance(loaded, dict) else None
 
 
-def is_current(directory: Path, fingerprint: str) -> bool:
+def is_current(where: Path | ModelFolder, fingerprint: str) -> bool:
     """True when the saved model was trained on this data by this code."""
-    sidecar = read_sidecar(directory)
+    folder = as_folder(where)
+    sidecar = read_sidecar(folder)
     return (
         sidecar is not None
-        and (directory / MODEL_FILE).exists()
+        and folder.version(MODEL_FILE) is not None
         and sidecar.get("format_version") == FORMAT_VERSION
         and sidecar.get("sklearn_version") == sklearn_version()
         and sidecar.get("data_hash") == fingerprint
     )
 
 
-def save_state(state: dict[str, Any], directory: Path, sidecar: dict[str, Any]) -> ModelInfo:
+def save_state(
+    state: dict[str, Any], where: Path | ModelFolder, sidecar: dict[str, Any]
+) -> ModelInfo:
     import skops
     import skops.io as sio
 
-    directory.mkdir(parents=True, exist_ok=True)
+    folder = as_folder(where)
+    payload = sio.dumps(state, compression=zipfile.ZIP_DEFLATED)
     meta = {
         **sidecar,
         "format_version": FORMAT_VERSION,
         "sklearn_version": sklearn_version(),
         "skops_version": str(skops.__version__),
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model_sha256": hashlib.sha256(payload).hexdigest(),
     }
-    _atomic_write(directory / MODEL_FILE, sio.dumps(state, compression=zipfile.ZIP_DEFLATED))
-    _atomic_write(directory / SIDECAR_FILE, json.dumps(meta, indent=2).encode())
-    return info_from_sidecar(directory, meta)
+    # The model first: a sidecar never names a model file that is not there yet.
+    folder.write(MODEL_FILE, payload)
+    folder.write(SIDECAR_FILE, json.dumps(meta, indent=2).encode())
+    return info_from_sidecar(folder, meta)
 
 
-def load_state(directory: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+def load_state(where: Path | ModelFolder) -> tuple[dict[str, Any], dict[str, Any]]:
     import skops.io as sio
 
-    sidecar = read_sidecar(directory)
-    if sidecar is None or not (directory / MODEL_FILE).exists():
-        raise NotFound(f"no trained model in {directory}")
+    folder = as_folder(where)
+    sidecar, data = _matching_pair(folder)
     if sidecar.get("format_version") != FORMAT_VERSION:
         raise ModelIncompatible(
-            f"the model in {directory} has format {sidecar.get('format_version')}, "
+            f"the model in {folder} has format {sidecar.get('format_version')}, "
             f"this Kontera reads format {FORMAT_VERSION}; retrain it"
         )
     if sidecar.get("sklearn_version") != sklearn_version():
         raise ModelIncompatible(
-            f"the model in {directory} was made with scikit-learn "
+            f"the model in {folder} was made with scikit-learn "
             f"{sidecar.get('sklearn_version')}, this is {sklearn_version()}; retrain it"
         )
-    data = (directory / MODEL_FILE).read_bytes()
     untrusted = sio.get_untrusted_types(data=data)
     refused = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
     if refused:
         raise ModelIncompatible(f"the model file contains types Kontera does not load: {refused}")
     state = sio.loads(data, trusted=untrusted)
     if not isinstance(state, dict):
-        raise ModelIncompatible(f"the model file in {directory} is not a Kontera model")
+        raise ModelIncompatible(f"the model file in {folder} is not a Kontera model")
     return state, sidecar
 
 
-def info_from_sidecar(directory: Path, sidecar: dict[str, Any], skipped: bool = False) -> ModelInfo:
+def _matching_pair(folder: ModelFolder, attempts: int = 3) -> tuple[dict[str, Any], bytes]:
+    """The sidecar and the model file it describes: a save between the two reads is retried."""
+    for _ in range(attempts):
+        sidecar = read_sidecar(folder)
+        data = folder.read(MODEL_FILE)
+        if sidecar is None or data is None:
+            raise NotFound(f"no trained model in {folder}")
+        expected = sidecar.get("model_sha256")
+        if expected is None or hashlib.sha256(data).hexdigest() == expected:
+            return sidecar, data
+    raise ModelIncompatible(f"the model in {folder} does not match its description; retrain it")
+
+
+def info_from_sidecar(
+    where: Path | ModelFolder, sidecar: dict[str, Any], skipped: bool = False
+) -> ModelInfo:
     return ModelInfo(
-        path=directory / MODEL_FILE,
+        path=f"{as_folder(where)}/{MODEL_FILE}",
         format_version=int(sidecar.get("format_version", 0)),
         sklearn_version=str(sidecar.get("sklearn_version", "")),
         data_hash=str(sidecar.get("data_hash", "")),
@@ -151,9 +217,13 @@ def info_from_sidecar(directory: Path, sidecar: dict[str, Any], skipped: bool = 
 
 
 def _atomic_write(path: Path, payload: bytes) -> None:
-    partial = path.with_name(path.name + ".part")
-    with partial.open("wb") as handle:
-        handle.write(payload)
-        handle.flush()
-        os.fsync(handle.fileno())
-    partial.replace(path)
+    fd, partial = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(partial).replace(path)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise

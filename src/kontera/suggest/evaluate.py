@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from decimal import Decimal
 from pathlib import Path
+from typing import IO
 from typing import Any
 
 import numpy as np
@@ -217,7 +218,7 @@ def invoice_latency_p99(model: CompanyModel, test: Sequence[HistoryLine], seed: 
     return float(np.percentile(timings, 99)) if timings else 0.0
 
 
-def plot_accuracy_coverage(result: Evaluation, path: Path, title: str) -> None:
+def plot_accuracy_coverage(result: Evaluation, path: Path | IO[bytes], title: str) -> None:
     """Accuracy of the accepted suggestions against the share accepted, plus reliability."""
     import matplotlib
 

@@ -9,6 +9,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from kontera.suggest.artifact import ModelFolder
 from kontera.suggest.artifact import ModelIncompatible
 from kontera.suggest.artifact import ModelInfo
 from kontera.suggest.artifact import data_hash
@@ -30,7 +31,7 @@ def train_company_model(
     lines: Iterable[HistoryLine],
     *,
     chart: str,
-    out_dir: Path,
+    out_dir: Path | ModelFolder,
     vat_code_map: Mapping[str, str] | None = None,
     force: bool = False,
 ) -> ModelInfo:
@@ -55,7 +56,9 @@ def train_company_model(
     return save_state(model_to_state(model), out_dir, sidecar)
 
 
-def refresh_company_model(lines: Iterable[HistoryLine], *, out_dir: Path) -> ModelInfo:
+def refresh_company_model(
+    lines: Iterable[HistoryLine], *, out_dir: Path | ModelFolder
+) -> ModelInfo:
     """After approvals: recount the saved model's evidence from the whole history (seconds),
     keeping its ranker and calibrator, and save it under the new data hash."""
     history = list(lines)
@@ -68,10 +71,11 @@ def refresh_company_model(lines: Iterable[HistoryLine], *, out_dir: Path) -> Mod
     return save_state(model_to_state(model), out_dir, updated)
 
 
-def load_company_model(path: Path) -> CompanyModel:
-    """Load from a model directory (or its model.skops); refuses other versions."""
-    directory = path.parent if path.suffix == ".skops" else path
-    state, _ = load_state(directory)
+def load_company_model(path: Path | ModelFolder) -> CompanyModel:
+    """Load from a model folder (or a model.skops on disk); refuses other versions."""
+    if isinstance(path, Path) and path.suffix == ".skops":
+        path = path.parent
+    state, _ = load_state(path)
     return model_from_state(state)
 
 
