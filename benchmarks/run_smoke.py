@@ -24,6 +24,7 @@ SMOKE = [
     ["vat_accuracy.py", "--limit", "30"],
     ["pdf_speed.py", "--pages", "2"],
     ["load.py", "--seconds", "5", "--clients", "4", "--preload", "50", "--databases", "sqlite"],
+    ["scale_out.py", "--documents", "20", "--workers", "2", "--storage", "shared", "s3"],
 ]
 
 

@@ -2,12 +2,22 @@
 
     .venv/bin/python -m benchmarks.scale_out [--documents 1000] [--workers 1 2 4]
                                              [--threads 1] [--pdf-share 0.2]
+                                             [--storage shared s3]
 
-For each N a fresh database and Redis queue, the web process (no in-process consumer) and
-N workers are started; then a batch of mixed documents is uploaded as fast as one client
-can (distinct EHF invoices from fixtures/demo, and born-digital PDF invoices when the PDF
-reader is installed) and the clock runs until no document is owed work any more. Prints
-documents/s overall and per worker process, and the final statuses.
+For each storage layout and each N: a fresh database, Redis queue and store, the web process
+(no in-process consumer) and N workers; then a batch of mixed documents is uploaded as fast
+as one client can (distinct EHF invoices from fixtures/demo, and born-digital PDF invoices
+when the PDF reader is installed) and the clock runs until no document is owed work any
+more. Prints documents/s overall and per worker process, the final statuses, and the checks:
+
+- `shared`: today's layout, every process on one data directory (one host, or a shared
+  volume);
+- `s3`: every process with its own, empty data directory and the S3-compatible server
+  (moto's, on loopback) as the document store, as on several hosts.
+
+Checks: every upload is one document (none lost, none doubled), none is owed work, each was
+interpreted once, every document's original is in the store, and in `s3` every process's own
+data directory is still empty at the end.
 """
 
 from __future__ import annotations
@@ -69,13 +79,15 @@ def fresh_database(server_url: str) -> str:
 
 
 @contextmanager
-def stack(env: dict[str, str], workers: int, threads: int, logs: Path) -> Iterator[str]:
+def stack(envs: list[dict[str, str]], workers: int, threads: int, logs: Path) -> Iterator[str]:
+    """`envs[0]` for the web process, `envs[1 + n]` for worker n."""
     port = free_port()
-    procs = [_start(env, ["serve", "--port", str(port)], logs / "web.log")]
+    procs = [_start(envs[0], ["serve", "--port", str(port)], logs / "web.log")]
     try:
         servers.wait_for_port(port, timeout=60)
         for n in range(workers):
-            procs.append(_start(env, ["worker", "--threads", str(threads)], logs / f"w{n}.log"))
+            args = ["worker", "--threads", str(threads)]
+            procs.append(_start(envs[1 + n], args, logs / f"w{n}.log"))
         yield f"http://127.0.0.1:{port}"
     finally:
         for proc in procs:
@@ -91,23 +103,39 @@ def _start(env: dict[str, str], args: list[str], log: Path) -> subprocess.Popen[
 
 
 def run_once(
-    pg: str, redis: str, workers: int, args: argparse.Namespace, documents: list[tuple[str, bytes]]
+    pg: str,
+    redis: str,
+    s3: dict[str, str] | None,
+    workers: int,
+    args: argparse.Namespace,
+    documents: list[tuple[str, bytes]],
 ) -> list[object]:
+    layout = "s3" if s3 is not None else "shared"
     with tempfile.TemporaryDirectory(prefix="kontera-scale-") as tmp:
+        root = Path(tmp)
         database = fresh_database(pg)
         base_env = {k: v for k, v in os.environ.items() if not k.startswith("KONTERA_")}
-        env = {
+        common = {
             **base_env,
-            "KONTERA_DATA_DIR": tmp,
             "KONTERA_DATABASE_URL": database,
-            "KONTERA_REDIS_URL": f"{redis.rsplit('/', 1)[0]}/{workers}",
+            "KONTERA_REDIS_URL": f"{redis.rsplit('/', 1)[0]}/{workers % 8 + (8 if s3 else 0)}",
             "KONTERA_IN_PROCESS_WORKER": "false",
             "KONTERA_LOG_LEVEL": "WARNING",
             "KONTERA_SECRET_KEY": BENCH_SECRET_KEY,
         }
-        _cli(env, "company", "create", "Skala AS", "--org-number", "923609016")
-        key = _cli(env, "apikey", "create", "--company", "Skala AS").strip()
-        with stack(env, workers, args.threads, Path(tmp)) as base:
+        if s3 is not None:
+            common |= {**s3, "KONTERA_STORAGE_URL": f"{s3['KONTERA_STORAGE_URL']}-{workers}"}
+        own = [root / name for name in ["web", *(f"w{n}" for n in range(workers))]]
+        envs = [
+            {**common, "KONTERA_DATA_DIR": str(own[n] if s3 else root / "shared")}
+            for n in range(workers + 1)
+        ]
+        logs = root / "logs"
+        logs.mkdir()
+        _cli(envs[0], "company", "create", "Skala AS", "--org-number", "923609016")
+        key = _cli(envs[0], "apikey", "create", "--company", "Skala AS").strip()
+        ids: list[str] = []
+        with stack(envs, workers, args.threads, logs) as base:
             time.sleep(3)  # workers import and connect before the clock starts
             started = time.monotonic()
             with httpx.Client(
@@ -116,11 +144,21 @@ def run_once(
                 for name, data in documents:
                     response = client.post("/v1/documents", files={"file": (name, data)})
                     response.raise_for_status()
+                    ids.append(response.json()["id"])
             uploaded = time.monotonic() - started
             statuses = _wait(database, timeout=args.timeout)
             elapsed = time.monotonic() - started
+        problems = _check(database, envs[0], ids, len(documents))
+        if s3 is not None:
+            left = (
+                [str(p) for d in own for p in d.rglob("*")] if any(d.exists() for d in own) else []
+            )
+            problems += (
+                [f"{len(left)} files in the processes' own data directories"] if left else []
+            )
     rate = len(documents) / elapsed
     return [
+        layout,
         workers,
         args.threads,
         len(documents),
@@ -129,7 +167,40 @@ def run_once(
         f"{rate:.1f}",
         f"{rate / workers:.1f}",
         ", ".join(f"{k} {v}" for k, v in sorted(statuses.items())),
+        "; ".join(problems) or "none lost, none doubled",
     ]
+
+
+def _check(database: str, env: dict[str, str], ids: list[str], sent: int) -> list[str]:
+    """Every upload is one document, worked on once, finished, with its original stored."""
+    from kontera.store.blobs import open_blob_store
+
+    problems = []
+    if len(set(ids)) != sent:
+        problems.append(f"{sent} uploads became {len(set(ids))} documents")
+    engine = create_engine(database)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, sha256, status FROM document")).all()
+            twice = connection.execute(
+                text(
+                    "SELECT count(*) FROM (SELECT document_id FROM interpretation "
+                    "GROUP BY document_id HAVING count(*) > 1) AS again"
+                )
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    if {row.id for row in rows} != set(ids):
+        problems.append(f"the database holds {len(rows)} documents for {len(set(ids))} uploads")
+    if owed := [row.id for row in rows if row.status in OWED]:
+        problems.append(f"{len(owed)} documents still owed work")
+    if twice:
+        problems.append(f"{twice} documents interpreted more than once")
+    os.environ.update({k: v for k, v in env.items() if k.startswith("AWS_")})
+    store = open_blob_store(env.get("KONTERA_STORAGE_URL"), Path(env["KONTERA_DATA_DIR"]))
+    if missing := [row.id for row in rows if not store.exists(row.sha256)]:
+        problems.append(f"{len(missing)} originals missing from {store.url}")
+    return problems
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
@@ -162,6 +233,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="consumer threads per worker")
     parser.add_argument("--pdf-share", type=float, default=0.2)
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--storage", nargs="+", choices=["shared", "s3"], default=["shared", "s3"])
     args = parser.parse_args()
     documents = batch(args.documents, args.pdf_share)
     pdfs = sum(1 for name, _ in documents if name.endswith(".pdf"))
@@ -170,12 +242,20 @@ def main() -> None:
         redis = stack_.enter_context(servers.redis_server())
         if pg is None or redis is None:
             raise SystemExit("PostgreSQL and Redis binaries are needed")
-        rows = [run_once(pg, redis, n, args, documents) for n in args.workers]
+        s3 = stack_.enter_context(servers.s3_server()) if "s3" in args.storage else None
+        if "s3" in args.storage and s3 is None:
+            raise SystemExit("the S3-compatible server (moto[server]) is needed for --storage s3")
+        rows = [
+            run_once(pg, redis, s3 if layout == "s3" else None, n, args, documents)
+            for layout in args.storage
+            for n in args.workers
+        ]
     print(
         f"{len(documents)} documents: {len(documents) - pdfs} EHF, {pdfs} PDF; "
         f"{os.cpu_count()} CPUs"
     )
     headers = [
+        "storage",
         "workers",
         "threads",
         "documents",
@@ -184,8 +264,11 @@ def main() -> None:
         "docs/s",
         "docs/s per worker",
         "final statuses",
+        "checks",
     ]
     print(table(headers, rows))
+    if any(row[-1] != "none lost, none doubled" for row in rows):
+        raise SystemExit("a check failed: see the last column")
 
 
 if __name__ == "__main__":
