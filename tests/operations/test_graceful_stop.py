@@ -30,6 +30,7 @@ from kontera.services import companies
 from kontera.services import connections
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
+from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.common import Quota
 from tests.fakes.tripletex import FakeTripletex
 from tests.reliability.invoices import demo_invoices
@@ -90,6 +91,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
             "KONTERA_TRIPLETEX_CONSUMER_TOKEN": fake.consumer_token,
             "KONTERA_LOG_LEVEL": "INFO",
             "KONTERA_LOG_JSON": "false",
+            "KONTERA_SECRET_KEY": TEST_SECRET_KEY,
         }
         key = companies.create_api_key(ctx, company_name="Stopp AS").key
         yield Setup(ctx, huey, ledger, env, tmp_path, key)
@@ -123,9 +125,7 @@ def status_of(setup: Setup, document_id: str) -> str:
 def voucher_row(setup: Setup, document_id: str) -> dict[str, Any]:
     with setup.ctx.engine.connect() as connection:
         row = connection.execute(
-            text(
-                "SELECT state, external_id, lease_until FROM voucher WHERE document_id = :d"
-            ),
+            text("SELECT state, external_id, lease_until FROM voucher WHERE document_id = :d"),
             {"d": document_id},
         ).one()
     return dict(row._mapping)
