@@ -130,3 +130,35 @@ def test_storage_migrate_moves_a_data_directory_into_a_bucket(
     )
     assert broken.returncode == 1
     assert "1 of 4 files the database names are missing" in broken.stdout
+
+
+def test_a_file_export_into_a_bucket_is_written_once_from_any_worker(
+    s3_env: dict[str, str],
+) -> None:
+    """An export connection whose folder is `s3://…`: every worker writes to the same place,
+    and a second run of the job finds the files there instead of writing them again."""
+    from datetime import date
+
+    from kontera.post.connector import AttachmentFile
+    from kontera.post.export import ExportFormat
+    from kontera.post.export import FileExportConnector
+    from kontera.post.job import PostingJob
+    from kontera.post.job import Step
+    from kontera.post.job import advance
+    from kontera.services.connections import _bucket_folder
+    from tests.post.test_export import COMPANY
+    from tests.post.test_export import swedish_voucher
+
+    folder = f"{s3_env['KONTERA_STORAGE_URL']}/sie-inbox"
+    file = AttachmentFile(invoice_pdf(), "faktura.pdf", "application/pdf")
+    for _ in range(2):  # two workers, one after the other
+        connector = FileExportConnector(
+            _bucket_folder(folder), COMPANY, ExportFormat.SIE4, today=date(2026, 11, 22)
+        )
+        job = advance(
+            PostingJob("k-1", "export"), connector, swedish_voucher(), file, lambda j: None
+        )
+    assert job.step is Step.POSTED
+    bucket = open_blob_store(s3_env["KONTERA_STORAGE_URL"], Path("unused"))
+    assert sorted(bucket.keys("sie-inbox/")) == ["sie-inbox/k-1.document.pdf", "sie-inbox/k-1.se"]
+    assert bucket.read("sie-inbox/k-1.se").startswith(b"#FLAGGA")

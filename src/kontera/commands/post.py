@@ -31,7 +31,9 @@ def connect(
     client_key: Annotated[str | None, typer.Option(help="PowerOffice Go client key.")] = None,
     base_url: Annotated[str | None, typer.Option(help="API base URL (test systems).")] = None,
     mode: Annotated[str | None, typer.Option(help="Fortnox: voucher or supplierinvoice.")] = None,
-    folder: Annotated[str | None, typer.Option(help="Export: the folder to write to.")] = None,
+    folder: Annotated[
+        str | None, typer.Option(help="Export: the folder to write to, or s3://bucket/prefix.")
+    ] = None,
     export_format: Annotated[
         str | None, typer.Option("--format", help="Export: sie4 or csv.")
     ] = None,

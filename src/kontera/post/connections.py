@@ -12,6 +12,7 @@ Norges Bank for Tripletex and PowerOffice Go (NOK), the Riksbank for Fortnox (SE
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
@@ -26,6 +27,7 @@ from kontera.post.exchange_rates import CentralBankRates
 from kontera.post.exchange_rates import RateObserver
 from kontera.post.exchange_rates import RateSources
 from kontera.post.export import Company
+from kontera.post.export import ExportFolder
 from kontera.post.export import ExportFormat
 from kontera.post.export import FileExportConnector
 from kontera.post.fortnox import FortnoxConnector
@@ -104,11 +106,13 @@ def make_connector(
     observer: CallObserver | None = None,
     rates: RateSources | None = None,
     on_rate: RateObserver | None = None,
+    bucket_folder: Callable[[str], ExportFolder] | None = None,
 ) -> Connector:
     """The connector for this company, sharing the process-wide rate limiters.
 
     `observer` sees every outbound HTTP attempt (secrets masked), the central banks' included:
-    the audit trail's hook. `on_rate` sees each exchange rate a voucher is booked at."""
+    the audit trail's hook. `on_rate` sees each exchange rate a voucher is booked at.
+    `bucket_folder` opens an export folder named `s3://bucket/prefix`."""
     s = connection.settings
     sources = rates or RateSources()
 
@@ -171,7 +175,10 @@ def make_connector(
         s.get("company_name", connection.company), s.get("org_number"), s.get("currency", "SEK")
     )
     fmt = ExportFormat(s.get("format", ExportFormat.SIE4))
-    return FileExportConnector(Path(_required(s.get("folder"), "the export folder")), company, fmt)
+    folder = _required(s.get("folder"), "the export folder")
+    if folder.startswith("s3://") and bucket_folder is not None:
+        return FileExportConnector(bucket_folder(folder), company, fmt)
+    return FileExportConnector(Path(folder), company, fmt)
 
 
 def _required(value: str | None, what: str) -> str:

@@ -6,6 +6,11 @@ document is written beside it as `<key>.<ext>`. A file that already exists *is* 
 idempotency record: running the job again finds it and writes nothing twice. Files are
 written to a `.part` name and renamed, so a crash never leaves half a voucher.
 
+The folder is a directory (on one host, or a share every worker mounts) or, named
+`s3://bucket/prefix`, a bucket the other system reads from (`ExportFolder`, given by the
+services from the document store's S3 backend), so workers on several hosts write to one
+place.
+
 SIE4 (`#SIETYP 4`, CP437 as the standard prescribes): one `#VER` per voucher with its
 `#TRANS` rows, VAT on its own 264x rows (SIE has no VAT code). The voucher number is left
 empty so the importing program numbers it. `#VER` text carries the idempotency key after
@@ -43,6 +48,7 @@ from datetime import date
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
 
 from kontera.domain.errors import PermanentError
 from kontera.domain.money import money_str
@@ -136,6 +142,27 @@ def csv_export(entries: Sequence[tuple[str, Voucher, str | None]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+class ExportFolder(Protocol):
+    """Where export files go: whole files written atomically, listed by name."""
+
+    def write(self, name: str, data: bytes) -> None: ...
+
+    def names(self) -> list[str]: ...
+
+
+class LocalExportFolder:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def write(self, name: str, data: bytes) -> None:
+        _write_atomically(self.path / name, data)
+
+    def names(self) -> list[str]:
+        if not self.path.is_dir():
+            return []
+        return sorted(p.name for p in self.path.iterdir() if not p.name.endswith(".part"))
+
+
 class FileExportConnector:
     """Writes each voucher and its document into a folder the customer's system imports."""
 
@@ -143,7 +170,7 @@ class FileExportConnector:
 
     def __init__(
         self,
-        folder: Path,
+        folder: Path | ExportFolder,
         company: Company,
         fmt: ExportFormat = ExportFormat.SIE4,
         *,
@@ -151,17 +178,18 @@ class FileExportConnector:
         vat_table: VatTable = DEFAULT_VAT_TABLE,
     ) -> None:
         self.folder = folder
+        self.target = LocalExportFolder(folder) if isinstance(folder, Path) else folder
         self.company = company
         self.fmt = fmt
         self.today = today or date.today()
         self.vat_table = vat_table
 
-    def _voucher_path(self, key: str) -> Path:
-        return self.folder / f"{key}.{'se' if self.fmt is ExportFormat.SIE4 else 'csv'}"
+    def _voucher_name(self, key: str) -> str:
+        return f"{key}.{'se' if self.fmt is ExportFormat.SIE4 else 'csv'}"
 
     def find_voucher(self, idempotency_key: str, since: datetime | None = None) -> str | None:
-        path = self._voucher_path(idempotency_key)
-        return path.name if path.exists() else None
+        name = self._voucher_name(idempotency_key)
+        return name if name in self.target.names() else None
 
     def create_voucher(self, voucher: Voucher, idempotency_key: str) -> str:
         if self.fmt is ExportFormat.SIE4:
@@ -173,19 +201,20 @@ class FileExportConnector:
             )
         else:
             content = csv_export([(idempotency_key, voucher, None)])
-        path = self._voucher_path(idempotency_key)
-        _write_atomically(path, content)
-        return path.name
+        name = self._voucher_name(idempotency_key)
+        self.target.write(name, content)
+        return name
 
     def find_attachment(self, external_id: str, idempotency_key: str) -> str | None:
-        found = sorted(self.folder.glob(f"{idempotency_key}.document.*"))
-        return found[0].name if found else None
+        prefix = f"{idempotency_key}.document."
+        found = [name for name in self.target.names() if name.startswith(prefix)]
+        return found[0] if found else None
 
     def attach(self, external_id: str, file: AttachmentFile, idempotency_key: str) -> str:
         ext = _EXTENSIONS.get(file.mime) or file.filename.rpartition(".")[2] or "bin"
-        path = self.folder / f"{idempotency_key}.document.{ext}"
-        _write_atomically(path, file.content)
-        return path.name
+        name = f"{idempotency_key}.document.{ext}"
+        self.target.write(name, file.content)
+        return name
 
 
 def _write_atomically(path: Path, content: bytes) -> None:

@@ -42,6 +42,8 @@ from kontera.services.context import AppContext
 from kontera.services.secrets import oauth_signing_keys
 from kontera.services.secrets import token_cipher
 from kontera.store import repo
+from kontera.store.blobs import BlobFolder
+from kontera.store.blobs_s3 import S3BlobStore
 from kontera.store.db import session_scope
 from kontera.store.rate_cache import StoredRateCache
 from kontera.store.tables_post import AccountingConnection
@@ -158,7 +160,14 @@ def connector_for(
         observer=observer,
         rates=rate_sources(ctx),
         on_rate=_audit_rate(ctx, row.company_id, document_id),
+        bucket_folder=_bucket_folder,
     )
+
+
+def _bucket_folder(url: str) -> BlobFolder:
+    """An export folder in a bucket, so workers on every host write to the same place."""
+    bucket, _, prefix = url.removeprefix("s3://").partition("/")
+    return BlobFolder(S3BlobStore(bucket), prefix.strip("/"))
 
 
 def rate_sources(ctx: AppContext) -> RateSources:

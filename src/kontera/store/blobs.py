@@ -198,13 +198,13 @@ class BlobFolder:
 
     def __init__(self, store: BlobStore, prefix: str) -> None:
         self.store = store
-        self.prefix = check_key(prefix)
+        self.prefix = check_key(prefix) if prefix else ""  # "": the store's top level
 
     def __str__(self) -> str:
-        return f"{self.store.url.rstrip('/')}/{self.prefix}"
+        return "/".join(p for p in (self.store.url.rstrip("/"), self.prefix) if p)
 
     def key(self, name: str) -> str:
-        return f"{self.prefix}/{name}"
+        return f"{self.prefix}/{name}" if self.prefix else check_key(name)
 
     def read(self, name: str) -> bytes | None:
         try:
@@ -219,4 +219,7 @@ class BlobFolder:
         return self.store.version(self.key(name))
 
     def names(self) -> list[str]:
-        return sorted(key[len(self.prefix) + 1 :] for key in self.store.keys(self.prefix + "/"))
+        """The files directly in this folder (not in folders below it)."""
+        start = len(self.prefix) + 1 if self.prefix else 0
+        below = (key[start:] for key in self.store.keys(f"{self.prefix}/" if self.prefix else ""))
+        return sorted(name for name in below if "/" not in name)
