@@ -41,7 +41,12 @@ def get_company(session: Session, *, company_id: str) -> Company:
 
 def find_company(session: Session, *, name_or_slug: str) -> Company | None:
     query = select(Company).where(
-        or_(col(Company.slug) == name_or_slug, func.lower(Company.name) == name_or_slug.lower())
+        or_(
+            col(Company.slug) == name_or_slug,
+            col(Company.name) == name_or_slug,
+            # SQLite's lower() folds ASCII only: "Örebro AB" is found by its exact name above.
+            func.lower(Company.name) == name_or_slug.lower(),
+        )
     )
     return session.exec(query).first()
 
