@@ -11,6 +11,7 @@ running service over HTTP and SMTP.
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -27,10 +28,12 @@ from tests import servers
 
 from benchmarks.month.ledgers import Ledger
 from kontera.config import Settings
+from kontera.domain.errors import NotFound
 from kontera.jobs.queue import attach_queue
 from kontera.services import companies
 from kontera.services import company_settings
 from kontera.services import connections
+from kontera.services import users
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
 from kontera.services.email_senders import trust_sender
@@ -39,6 +42,7 @@ from kontera.services.suggestions import train_company
 
 KONTERA = str(Path(sys.executable).parent / "kontera")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+PERSON = "bookkeeper@bureau.example"
 
 
 @dataclass
@@ -97,6 +101,7 @@ def context(workdir: Path, extra_env: dict[str, str]) -> tuple[dict[str, str], A
             "KONTERA_LOG_LEVEL": "WARNING",
             "KONTERA_LOG_JSON": "false",
             "KONTERA_MAIL_DOMAIN": "inbox.bureau.example",
+            "KONTERA_SECRET_KEY": secrets.token_urlsafe(32),
             **extra_env,
         }
     )
@@ -121,7 +126,9 @@ def set_up_client(
     info = train_company(ctx, company.id)
     policy = {**company_settings.DEFAULT_AUTO_APPROVAL, "enabled": True}
     company_settings.save_auto_approval(ctx, company_id=company.id, policy=policy, actor="bureau")
-    connect_ledger(ctx, name, ledger)
+    user_id = bureau_user(ctx)
+    users.grant_access(ctx, user_id=user_id, company_id=company.id)
+    connect_ledger(ctx, name, ledger, user_id)
     for domain in sorted(trusted_domains):
         trust_sender(ctx, company.id, "@" + domain, learnt_from="bureau")
     return Client(
@@ -135,7 +142,16 @@ def set_up_client(
     )
 
 
-def connect_ledger(ctx: AppContext, name: str, ledger: Ledger) -> None:
+def bureau_user(ctx: AppContext) -> str:
+    """The bookkeeper who connects the ledgers (Fortnox's consent is bound to a person)."""
+    try:
+        return users.find_user(ctx, email=PERSON).id
+    except NotFound:
+        password = secrets.token_urlsafe(16)
+        return users.create_user(ctx, email=PERSON, password=password, actor="bureau").id
+
+
+def connect_ledger(ctx: AppContext, name: str, ledger: Ledger, user_id: str) -> None:
     fake, url = ledger.fake, ledger.url
     if ledger.system == "tripletex":
         connections.connect(
@@ -155,12 +171,12 @@ def connect_ledger(ctx: AppContext, name: str, ledger: Ledger) -> None:
             settings={"base_url": f"{url}/v2", "token_url": f"{url}/OAuth/Token"},
         )
     else:
-        authorize = connections.start_fortnox(ctx, company_name=name)
+        authorize = connections.start_fortnox(ctx, company_name=name, user_id=user_id)
         connections.update_settings(ctx, company_name=name, settings={"base_url": url})
         state = parse_qs(urlparse(authorize).query)["state"][0]
         code = min(fake.codes)  # one unused authorization code per Fortnox company
         with httpx.Client(timeout=30) as client:
-            connections.finish_fortnox(ctx, state=state, code=code, client=client)
+            connections.finish_fortnox(ctx, state=state, code=code, user_id=user_id, client=client)
 
 
 @contextmanager
