@@ -43,7 +43,7 @@ from kontera.post.poweroffice import PowerOfficeCredentials
 from kontera.post.ratelimit import FORTNOX_QUOTA
 from kontera.post.ratelimit import POWEROFFICE_QUOTA
 from kontera.post.ratelimit import TRIPLETEX_QUOTA
-from kontera.post.ratelimit import RateLimiters
+from kontera.post.ratelimit import LimiterSource
 from kontera.post.tripletex import TripletexConnector
 from kontera.post.tripletex import TripletexCredentials
 
@@ -101,7 +101,7 @@ def make_connector(
     secrets: AppSecrets,
     *,
     client: httpx.Client,
-    limiters: RateLimiters,
+    limiters: LimiterSource,
     token_store: TokenStore | None = None,
     observer: CallObserver | None = None,
     rates: RateSources | None = None,

@@ -36,7 +36,7 @@ from kontera.post.http import CredentialsRejected
 from kontera.post.http import RetryPolicy
 from kontera.post.http import json_amount
 from kontera.post.oauth import TokenManager
-from kontera.post.ratelimit import RateLimiter
+from kontera.post.ratelimit import Limiter
 from kontera.post.rows import Row
 from kontera.post.rows import base_currency_amounts
 from kontera.post.rows import explicit_vat_rows
@@ -82,7 +82,7 @@ class FortnoxConnector:
         tokens: TokenManager,
         settings: FortnoxSettings | None = None,
         *,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         retry: RetryPolicy | None = None,
         observer: CallObserver | None = None,
         vat_table: VatTable = DEFAULT_VAT_TABLE,
@@ -300,6 +300,15 @@ class FortnoxConnector:
             response = self.api.request(method, url, headers=headers, **kwargs)
         data: dict[str, Any] = response.json()
         return data
+
+    def read(self, path: str, params: dict[str, str]) -> httpx.Response:
+        """An authenticated GET for the ledger sync (`kontera.post.sync_fortnox`)."""
+        url = self.settings.base_url.rstrip("/") + path
+        try:
+            return self.api.request("GET", url, headers=self._auth(), params=params)
+        except CredentialsRejected:
+            headers = self._auth(force_refresh=True)
+            return self.api.request("GET", url, headers=headers, params=params)
 
     def _auth(self, *, force_refresh: bool = False) -> dict[str, str]:
         token = self.tokens.access_token(force_refresh=force_refresh)

@@ -30,7 +30,7 @@ import httpx
 from kontera import telemetry
 from kontera.domain.errors import PermanentError
 from kontera.domain.errors import TransientError
-from kontera.post.ratelimit import RateLimiter
+from kontera.post.ratelimit import Limiter
 
 log = logging.getLogger("kontera.post.http")
 
@@ -98,7 +98,7 @@ class ApiClient:
         client: httpx.Client,
         *,
         system: str,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         retry: RetryPolicy | None = None,
         error_reader: ErrorReader = default_error_reader,
         secrets: Sequence[str] = (),

@@ -49,7 +49,7 @@ from kontera.post.http import CredentialsRejected
 from kontera.post.http import RemoteNotFound
 from kontera.post.http import RetryPolicy
 from kontera.post.http import json_amount
-from kontera.post.ratelimit import RateLimiter
+from kontera.post.ratelimit import Limiter
 from kontera.post.vat import DEFAULT_VAT_TABLE
 from kontera.post.vat import VatTable
 
@@ -100,7 +100,7 @@ class PowerOfficeConnector:
         client: httpx.Client,
         credentials: PowerOfficeCredentials,
         *,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         retry: RetryPolicy | None = None,
         observer: CallObserver | None = None,
         vat_table: VatTable = DEFAULT_VAT_TABLE,
@@ -302,6 +302,15 @@ class PowerOfficeConnector:
         if response.status_code == 204 or not response.content:
             return None  # "no content to return" (an empty list, or a created page)
         return response.json()
+
+    def read(self, path: str, params: dict[str, str]) -> httpx.Response:
+        """An authenticated GET for the ledger sync (`kontera.post.sync_poweroffice`)."""
+        url = self.credentials.base_url.rstrip("/") + path
+        try:
+            return self.api.request("GET", url, headers=self._headers(), params=params)
+        except CredentialsRejected:
+            self._token = None
+            return self.api.request("GET", url, headers=self._headers(), params=params)
 
     def _headers(self) -> dict[str, str]:
         return {

@@ -11,10 +11,26 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 FORTNOX_QUOTA = (25, 5.0)
 POWEROFFICE_QUOTA = (10, 1.0)
 TRIPLETEX_QUOTA = (100, 1.0)  # Tripletex publishes no fixed quota; it answers 429 + headers
+
+
+class Limiter(Protocol):
+    """What a connector needs of a quota: wait for a slot; stop everyone when told to."""
+
+    def acquire(self) -> None: ...
+
+    def pause(self, seconds: float) -> None: ...
+
+
+class LimiterSource(Protocol):
+    """Hands out one limiter per (system, tenant): in-process (`RateLimiters`) or shared by
+    every process through the database (`kontera.store.rate_limits.StoredRateLimiters`)."""
+
+    def get(self, system: str, tenant: str, quota: tuple[int, float]) -> Limiter: ...
 
 
 class RateLimiter:

@@ -31,7 +31,7 @@ from kontera.post.http import CallObserver
 from kontera.post.http import CredentialsRejected
 from kontera.post.http import RetryPolicy
 from kontera.post.http import json_amount
-from kontera.post.ratelimit import RateLimiter
+from kontera.post.ratelimit import Limiter
 from kontera.post.rows import base_currency_amounts
 from kontera.post.vat import DEFAULT_VAT_TABLE
 from kontera.post.vat import VatTable
@@ -72,7 +72,7 @@ class TripletexConnector:
         client: httpx.Client,
         credentials: TripletexCredentials,
         *,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         retry: RetryPolicy | None = None,
         observer: CallObserver | None = None,
         vat_table: VatTable = DEFAULT_VAT_TABLE,
@@ -224,6 +224,15 @@ class TripletexConnector:
             response = self.api.request(method, url, headers=self._auth(), **kwargs)
         data: dict[str, Any] = response.json()
         return data
+
+    def read(self, path: str, params: dict[str, str]) -> httpx.Response:
+        """An authenticated GET for the ledger sync (`kontera.post.sync_tripletex`)."""
+        url = self.credentials.base_url.rstrip("/") + path
+        try:
+            return self.api.request("GET", url, headers=self._auth(), params=params)
+        except CredentialsRejected:
+            self._session = None
+            return self.api.request("GET", url, headers=self._auth(), params=params)
 
     def _auth(self) -> dict[str, str]:
         if self._session is None:

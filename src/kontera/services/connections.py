@@ -23,7 +23,6 @@ from kontera.post import Connection
 from kontera.post import Connector
 from kontera.post import EncryptedTokenStore
 from kontera.post import OAuthState
-from kontera.post import RateLimiters
 from kontera.post import System
 from kontera.post import TokenCipher
 from kontera.post import authorization_url
@@ -37,6 +36,7 @@ from kontera.post.exchange_rates import RateQuote
 from kontera.post.exchange_rates import RateSources
 from kontera.post.http import ApiClient
 from kontera.post.http import CallObserver
+from kontera.post.ratelimit import LimiterSource
 from kontera.services.companies import find_company
 from kontera.services.context import AppContext
 from kontera.services.secrets import oauth_signing_keys
@@ -135,7 +135,7 @@ def connector_for(
     row: AccountingConnection,
     *,
     client: httpx.Client,
-    limiters: RateLimiters,
+    limiters: LimiterSource,
     observer: CallObserver | None = None,
     document_id: str | None = None,
 ) -> Connector:

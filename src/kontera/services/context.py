@@ -11,12 +11,14 @@ from sqlalchemy.engine import Engine
 
 from kontera.config import Settings
 from kontera.interpret.base import InterpretContext
+from kontera.post.ratelimit import LimiterSource
 from kontera.post.ratelimit import RateLimiters
 from kontera.services.stopping import Stopping
 from kontera.store.blobs import BlobStore
 from kontera.store.blobs import open_blob_store
 from kontera.store.db import make_engine
 from kontera.store.migrate import upgrade
+from kontera.store.rate_limits import StoredRateLimiters
 
 
 class JobQueue(Protocol):
@@ -53,8 +55,9 @@ class AppContext:
     engine: Engine
     blobs: BlobStore
     queue: JobQueue
-    # Process-wide, so every posting thread shares each system's request quota.
-    limiters: RateLimiters = dc_field(default_factory=RateLimiters)
+    # One quota per connection for posting and syncing alike: in the database (shared by
+    # every process) from `build_context`; in-process where a context is made by hand.
+    limiters: LimiterSource = dc_field(default_factory=RateLimiters)
     # Process-wide: set when the process is told to stop (SIGTERM), read by running work.
     stopping: Stopping = dc_field(default_factory=Stopping)
 
@@ -79,4 +82,5 @@ def build_context(settings: Settings, queue: JobQueue | None = None) -> AppConte
     engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
     blobs = open_blob_store(settings.storage_url, settings.data_dir)
-    return AppContext(settings, engine, blobs, queue or InlineQueue())
+    limiters = StoredRateLimiters(engine)
+    return AppContext(settings, engine, blobs, queue or InlineQueue(), limiters)

@@ -7,12 +7,14 @@ from sqlmodel import SQLModel
 
 from kontera.store import tables  # noqa: F401
 from kontera.store import tables_chart  # noqa: F401
+from kontera.store import tables_dimensions  # noqa: F401
 from kontera.store import tables_interpret  # noqa: F401
 from kontera.store import tables_mail  # noqa: F401
 from kontera.store import tables_post  # noqa: F401
 from kontera.store import tables_review  # noqa: F401
 from kontera.store import tables_security  # noqa: F401
 from kontera.store import tables_suggest  # noqa: F401
+from kontera.store import tables_sync  # noqa: F401
 
 
 def all_metadata() -> MetaData:

@@ -174,6 +174,10 @@ class AuditEvent(SQLModel, table=True):
 
 
 class PostingHistory(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("company_id", "source", "external_id", name="uq_history_external"),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     company_id: str = Field(foreign_key="company.id", index=True)
     entry_date: date | None = Field(default=None, index=True)
@@ -189,3 +193,8 @@ class PostingHistory(SQLModel, table=True):
     source: str = "import"
     document_id: str | None = Field(default=None, index=True)
     created_at: datetime = _ts()
+    # The ledger sync's lines: their id in the ledger (one row each) and dimensions.
+    external_id: str | None = None
+    department: str | None = None
+    project: str | None = None
+    cost_centre: str | None = None

@@ -32,6 +32,13 @@ class Supplier(SQLModel, table=True):
     default_account: str | None = None
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    # From the ledger sync: the supplier's id and number in the ledger, whether it is still
+    # active there, and whether its invoices always carry a KID / OCR reference.
+    ledger_id: str | None = None
+    ledger_number: str | None = None
+    active: bool = True
+    kid_required: bool | None = None
+    source: str = "documents"  # documents, ledger
 
 
 class SupplierBankAccount(SQLModel, table=True):
@@ -46,6 +53,7 @@ class SupplierBankAccount(SQLModel, table=True):
     first_seen: datetime = _ts()
     last_seen: datetime = _ts()
     times_seen: int = 1
+    source: str = "invoice"  # invoice: seen on an invoice; ledger: on file in the ledger
 
 
 class SupplierLayout(SQLModel, table=True):

@@ -43,6 +43,11 @@ class HistoryLine:
     invoice_number: str | None = None
     account_name: str | None = None
     item_classification: str | None = None
+    # Set by the ledger sync: the line's id in the ledger (stored once), and its dimensions.
+    external_id: str | None = None
+    department: str | None = None
+    project: str | None = None
+    cost_centre: str | None = None
 
     @property
     def supplier_key(self) -> str:
