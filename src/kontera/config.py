@@ -88,6 +88,12 @@ class Settings(BaseSettings):
         default=20.0, description="Per-request timeout towards the central banks."
     )
     public_url: str = Field(default="http://127.0.0.1:8000", description="For OAuth redirects.")
+    sync_history_years: int = Field(
+        default=3, description="Years of posting history the ledger sync reads on connect."
+    )
+    sync_interval_minutes: int = Field(
+        default=60, description="Workers sync every connected company this often (0: never)."
+    )
 
     @field_validator("secret_key_previous", mode="before")
     @classmethod

@@ -69,7 +69,11 @@ VAT_NAMES = {
 }
 BALANCE_ACCOUNTS = {
     "NO": {"1920": "Bankinnskudd", "2400": "Leverandørgjeld", "2710": "Inngående mva"},
-    "SE": {"1930": "Företagskonto", "2440": "Leverantörsskulder", "2641": "Debiterad ingående moms"},
+    "SE": {
+        "1930": "Företagskonto",
+        "2440": "Leverantörsskulder",
+        "2641": "Debiterad ingående moms",
+    },
 }
 # Suppliers whose invoices carry a KID / OCR reference on every invoice (utilities, telecoms).
 KID_SHARE = 0.35
@@ -198,9 +202,7 @@ class Books:
 
     def years(self) -> list[tuple[date, date]]:
         """Calendar financial years that hold the books' window."""
-        return [
-            (date(y, 1, 1), date(y, 12, 31)) for y in range(self.start.year, self.end.year + 1)
-        ]
+        return [(date(y, 1, 1), date(y, 12, 31)) for y in range(self.start.year, self.end.year + 1)]
 
     # -- what happens in the ledger after a sync ----------------------------------------
 
@@ -243,8 +245,9 @@ class Books:
         account.active, account.changed = False, self.clock()
 
     def most_used_account(self, supplier: int) -> str:
-        counts = Counter(line.account for v in self.vouchers if v.supplier == supplier
-                         for line in v.lines)  # fmt: skip
+        counts = Counter(
+            line.account for v in self.vouchers if v.supplier == supplier for line in v.lines
+        )
         return counts.most_common(1)[0][0]
 
 
@@ -253,7 +256,7 @@ def generate_books(spec: BookSpec = BookSpec()) -> Books:
     source = SOURCES[spec.source]
     end = spec.end or date.today() - timedelta(days=1)
     start = _years_before(end, spec.years) + timedelta(days=1)
-    rows = _in_window(source_lines(spec.source), start, end)
+    rows = _in_window(source_lines(spec.source, spec.years), start, end)
     rows = _bounded(rows, spec.max_lines, spec.seed)
     builder = _Builder(source.country, spec.seed, start, end)
     departments = builder.dimension("department", (row.department for row in rows))
@@ -306,8 +309,9 @@ def _spread(lines: list[SourceLine], start: date, end: date) -> list[SourceLine]
     """Undated history (Örebro's one month): invoices in number order, evenly over the window."""
     order = sorted({line.invoice for line in lines}, key=lambda n: (len(n), n))
     span = (end - start).days
-    day_of = {n: start + timedelta(days=i * span // max(1, len(order) - 1)) for i, n in
-              enumerate(order)}  # fmt: skip
+    day_of = {
+        n: start + timedelta(days=i * span // max(1, len(order) - 1)) for i, n in enumerate(order)
+    }
     return [replace(line, day=day_of[line.invoice]) for line in lines]
 
 
@@ -459,17 +463,19 @@ class _Builder:
         last_used: dict[str, date] = {}
         for voucher in vouchers:
             for line in voucher.lines:
-                last_used[line.account] = max(last_used.get(line.account, voucher.day),
-                                              voucher.day)  # fmt: skip
+                last_used[line.account] = max(last_used.get(line.account, voucher.day), voucher.day)
         chart = {a.number: a for a in self.account_of.values()}
         for number, account in chart.items():
             account.active = end - last_used.get(number, end) <= CLOSED_AFTER_UNUSED
         for number, name in BALANCE_ACCOUNTS[self.country].items():
             chart[number] = BookAccount(
-                number, name, "0", ("0",) if self.country == "NO" else ("SE0",),
+                number,
+                name,
+                "0",
+                ("0",) if self.country == "NO" else ("SE0",),
                 supplier_invoices=number != PAYABLE[self.country],
                 saft_code=number[:2] if self.country == "NO" else None,
-            )  # fmt: skip
+            )
         return dict(sorted(chart.items()))
 
     def dimension(self, kind: str, names: Iterable[str | None]) -> dict[str, BookDimension]:

@@ -70,15 +70,21 @@ def serve_books(
     served.refresh()
     routes = [
         Route("/3/sie/{kind}", fake.guarded(_counted(served, "sie", _sie)), methods=["GET"]),
-        Route("/3/accounts", fake.guarded(_counted(served, "accounts", _accounts)),
-              methods=["GET"]),
-        Route("/3/suppliers", fake.guarded(_counted(served, "suppliers", _suppliers)),
-              methods=["GET"]),
-        Route("/3/costcenters", fake.guarded(_counted(served, "costcenters", _cost_centres)),
-              methods=["GET"]),
-        Route("/3/projects", fake.guarded(_counted(served, "projects", _projects)),
-              methods=["GET"]),
-    ]  # fmt: skip
+        Route(
+            "/3/accounts", fake.guarded(_counted(served, "accounts", _accounts)), methods=["GET"]
+        ),
+        Route(
+            "/3/suppliers", fake.guarded(_counted(served, "suppliers", _suppliers)), methods=["GET"]
+        ),
+        Route(
+            "/3/costcenters",
+            fake.guarded(_counted(served, "costcenters", _cost_centres)),
+            methods=["GET"],
+        ),
+        Route(
+            "/3/projects", fake.guarded(_counted(served, "projects", _projects)), methods=["GET"]
+        ),
+    ]
     fake.app.router.routes[0:0] = routes
     year_list = fake.year_list
 
@@ -167,10 +173,15 @@ def _cost_centres(served: FortnoxBooks, request: Request) -> Response:
 
 def _projects(served: FortnoxBooks, request: Request) -> Response:
     items = [
-        {"ProjectNumber": code, "Description": p.name,
-         "Status": "ONGOING" if p.active else "COMPLETED", "StartDate": "", "EndDate": ""}
+        {
+            "ProjectNumber": code,
+            "Description": p.name,
+            "Status": "ONGOING" if p.active else "COMPLETED",
+            "StartDate": "",
+            "EndDate": "",
+        }
         for code, p in served.books.projects.items()
-    ]  # fmt: skip
+    ]
     return served.fake.page(request, "Projects", items)
 
 
@@ -219,14 +230,13 @@ def _voucher(books: Books, voucher: BookVoucher, number: int) -> list[str]:
     payable = f'{{9 "{supplier.number}"}}'
     kid = f" OCR {voucher.kid}" if voucher.kid else ""
     rows.append(
-        f'#TRANS {books.payable_account} {payable} {-voucher.gross:.2f} {day} '
+        f"#TRANS {books.payable_account} {payable} {-voucher.gross:.2f} {day} "
         f'"{_quote(supplier.name)}{kid}"'
     )
     for line in voucher.lines:
         objects = " ".join(
-            f'{dim} "{code}"' for dim, code in (("1", line.department), ("6", line.project))
-            if code
-        )  # fmt: skip
+            f'{dim} "{code}"' for dim, code in (("1", line.department), ("6", line.project)) if code
+        )
         rows.append(
             f'#TRANS {line.account} {{{objects}}} {line.net:.2f} {day} "{_quote(line.text)}"'
         )

@@ -5,16 +5,14 @@ model as generated from swagger.poweroffice.net (the `*Service`/`*Dto` files of 
 clients pacely-ai/poweroffice-node and stianwe/PowerOfficeGoV2 docs/), and every request is
 checked against what those say (`check_request`):
 
-| endpoint | query parameters accepted (besides the ResourceParameters Fields, OrderBy,
-|          | PageNumber, PageSize ≤ 20 000, UseDatabaseValidation) | answer |
-|---|---|---|
-| `GET /GeneralLedgerAccounts` | accountNos, agricultureDepartments, lastChangedDateTimeOffsetGreaterThan | GeneralLedgerAccountDto[] |
-| `GET /VatCodes` | includeExpired, isActive | VatCodeDto[] (Rate 0…1) |
-| `GET /Suppliers` | contactGroupIds, externalImportReference, externalNos, lastChangedDateTimeOffsetGreaterThan, supplierCreatedDateTimeOffsetGreaterThan, supplierNos | SupplierDto[] |
-| `GET /ContactBankAccounts` | bankAccountNumbers, contactIds, createdDateTimeOffsetGreaterThan, lastChangedDateTimeOffsetGreaterThan | ContactBankAccountDto[] |
-| `GET /Departments` | codes, createdDateTimeOffsetGreaterThan, createdFromImportJournalId, isActive, lastChangedDateTimeOffsetGreaterThan, managerEmployeeNo, name | DepartmentDto[] |
-| `GET /Projects` | createdDateTimeOffsetGreaterThan, customerNos, departmentCodes, excludeArchivedProject, includeSubProjects, lastChangedDateTimeOffsetGreaterThan, name, projectBillingMethod, projectCodes, projectManagerEmployeeNos, status | ProjectDto[] |
-| `GET /AccountTransactions` | fromDate and toDate (required, inclusive), accountNos, agricultureDepartments, createdDateTimeOffsetGreaterThan, departmentCodes, includeSubProject, lastChangedDateTimeOffsetGreaterThan, productCodes, projectCodes, vatCodes, voucherNos, voucherTypes | AccountTransactionDto[] |
+Each endpoint takes the parameters listed in `PARAMETERS` below (the generated
+`get…` method's query arguments) besides the ResourceParameters Fields, OrderBy, PageNumber,
+PageSize (≤ 20 000, default 5 000) and UseDatabaseValidation, and answers a list of the named
+DTO: `GeneralLedgerAccounts` (GeneralLedgerAccountDto: AccountNo, Name, IsActive, VatCode,
+IsVatCodeLocked), `VatCodes` (VatCodeDto, Rate 0…1), `Suppliers` (SupplierDto),
+`ContactBankAccounts` (ContactBankAccountDto), `Departments` and `Projects` (Code, Name,
+IsActive), `AccountTransactions` (AccountTransactionDto; `fromDate` and `toDate` required and
+inclusive, `voucherNos` ranges like "1-5, 7, 9-").
 
 Unknown parameters are refused with 400 (as Go refuses OData's `$top`), as are badly formed
 dates, timestamps, booleans and number ranges ("1-5, 7, 9-"). An empty page is 204. A
@@ -63,29 +61,62 @@ PARAMETERS: dict[str, set[str]] = {
     "/GeneralLedgerAccounts": {"accountNos", "agricultureDepartments", _TS},
     "/VatCodes": {"includeExpired", "isActive"},
     "/Suppliers": {
-        "contactGroupIds", "externalImportReference", "externalNos", _TS,
-        "supplierCreatedDateTimeOffsetGreaterThan", "supplierNos",
+        "contactGroupIds",
+        "externalImportReference",
+        "externalNos",
+        _TS,
+        "supplierCreatedDateTimeOffsetGreaterThan",
+        "supplierNos",
     },
     "/ContactBankAccounts": {"bankAccountNumbers", "contactIds", _CREATED, _TS},
     "/Departments": {
-        "codes", _CREATED, "createdFromImportJournalId", "isActive", _TS, "managerEmployeeNo",
+        "codes",
+        _CREATED,
+        "createdFromImportJournalId",
+        "isActive",
+        _TS,
+        "managerEmployeeNo",
         "name",
     },
     "/Projects": {
-        _CREATED, "customerNos", "departmentCodes", "excludeArchivedProject",
-        "includeSubProjects", _TS, "name", "projectBillingMethod", "projectCodes",
-        "projectManagerEmployeeNos", "status",
+        _CREATED,
+        "customerNos",
+        "departmentCodes",
+        "excludeArchivedProject",
+        "includeSubProjects",
+        _TS,
+        "name",
+        "projectBillingMethod",
+        "projectCodes",
+        "projectManagerEmployeeNos",
+        "status",
     },
     "/AccountTransactions": {
-        "fromDate", "toDate", "accountNos", "agricultureDepartments", _CREATED,
-        "departmentCodes", "includeSubProject", _TS, "productCodes", "projectCodes", "vatCodes",
-        "voucherNos", "voucherTypes",
+        "fromDate",
+        "toDate",
+        "accountNos",
+        "agricultureDepartments",
+        _CREATED,
+        "departmentCodes",
+        "includeSubProject",
+        _TS,
+        "productCodes",
+        "projectCodes",
+        "vatCodes",
+        "voucherNos",
+        "voucherTypes",
     },
-}  # fmt: skip
+}
 REQUIRED = {"/AccountTransactions": {"fromDate", "toDate"}}
 _RANGES = re.compile(r"^\s*\d+\s*(-\s*\d*\s*)?(,\s*\d+\s*(-\s*\d*\s*)?)*$")
-_BOOLEANS = {"isActive", "includeExpired", "includeSubProject", "includeSubProjects",
-             "excludeArchivedProject", "UseDatabaseValidation"}  # fmt: skip
+_BOOLEANS = {
+    "isActive",
+    "includeExpired",
+    "includeSubProject",
+    "includeSubProjects",
+    "excludeArchivedProject",
+    "UseDatabaseValidation",
+}
 _DATES = {"fromDate", "toDate"}
 _NUMBER_LISTS = {"accountNos", "voucherNos", "supplierNos", "externalNos", "contactIds"}
 
@@ -169,9 +200,12 @@ def serve_books(
     fake.app.router.routes[0:0] = routes
     if check_spec:
         gate = SpecGate(
-            fake.app, check_request, "https://goapi.poweroffice.net/v2", "/v2",
+            fake.app,
+            check_request,
+            "https://goapi.poweroffice.net/v2",
+            "/v2",
             applies=lambda path: path.removeprefix("/v2") in PARAMETERS,
-        )  # fmt: skip
+        )
         fake.app = gate  # type: ignore[assignment]
         fake.gate = gate  # type: ignore[attr-defined]
     return served
@@ -346,7 +380,7 @@ def _public(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def _numbers(text: str | None) -> Callable[[int], bool] | None:
-    """"1-5, 7, 9-" as a test on a number; None when there is no filter."""
+    """ "1-5, 7, 9-" as a test on a number; None when there is no filter."""
     if not text or not text.strip():
         return None
     parts = []
@@ -391,17 +425,28 @@ def _transactions(books: Books, voucher: BookVoucher, offset: int) -> list[dict[
     for line in voucher.lines:
         vat = books.vat_codes[line.vat_code]
         add(
-            line.account, line.net, Description=line.text or text, VatCode=line.vat_code,
-            VatRate=float(vat.rate / 100), VatAmount=float(line.vat),
-            DepartmentCode=line.department, ProjectCode=line.project,
-        )  # fmt: skip
+            line.account,
+            line.net,
+            Description=line.text or text,
+            VatCode=line.vat_code,
+            VatRate=float(vat.rate / 100),
+            VatAmount=float(line.vat),
+            DepartmentCode=line.department,
+            ProjectCode=line.project,
+        )
     for line in voucher.lines:
         if line.vat:
             add(books.vat_account, line.vat, Description="Inngående mva", VatCode=line.vat_code)
-    description = f"Faktura {voucher.invoice_number}" + (f" KID {voucher.kid}" if voucher.kid else "")
+    description = f"Faktura {voucher.invoice_number}" + (
+        f" KID {voucher.kid}" if voucher.kid else ""
+    )
     add(
-        books.payable_account, -voucher.gross, Description=description,
-        SupplierAccountNo=supplier.number, ContactId=CONTACT_IDS + supplier.number,
-        IsNoteMainEntry=True, DueDate=(voucher.day + timedelta(days=30)).isoformat(),
-    )  # fmt: skip
+        books.payable_account,
+        -voucher.gross,
+        Description=description,
+        SupplierAccountNo=supplier.number,
+        ContactId=CONTACT_IDS + supplier.number,
+        IsNoteMainEntry=True,
+        DueDate=(voucher.day + timedelta(days=30)).isoformat(),
+    )
     return rows

@@ -102,9 +102,12 @@ def serve_books(
         from tests.post.contract import tripletex_spec
 
         gate = SpecGate(
-            fake.app, openapi_check(tripletex_spec), "https://tripletex.no/v2", "/v2",
+            fake.app,
+            openapi_check(tripletex_spec),
+            "https://tripletex.no/v2",
+            "/v2",
             methods=("GET", "PUT"),
-        )  # fmt: skip
+        )
         fake.app = gate  # type: ignore[assignment]
         fake.gate = gate  # type: ignore[attr-defined]
     return served
@@ -158,9 +161,12 @@ def _ref(kind: str, ident: int, **more: Any) -> dict[str, Any]:
 def _vat_ref(served: TripletexBooks, code: str) -> dict[str, Any]:
     vat = served.books.vat_codes[code]
     return _ref(
-        "ledger/vatType", served.fake.vat_ids[code], number=code, name=vat.name,
+        "ledger/vatType",
+        served.fake.vat_ids[code],
+        number=code,
+        name=vat.name,
         percentage=float(vat.rate),
-    )  # fmt: skip
+    )
 
 
 def _account(served: TripletexBooks, a: BookAccount) -> dict[str, Any]:
@@ -238,8 +244,7 @@ def _suppliers(served: TripletexBooks, request: Request) -> list[dict[str, Any]]
 def _dimension_list(kind: str, base: int, register: dict[str, Any]) -> list[dict[str, Any]]:
     number_field = "departmentNumber" if kind == "department" else "number"
     return [
-        _ref(kind, base + int(code), name=d.name, **{number_field: code},
-             isInactive=not d.active)  # fmt: skip
+        _ref(kind, base + int(code), name=d.name, **{number_field: code}, isInactive=not d.active)
         for code, d in register.items()
     ]
 
@@ -280,45 +285,77 @@ def _postings(books: Books, voucher: BookVoucher, offset: int) -> list[dict[str,
         vendorInvoiceNumber=voucher.invoice_number,
     )
     supplier_ref = _ref(
-        "supplier", SUPPLIER_IDS + supplier.number, name=supplier.name,
+        "supplier",
+        SUPPLIER_IDS + supplier.number,
+        name=supplier.name,
         organizationNumber=supplier.org_number,
-    )  # fmt: skip
+    )
     rows: list[dict[str, Any]] = []
 
     def add(account: str, row: int, amount: Decimal, gross: Decimal, **more: Any) -> None:
         ident = POSTING_IDS + offset + len(rows) + 1
         rows.append(
-            _ref("ledger/posting", ident, voucher=voucher_ref, date=voucher.day.isoformat(),
-                 account=_ref("ledger/account", ACCOUNT_IDS + int(account), number=int(account)),
-                 row=row, amount=float(amount), amountCurrency=float(amount),
-                 amountGross=float(gross), amountGrossCurrency=float(gross),
-                 currency=_ref("currency", 1, code=books.currency), _day=voucher.day,
-                 _cost=more.pop("_cost", False), **more)
-        )  # fmt: skip
+            _ref(
+                "ledger/posting",
+                ident,
+                voucher=voucher_ref,
+                date=voucher.day.isoformat(),
+                account=_ref("ledger/account", ACCOUNT_IDS + int(account), number=int(account)),
+                row=row,
+                amount=float(amount),
+                amountCurrency=float(amount),
+                amountGross=float(gross),
+                amountGrossCurrency=float(gross),
+                currency=_ref("currency", 1, code=books.currency),
+                _day=voucher.day,
+                _cost=more.pop("_cost", False),
+                **more,
+            )
+        )
 
     for row, line in enumerate(voucher.lines, start=1):
         vat = books.vat_codes[line.vat_code]
         add(
-            line.account, row, line.net, line.gross, _cost=True,
+            line.account,
+            row,
+            line.net,
+            line.gross,
+            _cost=True,
             description=line.text or voucher_ref["description"],
-            vatType=_ref("ledger/vatType", 500 + list(books.vat_codes).index(line.vat_code),
-                         number=line.vat_code, percentage=float(vat.rate)),
+            vatType=_ref(
+                "ledger/vatType",
+                500 + list(books.vat_codes).index(line.vat_code),
+                number=line.vat_code,
+                percentage=float(vat.rate),
+            ),
             department=_dim("department", DEPARTMENT_IDS, line.department, books.departments),
             project=_dim("project", PROJECT_IDS, line.project, books.projects),
             systemGenerated=False,
-        )  # fmt: skip
+        )
     for line in voucher.lines:
         if line.vat:
-            add(books.vat_account, 0, line.vat, line.vat, systemGenerated=True,
-                description="Inngående mva")  # fmt: skip
+            add(
+                books.vat_account,
+                0,
+                line.vat,
+                line.vat,
+                systemGenerated=True,
+                description="Inngående mva",
+            )
     text = f"Faktura {voucher.invoice_number}"
     if voucher.kid:
         text += f" KID {voucher.kid}"
     add(
-        books.payable_account, len(voucher.lines) + 1, -voucher.gross, -voucher.gross,
-        supplier=supplier_ref, invoiceNumber=voucher.invoice_number, description=text,
-        termOfPayment=(voucher.day + timedelta(days=30)).isoformat(), systemGenerated=False,
-    )  # fmt: skip
+        books.payable_account,
+        len(voucher.lines) + 1,
+        -voucher.gross,
+        -voucher.gross,
+        supplier=supplier_ref,
+        invoiceNumber=voucher.invoice_number,
+        description=text,
+        termOfPayment=(voucher.day + timedelta(days=30)).isoformat(),
+        systemGenerated=False,
+    )
     return rows
 
 

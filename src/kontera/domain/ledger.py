@@ -7,6 +7,7 @@ and `kontera.services.ledger_sync` stores them; the chart of accounts and VAT co
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -64,3 +65,13 @@ class LedgerLine:
     department: str | None = None
     project: str | None = None
     cost_centre: str | None = None
+
+
+_KID = re.compile(r"\b(?:KID|OCR):?\s*(\d{2,25})\b", re.IGNORECASE)
+
+
+def kid_in_text(text: str | None) -> str | None:
+    """A KID / OCR reference written into a posting's text ("… KID 1234567890"), as Kontera
+    posts it: no API of the three has a field for it on a posted line."""
+    found = _KID.search(text or "")
+    return found.group(1) if found else None

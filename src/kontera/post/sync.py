@@ -14,7 +14,6 @@ connection's rate limiter, so syncing and posting draw on one quota.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
@@ -30,11 +29,11 @@ from kontera.domain.chart import VatDirection
 from kontera.domain.ledger import LedgerDimension
 from kontera.domain.ledger import LedgerLine
 from kontera.domain.ledger import LedgerSupplier
+from kontera.domain.ledger import kid_in_text
 
 Cursor = dict[str, Any]
 # SAF-T standard tax codes for sales (utgående): a supplier invoice never takes them.
 NO_OUTPUT_CODES = frozenset({"3", "31", "32", "33", "5", "51", "52", "6"})
-_KID = re.compile(r"\b(?:KID|OCR):?\s*(\d{2,25})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +89,7 @@ class LedgerReader(Protocol):
 
 
 def kid_in(text: str | None) -> str | None:
-    """A KID / OCR reference written into a posting's text ("… KID 1234567890"), as Kontera
-    posts it (no API of the three has a field for it on a posted line)."""
-    found = _KID.search(text or "")
-    return found.group(1) if found else None
+    return kid_in_text(text)
 
 
 def is_cost_account_no(number: str) -> bool:

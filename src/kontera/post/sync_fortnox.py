@@ -89,15 +89,23 @@ class FortnoxReader:
 
     def dimensions(self) -> list[LedgerDimension]:
         centres = [
-            LedgerDimension(DimensionKind.COST_CENTRE, str(c["Code"]),
-                            c.get("Description") or "", c.get("Active") is not False)
+            LedgerDimension(
+                DimensionKind.COST_CENTRE,
+                str(c["Code"]),
+                c.get("Description") or "",
+                c.get("Active") is not False,
+            )
             for c in self._pages("costcenters", "/3/costcenters", "CostCenters")
-        ]  # fmt: skip
+        ]
         projects = [
-            LedgerDimension(DimensionKind.PROJECT, str(p["ProjectNumber"]),
-                            p.get("Description") or "", p.get("Status") != "COMPLETED")
+            LedgerDimension(
+                DimensionKind.PROJECT,
+                str(p["ProjectNumber"]),
+                p.get("Description") or "",
+                p.get("Status") != "COMPLETED",
+            )
             for p in self._pages("projects", "/3/projects", "Projects")
-        ]  # fmt: skip
+        ]
         return centres + projects
 
     def history(self, cursor: Cursor | None, window: SyncWindow) -> Iterator[HistoryPage]:
@@ -107,7 +115,9 @@ class FortnoxReader:
             start = window.since
             if cursor and cursor.get("synced_to") and not window.full:
                 start = max(start, date.fromisoformat(cursor["synced_to"]))
-            todo = [i for i, first, last in self._years() if last >= start and first <= window.today]
+            todo = [
+                i for i, first, last in self._years() if last >= start and first <= window.today
+            ]
         if not todo:
             yield HistoryPage({"synced_to": window.today.isoformat()}, done=True)
             return
@@ -118,8 +128,13 @@ class FortnoxReader:
             rest = todo[index + 1 :]
             last = not rest
             after = {"synced_to": window.today.isoformat()} if last else {"years": rest}
-            yield HistoryPage(after, sie=text, sie_name=f"fortnox:{year_id}",
-                              fetched=text.count("#TRANS"), done=last)  # fmt: skip
+            yield HistoryPage(
+                after,
+                sie=text,
+                sie_name=f"fortnox:{year_id}",
+                fetched=text.count("#TRANS"),
+                done=last,
+            )
 
     def _years(self) -> list[tuple[int, date, date]]:
         self.stats.count("financialyears")

@@ -116,14 +116,19 @@ class PowerOfficeReader:
 
     def dimensions(self) -> list[LedgerDimension]:
         found = []
-        for kind, path in ((DimensionKind.DEPARTMENT, "/Departments"),
-                           (DimensionKind.PROJECT, "/Projects")):  # fmt: skip
+        for kind, path in (
+            (DimensionKind.DEPARTMENT, "/Departments"),
+            (DimensionKind.PROJECT, "/Projects"),
+        ):
             for d in self._all(kind.value, path, {}):
                 found.append(
                     LedgerDimension(
-                        kind, str(d.get("Code") or d["Id"]), d.get("Name") or "",
-                        d.get("IsActive") is not False, str(d["Id"]),
-                    )  # fmt: skip
+                        kind,
+                        str(d.get("Code") or d["Id"]),
+                        d.get("Name") or "",
+                        d.get("IsActive") is not False,
+                        str(d["Id"]),
+                    )
                 )
         return found
 
@@ -146,8 +151,9 @@ class PowerOfficeReader:
             if complete:
                 after = max(int(r["VoucherNo"]) for r in complete)
             lines = tuple(_cost_lines(complete))
-            yield HistoryPage({"after_voucher": after}, lines, fetched=len(complete),
-                              done=last_page)  # fmt: skip
+            yield HistoryPage(
+                {"after_voucher": after}, lines, fetched=len(complete), done=last_page
+            )
             if last_page:
                 return
 

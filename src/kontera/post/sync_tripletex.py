@@ -116,9 +116,12 @@ class TripletexReader:
     def dimensions(self) -> list[LedgerDimension]:
         departments = [
             LedgerDimension(
-                DimensionKind.DEPARTMENT, str(d.get("departmentNumber") or d["id"]),
-                d.get("name") or "", not d.get("isInactive", False), str(d["id"]),
-            )  # fmt: skip
+                DimensionKind.DEPARTMENT,
+                str(d.get("departmentNumber") or d["id"]),
+                d.get("name") or "",
+                not d.get("isInactive", False),
+                str(d["id"]),
+            )
             for d in self._all(
                 "department",
                 "/department",
@@ -127,9 +130,12 @@ class TripletexReader:
         ]
         projects = [
             LedgerDimension(
-                DimensionKind.PROJECT, str(p.get("number") or p["id"]), p.get("name") or "",
-                not p.get("isClosed", False), str(p["id"]),
-            )  # fmt: skip
+                DimensionKind.PROJECT,
+                str(p.get("number") or p["id"]),
+                p.get("name") or "",
+                not p.get("isClosed", False),
+                str(p["id"]),
+            )
             for p in self._all("project", "/project", {"fields": "id,name,number,isClosed"})
         ]
         return departments + projects

@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
+from sqlmodel import Session
+
 from kontera.domain.invoice import Party
 from kontera.domain.suppliers import supplier_key
 from kontera.services.chart import ChartCounts
 from kontera.services.chart_fill import fill_from_history_file
 from kontera.services.context import AppContext
 from kontera.store.db import session_scope
+from kontera.store.history_rows import insert_new
 from kontera.store.tables import PostingHistory
 from kontera.suggest.csv_history import ColumnMapping
 from kontera.suggest.history import HistoryLine
@@ -90,7 +93,21 @@ def _row(company_id: str, line: HistoryLine, source: str) -> PostingHistory:
         account=line.account,
         vat_code=line.vat_code,
         source=source,
+        external_id=line.external_id,
+        department=line.department,
+        project=line.project,
+        cost_centre=line.cost_centre,
     )
+
+
+def store_new_lines(
+    session: Session, *, company_id: str, lines: Iterable[HistoryLine], source: str
+) -> int:
+    """Lines with a ledger id (the ledger sync's), each stored once; returns how many were new.
+
+    The same rows as an import (`_row`), so the model trains on them the same way."""
+    rows = [_row(company_id, line, source).model_dump(exclude={"id"}) for line in lines]
+    return insert_new(session, rows)
 
 
 def _flush(ctx: AppContext, batch: list[PostingHistory]) -> int:

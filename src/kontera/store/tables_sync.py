@@ -54,6 +54,7 @@ class SyncRun(SQLModel, table=True):
     state: str = "running"  # running, succeeded, failed
     started_at: datetime = _ts()
     finished_at: datetime | None = _ts(nullable=True)
+    heartbeat_at: datetime = _ts()  # a running run touches it after every page
     counts: dict[str, Any] = _json()
     calls: int = 0
     error: str | None = None

@@ -45,6 +45,7 @@ class HistoryLine:
     item_classification: str | None = None
     # Set by the ledger sync: the line's id in the ledger (stored once), and its dimensions.
     external_id: str | None = None
+    kid: str | None = None
     department: str | None = None
     project: str | None = None
     cost_centre: str | None = None

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 
+from kontera.domain.ledger import kid_in_text
 from kontera.suggest.history import HistoryItem
 from kontera.suggest.history import HistoryLine
 from kontera.suggest.sie import SieAccount
@@ -86,6 +87,7 @@ def _cost_lines(
             vat_code=vat_code,
             invoice_number=f"{voucher.series}{voucher.number}",
             external_id=f"{key}:{voucher.series}:{voucher.number}:{row}",
+            kid=kid_in_text(payable.text),
             cost_centre=dims.get("1"),
             project=dims.get("6"),
         )

@@ -1,0 +1,215 @@
+"""Connect once, and the ledger keeps Kontera in step: the sync of one company.
+
+    sync_company(ctx, company_id=cid)                 # incremental: what changed since
+    sync_company(ctx, company_id=cid, full=True)      # everything again (kontera sync --full)
+
+One run reads, in this order, through the company's connection (and so its shared quota):
+
+1. the chart of accounts and VAT codes → `services.chart` (the ledger is the truth);
+2. the supplier register with bank accounts → `supplier` rows (`ledger_records`);
+3. departments, projects, cost centres → `dimension` rows;
+4. the posting history of supplier invoices, `KONTERA_SYNC_HISTORY_YEARS` back, page by page:
+   each page's lines and the cursor after them are stored in one transaction, each line once
+   (by its ledger id) — a run killed anywhere resumes from the last page stored;
+5. then the model retrains from the history, through the same task as an imported file.
+
+Every run is a `sync_run` row: its state, counts, the calls it made, and when it failed the
+reason in words ("Tripletex refused the token: reconnect the integration."), shown on the
+company's page and printed by `kontera sync`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import timedelta
+
+import httpx
+
+from kontera.domain.chart import ChartSource
+from kontera.domain.errors import Conflict
+from kontera.domain.errors import InvalidInput
+from kontera.post.sync import LedgerReader
+from kontera.post.sync import SyncWindow
+from kontera.post.sync_readers import SYSTEM_NAMES
+from kontera.post.sync_readers import reader_for
+from kontera.services import ledger_history
+from kontera.services import sync_runs
+from kontera.services.chart import store_accounts
+from kontera.services.chart import store_vat_codes
+from kontera.services.connections import connection_of
+from kontera.services.connections import connector_for
+from kontera.services.context import AppContext
+from kontera.services.ledger_records import store_dimensions
+from kontera.services.ledger_records import store_suppliers
+from kontera.store import repo
+from kontera.store.db import session_scope
+from kontera.store.types import utcnow
+
+log = logging.getLogger(__name__)
+Progress = Callable[[str, int], None]  # (stage, how many so far)
+
+
+@dataclass(slots=True)
+class SyncOutcome:
+    run_id: str
+    system: str
+    state: str
+    counts: dict[str, int] = field(default_factory=dict)
+    calls: int = 0
+    error: str | None = None
+
+
+def sync_company(
+    ctx: AppContext,
+    *,
+    company_id: str,
+    full: bool = False,
+    trigger: str = "cli",
+    progress: Progress | None = None,
+    client: httpx.Client | None = None,
+    today: date | None = None,
+) -> SyncOutcome:
+    """One sync run. What goes wrong during it is recorded and returned in words, never
+    raised; a company without a ledger connection, or with a run already going, raises."""
+    system = _system(ctx, company_id)
+    run_id = sync_runs.start(ctx, company_id=company_id, system=system, full=full, trigger=trigger)
+    outcome = SyncOutcome(run_id, system, "running")
+    reader: LedgerReader | None = None
+    try:
+        with _http(client) as http:
+            reader = _reader(ctx, company_id, http)
+            window = _window(ctx, company_id, full, today or date.today())
+            _registers(ctx, company_id, reader, window, outcome.counts, progress)
+            ledger_history.sync_history(
+                ctx,
+                company_id=company_id,
+                run_id=run_id,
+                reader=reader,
+                window=window,
+                counts=outcome.counts,
+                progress=progress,
+            )
+    except Exception as e:  # recorded for the company's page; the worker goes on
+        outcome.state, outcome.error = "failed", sync_runs.in_words(e, SYSTEM_NAMES[system])
+        if not isinstance(e, Conflict | InvalidInput):
+            log.warning("ledger sync failed", extra={"company_id": company_id, "why": str(e)})
+    else:
+        outcome.state = "succeeded"
+    outcome.calls = reader.stats.calls if reader is not None else 0
+    sync_runs.finish(
+        ctx, outcome.run_id, outcome.state, outcome.counts, outcome.calls, outcome.error
+    )
+    _audit(ctx, company_id, outcome)
+    if outcome.counts.get("history_new") or (full and outcome.state == "succeeded"):
+        ctx.queue.train_company(company_id)
+    return outcome
+
+
+def _system(ctx: AppContext, company_id: str) -> str:
+    with session_scope(ctx.engine) as session:
+        row = connection_of(session, company_id)
+    if row is None or row.system not in SYSTEM_NAMES:
+        raise InvalidInput("The company is not connected to Tripletex, Fortnox or PowerOffice Go.")
+    return row.system
+
+
+def _reader(ctx: AppContext, company_id: str, http: httpx.Client) -> LedgerReader:
+    with session_scope(ctx.engine) as session:
+        row = connection_of(session, company_id)
+    if row is None:
+        raise InvalidInput("The company is no longer connected to an accounting system.")
+    return reader_for(connector_for(ctx, row, client=http, limiters=ctx.limiters))
+
+
+def _window(ctx: AppContext, company_id: str, full: bool, today: date) -> SyncWindow:
+    with session_scope(ctx.engine) as session:
+        company = repo.get_company(session, company_id=company_id)
+    years = int(
+        (company.settings.get("sync") or {}).get("history_years") or ctx.settings.sync_history_years
+    )
+    since = _years_before(today, years) + timedelta(days=1)
+    last = None if full else sync_runs.last_success_started(ctx, company_id=company_id)
+    return SyncWindow(since=since, today=today, full=full, changed_since=last)
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _registers(
+    ctx: AppContext,
+    company_id: str,
+    reader: LedgerReader,
+    window: SyncWindow,
+    counts: dict[str, int],
+    progress: Progress | None,
+) -> None:
+    accounts = reader.accounts()
+    counts["accounts"] = store_accounts(
+        ctx, company_id=company_id, accounts=accounts, source=ChartSource.LEDGER, replace=True
+    )
+    vat_codes = reader.vat_codes()
+    if vat_codes:
+        counts["vat_codes"] = store_vat_codes(
+            ctx,
+            company_id=company_id,
+            vat_codes=vat_codes,
+            source=ChartSource.LEDGER,
+            replace=True,
+        )
+    _note(progress, "chart", len(accounts))
+    suppliers = reader.suppliers(window)
+    dimensions = reader.dimensions()
+    with session_scope(ctx.engine) as session:
+        country = repo.get_company(session, company_id=company_id).country.upper()
+        counts["suppliers"] = store_suppliers(
+            session, company_id=company_id, country=country, suppliers=suppliers
+        )
+        counts["dimensions"] = store_dimensions(
+            session, company_id=company_id, dimensions=dimensions
+        )
+        for resource in ("chart", "suppliers", "dimensions"):
+            sync_runs.save_cursor(
+                session, company_id, resource, {"synced_at": utcnow().isoformat()}
+            )
+    _note(progress, "suppliers", len(suppliers))
+
+
+def _note(progress: Progress | None, stage: str, done: int) -> None:
+    if progress is not None:
+        progress(stage, done)
+
+
+@contextmanager
+def _http(client: httpx.Client | None) -> Iterator[httpx.Client]:
+    if client is not None:
+        yield client
+        return
+    with httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0)) as own:
+        yield own
+
+
+def _audit(ctx: AppContext, company_id: str, outcome: SyncOutcome) -> None:
+    with session_scope(ctx.engine) as session:
+        repo.add_event(
+            session,
+            company_id=company_id,
+            document_id=None,
+            actor=f"sync:{outcome.system}",
+            action=f"ledger_sync:{outcome.state}",
+            detail={
+                "run": outcome.run_id,
+                "counts": outcome.counts,
+                "calls": outcome.calls,
+                "error": outcome.error,
+            },
+        )

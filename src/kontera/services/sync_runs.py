@@ -1,0 +1,108 @@
+"""The record of ledger syncs: runs (one at a time per company), cursors, failures in words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from datetime import timedelta
+from typing import Any
+
+from sqlmodel import Session
+from sqlmodel import col
+from sqlmodel import select
+
+from kontera.domain.errors import Conflict
+from kontera.domain.errors import KonteraError
+from kontera.domain.errors import TransientError
+from kontera.post.http import CredentialsRejected
+from kontera.services.context import AppContext
+from kontera.store.db import session_scope
+from kontera.store.tables_sync import SyncCursor
+from kontera.store.tables_sync import SyncRun
+from kontera.store.types import utcnow
+
+# A run that has not stored a page for this long was killed: another may start.
+STALE_AFTER = timedelta(minutes=5)
+
+
+def start(ctx: AppContext, *, company_id: str, system: str, full: bool, trigger: str) -> str:
+    with session_scope(ctx.engine) as session:
+        running = session.exec(
+            select(SyncRun).where(SyncRun.company_id == company_id, SyncRun.state == "running")
+        ).all()
+        for run in running:
+            if utcnow() - run.heartbeat_at < STALE_AFTER:
+                raise Conflict(
+                    f"A sync of this company is already running (started {run.started_at:%H:%M})."
+                )
+            run.state, run.finished_at = "failed", utcnow()
+            run.error = "The sync stopped without finishing (the worker was stopped)."
+            session.add(run)
+        run = SyncRun(company_id=company_id, system=system, full=full, trigger=trigger)
+        session.add(run)
+        return run.id
+
+
+def heartbeat(session: Session, run_id: str, counts: dict[str, int]) -> None:
+    run = session.get(SyncRun, run_id)
+    if run is not None:
+        run.heartbeat_at, run.counts = utcnow(), dict(counts)
+        session.add(run)
+
+
+def finish(
+    ctx: AppContext,
+    run_id: str,
+    state: str,
+    counts: dict[str, int],
+    calls: int,
+    error: str | None,
+) -> None:
+    with session_scope(ctx.engine) as session:
+        run = session.get(SyncRun, run_id)
+        if run is None:
+            return
+        run.state, run.finished_at, run.heartbeat_at = state, utcnow(), utcnow()
+        run.counts, run.calls, run.error = dict(counts), calls, error
+        session.add(run)
+
+
+def last_success_started(ctx: AppContext, *, company_id: str) -> datetime | None:
+    with session_scope(ctx.engine) as session:
+        run = session.exec(
+            select(SyncRun)
+            .where(SyncRun.company_id == company_id, SyncRun.state == "succeeded")
+            .order_by(col(SyncRun.started_at).desc())
+        ).first()
+        return run.started_at if run else None
+
+
+def load_cursor(ctx: AppContext, company_id: str, resource: str) -> dict[str, Any] | None:
+    with session_scope(ctx.engine) as session:
+        row = session.get(SyncCursor, (company_id, resource))
+        return dict(row.cursor) if row else None
+
+
+def save_cursor(session: Session, company_id: str, resource: str, cursor: dict[str, Any]) -> None:
+    row = session.get(SyncCursor, (company_id, resource)) or SyncCursor(
+        company_id=company_id, resource=resource
+    )
+    row.cursor, row.updated_at = dict(cursor), utcnow()
+    session.add(row)
+
+
+def in_words(error: Exception, system: str) -> str:
+    """Why a sync failed, for a bookkeeper: what happened and what to do."""
+    if isinstance(error, CredentialsRejected):
+        return f"{system} refused the token: reconnect the integration."
+    if isinstance(error, TransientError):
+        return (
+            f"{system} could not be reached or was busy ({error.message}); "
+            "the next sync tries again."
+        )
+    if isinstance(error, KonteraError):
+        return error.message
+    if isinstance(error, ValueError):
+        return (
+            f"{system} answered with something Kontera could not read; the next sync tries again."
+        )
+    return f"The sync stopped unexpectedly ({type(error).__name__}); the server log has details."
