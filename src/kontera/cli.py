@@ -36,6 +36,7 @@ COMMAND_MODULES: list[str] = [
     "kontera.commands.webhooks",
     "kontera.commands.security",
     "kontera.commands.storage",
+    "kontera.commands.sync",
 ]
 
 DataDir = Annotated[

@@ -43,7 +43,8 @@ async def fortnox_callback(
                 ctx, state=state, code=code, user_id=signed_in.user_id, client=client
             )
 
-    await run_in_threadpool(finish)
+    company_id = await run_in_threadpool(finish)
+    ctx.queue.sync_company(company_id, full=True, trigger="connect")
     return HTMLResponse(
         "<!doctype html><title>Kontera</title><main><h1>Fortnox is connected</h1>"
         "<p>Kontera will post approved invoices into Fortnox. You can close this page.</p></main>"

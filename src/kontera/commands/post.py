@@ -41,6 +41,9 @@ def connect(
         str | None,
         typer.Option(help="Fortnox: the Kontera user (e-mail) who will open the link."),
     ] = None,
+    sync: Annotated[
+        bool, typer.Option(help="Read the ledger (chart, suppliers, history) at once.")
+    ] = True,
 ) -> None:
     """Connect a company to its accounting system (secrets are stored encrypted)."""
     ctx = _context()
@@ -73,6 +76,10 @@ def connect(
         settings=options,
     )
     typer.echo(f"Connected to {row.system}: {connections.describe(row)['settings']}")
+    if sync and row.system in ("tripletex", "poweroffice"):
+        from kontera.commands.sync import run_with_progress
+
+        run_with_progress(ctx, row.company_id, full=True)
 
 
 def _user_id(ctx: AppContext, company: str, email: str | None) -> str:

@@ -30,6 +30,7 @@ from kontera.config import Settings
 from kontera.domain.errors import Conflict
 from kontera.domain.status import Status
 from kontera.services import documents
+from kontera.services import ledger_sync
 from kontera.services import posting
 from kontera.services import recovery
 from kontera.services import suggestions
@@ -64,7 +65,12 @@ class HueyQueue:
     """The services' `JobQueue`, backed by Huey tasks."""
 
     def __init__(
-        self, huey: Huey, get_ctx: Callable[[], AppContext], *, sweep_every_minutes: int = 0
+        self,
+        huey: Huey,
+        get_ctx: Callable[[], AppContext],
+        *,
+        sweep_every_minutes: int = 0,
+        sync_every_minutes: int = 0,
     ) -> None:
         self.huey = huey
         self._process = huey.task(retries=2, retry_delay=5, name="process_document")(
@@ -84,6 +90,26 @@ class HueyQueue:
             huey.periodic_task(every_minutes(sweep_every_minutes), name="requeue_stale")(
                 lambda: self._sweep_once_per_round(get_ctx(), sweep_every_minutes)
             )
+        self._sync = huey.task(retries=0, name="sync_company")(
+            lambda company_id, full, trigger: ledger_sync.sync_quietly(
+                get_ctx(), company_id, full=full, trigger=trigger
+            )
+        )
+        if sync_every_minutes > 0:
+            huey.periodic_task(every_minutes(sync_every_minutes), name="sync_ledgers")(
+                lambda: self._syncs_once_per_round(get_ctx(), sync_every_minutes)
+            )
+
+    def _syncs_once_per_round(self, ctx: AppContext, minutes: int) -> int:
+        """Every consumer wakes up; the first of each round queues one sync per company."""
+        round_number = _minute_number(utcnow()) // minutes
+        if not self.huey.put_if_empty(f"sync_ledgers:{round_number}", "1"):
+            return 0
+        self.huey.delete(f"sync_ledgers:{round_number - 1}")
+        companies = ledger_sync.connected_companies(ctx)
+        for company_id in companies:
+            self.sync_company(company_id, trigger="schedule")
+        return len(companies)
 
     def _sweep_once_per_round(self, ctx: AppContext, minutes: int) -> int:
         """Every consumer enqueues the sweep; the first of each round runs it, the rest skip."""
@@ -127,6 +153,9 @@ class HueyQueue:
 
     def deliver_webhook(self, endpoint_id: str, event: dict[str, Any]) -> None:
         self._webhook(endpoint_id, event)
+
+    def sync_company(self, company_id: str, full: bool = False, trigger: str = "connect") -> None:
+        self._sync(company_id, full, trigger)
 
     def post_voucher(self, voucher_id: str, delay: float = 0.0) -> None:
         if delay > 0 and not self.huey.immediate:
@@ -176,7 +205,12 @@ def attach_queue(ctx: AppContext) -> tuple[AppContext, Huey]:
     huey = build_huey(ctx.settings)
     holder: dict[str, AppContext] = {}
     every = ctx.settings.requeue_interval_minutes
-    queue = HueyQueue(huey, lambda: holder["ctx"], sweep_every_minutes=every)
+    queue = HueyQueue(
+        huey,
+        lambda: holder["ctx"],
+        sweep_every_minutes=every,
+        sync_every_minutes=ctx.settings.sync_interval_minutes,
+    )
     holder["ctx"] = ctx.with_queue(queue)
     return holder["ctx"], huey
 

@@ -61,14 +61,16 @@ def save_connection(
     user.require_company(company_id)
     user.require("settings")
     options = {"company_id": tripletex_company_id.strip(), "base_url": base_url.strip()}
+    ctx = app_context(request)
     connections.connect(
-        app_context(request),
+        ctx,
         company_name=str(getattr(_company(request, user, company_id), "slug", "")),
         system=system,
         secret=secret,
         settings={k: v for k, v in options.items() if v},
         actor=user.email,
     )
+    ctx.queue.sync_company(company_id, full=True, trigger="connect")
     return RedirectResponse(f"/c/{company_id}/settings?saved=1", status_code=303)
 
 

@@ -32,6 +32,10 @@ class JobQueue(Protocol):
 
     def deliver_webhook(self, endpoint_id: str, event: dict[str, Any]) -> None: ...
 
+    def sync_company(
+        self, company_id: str, full: bool = False, trigger: str = "connect"
+    ) -> None: ...
+
 
 class InlineQueue:
     """Runs nothing; for CLI commands that do not process documents."""
@@ -46,6 +50,9 @@ class InlineQueue:
         return None
 
     def deliver_webhook(self, endpoint_id: str, event: dict[str, Any]) -> None:
+        return None
+
+    def sync_company(self, company_id: str, full: bool = False, trigger: str = "connect") -> None:
         return None
 
 

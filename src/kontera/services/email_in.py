@@ -78,6 +78,9 @@ class _HoldingQueue:
     def deliver_webhook(self, endpoint_id: str, event: dict[str, Any]) -> None:
         raise AssertionError("mail import sends no webhooks")  # pragma: no cover
 
+    def sync_company(self, company_id: str, full: bool = False, trigger: str = "connect") -> None:
+        raise AssertionError("mail import syncs no ledger")  # pragma: no cover
+
 
 def receive_mail(
     ctx: AppContext,

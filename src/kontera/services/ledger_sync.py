@@ -30,6 +30,7 @@ from datetime import date
 from datetime import timedelta
 
 import httpx
+from sqlmodel import select
 
 from kontera.domain.chart import ChartSource
 from kontera.domain.errors import Conflict
@@ -49,6 +50,7 @@ from kontera.services.ledger_records import store_dimensions
 from kontera.services.ledger_records import store_suppliers
 from kontera.store import repo
 from kontera.store.db import session_scope
+from kontera.store.tables_post import AccountingConnection
 from kontera.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -124,7 +126,9 @@ def _reader(ctx: AppContext, company_id: str, http: httpx.Client) -> LedgerReade
         row = connection_of(session, company_id)
     if row is None:
         raise InvalidInput("The company is no longer connected to an accounting system.")
-    return reader_for(connector_for(ctx, row, client=http, limiters=ctx.limiters))
+    size = str(row.settings.get("page_size", ""))
+    connector = connector_for(ctx, row, client=http, limiters=ctx.limiters)
+    return reader_for(connector, int(size) if size.isdigit() else None)
 
 
 def _window(ctx: AppContext, company_id: str, full: bool, today: date) -> SyncWindow:
@@ -213,3 +217,23 @@ def _audit(ctx: AppContext, company_id: str, outcome: SyncOutcome) -> None:
                 "error": outcome.error,
             },
         )
+
+
+def sync_quietly(ctx: AppContext, company_id: str, *, full: bool, trigger: str) -> str:
+    """The job's entry: a company no longer connected, or already syncing, is not an error."""
+    try:
+        return sync_company(ctx, company_id=company_id, full=full, trigger=trigger).state
+    except (Conflict, InvalidInput) as e:
+        log.info("ledger sync skipped", extra={"company_id": company_id, "why": e.message})
+        return "skipped"
+
+
+def connected_companies(ctx: AppContext) -> list[str]:
+    """Companies whose ledger can be read: Tripletex, PowerOffice Go, or Fortnox once authorised."""
+    with session_scope(ctx.engine) as session:
+        rows = session.exec(select(AccountingConnection)).all()
+    return [
+        row.company_id
+        for row in rows
+        if row.system in SYSTEM_NAMES and (row.system != "fortnox" or row.tokens)
+    ]

@@ -25,7 +25,10 @@ from sqlmodel import select
 from kontera.domain.errors import KonteraError
 from kontera.domain.invoice import Invoice
 from kontera.domain.suggestion import Suggestion
+from kontera.services.chart import load_chart
 from kontera.services.context import AppContext
+from kontera.services.ledger_rules import open_accounts
+from kontera.services.ledger_rules import with_ledger
 from kontera.store import repo
 from kontera.store.blobs import BlobFolder
 from kontera.store.db import session_scope
@@ -67,15 +70,20 @@ def suggest_postings(
     source_kind: str | None = None,
 ) -> Suggestion:
     model = _load_model(model_dir(ctx, company.id))
+    chart = load_chart(session, company_id=company.id)
     if model is not None:
-        suggestion = model.suggest(invoice, supplier_key or "")
+        suggestion = model.suggest(invoice, supplier_key or "", open_accounts(chart))
     else:
         suggestion = _from_history(session, company, invoice, supplier_key)
         if all(line.abstained for line in suggestion.lines):
             suggestion = _cold_start(ctx, session, company, invoice, supplier_key) or suggestion
+<<<<<<< HEAD
     suggestion = settle_vat(
         suggestion, invoice, company.country, vat_habits(session, company_id=company.id)
     )
+=======
+    suggestion = with_ledger(session, company.id, chart, suggestion, invoice, supplier_key)
+>>>>>>> a50438b (Sync triggers (connect, schedule, kontera sync with progress, jobs), suggestions that respect the ledger (closed accounts passed over with a reason, VAT codes the account takes, the supplier's default account as evidence); tests for incremental syncs, crash resume, closed accounts, refused tokens)
     suggestion.payable_account = "2440" if company.country == "SE" else "2400"
     return decide(auto_approval_policy(company), invoice, suggestion, source_kind=source_kind)
 

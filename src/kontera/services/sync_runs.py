@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import datetime
 from datetime import timedelta
 from typing import Any
@@ -20,8 +22,22 @@ from kontera.store.tables_sync import SyncCursor
 from kontera.store.tables_sync import SyncRun
 from kontera.store.types import utcnow
 
-# A run that has not stored a page for this long was killed: another may start.
-STALE_AFTER = timedelta(minutes=5)
+# A run that has not stored a page for this long was killed: another may start. A run of
+# a process on this machine that is gone is taken over at once.
+STALE_AFTER = timedelta(minutes=2)
+
+
+def _alive(owner: str) -> bool:
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's: only its heartbeat can tell
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def start(ctx: AppContext, *, company_id: str, system: str, full: bool, trigger: str) -> str:
@@ -30,16 +46,22 @@ def start(ctx: AppContext, *, company_id: str, system: str, full: bool, trigger:
             select(SyncRun).where(SyncRun.company_id == company_id, SyncRun.state == "running")
         ).all()
         for run in running:
-            if utcnow() - run.heartbeat_at < STALE_AFTER:
+            if utcnow() - run.heartbeat_at < STALE_AFTER and _alive(run.owner):
                 raise Conflict(
                     f"A sync of this company is already running (started {run.started_at:%H:%M})."
                 )
             run.state, run.finished_at = "failed", utcnow()
             run.error = "The sync stopped without finishing (the worker was stopped)."
             session.add(run)
-        run = SyncRun(company_id=company_id, system=system, full=full, trigger=trigger)
+        run = SyncRun(
+            company_id=company_id, system=system, full=full, trigger=trigger, owner=_owner()
+        )
         session.add(run)
         return run.id
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"  # after a fork, the child's own pid
 
 
 def heartbeat(session: Session, run_id: str, counts: dict[str, int]) -> None:

@@ -55,6 +55,7 @@ class SyncRun(SQLModel, table=True):
     started_at: datetime = _ts()
     finished_at: datetime | None = _ts(nullable=True)
     heartbeat_at: datetime = _ts()  # a running run touches it after every page
+    owner: str = ""  # host:pid of the process running it
     counts: dict[str, Any] = _json()
     calls: int = 0
     error: str | None = None

@@ -9,6 +9,7 @@ with a calibrated probability, two alternatives, a one-sentence reason, and abst
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -148,12 +149,19 @@ class CompanyModel:
             abstain_below=self.abstain_below,
         )
 
-    def rank_queries(self, queries: Sequence[Query]) -> Ranked:
+    def rank_queries(
+        self, queries: Sequence[Query], allowed: Callable[[str], bool] | None = None
+    ) -> Ranked:
+        """Calibrated top-k accounts per query; `allowed` passes over accounts it refuses."""
         batch = encode(queries)
         pairs = pairs_for(self.fitted.evidence, batch)
         scores = pair_scores(self.fitted.ranker, pairs)
         stale = staleness(batch.ordinals, self.fitted.evidence.newest)
-        return rank(pairs, scores, len(queries), self.fitted.calibrator, stale)
+        mask = None
+        if allowed is not None:
+            ok = np.array([allowed(account) for account in self.accounts] + [False], np.bool_)
+            mask = ok[pairs.account]
+        return rank(pairs, scores, len(queries), self.fitted.calibrator, stale, mask)
 
     def label_indices(self, accounts: Iterable[str]) -> IntArray:
         """Account codes → model indices (-2 for an account the model never saw)."""
@@ -177,13 +185,37 @@ class CompanyModel:
         fallback = supplier_key(None, seller.org_number, seller.name)
         return given_key if fallback == "unknown" else fallback
 
-    def suggest(self, invoice: Invoice, supplier_key: str) -> Suggestion:
+    def suggest(
+        self,
+        invoice: Invoice,
+        supplier_key: str,
+        allowed: Callable[[str], bool] | None = None,
+    ) -> Suggestion:
+        """`allowed`: the accounts that may be posted to now (the ledger's open ones); the
+        history's likeliest account is passed over, with a reason, when it is not."""
         queries = queries_from_invoice(invoice, self.resolve_supplier(invoice, supplier_key))
-        ranked = self.rank_queries(queries)
-        lines = [self._line(i, q, ranked, invoice) for i, q in enumerate(queries)]
+        ranked = self.rank_queries(queries, allowed)
+        passed = self._passed_over(queries, ranked) if allowed is not None else {}
+        lines = [self._line(i, q, ranked, invoice, passed.get(i)) for i, q in enumerate(queries)]
         return Suggestion(lines=lines, model=self.name)
 
-    def _line(self, i: int, query: Query, ranked: Ranked, invoice: Invoice) -> LineSuggestion:
+    def _passed_over(self, queries: Sequence[Query], ranked: Ranked) -> dict[int, str]:
+        """Per line, the account the history ranks above the one suggested (now closed)."""
+        everything = self.rank_queries(queries)
+        return {
+            i: self.accounts[int(everything.accounts[i, 0])]
+            for i in range(len(queries))
+            if everything.accounts[i, 0] >= 0 and everything.accounts[i, 0] != ranked.accounts[i, 0]
+        }
+
+    def _line(
+        self,
+        i: int,
+        query: Query,
+        ranked: Ranked,
+        invoice: Invoice,
+        passed_over: str | None = None,
+    ) -> LineSuggestion:
         alternatives = [
             Candidate(self.accounts[a], self._vat(self.accounts[a], invoice, i).code, float(p))
             for a, p in zip(ranked.accounts[i], ranked.probabilities[i], strict=True)
@@ -201,7 +233,15 @@ class CompanyModel:
         display = self.supplier_names.get(query.supplier) or query.supplier_name or "this supplier"
         label = account_label(account, self.account_names)
         reason = explain(self.fitted.evidence, query, best, label, display)
-        abstained = confidence < self.abstain_below
+        if passed_over is not None:
+            closed = account_label(passed_over, self.account_names)
+            reason = (
+                f"The history's usual account {closed} is closed for posting in the ledger, "
+                f"so the next most likely: {reason}"
+            )
+        # Passing over a closed account names the next one even when unsure: the person must
+        # choose anyway, and the low confidence keeps it from being approved by itself.
+        abstained = confidence < self.abstain_below and passed_over is None
         if abstained:
             reason = f"Not sure enough ({confidence:.0%}) to suggest; best guess: {reason}"
         return LineSuggestion(

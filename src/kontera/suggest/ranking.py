@@ -70,17 +70,24 @@ def rank(
     n_queries: int,
     calibrator: Any | None,
     staleness: FloatArray | None = None,
+    allowed: NDArray[np.bool_] | None = None,
 ) -> Ranked:
+    """Top-k per query. `allowed` (per pair) leaves candidates out of the ranking — accounts
+    the ledger has closed — while their scores still count in every share, so that passing
+    over the likeliest account lowers the confidence instead of inflating the next one's."""
     totals = np.bincount(pairs.query, weights=scores, minlength=n_queries)
     share = scores / np.maximum(totals[pairs.query], 1e-12)
-    order = np.lexsort((-share, pairs.query))
-    query_sorted = pairs.query[order]
+    queries, accounts_of = pairs.query, pairs.account
+    if allowed is not None:
+        queries, accounts_of, share = queries[allowed], accounts_of[allowed], share[allowed]
+    order = np.lexsort((-share, queries))
+    query_sorted = queries[order]
     starts = np.searchsorted(query_sorted, np.arange(n_queries))
     position = np.arange(len(order)) - starts[query_sorted]
     keep = position < TOP_K
     accounts = np.full((n_queries, TOP_K), -1, np.int64)
     shares = np.zeros((n_queries, TOP_K), np.float64)
-    accounts[query_sorted[keep], position[keep]] = pairs.account[order][keep]
+    accounts[query_sorted[keep], position[keep]] = accounts_of[order][keep]
     shares[query_sorted[keep], position[keep]] = share[order][keep]
     raw_top = shares[:, 0].copy()
     if staleness is None:

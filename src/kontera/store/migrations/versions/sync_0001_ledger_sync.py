@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("started_at", _TS(timezone=True), nullable=False),
         sa.Column("finished_at", _TS(timezone=True), nullable=True),
         sa.Column("heartbeat_at", _TS(timezone=True), nullable=False),
+        sa.Column("owner", _TEXT(), nullable=False),
         sa.Column("counts", sa.JSON(), nullable=False),
         sa.Column("calls", sa.Integer(), nullable=False),
         sa.Column("error", _TEXT(), nullable=True),
