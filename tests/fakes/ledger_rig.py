@@ -27,6 +27,7 @@ import httpx
 
 from kontera.config import Settings
 from kontera.services import connections
+from kontera.services import users
 from kontera.services.context import AppContext
 from kontera.store import repo
 from kontera.store.db import session_scope
@@ -161,11 +162,21 @@ def _connect(ctx: AppContext, company_id: str, rig: LedgerRig) -> None:
         _connect_fortnox(ctx, slug, rig)
 
 
+def _company_id(ctx: AppContext, slug: str) -> str:
+    from kontera.services.companies import find_company
+
+    return find_company(ctx, slug).id
+
+
 def _connect_fortnox(ctx: AppContext, slug: str, rig: LedgerRig) -> None:
     oauth = ctx.settings.model_copy(update={"fortnox_auth_url": f"{rig.base}/oauth-v1"})
     context = AppContext(oauth, ctx.engine, ctx.blobs, ctx.queue, ctx.limiters)
-    url = connections.start_fortnox(context, company_name=slug)
+    user = users.create_user(
+        ctx, email=f"sync-{slug}@kontera.test", password="kontera-sync-test", role="admin",
+        company_ids=[_company_id(ctx, slug)],
+    )  # fmt: skip
+    url = connections.start_fortnox(context, company_name=slug, user_id=user.id)
     state = parse_qs(urlsplit(url).query)["state"][0]
     code = sorted(rig.fake.codes)[0]
-    connections.finish_fortnox(context, state=state, code=code, client=rig.client)
+    connections.finish_fortnox(context, state=state, code=code, user_id=user.id, client=rig.client)
     connections.update_settings(ctx, company_name=slug, settings={"base_url": rig.base})

@@ -44,7 +44,8 @@ async def fortnox_callback(
             )
 
     company_id = await run_in_threadpool(finish)
-    ctx.queue.sync_company(company_id, full=True, trigger="connect")
+    # Connect once: the first sync reads the ledger (queued; inline only in tests).
+    await run_in_threadpool(ctx.queue.sync_company, company_id, True, "connect")
     return HTMLResponse(
         "<!doctype html><title>Kontera</title><main><h1>Fortnox is connected</h1>"
         "<p>Kontera will post approved invoices into Fortnox. You can close this page.</p></main>"

@@ -69,6 +69,12 @@ def respect_ledger(
     return replace(suggestion, lines=lines)
 
 
+def respect_vat(chart: Chart, suggestion: Suggestion, invoice: Invoice) -> Suggestion:
+    """Only the VAT codes the company has and each line's account takes."""
+    lines = [_accepted_vat(chart, line, invoice) for line in suggestion.lines]
+    return replace(suggestion, lines=lines)
+
+
 def _open_account(
     line: LineSuggestion,
     is_open: Callable[[str], bool],

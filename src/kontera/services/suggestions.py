@@ -28,6 +28,7 @@ from kontera.domain.suggestion import Suggestion
 from kontera.services.chart import load_chart
 from kontera.services.context import AppContext
 from kontera.services.ledger_rules import open_accounts
+from kontera.services.ledger_rules import respect_vat
 from kontera.services.ledger_rules import with_ledger
 from kontera.store import repo
 from kontera.store.blobs import BlobFolder
@@ -77,13 +78,13 @@ def suggest_postings(
         suggestion = _from_history(session, company, invoice, supplier_key)
         if all(line.abstained for line in suggestion.lines):
             suggestion = _cold_start(ctx, session, company, invoice, supplier_key) or suggestion
-<<<<<<< HEAD
+    # The ledger decides which accounts are open, the invoice which VAT it calls for, and the
+    # ledger again which of those codes the chosen account takes.
+    suggestion = with_ledger(session, company.id, chart, suggestion, invoice, supplier_key)
     suggestion = settle_vat(
         suggestion, invoice, company.country, vat_habits(session, company_id=company.id)
     )
-=======
-    suggestion = with_ledger(session, company.id, chart, suggestion, invoice, supplier_key)
->>>>>>> a50438b (Sync triggers (connect, schedule, kontera sync with progress, jobs), suggestions that respect the ledger (closed accounts passed over with a reason, VAT codes the account takes, the supplier's default account as evidence); tests for incremental syncs, crash resume, closed accounts, refused tokens)
+    suggestion = respect_vat(chart, suggestion, invoice)
     suggestion.payable_account = "2440" if company.country == "SE" else "2400"
     return decide(auto_approval_policy(company), invoice, suggestion, source_kind=source_kind)
 
