@@ -3,9 +3,12 @@
 Enforced: bearer access tokens that expire after an hour; refresh tokens that rotate (the old
 one stops working once used); 25 requests per 5 s per tenant with 429; voucher rows with an
 existing account and either a debit or a credit, debits equal to credits; supplier invoices
-on an existing supplier with rows that balance and a Total that matches; inbox files only as
-PDF/PNG/JPEG/TIFF; file connections only to an existing file and voucher. Second vouchers
-with the same comment are *not* refused, so the tests can see doubles.
+on an existing supplier with rows that balance and a Total that matches, `Credit` agreeing
+with the sign of `Total`; no row on an inactive account (`Active` false) and nothing dated in
+the locked period (`/3/settings/lockedperiod`), for vouchers, supplier invoices and their
+booking (`PUT …/bookkeep`, once); inbox files only as PDF/PNG/JPEG/TIFF; file connections only
+to an existing file and voucher. Second vouchers with the same comment are *not* refused, so
+the tests can see doubles. (Fortnox rows carry no VAT code: there is none to refuse.)
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable
+from collections.abc import Collection
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -72,6 +77,9 @@ class FakeFortnox:
     files: dict[str, dict[str, Any]] = field(default_factory=dict)
     connections: list[dict[str, Any]] = field(default_factory=list)
     max_page_size: int = 500  # as Fortnox; tests lower it so that lookups must page
+    accounts: set[int] = field(default_factory=lambda: set(BAS_ACCOUNTS))  # the chart
+    inactive_accounts: set[int] = field(default_factory=set)
+    locked_until: date | None = None  # /3/settings/lockedperiod EndDate
     # Financial years by id; the last one is preselected. Numbers restart in each year.
     years: dict[int, tuple[str, str]] = field(
         default_factory=lambda: {1: ("2025-01-01", "2025-12-31"), 2: ("2026-01-01", "2026-12-31")}
@@ -93,6 +101,12 @@ class FakeFortnox:
             Route("/3/vouchers/sublist/{series}", self.guarded(self.voucher_list), methods=["GET"]),
             Route("/3/supplierinvoices", self.guarded(self.invoice_create), methods=["POST"]),
             Route("/3/supplierinvoices", self.guarded(self.invoice_list), methods=["GET"]),
+            Route("/3/supplierinvoices/{number}", self.guarded(self.invoice_get), methods=["GET"]),
+            Route(
+                "/3/supplierinvoices/{number}/bookkeep",
+                self.guarded(self.invoice_bookkeep),
+                methods=["PUT"],
+            ),
             Route("/3/suppliers", self.guarded(self.supplier_list), methods=["GET"]),
             Route("/3/suppliers", self.guarded(self.supplier_create), methods=["POST"]),
             Route("/3/inbox", self.guarded(self.inbox_list), methods=["GET"]),
@@ -183,7 +197,12 @@ class FakeFortnox:
         start, end = self.years.get(year, ("", ""))
         if not start <= voucher["TransactionDate"] <= end:
             return fortnox_error(400, "Datumet ligger utanför räkenskapsåret.", 2000358)
-        problem = check_rows(voucher.get("VoucherRows") or [])
+        locked = self._locked(voucher["TransactionDate"])
+        if locked:
+            return locked
+        problem = check_rows(
+            voucher.get("VoucherRows") or [], self.accounts, self.inactive_accounts
+        )
         if problem:
             return fortnox_error(400, problem, 2000550)
         series = voucher["VoucherSeries"]
@@ -210,9 +229,16 @@ class FakeFortnox:
         if invoice.get("SupplierNumber") not in self.suppliers:
             return fortnox_error(400, "Leverantören finns inte.", 2000433)
         rows = invoice.get("SupplierInvoiceRows") or []
-        problem = check_rows(rows)
+        problem = check_rows(rows, self.accounts, self.inactive_accounts)
         if problem:
             return fortnox_error(400, problem, 2000550)
+        locked = self._locked(invoice.get("InvoiceDate", ""))
+        if locked:
+            return locked
+        if bool(invoice.get("Credit")) != (Decimal(invoice.get("Total", "0")) < 0):
+            return fortnox_error(
+                400, "En kreditfaktura ska ha negativt totalbelopp, en faktura positivt.", 2000552
+            )
         # Total is in the invoice currency: compare with the payable row's currency amounts.
         foreign = invoice.get("Currency", "SEK") != "SEK"
         debit, credit = ("DebitCurrency", "CreditCurrency") if foreign else ("Debit", "Credit")
@@ -227,11 +253,42 @@ class FakeFortnox:
         if payable != Decimal(invoice.get("Total", "0")):
             return fortnox_error(400, "Totalbeloppet stämmer inte med leverantörsskulden.", 2000551)
         given = str(next(self._ids))
-        self.invoices[given] = {**invoice, "GivenNumber": given}
+        self.invoices[given] = {**invoice, "GivenNumber": given, "Booked": False}
         return JSONResponse({"SupplierInvoice": self.invoices[given]}, status_code=201)
 
+    async def invoice_get(self, request: Request) -> JSONResponse:
+        invoice = self.invoices.get(request.path_params["number"])
+        if invoice is None:
+            return fortnox_error(404, "Leverantörsfakturan finns inte.", 2000434)
+        return JSONResponse({"SupplierInvoice": invoice})
+
+    async def invoice_bookkeep(self, request: Request) -> JSONResponse:
+        invoice = self.invoices.get(request.path_params["number"])
+        if invoice is None:
+            return fortnox_error(404, "Leverantörsfakturan finns inte.", 2000434)
+        if invoice["Booked"]:
+            return fortnox_error(400, "Fakturan är redan bokförd.", 2000560)
+        locked = self._locked(invoice.get("InvoiceDate", ""))
+        if locked:
+            return locked
+        invoice["Booked"] = True
+        return JSONResponse({"SupplierInvoice": invoice})
+
+    def _locked(self, day: str) -> JSONResponse | None:
+        if self.locked_until and day and date.fromisoformat(day) <= self.locked_until:
+            message = f"Perioden är låst för bokföring (till och med {self.locked_until})."
+            return fortnox_error(400, message, 2000554)
+        return None
+
     async def invoice_list(self, request: Request) -> JSONResponse:
-        keys = ("GivenNumber", "SupplierNumber", "ExternalInvoiceNumber", "InvoiceNumber", "Total")
+        keys = (
+            "GivenNumber",
+            "SupplierNumber",
+            "ExternalInvoiceNumber",
+            "InvoiceNumber",
+            "Total",
+            "Booked",
+        )
         items = [{k: inv.get(k) for k in keys} for inv in self.invoices.values()]
         return self.page(request, "SupplierInvoices", items)
 
@@ -311,13 +368,17 @@ class FakeFortnox:
         return endpoint
 
 
-def check_rows(rows: list[dict[str, Any]]) -> str | None:
+def check_rows(
+    rows: list[dict[str, Any]], accounts: Collection[int], inactive: Collection[int] = ()
+) -> str | None:
     if not rows:
         return "Verifikationen saknar rader."
     debit = credit = Decimal(0)
     for row in rows:
-        if row.get("Account") not in BAS_ACCOUNTS:
+        if row.get("Account") not in accounts:
             return f"Kontot {row.get('Account')} finns inte i kontoplanen."
+        if row.get("Account") in inactive:
+            return f"Kontot {row.get('Account')} är inaktivt."
         d, c = Decimal(str(row.get("Debit", 0))), Decimal(str(row.get("Credit", 0)))
         if d and c:
             return "En rad kan inte ha både debet och kredit."

@@ -3,7 +3,12 @@
 Enforced: client-credentials tokens (Basic application:client key) and the subscription key
 on every call; 10 requests per second with 429; supplier invoices and credit notes on an
 existing supplier subledger account, with an invoice/credit-note number, known account and
-VAT code ids, each VAT code valid for its account, and lines adding up to the header amount;
+VAT code ids, each VAT code valid for its account (and the account's own code where it is
+locked to one), no line on an inactive account, lines adding up to the header amount, all
+amounts positive (the side is in the field name: Debit… on invoices, Credit… on credit
+notes), nothing dated on or before the client's lock date, a DueDate not before the
+VoucherDate and a SupplierBankAccountId that is one of the supplier's; suppliers' bank
+accounts (`/ContactBankAccounts/{contactId}`) with a valid Norwegian account number or IBAN;
 voucher pages only as PDF/PNG/JPEG/TIFF (201 without a body, as documented). Doubles are not
 refused, so the tests can see them. Timestamps follow the injected clock.
 """
@@ -18,16 +23,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
+from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.responses import Response
 from starlette.routing import Route
+from stdnum.no import kontonr
 
 from tests.fakes.common import FILE_SIGNATURES
 from tests.fakes.common import Quota
@@ -62,6 +71,10 @@ class FakePowerOffice:
     suppliers: dict[int, dict[str, Any]] = field(default_factory=dict)
     vouchers: dict[str, dict[str, Any]] = field(default_factory=dict)
     pages: dict[str, list[bytes]] = field(default_factory=dict)
+    bank_accounts: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> account
+    inactive_accounts: set[str] = field(default_factory=set)
+    vat_locked: dict[str, str] = field(default_factory=dict)
+    lock_date: date | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def __post_init__(self) -> None:
@@ -77,6 +90,16 @@ class FakePowerOffice:
                 Route(f"{v2}/VatCodes", self.guarded(self.vat_codes), methods=["GET"]),
                 Route(f"{v2}/Suppliers", self.guarded(self.supplier_list), methods=["GET"]),
                 Route(f"{v2}/Suppliers", self.guarded(self.supplier_create), methods=["POST"]),
+                Route(
+                    f"{v2}/ContactBankAccounts",
+                    self.guarded(self.bank_account_list),
+                    methods=["GET"],
+                ),
+                Route(
+                    f"{v2}/ContactBankAccounts/{{contact:int}}",
+                    self.guarded(self.bank_account_create),
+                    methods=["POST"],
+                ),
                 Route(vouchers, self.guarded(self.voucher_list), methods=["GET"]),
                 Route(f"{vouchers}/{{kind}}", self.guarded(self.voucher_create), methods=["POST"]),
                 Route(
@@ -146,6 +169,30 @@ class FakePowerOffice:
         self.suppliers[supplier_id] = supplier
         return JSONResponse(supplier, status_code=201)
 
+    async def bank_account_create(self, request: Request) -> JSONResponse:
+        contact = request.path_params["contact"]
+        if contact not in self.suppliers:
+            return problem(404, "Kontakten finnes ikke.")
+        body = await request.json()
+        number = str(body.get("BankAccountNumber") or "")
+        if not _valid_account(number):
+            message = f"Kontonummeret {number} er ugyldig."
+            return problem(400, "Validation failed", {"BankAccountNumber": [message]})
+        account_id = next(self._ids)
+        self.bank_accounts[account_id] = {**body, "Id": account_id, "ContactId": contact}
+        return JSONResponse(self.bank_accounts[account_id], status_code=201)
+
+    async def bank_account_list(self, request: Request) -> Response:
+        contacts = _csv(request.query_params.get("contactIds"))
+        numbers = _csv(request.query_params.get("bankAccountNumbers"))
+        found = [
+            account
+            for account in self.bank_accounts.values()
+            if (not contacts or str(account["ContactId"]) in contacts)
+            and (not numbers or account["BankAccountNumber"] in numbers)
+        ]
+        return JSONResponse(found) if found else Response(status_code=204)
+
     # -- vouchers -----------------------------------------------------------------------
 
     async def voucher_list(self, request: Request) -> Response:
@@ -179,11 +226,39 @@ class FakePowerOffice:
         number_field = "InvoiceNo" if kind == "SupplierInvoices" else "CreditNoteNo"
         if not body.get(number_field):
             return problem(400, "Validation failed", {number_field: ["Må fylles ut."]})
-        accounts = {s["SubledgerAccountId"] for s in self.suppliers.values()}
-        if body.get("SupplierAccountId") not in accounts:
+        supplier = self._supplier_by_account(body.get("SupplierAccountId"))
+        if supplier is None:
             return problem(
                 400, "Validation failed", {"SupplierAccountId": ["Leverandøren finnes ikke."]}
             )
+        return self._check_header(body, supplier) or self._check_lines(kind, body)
+
+    def _supplier_by_account(self, subledger: Any) -> dict[str, Any] | None:
+        return next(
+            (s for s in self.suppliers.values() if s["SubledgerAccountId"] == subledger), None
+        )
+
+    def _check_header(self, body: dict[str, Any], supplier: dict[str, Any]) -> JSONResponse | None:
+        voucher_date = date.fromisoformat(body["VoucherDate"])
+        if self.lock_date and voucher_date <= self.lock_date:
+            message = f"Bilagsdatoen er innenfor låst periode (låst til og med {self.lock_date})."
+            return problem(400, "Validation failed", {"VoucherDate": [message]})
+        due = body.get("DueDate")
+        if due and date.fromisoformat(due) < voucher_date:
+            message = "Forfallsdato kan ikke være før bilagsdato."
+            return problem(400, "Validation failed", {"DueDate": [message]})
+        bank_account = body.get("SupplierBankAccountId")
+        if bank_account is not None and (
+            self.bank_accounts.get(bank_account, {}).get("ContactId") != supplier["Id"]
+        ):
+            message = "Bankkontoen tilhører ikke leverandøren."
+            return problem(400, "Validation failed", {"SupplierBankAccountId": [message]})
+        if Decimal(str(body.get("CurrencyAmount", 0))) <= 0:
+            message = "Beløpet må være positivt; en kreditnota sendes som kreditnota."
+            return problem(400, "Validation failed", {"CurrencyAmount": [message]})
+        return None
+
+    def _check_lines(self, kind: str, body: dict[str, Any]) -> JSONResponse | None:
         side = "Debit" if kind == "SupplierInvoices" else "Credit"
         total = Decimal(0)
         for line in body.get("SupplierVoucherLines") or []:
@@ -193,10 +268,18 @@ class FakePowerOffice:
                 return problem(
                     400, "Validation failed", {f"{side}AccountId": ["Kontoen finnes ikke."]}
                 )
-            if code is None or not vat_allowed(code, account):
+            if account in self.inactive_accounts:
+                message = f"Konto {account} er inaktiv."
+                return problem(400, "Validation failed", {f"{side}AccountId": [message]})
+            locked = self.vat_locked.get(account)
+            if code is None or not vat_allowed(code, account) or (locked and code != locked):
                 message = f"Mva-kode {code} kan ikke brukes på konto {account}."
                 return problem(400, "Validation failed", {f"{side}VatId": [message]})
-            total += Decimal(str(line["CurrencyAmount"]))
+            amount = Decimal(str(line["CurrencyAmount"]))
+            if amount < 0:
+                message = f"Linjebeløpet {amount} har feil fortegn for {side.lower()}-linjen."
+                return problem(400, "Validation failed", {"CurrencyAmount": [message]})
+            total += amount
         if total != Decimal(str(body.get("CurrencyAmount"))):
             return problem(
                 400, "Validation failed", {"CurrencyAmount": [f"Linjene summerer til {total}."]}
@@ -227,6 +310,20 @@ class FakePowerOffice:
             return problem(400, "Validation failed", {"file": ["Filformatet støttes ikke."]})
         self.pages.setdefault(voucher_id, []).append(content)
         return Response(status_code=201)
+
+
+def _csv(value: str | None) -> set[str]:
+    return {part.strip() for part in (value or "").split(",") if part.strip()}
+
+
+def _valid_account(number: str) -> bool:
+    if number.isdigit():
+        return bool(kontonr.is_valid(number))
+    try:
+        IBAN(number)
+    except (SchwiftyException, ValueError):
+        return False
+    return True
 
 
 def _key_of(table: dict[str, int], wanted: Any) -> str | None:

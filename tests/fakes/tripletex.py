@@ -2,9 +2,13 @@
 
 Enforced: session tokens from valid consumer + employee tokens and Basic auth with them;
 postings with `row` ≥ 1 summing to zero (gross, and in currency); each VAT type valid for the
-account it is used on (input VAT only on cost/asset accounts, none on balance accounts); the
-supplier on supplier-ledger postings; attachments only as PDF/PNG/JPEG/TIFF, appended; a
-request quota, reported in `X-Rate-Limit-*` headers on every answer and enforced with 429.
+account it is used on (input VAT only on cost/asset accounts, none on balance accounts, and
+only the account's own VAT type where the account is `vatLocked`); no posting on an inactive
+account (`isInactive`) or in a closed accounting period (`AccountingPeriod.isClosed`); the
+supplier on supplier-ledger postings, and one that exists; an amount and its currency amount
+with the same sign; suppliers' bank accounts (`bankAccountPresentation`) with valid check
+digits; attachments only as PDF/PNG/JPEG/TIFF, appended; a request quota, reported in
+`X-Rate-Limit-*` headers on every answer and enforced with 429.
 It does NOT refuse a second voucher with the same externalVoucherNumber — neither does
 Tripletex — so the tests can see doubles.
 """
@@ -16,13 +20,17 @@ import itertools
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
+from stdnum.no import kontonr
 
 from tests.fakes.common import FILE_SIGNATURES
 from tests.fakes.common import Quota
@@ -67,6 +75,11 @@ class FakeTripletex:
     attachments: dict[int, list[bytes]] = field(default_factory=dict)
     suppliers: dict[int, dict[str, Any]] = field(default_factory=dict)
     requests: int = 0
+    # The company's books: accounts set inactive, accounts locked to one VAT type, and the
+    # accounting periods closed up to and including this date.
+    inactive_accounts: set[str] = field(default_factory=set)
+    vat_locked: dict[str, str] = field(default_factory=dict)
+    closed_until: date | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
 
     def __post_init__(self) -> None:
@@ -162,6 +175,10 @@ class FakeTripletex:
         body = await request.json()
         if not body.get("name"):
             return validation("name", "Feltet må fylles ut.")
+        for account in body.get("bankAccountPresentation") or []:
+            problem = _bank_account_problem(account)
+            if problem:
+                return validation("bankAccountPresentation", problem)
         supplier_id = next(self._ids)
         self.suppliers[supplier_id] = body
         return JSONResponse({"value": {"id": supplier_id, **body}}, status_code=201)
@@ -219,26 +236,56 @@ class FakeTripletex:
         postings = body.get("postings") or []
         if not postings:
             return "postings", "Bilaget må ha posteringer."
+        if self.closed_until and date.fromisoformat(body["date"]) <= self.closed_until:
+            return "date", f"Perioden er lukket for føring (til og med {self.closed_until})."
         for p in postings:
-            if int(p.get("row", 0)) < 1:
-                return "postings.row", "Rad 0 er reservert for systemgenererte posteringer."
-            account = self._number(self.account_ids, p["account"]["id"])
-            if account is None:
-                return "postings.account", "Kontoen finnes ikke."
-            vat = self._number(self.vat_ids, (p.get("vatType") or {}).get("id", self.vat_ids["0"]))
-            if vat is None or not vat_allowed(vat, account):
-                return "postings.vatType", f"Mva-koden {vat} er ikke gyldig for konto {account}."
-            if account == "2400" and not p.get("supplier"):
-                return "postings.supplier", "Leverandør mangler på posteringen mot 2400."
+            problem = self._check_posting(p)
+            if problem is not None:
+                return problem
         for amount_field in ("amountGross", "amountGrossCurrency"):
             total = sum((Decimal(str(p.get(amount_field, 0))) for p in postings), Decimal(0))
             if total != 0:
                 return "postings", f"Bilaget er ikke i balanse ({amount_field} differanse {total})."
         return None
 
+    def _check_posting(self, p: dict[str, Any]) -> tuple[str, str] | None:
+        if int(p.get("row", 0)) < 1:
+            return "postings.row", "Rad 0 er reservert for systemgenererte posteringer."
+        account = self._number(self.account_ids, p["account"]["id"])
+        if account is None:
+            return "postings.account", "Kontoen finnes ikke."
+        if account in self.inactive_accounts:
+            return "postings.account", f"Konto {account} er inaktiv og kan ikke føres på."
+        vat = self._number(self.vat_ids, (p.get("vatType") or {}).get("id", self.vat_ids["0"]))
+        locked = self.vat_locked.get(account)
+        if vat is None or not vat_allowed(vat, account) or (locked and vat != locked):
+            return "postings.vatType", f"Mva-koden {vat} er ikke gyldig for konto {account}."
+        if account == "2400" and not p.get("supplier"):
+            return "postings.supplier", "Leverandør mangler på posteringen mot 2400."
+        if p.get("supplier") and p["supplier"].get("id") not in self.suppliers:
+            return "postings.supplier", "Leverandøren finnes ikke."
+        gross, currency = (
+            Decimal(str(p.get(k, 0))) for k in ("amountGross", "amountGrossCurrency")
+        )
+        if gross * currency < 0:
+            return "postings.amountGross", "Beløp og valutabeløp må ha samme fortegn."
+        return None
+
     @staticmethod
     def _number(table: dict[str, int], wanted_id: int) -> str | None:
         return next((number for number, i in table.items() if i == wanted_id), None)
+
+
+def _bank_account_problem(account: dict[str, Any]) -> str | None:
+    bban, iban = account.get("bban"), account.get("iban")
+    if bban and not kontonr.is_valid(bban):
+        return f"Kontonummeret {bban} er ugyldig."
+    if iban:
+        try:
+            IBAN(iban)
+        except (SchwiftyException, ValueError):
+            return f"IBAN {iban} er ugyldig."
+    return None
 
 
 def listing(values: list[dict[str, Any]]) -> JSONResponse:

@@ -30,6 +30,23 @@ class Posting:
 
 
 @dataclass(slots=True)
+class Payee:
+    """Who the invoice is paid to and how: what a ledger needs to put it in its payment
+    proposal (and to create the supplier with the account to pay)."""
+
+    name: str | None = None
+    org_number: str | None = None
+    vat_id: str | None = None
+    country: str | None = None
+    kid: str | None = None  # KID (NO) or OCR reference (SE)
+    bank_account: str | None = None  # a domestic account number
+    iban: str | None = None
+    bic: str | None = None
+    bankgiro: str | None = None
+    plusgiro: str | None = None
+
+
+@dataclass(slots=True)
 class Voucher:
     date: dt.date
     description: str
@@ -38,6 +55,7 @@ class Voucher:
     external_id: str | None = None
     invoice_number: str | None = None
     due_date: dt.date | None = None
+    payee: Payee = dc_field(default_factory=Payee)
 
     def balance(self) -> Decimal:
         return sum((p.amount for p in self.postings), ZERO)

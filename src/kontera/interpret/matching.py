@@ -1,8 +1,12 @@
 """Pure matching: which known supplier sent this invoice, and have we seen this invoice before?
 
 Supplier: by VAT id or org.nr first (exact, the strongest evidence), then by bank account,
-then by name (fuzzy, rapidfuzz). A known supplier asking to be paid into an account that is not
-one of theirs is the classic invoice fraud: a loud WARNING note, code "bank_account_changed".
+then by name (fuzzy, rapidfuzz). An identifier outranks everything else: a known supplier whose
+org.nr or VAT id differs from the invoice's is another company, however alike the name or the
+account — a same-named company is warned of ("same_name_other_org") and becomes a supplier of
+its own. A known supplier asking to be paid into an account that is not one of theirs is the
+classic invoice fraud: a loud WARNING note, code "bank_account_changed"; so is an account
+already registered to another supplier ("bank_account_of_other_supplier").
 
 Duplicates: the same supplier and invoice number (across formats and channels: EHF and the
 mailed PDF of it, a forwarded copy) is a duplicate; amount, issue date and KID are the
@@ -54,9 +58,10 @@ class SupplierMatch:
 
 
 def match_supplier(invoice: Invoice, known: Sequence[KnownSupplier]) -> SupplierMatch | None:
-    match = (
-        _by_identifier(invoice, known) or _by_account(invoice, known) or _by_name(invoice, known)
-    )
+    match = _by_identifier(invoice, known)
+    if match is None:
+        compatible = [s for s in known if not _other_company(invoice, s)]
+        match = _by_account(invoice, compatible) or _by_name(invoice, compatible)
     if match is None:
         return None
     return SupplierMatch(
@@ -70,11 +75,35 @@ def _by_identifier(invoice: Invoice, known: Sequence[KnownSupplier]) -> Supplier
     for supplier in known:
         if vat and _vat(supplier.vat_id) == vat:
             return SupplierMatch(supplier, "vat_id", 1.0)
-        if org and (
-            _org(supplier.org_number) == org or _org_from_vat(_vat(supplier.vat_id)) == org
-        ):
+        if org and org in _orgs(supplier):
             return SupplierMatch(supplier, "org_number", 1.0)
     return None
+
+
+def _orgs(supplier: KnownSupplier) -> set[str]:
+    found = {_org(supplier.org_number), _org_from_vat(_vat(supplier.vat_id))}
+    return {org for org in found if org}
+
+
+def _invoice_orgs(invoice: Invoice) -> set[str]:
+    found = {_org(invoice.seller.org_number), _org_from_vat(_vat(invoice.seller.vat_id))}
+    return {org for org in found if org}
+
+
+def _other_company(invoice: Invoice, supplier: KnownSupplier) -> bool:
+    """Both name an org.nr (or VAT id) and they differ: another company, whatever the name."""
+    theirs, ours = _orgs(supplier), _invoice_orgs(invoice)
+    if theirs and ours:
+        return not theirs & ours
+    vat, known_vat = _vat(invoice.seller.vat_id), _vat(supplier.vat_id)
+    return bool(vat and known_vat and vat != known_vat)
+
+
+def _same_company(invoice: Invoice, supplier: KnownSupplier) -> bool:
+    if _orgs(supplier) & _invoice_orgs(invoice):
+        return True
+    vat = _vat(invoice.seller.vat_id)
+    return bool(vat and vat == _vat(supplier.vat_id))
 
 
 def _by_account(invoice: Invoice, known: Sequence[KnownSupplier]) -> SupplierMatch | None:
@@ -88,14 +117,73 @@ def _by_account(invoice: Invoice, known: Sequence[KnownSupplier]) -> SupplierMat
 
 
 def _by_name(invoice: Invoice, known: Sequence[KnownSupplier]) -> SupplierMatch | None:
-    name = _name(invoice.seller.name)
-    if not name:
-        return None
-    scored = [(fuzz.token_sort_ratio(name, _name(s.name)), s) for s in known]
+    scored = _name_scores(invoice, known)
     best = max(scored, key=lambda pair: pair[0], default=(0.0, None))
     if best[1] is None or best[0] < NAME_THRESHOLD:
         return None
     return SupplierMatch(best[1], "name", round(best[0] / 100 * 0.8, 3))
+
+
+def _name_scores(
+    invoice: Invoice, known: Sequence[KnownSupplier]
+) -> list[tuple[float, KnownSupplier]]:
+    name = _name(invoice.seller.name)
+    if not name:
+        return []
+    return [(fuzz.token_sort_ratio(name, _name(s.name)), s) for s in known]
+
+
+def same_name_notes(invoice: Invoice, known: Sequence[KnownSupplier]) -> list[Note]:
+    """A known supplier with (nearly) the invoice's seller name but another org.nr: filed as
+    another supplier, and a person should know — a look-alike name is how false invoices get
+    paid to the wrong party."""
+    others = [
+        supplier
+        for score, supplier in _name_scores(invoice, known)
+        if score >= NAME_THRESHOLD and _other_company(invoice, supplier)
+    ]
+    if not others or _by_identifier(invoice, known) is not None:
+        return []
+    other = others[0]
+    ours = invoice.seller.org_number or invoice.seller.vat_id or ""
+    theirs = other.org_number or other.vat_id or ""
+    return [
+        Note(
+            f"{invoice.seller.name} ({ours}) has the name of a supplier you already have, "
+            f"{other.name} ({theirs}), but another organisation number: Kontera keeps it as "
+            "another supplier. Check who sent the invoice before approving it.",
+            Severity.WARNING,
+            "same_name_other_org",
+            field="seller.org_number",
+        )
+    ]
+
+
+def shared_account_notes(
+    invoice: Invoice, known: Sequence[KnownSupplier], supplier_id: str | None
+) -> list[Note]:
+    """An account on this invoice that is registered to another supplier."""
+    accounts = invoice_accounts(invoice)
+    notes = []
+    for other in known:
+        if other.supplier_id == supplier_id or _same_company(invoice, other):
+            continue
+        shared = sorted(accounts & {_account(a) for a in other.bank_accounts})
+        if shared:
+            notes.append(_shared_account_note(invoice, other, shared))
+    return notes[:3]
+
+
+def _shared_account_note(invoice: Invoice, other: KnownSupplier, shared: list[str]) -> Note:
+    seller = invoice.seller.name or "this supplier"
+    owner = f"{other.name} ({other.org_number or other.vat_id or ''})"
+    return Note(
+        f"The account {', '.join(shared)} that {seller} asks to be paid into is registered "
+        f"to another supplier, {owner}. Check whose account it is before paying.",
+        Severity.WARNING,
+        "bank_account_of_other_supplier",
+        field="payment.bank_account",
+    )
 
 
 def _account_warnings(invoice: Invoice, match: SupplierMatch) -> list[Note]:

@@ -145,6 +145,7 @@ def make_connector(
             mode=FortnoxMode(s.get("mode", FortnoxMode.VOUCHER)),
             voucher_series=s.get("voucher_series", "A"),
             base_url=s.get("base_url", "https://api.fortnox.se"),
+            bookkeep=s.get("bookkeep", "true").strip().lower() not in ("false", "0", "no"),
         )
         limiter = limiters.get("fortnox", connection.company, FORTNOX_QUOTA)
         return FortnoxConnector(

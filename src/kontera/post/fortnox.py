@@ -5,6 +5,12 @@ so VAT goes on its own 264x rows) or a supplier invoice (`POST /3/supplierinvoic
 Fortnox's payment flow then knows about). The document goes to the inbox (`POST /3/inbox`) and
 is connected with `/3/voucherfileconnections` or `/3/supplierinvoicefileconnections`.
 
+A supplier invoice carries what Fortnox's payment proposal needs (OCR, DueDate, InvoiceNumber;
+the supplier created with its BankAccountNumber / BG / PG / IBAN / BIC) and is booked after
+creation (`PUT /3/supplierinvoices/{GivenNumber}/bookkeep`), unless the company chose to
+book it in Fortnox itself (`bookkeep=false`). A supplier invoice found again after a lost
+answer is booked then if it is not yet.
+
 Idempotency: Fortnox has no external-number field on vouchers, so Kontera's key is written in
 the voucher's `Comments` ("kontera:<key>") and in a supplier invoice's
 `ExternalInvoiceNumber`, and looked up in the lists before posting. The inbox file carries the
@@ -26,6 +32,7 @@ import httpx
 
 from kontera.domain.errors import PermanentError
 from kontera.domain.money import ZERO
+from kontera.domain.voucher import Payee
 from kontera.domain.voucher import Posting
 from kontera.domain.voucher import Voucher
 from kontera.post.connector import AttachmentFile
@@ -57,6 +64,8 @@ class FortnoxSettings:
     mode: FortnoxMode = FortnoxMode.VOUCHER
     voucher_series: str = "A"
     base_url: str = DEFAULT_BASE_URL
+    # Supplier invoices are booked after creation (Fortnox leaves them unbooked otherwise).
+    bookkeep: bool = True
 
 
 def read_error(response: httpx.Response) -> str:
@@ -113,6 +122,8 @@ class FortnoxConnector:
         if self._invoices:
             for item in self._pages("/3/supplierinvoices", "SupplierInvoices"):
                 if item.get("ExternalInvoiceNumber") == idempotency_key:
+                    if not item.get("Booked"):
+                        self._bookkeep(str(item["GivenNumber"]))
                     return str(item["GivenNumber"])
             return None
         series = self.settings.voucher_series
@@ -131,7 +142,9 @@ class FortnoxConnector:
         if self._invoices:
             body = self._invoice_body(voucher, rows, sek_rows, rate, idempotency_key)
             data = self._call("POST", "/3/supplierinvoices", json={"SupplierInvoice": body})
-            return str(data["SupplierInvoice"]["GivenNumber"])
+            given = str(data["SupplierInvoice"]["GivenNumber"])
+            self._bookkeep(given)
+            return given
         body = self._voucher_body(voucher, sek_rows, idempotency_key)
         year = self._year_of(voucher.date)
         data = self._call(
@@ -209,7 +222,7 @@ class FortnoxConnector:
         payable = next(p for p in voucher.postings if p.is_payable)
         vat = sum((p.vat_amount or ZERO for p in voucher.postings), ZERO)
         body: dict[str, Any] = {
-            "SupplierNumber": self._supplier_number(payable.supplier_ref, payable.description),
+            "SupplierNumber": self._supplier_number(payable.supplier_ref, voucher.payee),
             "InvoiceNumber": voucher.invoice_number or "",
             "InvoiceDate": voucher.date.isoformat(),
             "Currency": voucher.currency,
@@ -231,7 +244,21 @@ class FortnoxConnector:
             body["OCR"] = payable.kid
         return body
 
-    def _supplier_number(self, org_number: str | None, name: str | None) -> str:
+    def _bookkeep(self, given_number: str) -> None:
+        """Book the supplier invoice, so that it reaches the ledger and the payment proposal.
+
+        Booking twice is refused; when the answer to a booking that went through was lost,
+        the retry's refusal is checked against the invoice, which then says it is booked."""
+        if not self.settings.bookkeep:
+            return
+        try:
+            self._call("PUT", f"/3/supplierinvoices/{given_number}/bookkeep")
+        except PermanentError:
+            found = self._call("GET", f"/3/supplierinvoices/{given_number}")
+            if not (found.get("SupplierInvoice") or {}).get("Booked"):
+                raise
+
+    def _supplier_number(self, org_number: str | None, payee: Payee) -> str:
         if not org_number:
             raise PermanentError("The supplier has no organisation number to find it by.")
         wanted = _digits(org_number)
@@ -241,7 +268,7 @@ class FortnoxConnector:
                     self._suppliers[wanted] = str(item["SupplierNumber"])
                     break
             else:
-                body = {"Supplier": {"Name": name or org_number, "OrganisationNumber": org_number}}
+                body = {"Supplier": new_supplier(org_number, payee)}
                 created = self._call("POST", "/3/suppliers", json=body)
                 self._suppliers[wanted] = str(created["Supplier"]["SupplierNumber"])
         return self._suppliers[wanted]
@@ -317,6 +344,23 @@ class FortnoxConnector:
 
 
 _PAGE_SIZE = 500  # Fortnox's largest page
+
+
+def new_supplier(org_number: str, payee: Payee) -> dict[str, Any]:
+    """A Fortnox supplier with where to pay it: a Swedish account (clearing + number) as
+    BankAccountNumber, bankgiro as BG, plusgiro as PG, an IBAN with its BIC. Only suppliers
+    Kontera creates get them; an existing supplier's register is a person's to change."""
+    supplier: dict[str, Any] = {"Name": payee.name or org_number, "OrganisationNumber": org_number}
+    fields = {
+        "BankAccountNumber": payee.bank_account,
+        "BG": payee.bankgiro,
+        "PG": payee.plusgiro,
+        "IBAN": payee.iban,
+        "BIC": payee.bic if payee.iban else None,
+        "VATNumber": payee.vat_id,
+    }
+    supplier.update({name: value for name, value in fields.items() if value})
+    return supplier
 
 
 def _comment(key: str) -> str:

@@ -9,12 +9,28 @@ supplier's subledger account; the document follows as a voucher page via
 another currency carries Norges Bank's rate as `CurrencyExchangeRate` (NOK per one unit);
 without it Go would book at its own rate.
 
-There is no PowerOffice spec in the corpus. Names follow PowerOffice's published v2 model
-(SupplierInvoiceJournalEntryVoucherPostDto, SupplierVoucherLinePostDto, SupplierDto,
-GeneralLedgerAccountDto, VatCodeDto, JournalEntryVoucherListItem). Two points are our reading
-and must be checked in PowerOffice's demo environment before production: the sign convention
-of line amounts (debit lines with signed gross amounts on invoices, credit lines on credit
-notes) and the header `CurrencyAmount` as the positive total.
+There is no PowerOffice spec in the corpus. Each field below was checked against PowerOffice
+Go's public v2 model (the OpenAPI v2 documentation of `SupplierInvoiceJournalEntryVoucherPostDto`,
+`SupplierVoucherLinePostDto`, `SupplierPostDto`, `ContactBankAccountPostDto`):
+
+- header `CurrencyAmount`: "the total amount of the supplier voucher, in the currency
+  specified by the currency code of the voucher" — the invoice total (BT-115);
+- `CurrencyCode` (ISO 4217) and `CurrencyExchangeRate`: "the normalized currency exchange
+  rate. Always base 1 … If not set, the field will inherit the rate in Go for the voucher
+  date … retrieved from ECB" — so Kontera sends Norges Bank's NOK per 1 unit;
+- line `CurrencyAmount`: "Gross amounts should be provided, along with the relevant vat code"
+  (`DebitVatId` / `CreditVatId`, the id of a `/VatCodes` entry) — VAT per line, gross;
+- `Cid`: "the cid number (norwegian: KID)"; `DueDate`: "must be greater or equal to the
+  voucher date" (an earlier one is left out); `InvoiceNo` (credit notes: `CreditNoteNo`);
+  `SupplierBankAccountId`: "the supplier bank account associated with the voucher", an id from
+  `/ContactBankAccounts`; `Payout` left at its default (true: a remittance draft is made).
+
+Sign convention — the one point the documentation does not state in words: each line names
+its side by field (`DebitAccountId`/`DebitVatId` or `CreditAccountId`/`CreditVatId`, the
+supplier being the other side through `SupplierAccountId`), and the header amount is a
+"total amount". Kontera therefore sends positive amounts: cost lines as debits on invoices,
+as credits on credit notes (posted to `…/SupplierCreditNotes`). That reading must still be
+confirmed in PowerOffice's demo environment before production.
 
 Idempotency: vouchers have no external-reference field, so Kontera's key is written into the
 voucher `Description` ("… [kontera:<key>]"). After a lost answer the job reads the supplier
@@ -28,6 +44,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -39,6 +56,7 @@ import httpx
 
 from kontera.domain.errors import PermanentError
 from kontera.domain.errors import TransientError
+from kontera.domain.voucher import Payee
 from kontera.domain.voucher import Posting
 from kontera.domain.voucher import Voucher
 from kontera.post.connector import AttachmentFile
@@ -131,7 +149,7 @@ class PowerOfficeConnector:
         self._token: tuple[str, datetime] | None = None
         self._accounts: dict[str, int] = {}
         self._vat_ids: dict[str, int] | None = None
-        self._suppliers: dict[str, int] | None = None
+        self._suppliers: dict[str, _Supplier] | None = None
         self._descriptions: dict[str, str] = {}  # voucher id -> description, once read
         self.clock_skew = clock_skew  # between Kontera's clock and PowerOffice's
         self.request_timeout = request_timeout  # longest a create request can be in flight
@@ -167,12 +185,13 @@ class PowerOfficeConnector:
         started = self.now()  # the job saved its `since` just before calling
         payable = next(p for p in voucher.postings if p.is_payable)
         credit_note = payable.amount > 0  # the supplier owes us
+        supplier = self._supplier(payable.supplier_ref, voucher.payee)
         body: dict[str, Any] = {
             "VoucherDate": voucher.date.isoformat(),
             "CurrencyCode": voucher.currency,
             "CurrencyAmount": json_amount(abs(payable.amount)),
             "Description": _description(voucher.description, idempotency_key),
-            "SupplierAccountId": self._supplier_account(payable.supplier_ref, payable.description),
+            "SupplierAccountId": supplier.subledger_id,
             "SupplierVoucherLines": [
                 self._line(p, credit_note) for p in voucher.postings if not p.is_payable
             ],
@@ -181,8 +200,11 @@ class PowerOfficeConnector:
         body[number_field] = voucher.invoice_number or idempotency_key
         if payable.kid:
             body["Cid"] = payable.kid
-        if payable.due_date and not credit_note:
+        if payable.due_date and not credit_note and payable.due_date >= voucher.date:
             body["DueDate"] = payable.due_date.isoformat()
+        bank_account_id = self._bank_account_id(supplier, voucher.payee)
+        if bank_account_id is not None:
+            body["SupplierBankAccountId"] = bank_account_id
         rate = self._rate(voucher)  # a lookup like the others: cached for the next attempt
         if rate is not None:
             # Without it Go books at its own (ECB) rate; the books want Norges Bank's.
@@ -259,31 +281,54 @@ class PowerOfficeConnector:
             raise PermanentError(f"PowerOffice Go has no active VAT code {code}.")
         return self._vat_ids[code]
 
-    def _supplier_account(self, org_number: str | None, name: str | None) -> int:
-        """The supplier's subledger account id; the supplier is created when missing."""
+    def _supplier(self, org_number: str | None, payee: Payee) -> _Supplier:
+        """The supplier (subledger account and contact id); created, with the account the
+        invoice asks to be paid into, when PowerOffice does not know it."""
         if not org_number:
             raise PermanentError("The supplier has no organisation number to find it by.")
         wanted = _digits(org_number)
-        suppliers = self._supplier_accounts()
+        suppliers = self._supplier_register()
         if wanted not in suppliers:
-            body = {"Name": name or org_number, "OrganizationNumber": wanted}
+            body = {"Name": payee.name or org_number, "OrganizationNumber": wanted}
             created = self._call("POST", "/Suppliers", json=body)
-            suppliers[wanted] = int(created["SubledgerAccountId"])
+            supplier = _Supplier(int(created["SubledgerAccountId"]), int(created["Id"]))
+            account = contact_bank_account(payee)
+            if account is not None:
+                added = self._call(
+                    "POST", f"/ContactBankAccounts/{supplier.contact_id}", json=account
+                )
+                supplier.bank_accounts[account["BankAccountNumber"]] = int(added["Id"])
+            suppliers[wanted] = supplier
         return suppliers[wanted]
 
-    def _supplier_accounts(self) -> dict[str, int]:
-        """Organisation number → subledger account, for all suppliers (read once, paged):
-        the v2 supplier list has no organisation-number filter."""
+    def _bank_account_id(self, supplier: _Supplier, payee: Payee) -> int | None:
+        """The supplier's registered bank account that this invoice names, if it is one of
+        theirs (an existing supplier's accounts are a person's to change, not Kontera's)."""
+        account = contact_bank_account(payee)
+        if account is None:
+            return None
+        number = account["BankAccountNumber"]
+        if number not in supplier.bank_accounts:
+            params = {"contactIds": str(supplier.contact_id), "bankAccountNumbers": number}
+            found = self._call("GET", "/ContactBankAccounts", params=params) or []
+            supplier.bank_accounts[number] = int(found[0]["Id"]) if found else None
+        return supplier.bank_accounts[number]
+
+    def _supplier_register(self) -> dict[str, _Supplier]:
+        """Organisation number → supplier, for all suppliers (read once, paged): the v2
+        supplier list has no organisation-number filter."""
         if self._suppliers is None:
             self._suppliers = {}
             page = 1
             while True:
                 params = {"PageNumber": page, "PageSize": _PAGE_SIZE}
                 batch = self._call("GET", "/Suppliers", params=params) or []
-                for supplier in batch:
-                    org = _digits(str(supplier.get("OrganizationNumber") or ""))
-                    if org and supplier.get("SubledgerAccountId") is not None:
-                        self._suppliers[org] = int(supplier["SubledgerAccountId"])
+                for item in batch:
+                    org = _digits(str(item.get("OrganizationNumber") or ""))
+                    if org and item.get("SubledgerAccountId") is not None:
+                        self._suppliers[org] = _Supplier(
+                            int(item["SubledgerAccountId"]), int(item["Id"])
+                        )
                 if len(batch) < _PAGE_SIZE:
                     return self._suppliers
                 page += 1
@@ -338,6 +383,26 @@ class PowerOfficeConnector:
         expires = self.now() + timedelta(seconds=int(data.get("expires_in", 1200)) - 60)
         self._token = (token, expires)
         return token
+
+
+@dataclass(slots=True)
+class _Supplier:
+    subledger_id: int
+    contact_id: int
+    bank_accounts: dict[str, int | None] = field(default_factory=dict)  # number -> Go's id
+
+
+def contact_bank_account(payee: Payee) -> dict[str, str] | None:
+    """ContactBankAccountPostDto for the account the invoice names: a Norwegian account
+    number as it is, else the IBAN with its BIC and country (CountryCode defaults to NO)."""
+    if payee.bank_account and payee.bank_account.isdigit() and len(payee.bank_account) == 11:
+        return {"BankAccountNumber": payee.bank_account, "CountryCode": "NO"}
+    if payee.iban:
+        account = {"BankAccountNumber": payee.iban, "CountryCode": payee.iban[:2]}
+        if payee.bic:
+            account["BicSwift"] = payee.bic
+        return account
+    return None
 
 
 def _description(text: str, key: str) -> str:

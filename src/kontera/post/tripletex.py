@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from kontera.domain.errors import PermanentError
+from kontera.domain.voucher import Payee
 from kontera.domain.voucher import Posting
 from kontera.domain.voucher import Voucher
 from kontera.post.connector import AttachmentFile
@@ -173,7 +174,7 @@ class TripletexConnector:
             vat = self.vat_table.get(p.vat_code)
             posting["vatType"] = {"id": self._lookup("vatType", vat.tripletex_number)}
             return posting
-        posting["supplier"] = {"id": self._supplier_id(p.supplier_ref, p.description)}
+        posting["supplier"] = {"id": self._supplier_id(p.supplier_ref, voucher.payee)}
         if voucher.invoice_number:
             posting["invoiceNumber"] = voucher.invoice_number
         if p.due_date:
@@ -193,7 +194,7 @@ class TripletexConnector:
             self._ids[key] = int(values[0]["id"])
         return self._ids[key]
 
-    def _supplier_id(self, org_number: str | None, name: str | None) -> int:
+    def _supplier_id(self, org_number: str | None, payee: Payee) -> int:
         if not org_number:
             raise PermanentError("The supplier has no organisation number to find it by.")
         key = ("supplier", org_number)
@@ -205,11 +206,18 @@ class TripletexConnector:
             if values:
                 self._ids[key] = int(values[0]["id"])
             else:
-                self._ids[key] = self._create_supplier(org_number, name or org_number)
+                self._ids[key] = self._create_supplier(org_number, payee)
         return self._ids[key]
 
-    def _create_supplier(self, org_number: str, name: str) -> int:
-        body = {"name": name, "organizationNumber": org_number}
+    def _create_supplier(self, org_number: str, payee: Payee) -> int:
+        """A new supplier with the account the invoice asks to be paid into, so that the
+        invoice can be paid from Tripletex. An existing supplier's accounts are left as they
+        are: a changed account is a question for a person (Kontera warns of it), not for an
+        integration to write into the supplier register."""
+        body: dict[str, Any] = {"name": payee.name or org_number, "organizationNumber": org_number}
+        accounts = supplier_bank_accounts(payee)
+        if accounts:
+            body["bankAccountPresentation"] = accounts
         data = self._call("POST", "/supplier", json=body)
         return int(data["value"]["id"])
 
@@ -262,6 +270,19 @@ _LOOKUPS = {
     "currency": ("/currency", "code"),
 }
 _WORDS = {"account": "account", "vatType": "VAT type", "currency": "currency"}
+
+
+def supplier_bank_accounts(payee: Payee) -> list[dict[str, str]]:
+    """Tripletex's CompanyBankAccountPresentation: a domestic account as `bban`, an IBAN as
+    `iban` (with its BIC); a Norwegian IBAN is the same account, so it goes beside its bban."""
+    account: dict[str, str] = {}
+    if payee.bank_account and payee.bank_account.isdigit():
+        account["bban"] = payee.bank_account
+    if payee.iban:
+        account["iban"] = payee.iban
+    if payee.bic and payee.iban:
+        account["bic"] = payee.bic
+    return [account] if account else []
 
 
 def _posting_text(p: Posting) -> str:

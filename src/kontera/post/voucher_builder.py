@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from kontera.domain import identifiers as ids
 from kontera.domain.errors import InvalidInput
 from kontera.domain.invoice import AllowanceCharge
 from kontera.domain.invoice import Invoice
@@ -32,6 +33,7 @@ from kontera.domain.money import round_cents
 from kontera.domain.suggestion import LineSuggestion
 from kontera.domain.vat_rules import no_vat_code
 from kontera.domain.vat_rules import rule_for_line
+from kontera.domain.voucher import Payee
 from kontera.domain.voucher import Posting
 from kontera.domain.voucher import Voucher
 from kontera.post.vat import DEFAULT_VAT_TABLE
@@ -120,6 +122,7 @@ def build_voucher(
         currency=invoice.currency or ("SEK" if opts.country == "SE" else "NOK"),
         invoice_number=invoice.invoice_number,
         due_date=invoice.due_date,
+        payee=payee_of(invoice),
     )
     voucher.check_balanced()
     return voucher
@@ -244,6 +247,9 @@ def _reconcile_vat(cost: list[Posting], invoice: Invoice, vat_table: VatTable) -
             by_rate.setdefault(vat.rate, []).append(posting)
     for rate, group in by_rate.items():
         declared = _declared_vat(invoice, rate)
+        if declared is None and len(by_rate) == 1 and not invoice.vat_breakdown:
+            # A PDF read without a breakdown: one rate, so its VAT is the document's VAT.
+            declared = invoice.totals.vat
         if declared is None:
             continue
         diff = declared - sum((p.vat_amount or ZERO for p in group), ZERO)
@@ -312,6 +318,38 @@ def _payable(invoice: Invoice, lines: list[Posting], opts: VoucherOptions) -> Po
         kid=invoice.payment.kid,
         due_date=invoice.due_date,
     )
+
+
+def payee_of(invoice: Invoice) -> Payee:
+    """Who is paid, and where, as the invoice says (BT-27…, BG-16/17: KID, accounts)."""
+    seller, payment = invoice.seller, invoice.payment
+    vat_prefix = (seller.vat_id or "")[:2].upper()
+    return Payee(
+        name=seller.name,
+        org_number=seller.org_number,
+        vat_id=seller.vat_id,
+        country=seller.country or (vat_prefix if vat_prefix.isalpha() else None),
+        kid=(payment.kid or "").strip() or None,
+        bank_account=_compact(payment.bank_account),
+        iban=_compact_iban(payment.iban),
+        bic=payment.bic,
+        bankgiro=_compact(payment.bankgiro),
+        plusgiro=_compact(payment.plusgiro),
+    )
+
+
+def _compact(number: str | None) -> str | None:
+    """An account, bankgiro or plusgiro number without the spaces, dots and dashes it is
+    printed with (ledgers want the digits)."""
+    if not number:
+        return None
+    return "".join(c for c in number if c not in " .-") or None
+
+
+def _compact_iban(iban: str | None) -> str | None:
+    if not iban:
+        return None
+    return ids.normalise_iban(iban) if ids.valid_iban(iban) else iban.replace(" ", "").upper()
 
 
 def _description(invoice: Invoice) -> str:

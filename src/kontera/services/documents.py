@@ -37,10 +37,10 @@ from kontera.services import approvals
 from kontera.services import webhooks
 from kontera.services.approval_checks import suggestion_problems
 from kontera.services.context import AppContext
+from kontera.services.intake import check_intake
 from kontera.services.layouts import layout_hints
 from kontera.services.review_rules import review_reasons
 from kontera.services.suggestions import suggest_postings
-from kontera.services.suppliers import recognise_supplier
 from kontera.services.suppliers import seen_invoices
 from kontera.store import repo
 from kontera.store.db import session_scope
@@ -194,7 +194,7 @@ def _save_interpretation(ctx: AppContext, document_id: str, result: Interpretati
         document = session.get(Document, document_id)
         assert document is not None
         _copy_summary(document, invoice)
-        recognise_supplier(session, document=document, invoice=invoice)
+        check_intake(session, document=document, invoice=invoice)
         seen = seen_invoices(session, document=document)
         document.related_document_id = find_credited_invoice(invoice, seen)
         duplicate = find_duplicate(invoice, seen)

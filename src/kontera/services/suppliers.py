@@ -17,6 +17,8 @@ from kontera.interpret.matching import KnownSupplier
 from kontera.interpret.matching import SeenInvoice
 from kontera.interpret.matching import invoice_accounts
 from kontera.interpret.matching import match_supplier
+from kontera.interpret.matching import same_name_notes
+from kontera.interpret.matching import shared_account_notes
 from kontera.store.tables import Document
 from kontera.store.tables_interpret import Supplier
 from kontera.store.tables_interpret import SupplierBankAccount
@@ -25,16 +27,20 @@ from kontera.store.types import utcnow
 RECENT_DOCUMENTS = 500
 
 
-def known_suppliers(session: Session, *, company_id: str) -> list[KnownSupplier]:
+def known_suppliers(
+    session: Session, *, company_id: str, confirmed_only: bool = True
+) -> list[KnownSupplier]:
+    """The company's suppliers with their bank accounts: those a person confirmed by approving
+    an invoice (what a supplier is known to use), or every one ever registered."""
     suppliers = session.exec(select(Supplier).where(Supplier.company_id == company_id)).all()
     accounts: dict[str, list[str]] = {}
     if suppliers:
-        rows = session.exec(
-            select(SupplierBankAccount).where(
-                col(SupplierBankAccount.supplier_id).in_([s.id for s in suppliers]),
-                col(SupplierBankAccount.confirmed),
-            )
-        ).all()
+        query = select(SupplierBankAccount).where(
+            col(SupplierBankAccount.supplier_id).in_([s.id for s in suppliers])
+        )
+        if confirmed_only:
+            query = query.where(col(SupplierBankAccount.confirmed))
+        rows = session.exec(query).all()
         for row in rows:
             accounts.setdefault(row.supplier_id, []).append(row.account)
     return [
@@ -52,14 +58,23 @@ def known_suppliers(session: Session, *, company_id: str) -> list[KnownSupplier]
 def recognise_supplier(
     session: Session, *, document: Document, invoice: Invoice
 ) -> Supplier | None:
-    """Match the seller to a known supplier (notes go on the invoice) or register a new one."""
-    match = match_supplier(invoice, known_suppliers(session, company_id=document.company_id))
+    """Match the seller to a known supplier (notes go on the invoice) or register a new one.
+
+    A same-named supplier with another org.nr, and an account registered to another supplier,
+    are warned of (`interpret.matching`): such invoices wait for a person, never for bulk."""
+    known = known_suppliers(session, company_id=document.company_id)
+    match = match_supplier(invoice, known)
     if match is not None:
         for note in match.notes:
             invoice.add_note(note)
         supplier = session.get(Supplier, match.supplier.supplier_id)
     else:
+        for note in same_name_notes(invoice, known):
+            invoice.add_note(note)
         supplier = _register(session, document=document, invoice=invoice)
+    every_account = known_suppliers(session, company_id=document.company_id, confirmed_only=False)
+    for note in shared_account_notes(invoice, every_account, supplier.id if supplier else None):
+        invoice.add_note(note)
     if supplier is not None:
         _record_accounts(session, supplier, invoice, confirmed=False)
         document.supplier_key = supplier.key
