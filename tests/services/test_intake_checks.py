@@ -92,9 +92,9 @@ def test_the_companys_own_invoice_is_not_called_someone_elses(demo: ApiClient) -
 
 def test_a_buyer_named_only_by_peppol_endpoint_is_checked_too(other: ApiClient) -> None:
     """The endpoint (0192:<org.nr>) alone names the buyer: another company's is warned."""
-    only_endpoint = FJELLNETT.replace(
-        b"<cbc:CompanyID>999999905</cbc:CompanyID>", b""
-    ).replace(b"<cbc:RegistrationName>Demo Regnskap AS</cbc:RegistrationName>", b"")
+    only_endpoint = FJELLNETT.replace(b"<cbc:CompanyID>999999905</cbc:CompanyID>", b"").replace(
+        b"<cbc:RegistrationName>Demo Regnskap AS</cbc:RegistrationName>", b""
+    )
     document = other.upload(only_endpoint)
     assert "addressed_to_someone_else" in codes(other, document["id"])
 
