@@ -162,3 +162,34 @@ def test_a_file_export_into_a_bucket_is_written_once_from_any_worker(
     bucket = open_blob_store(s3_env["KONTERA_STORAGE_URL"], Path("unused"))
     assert sorted(bucket.keys("sie-inbox/")) == ["sie-inbox/k-1.document.pdf", "sie-inbox/k-1.se"]
     assert bucket.read("sie-inbox/k-1.se").startswith(b"#FLAGGA")
+
+
+def test_backup_and_restore_read_and_fill_the_bucket(
+    s3_env: dict[str, str], tmp_path: Path
+) -> None:
+    from kontera.services.backup import create_backup
+    from kontera.services.backup import restore_backup
+
+    source = _process(
+        tmp_path, "a", f"sqlite:///{tmp_path / 'a.db'}", s3_env["KONTERA_STORAGE_URL"]
+    )
+    company = companies.create_company(source, name="Sikker AS", org_number="923609016")
+    received = documents.receive_document(
+        source, company_id=company.id, data=invoice_pdf("B-1"), filename="b.pdf"
+    )
+    archive = tmp_path / "backup.tar.gz"
+    manifest = create_backup(source.settings, archive)
+    assert manifest.originals == 1
+
+    target_url = f"{s3_env['KONTERA_STORAGE_URL']}-restored"
+    target = Settings(
+        data_dir=tmp_path / "b",
+        database_url=f"sqlite:///{tmp_path / 'b.db'}",
+        storage_url=target_url,
+        log_json=False,
+    )
+    restore_backup(target, archive)
+    restored = open_blob_store(target_url, tmp_path / "unused")
+    sha = received.document.sha256
+    assert restored.get(sha) == source.blobs.get(sha)
+    assert not (tmp_path / "b").exists()
