@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from huey import Huey
@@ -35,6 +36,7 @@ from tests.fakes.common import Quota
 from tests.fakes.tripletex import FakeTripletex
 from tests.reliability.invoices import demo_invoices
 from tests.servers import asgi_server
+from tests.servers import free_port
 
 KONTERA = str(Path(sys.executable).parent / "kontera")
 CREATE_DELAY = 3.0  # seconds the ledger takes to answer the voucher request
@@ -98,12 +100,13 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
         ctx.engine.dispose()
 
 
-def start_worker(setup: Setup, name: str, grace: float) -> subprocess.Popen[bytes]:
+def start_worker(
+    setup: Setup, name: str, grace: float, metrics_port: int = 0
+) -> subprocess.Popen[bytes]:
     env = {**setup.env, "KONTERA_SHUTDOWN_GRACE_SECONDS": str(grace)}
     log = (setup.logs / f"{name}.log").open("wb")
-    return subprocess.Popen(
-        [KONTERA, "worker", "--threads", "1"], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
+    args = ["worker", "--threads", "1", "--metrics-port", str(metrics_port)]
+    return subprocess.Popen([KONTERA, *args], env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait_until(condition: Any, timeout: float, what: str) -> None:
@@ -154,8 +157,14 @@ def posting_in_flight(setup: Setup, worker: subprocess.Popen[bytes]) -> str:
 
 
 def test_sigterm_during_a_posting_lets_it_finish_with_one_voucher(setup: Setup) -> None:
-    worker = start_worker(setup, "worker", grace=20)
+    port = free_port()
+    worker = start_worker(setup, "worker", grace=20, metrics_port=port)
     document_id = posting_in_flight(setup, worker)
+    # The worker's own operations port answers while it works (what Prometheus scrapes).
+    assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10).json()["status"] == "ready"
+    scraped = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    assert 'kontera_stage_duration_seconds_count{stage="interpret"} 1.0' in scraped
+    assert 'kontera_stage_duration_seconds_count{stage="suggest"} 1.0' in scraped
     stopped_at = time.monotonic()
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(timeout=30) == 0
