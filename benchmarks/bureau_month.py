@@ -35,9 +35,12 @@ import time
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from tests.fakes.books import Books as LedgerBooks
 
 from benchmarks._harness import table
 from benchmarks.month import history as hist
@@ -51,6 +54,7 @@ from benchmarks.month.books import seeded
 from benchmarks.month.books import write_import_file
 from benchmarks.month.fixtures import no_org_number
 from benchmarks.month.fixtures import se_org_number
+from benchmarks.month.ledger_books import ledger_books
 from benchmarks.month.office import Office
 from benchmarks.month.office import by_day
 from benchmarks.month.render import Buyer
@@ -118,8 +122,12 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "--books-limit", type=int, default=0, help="only the newest N lines of books (smoke runs)"
     )
     parser.add_argument(
-        "--undated-month", default="2016-03", help="YYYY-MM for histories without dates"
+        "--month", default=None, help="YYYY-MM the month is moved to (default: the last one)"
     )
+    parser.add_argument(
+        "--load", choices=["sync", "import"], default="sync",
+        help="books into Kontera by the ledger sync (default) or a history-file import",
+    )  # fmt: skip
     parser.add_argument("--duplicates", type=float, default=0.03, help="share sent twice")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL + Redis, two workers")
     parser.add_argument(
@@ -160,18 +168,21 @@ class Company:
     invoices: list[TruthInvoice]
     buyer: Buyer
     books_file: Path
+    ledger_books: LedgerBooks
     known: set[str]  # suppliers the books know
 
 
 def prepare(args: argparse.Namespace, workdir: Path) -> list[Company]:
-    month = date.fromisoformat(args.undated_month + "-01")
+    month = (
+        date.fromisoformat(args.month + "-01") if args.month else hist.last_full_month(date.today())
+    )
     histories = []
     for spec in specs(args):
         if not spec.path.exists():
             print(f"{spec.name}: {spec.path} not found; skipped", file=sys.stderr)
             continue
         started = time.monotonic()
-        loaded = hist.load(spec, books_years=args.books_years, undated_month=month)
+        loaded = hist.load(spec, books_years=args.books_years, month=month)
         if args.books_limit:
             loaded.books = loaded.books[-args.books_limit :]
         say(
@@ -196,8 +207,11 @@ def prepare(args: argparse.Namespace, workdir: Path) -> list[Company]:
         invoices = plan_company(books, groups, known, args.seed, noise)
         path = workdir / f"books-{len(companies) + 1}.csv"
         write_import_file(books, h.books, path)
+        first_book = min((x.date for x in h.books if x.date), default=h.month_start)
+        end = h.month_start - timedelta(days=1)
+        ledger = ledger_books(books, h.books, first_book, end, args.seed)
         buyer = _buyer(h.spec, args.seed)
-        companies.append(Company(h.spec, h, books, invoices, buyer, path, known))
+        companies.append(Company(h.spec, h, books, invoices, buyer, path, ledger, known))
     return companies
 
 
@@ -225,7 +239,7 @@ def _buyer(spec: hist.CompanySpec, seed: int) -> Buyer:
 def run(args: argparse.Namespace, companies: list[Company], workdir: Path) -> dict[str, Any]:
     days = [i.arrives for c in companies for i in c.invoices]
     span = (min(days), max(days))
-    books = {c.buyer.name: (c.spec.ledger, c.books.chart) for c in companies}
+    books = {c.buyer.name: (c.spec.ledger, c.ledger_books) for c in companies}
     with ledgers.running(books, span) as fakes, service.database(args.postgres) as db_env:
         env, ctx = service.context(workdir, {**fakes.env, **db_env})
         clients = {}
@@ -241,6 +255,7 @@ def run(args: argparse.Namespace, companies: list[Company], workdir: Path) -> di
                 books_file=c.books_file,
                 ledger=fakes.ledgers[c.buyer.name],
                 trusted_domains=trusted,
+                load=args.load,
             )
             client = clients[c.spec.name]
             say(

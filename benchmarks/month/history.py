@@ -136,7 +136,9 @@ class CompanyHistory:
     notes: list[str] = field(default_factory=list)
 
 
-def load(spec: CompanySpec, *, books_years: int, undated_month: date) -> CompanyHistory:
+def load(spec: CompanySpec, *, books_years: int, month: date) -> CompanyHistory:
+    """The company's books and month, moved in time so that the month is `month` (a first
+    day): the books then sit where a ledger sync looks for them, the last years before now."""
     problems: list[object] = []
     lines = [
         line
@@ -146,41 +148,65 @@ def load(spec: CompanySpec, *, books_years: int, undated_month: date) -> Company
     lines.sort(key=time_order)
     dated = [line for line in lines if line.date is not None]
     if len(dated) >= len(lines) / 2:
-        history = _split_by_month(spec, dated, books_years)
+        history = _split_by_month(spec, dated, books_years, month)
     else:
-        history = _split_by_number(spec, lines, undated_month)
+        history = _split_by_number(spec, lines, books_years, month)
     history.problems = len(problems)
     return history
 
 
-def _split_by_month(spec: CompanySpec, lines: list[HistoryLine], years: int) -> CompanyHistory:
+def _split_by_month(
+    spec: CompanySpec, lines: list[HistoryLine], years: int, target: date
+) -> CompanyHistory:
     newest = max(line.date for line in lines if line.date)
     start = newest.replace(day=1)
+    shift = target - start
     oldest_book = start.replace(year=start.year - years)
-    books = [line for line in lines if line.date and oldest_book <= line.date < start]
-    month = [line for line in lines if line.date and line.date >= start]
-    return CompanyHistory(spec, books, group_month(month), start)
+    books = [_moved(x, shift) for x in lines if x.date and oldest_book <= x.date < start]
+    month = [_moved(x, shift) for x in lines if x.date and x.date >= start]
+    history = CompanyHistory(spec, books, group_month(month), target)
+    history.notes.append(f"{start:%Y-%m} moved to {target:%Y-%m}")
+    return history
 
 
-def _split_by_number(spec: CompanySpec, lines: list[HistoryLine], month: date) -> CompanyHistory:
+def _moved(line: HistoryLine, shift: timedelta) -> HistoryLine:
+    assert line.date is not None
+    return replace(line, date=line.date + shift)
+
+
+def _split_by_number(
+    spec: CompanySpec, lines: list[HistoryLine], years: int, target: date
+) -> CompanyHistory:
     numbers = list(dict.fromkeys(line.invoice_number or "" for line in lines))
-    cut = set(numbers[int(len(numbers) * (1 - UNDATED_SHARE)) :])
-    books = [line for line in lines if (line.invoice_number or "") not in cut]
-    later = [line for line in lines if (line.invoice_number or "") in cut]
-    # Spread the month's invoices over its days in number order, as they were registered.
-    order = {number: i for i, number in enumerate(n for n in numbers if n in cut)}
-    days = 28
-    dated = [
-        replace(
-            line, date=month + timedelta(days=order[line.invoice_number or ""] * days // len(order))
-        )
-        for line in later
-    ]
-    history = CompanyHistory(spec, books, group_month(dated), month, dated=False)
+    cut = int(len(numbers) * (1 - UNDATED_SHARE))
+    first_book = target.replace(year=target.year - years)
+    # Invoices in number order, spread evenly: the books over the years before the month,
+    # the newest fifth over the month, as they were registered.
+    days_of = _spread(numbers[:cut], first_book, target)
+    days_of.update(_spread(numbers[cut:], target, _next_month(target)))
+    dated = [replace(line, date=days_of[line.invoice_number or ""]) for line in lines]
+    month_numbers = set(numbers[cut:])
+    books = [line for line in dated if (line.invoice_number or "") not in month_numbers]
+    later = [line for line in dated if (line.invoice_number or "") in month_numbers]
+    history = CompanyHistory(spec, books, group_month(later), target, dated=False)
     history.notes.append(
-        f"no dates: the newest {UNDATED_SHARE:.0%} of invoices by number are the month"
+        f"no dates: invoices spread in number order, the newest {UNDATED_SHARE:.0%} the month"
     )
     return history
+
+
+def _spread(numbers: list[str], first: date, end: date) -> dict[str, date]:
+    span = max(1, (end - first).days)
+    count = max(1, len(numbers))
+    return {n: first + timedelta(days=i * span // count) for i, n in enumerate(numbers)}
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def last_full_month(today: date) -> date:
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
 
 
 def group_month(lines: Sequence[HistoryLine]) -> list[MonthGroup]:

@@ -38,6 +38,7 @@ from kontera.services.context import AppContext
 from kontera.services.context import build_context
 from kontera.services.email_senders import trust_sender
 from kontera.services.history import import_history_file
+from kontera.services.ledger_sync import sync_company
 from kontera.services.suggestions import train_company
 
 KONTERA = str(Path(sys.executable).parent / "kontera")
@@ -119,16 +120,29 @@ def set_up_client(
     books_file: Path,
     ledger: Ledger,
     trusted_domains: set[str],
+    load: str,
 ) -> Client:
+    """A client as a bureau takes it on: connected to its ledger, its books synced from there
+    (or, with `load="import"`, imported from a history file), its model trained."""
     company = companies.create_company(ctx, name=name, org_number=org_number, country=country)
     key = companies.create_api_key(ctx, company_name=name).key
-    report = import_history_file(ctx, company_id=company.id, path=books_file, mapping={})
-    info = train_company(ctx, company.id)
-    policy = {**company_settings.DEFAULT_AUTO_APPROVAL, "enabled": True}
-    company_settings.save_auto_approval(ctx, company_id=company.id, policy=policy, actor="bureau")
     user_id = bureau_user(ctx)
     users.grant_access(ctx, user_id=user_id, company_id=company.id)
     connect_ledger(ctx, name, ledger, user_id)
+    if load == "sync":
+        with httpx.Client(timeout=120) as http:
+            outcome = sync_company(
+                ctx, company_id=company.id, full=True, trigger="bureau", client=http
+            )
+        if outcome.error:
+            raise RuntimeError(f"{name}: the ledger sync failed: {outcome.error}")
+        imported = outcome.counts.get("history_new", 0)
+    else:
+        report = import_history_file(ctx, company_id=company.id, path=books_file, mapping={})
+        imported = report.imported
+    info = train_company(ctx, company.id)
+    policy = {**company_settings.DEFAULT_AUTO_APPROVAL, "enabled": True}
+    company_settings.save_auto_approval(ctx, company_id=company.id, policy=policy, actor="bureau")
     for domain in sorted(trusted_domains):
         trust_sender(ctx, company.id, "@" + domain, learnt_from="bureau")
     return Client(
@@ -137,7 +151,7 @@ def set_up_client(
         slug=company.slug,
         key=key,
         mail=f"{company.slug}@{ctx.settings.mail_domain}",
-        imported=report.imported,
+        imported=imported,
         trained_lines=info.n_lines if info else 0,
     )
 

@@ -26,6 +26,7 @@ from benchmarks.month.books import seeded
 from benchmarks.month.fixtures import no_account
 from benchmarks.month.history import CENT
 from benchmarks.month.history import MonthGroup
+from kontera.domain.money import round_cents
 from kontera.suggest.history import HistoryLine
 
 RATES = {
@@ -103,7 +104,7 @@ class TruthInvoice:
             base = sum(
                 (x.net for x in self.lines if (x.category, x.rate) == (category, rate)), Decimal(0)
             )
-            rows.append((category, rate, base, (base * rate / 100).quantize(CENT)))
+            rows.append((category, rate, base, round_cents(base * rate / 100)))
         return rows
 
     @property

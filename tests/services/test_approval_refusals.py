@@ -75,6 +75,29 @@ def test_an_account_outside_a_synced_chart_is_refused(ctx: AppContext, api: ApiC
     assert status == 200, body
 
 
+def test_the_payable_account_a_ledger_keeps_off_cost_lines_still_takes_the_payable(
+    ctx: AppContext, api: ApiClient
+) -> None:
+    """GIVEN a synced chart where 2400 may not carry a supplier invoice's cost lines (as
+    Tripletex marks its supplier ledger) WHEN the suggestion is approved as it stands THEN the
+    voucher's own payable posting on 2400 is accepted, while a cost line on 2400 is not."""
+    store_accounts(
+        ctx,
+        company_id=api.company_id,
+        accounts=[
+            ChartAccount("6900", "Telefon"),
+            ChartAccount("2400", "Leverandørgjeld", supplier_invoices=False),
+            ChartAccount("2710", "Inngående mva", supplier_invoices=False),
+        ],
+        source=ChartSource.LEDGER,
+    )
+    document = api.upload(EHF)
+    status, body = approve(api, document["id"], [{"account": "2400", "vat_code": "1"}])
+    assert status == 422 and "2400 Leverandørgjeld cannot be used on supplier" in body["message"]
+    status, body = approve(api, document["id"], [{"account": "6900", "vat_code": "1"}])
+    assert status == 200, body
+
+
 def test_the_page_balance_is_the_posting_builders(ctx: AppContext, api: ApiClient) -> None:
     """GIVEN the review page's rows WHEN a line is lowered THEN the preview is off by exactly
     that net plus its VAT, and names why approval would refuse it."""

@@ -97,7 +97,7 @@ def _generated_account_problems(
     for posting in voucher.postings:
         if posting.account in chosen or posting.amount == ZERO:
             continue
-        problems += [p for p in chart.problems(posting.account, None) if "VAT code" not in p]
+        problems += chart.system_account_problems(posting.account)
     return sorted(set(problems))
 
 

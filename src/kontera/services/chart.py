@@ -90,7 +90,12 @@ class Chart:
     def is_postable(self, account: str, vat_code: str | None) -> bool:
         return not self.problems(account, vat_code)
 
-    def _account_problems(self, number: str) -> list[str]:
+    def system_account_problems(self, account: str) -> list[str]:
+        """Why an account Kontera posts to itself (payable, VAT, rounding) is refused: it must
+        exist and be active; "not on supplier invoices" is about cost lines, not these."""
+        return self._account_problems(account, cost_line=False)
+
+    def _account_problems(self, number: str, *, cost_line: bool = True) -> list[str]:
         number = number.strip()
         known = self.account(number)
         if known is None:
@@ -104,7 +109,7 @@ class Chart:
         label = f"Account {known.number} {known.name}".rstrip()
         if not known.active:
             return [f"{label} is inactive in the chart of accounts."]
-        if not known.supplier_invoices:
+        if cost_line and not known.supplier_invoices:
             return [f"{label} cannot be used on supplier invoices."]
         return []
 
