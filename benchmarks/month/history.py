@@ -237,9 +237,14 @@ def sample_month(groups: list[MonthGroup], budget: int, rng: random.Random) -> l
 
 
 def share_budget(sizes: dict[str, int], total: int) -> dict[str, int]:
-    """Split `total` invoices over companies in proportion to their months (at least 4 each)."""
-    whole = sum(sizes.values()) or 1
-    return {name: min(size, max(4, round(total * size / whole))) for name, size in sizes.items()}
+    """Split `total` invoices evenly over the companies, a small company's share going to the
+    others (Örebro's month is four times Harrogate's; the bureau's clients count alike)."""
+    budget: dict[str, int] = {}
+    left, names = total, sorted(sizes, key=lambda n: sizes[n])
+    for i, name in enumerate(names):
+        budget[name] = min(sizes[name], left // (len(names) - i))
+        left -= budget[name]
+    return budget
 
 
 def clean_number(text: str | None) -> str | None:

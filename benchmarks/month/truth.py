@@ -150,7 +150,7 @@ def plan_company(
         for index, group in enumerate(groups)
     ]
     invoices = [i for i in invoices if i.lines and i.net != 0]
-    invoices = _with_fraud(invoices, noise, rng)
+    invoices = _with_fraud(invoices, noise, rng, known_suppliers)
     return sorted(_with_copies(invoices, noise, rng), key=lambda i: (i.arrives, i.uid))
 
 
@@ -211,13 +211,18 @@ def _channel(
 
 
 def _with_fraud(
-    invoices: list[TruthInvoice], noise: Noise, rng: random.Random
+    invoices: list[TruthInvoice], noise: Noise, rng: random.Random, known: set[str]
 ) -> list[TruthInvoice]:
-    """A later invoice of a supplier seen earlier in the month asks to be paid elsewhere."""
+    """An invoice in a known supplier's name asks to be paid into another bank account: a
+    supplier the ledger knows (its bank account is on file), or else one seen earlier in
+    the month."""
     counts = Counter(i.supplier.key for i in invoices if not i.credit_note)
-    repeat = sorted({k for k, n in counts.items() if n >= 2 and not _foreign(invoices, k)})
+    plain = {k for k in counts if not _foreign(invoices, k)}
+    candidates = sorted(k for k in plain if k in known) or sorted(
+        k for k in plain if counts[k] >= 2
+    )
     out = list(invoices)
-    for key in rng.sample(repeat, min(noise.fraud_per_company, len(repeat))):
+    for key in rng.sample(candidates, min(noise.fraud_per_company, len(candidates))):
         last = max(
             (i for i in out if i.supplier.key == key and not i.credit_note),
             key=lambda i: (i.issue, i.uid),
