@@ -25,6 +25,7 @@ SMOKE = [
     ["pdf_speed.py", "--pages", "2"],
     ["load.py", "--seconds", "5", "--clients", "4", "--preload", "50", "--databases", "sqlite"],
     ["scale_out.py", "--documents", "20", "--workers", "2", "--storage", "shared", "s3"],
+    ["ledger_sync.py", "--lines", "2000", "--delay", "0.01"],
     ["bureau_month.py", "--invoices", "50", "--books-limit", "6000", "--plot", ""],
 ]
 

@@ -51,17 +51,17 @@ SOURCES = {"tripletex": "harrogate", "poweroffice": "calderdale", "fortnox": "or
 
 def rig_settings(data_dir: Path, **more: Any) -> Settings:
     """Settings whose application credentials are the ones the fakes accept."""
-    return Settings(
-        data_dir=data_dir,
-        immediate_jobs=True,
-        log_json=False,
-        tripletex_consumer_token=FakeTripletex().consumer_token,
-        poweroffice_application_key=FakePowerOffice().application_key,
-        poweroffice_subscription_key=FakePowerOffice().subscription_key,
-        fortnox_client_id=FakeFortnox().client_id,
-        fortnox_client_secret=FakeFortnox().client_secret,
-        **more,
-    )
+    values: dict[str, Any] = {
+        "data_dir": data_dir,
+        "immediate_jobs": True,
+        "log_json": False,
+        "tripletex_consumer_token": FakeTripletex().consumer_token,
+        "poweroffice_application_key": FakePowerOffice().application_key,
+        "poweroffice_subscription_key": FakePowerOffice().subscription_key,
+        "fortnox_client_id": FakeFortnox().client_id,
+        "fortnox_client_secret": FakeFortnox().client_secret,
+    }
+    return Settings(**{**values, **more})
 
 
 @dataclass

@@ -50,7 +50,7 @@ def settings(tmp_path: Path) -> Settings:
     return rig_settings(tmp_path / "data")
 
 
-def books_for(system: str, lines: int = LINES) -> Books:
+def books_for(system: str, lines: int | None = LINES) -> Books:
     if not available(SOURCES[system]):
         pytest.skip("the corpus's posting history is not present")
     return generate_books(BookSpec(source=SOURCES[system], max_lines=lines, seed=1))
@@ -84,7 +84,11 @@ def system(request: pytest.FixtureRequest) -> str:
 
 
 def test_connect_once_and_everything_arrives(ctx: AppContext, system: str) -> None:
-    books = books_for(system)
+    connect_once_and_check(ctx, system, books_for(system))
+
+
+def connect_once_and_check(ctx: AppContext, system: str, books: Books) -> None:
+    """The acceptance, at any size: `test_ledger_sync_full.py` runs it on every line."""
     company_id = company_for(ctx, books)
     with connected_rig(ctx, company_id, system, books) as rig:
         outcome = sync_company(

@@ -25,6 +25,7 @@ from kontera.services import history_files
 from kontera.services import model_evaluation
 from kontera.services import review_pages
 from kontera.services import supplier_views
+from kontera.services import sync_status
 from kontera.services import users
 
 router = APIRouter(include_in_schema=False)
@@ -44,8 +45,20 @@ def settings_page(request: Request, user: User, company_id: str, saved: str = ""
         policy=policy,
         company=company,
         connection=connection,
+        sync=sync_status.sync_status(ctx, company_id=company_id),
         saved=bool(saved),
     )
+
+
+@router.post("/c/{company_id}/sync")
+def sync_now(
+    request: Request, user: PostingUser, company_id: str, full: Annotated[str, Form()] = ""
+) -> Response:
+    """Read the ledger now (queued for a worker; the page shows the run when it is done)."""
+    user.require_company(company_id)
+    user.require("history")
+    app_context(request).queue.sync_company(company_id, full=full == "1", trigger="ui")
+    return RedirectResponse(f"/c/{company_id}/settings?saved=1#sync-heading", status_code=303)
 
 
 @router.post("/c/{company_id}/connection")
