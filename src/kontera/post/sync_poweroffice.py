@@ -20,8 +20,9 @@ Transactions), which recommends reading new transactions by voucher number.
 
 Paging: `PageSize`/`PageNumber` (ResourceParameters), an empty page answered 204. History is
 read one page at a time from the first voucher number not yet complete: the last voucher of a
-full page may go on, so it is held back and asked for again; the cursor is the highest voucher
-number complete. Quota: 10 requests per second (the connection's shared limiter).
+full page may go on, so it is held back and asked for again (a voucher filling whole pages is
+read on with the next page numbers); the cursor is the highest voucher number complete.
+Quota: 10 requests per second (the connection's shared limiter).
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ from typing import Any
 from kontera.domain.chart import ChartAccount
 from kontera.domain.chart import ChartSource
 from kontera.domain.chart import ChartVatCode
-from kontera.domain.errors import PermanentError
 from kontera.domain.ledger import DimensionKind
 from kontera.domain.ledger import LedgerDimension
 from kontera.domain.ledger import LedgerLine
@@ -134,6 +134,8 @@ class PowerOfficeReader:
 
     def history(self, cursor: Cursor | None, window: SyncWindow) -> Iterator[HistoryPage]:
         after = 0 if window.full or not cursor else int(cursor.get("after_voucher", 0))
+        number = 1  # PageNumber: beyond 1 only while one voucher fills whole pages
+        held: list[dict[str, Any]] = []
         while True:
             params = {
                 "fromDate": window.since.isoformat(),
@@ -141,19 +143,19 @@ class PowerOfficeReader:
                 "voucherNos": f"{after + 1}-",
                 "OrderBy": "VoucherNo",
                 "PageSize": str(self.page_size),
-                "PageNumber": "1",
+                "PageNumber": str(number),
             }
-            rows = self._get("transactions", "/AccountTransactions", params)
-            last_page = len(rows) < self.page_size
+            rows = held + self._get("transactions", "/AccountTransactions", params)
+            last_page = len(rows) - len(held) < self.page_size
             complete = rows if last_page else _without_last_voucher(rows)
-            if not complete and rows:
-                raise PermanentError("A PowerOffice voucher has more lines than a page holds.")
             if complete:
                 after = max(int(r["VoucherNo"]) for r in complete)
+                number, held = 1, []  # the held voucher is read again from its start
+            else:
+                number, held = number + 1, rows
             lines = tuple(_cost_lines(complete))
-            yield HistoryPage(
-                {"after_voucher": after}, lines, fetched=len(complete), done=last_page
-            )
+            yield HistoryPage({"after_voucher": after}, lines, fetched=len(complete),
+                              done=last_page)  # fmt: skip
             if last_page:
                 return
 

@@ -12,8 +12,9 @@ Endpoints and what is taken from each (checked against `corpus/api-specs/triplet
   with `fields=` expanding account, vatType, supplier, department, project and voucher.
 
 Paging is by offset (`from`, `count` ≤ 1000). A voucher's postings are consecutive in id
-order but may straddle two pages, so the last voucher of a page is held back and read again
-with the next one; the cursor is the offset of its first posting. A new run reads from the end
+order but may straddle two pages, so the last voucher of a page is held back and completed
+with the next page (however many pages it spans); the cursor is the offset of its first
+posting, so a resumed run reads it again whole. A new run reads from the end
 of the last one minus `LOOKBACK` days (postings may be dated back a little) to tomorrow; the
 lines it has already are stored once, by posting id.
 """
@@ -29,7 +30,6 @@ from typing import Any
 from kontera.domain.chart import ChartAccount
 from kontera.domain.chart import ChartSource
 from kontera.domain.chart import ChartVatCode
-from kontera.domain.errors import PermanentError
 from kontera.domain.ledger import DimensionKind
 from kontera.domain.ledger import LedgerDimension
 from kontera.domain.ledger import LedgerLine
@@ -60,8 +60,9 @@ _SUPPLIER_FIELDS = "id,name,organizationNumber,supplierNumber,isInactive,bankAcc
 class TripletexReader:
     system = "tripletex"
 
-    def __init__(self, connector: TripletexConnector) -> None:
+    def __init__(self, connector: TripletexConnector, page_size: int = PAGE) -> None:
         self.connector = connector
+        self.page_size = page_size
         self.stats = ReadStats()
 
     # -- registers -----------------------------------------------------------------------
@@ -144,28 +145,29 @@ class TripletexReader:
 
     def history(self, cursor: Cursor | None, window: SyncWindow) -> Iterator[HistoryPage]:
         state = _start(cursor, window)
-        offset = int(state["offset"])
+        offset = int(state["offset"])  # the first posting of the first voucher not yet stored
+        held: list[dict[str, Any]] = []  # postings of a voucher that goes on on the next page
         while True:
             params = {
                 "dateFrom": state["from"],
                 "dateTo": state["to"],
-                "from": str(offset),
-                "count": str(PAGE),
+                "from": str(offset + len(held)),
+                "count": str(self.page_size),
                 "sorting": "id",
                 "fields": _POSTING_FIELDS,
             }
             data = self._get("posting", "/ledger/posting", params)
-            postings: list[dict[str, Any]] = data.get("values") or []
-            last_page = len(postings) < PAGE
+            values: list[dict[str, Any]] = data.get("values") or []
+            last_page = len(values) < self.page_size
+            postings = held + values
             complete = _complete_vouchers(postings, last_page)
+            held = postings[len(complete) :]
+            offset += len(complete)
             lines = tuple(_cost_lines(complete))
             if last_page:
                 idle = {"done_to": state["to"]}
-                yield HistoryPage(idle, lines, fetched=len(postings), done=True)
+                yield HistoryPage(idle, lines, fetched=len(complete), done=True)
                 return
-            if not complete:  # one voucher larger than a page: nothing can be held back
-                raise PermanentError("A Tripletex voucher has more postings than a page holds.")
-            offset += len(complete)
             state = {**state, "offset": offset}
             yield HistoryPage(dict(state), lines, fetched=len(complete))
 
