@@ -19,6 +19,7 @@ fake's quota (25 requests per 5 s) answers 429 beyond it; `delay` seconds are sp
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
@@ -48,6 +49,7 @@ class FortnoxBooks:
     books: Books
     delay: float = 0.0
     calls: dict[str, int] = field(default_factory=dict)
+    busy: float = 0.0  # seconds spent answering (the delay not counted): the fake's own cost
 
     @property
     def total_calls(self) -> int:
@@ -58,7 +60,10 @@ class FortnoxBooks:
             i: (start.isoformat(), end.isoformat())
             for i, (start, end) in enumerate(self.books.years(), start=1)
         }
-        fortnox_fake.BAS_ACCOUNTS.update(int(n) for n in self.books.accounts)
+        self.fake.accounts = set(fortnox_fake.BAS_ACCOUNTS) | {int(n) for n in self.books.accounts}
+        self.fake.inactive_accounts = {
+            int(n) for n, a in self.books.accounts.items() if not a.active
+        }
         for s in self.books.suppliers.values():
             self.fake.suppliers.setdefault(str(s.number), _supplier(s))
 
@@ -112,8 +117,10 @@ def _counted(
         served.calls[name] = served.calls.get(name, 0) + 1
         if served.delay:
             await asyncio.sleep(served.delay)
+        started = time.perf_counter()
         served.refresh()
         result: Response = endpoint(served, request)
+        served.busy += time.perf_counter() - started
         return result
 
     return wrapper

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -162,6 +163,7 @@ class PowerOfficeBooks:
     books: Books
     delay: float = 0.0
     calls: dict[str, int] = field(default_factory=dict)
+    busy: float = 0.0  # seconds spent answering (the delay not counted): the fake's own cost
     transactions: list[dict[str, Any]] = field(default_factory=list)
     _served: int = 0
 
@@ -174,8 +176,21 @@ class PowerOfficeBooks:
             self.transactions.extend(_transactions(self.books, voucher, len(self.transactions)))
         self._served = len(self.books.vouchers)
         self.fake.account_ids = {n: ACCOUNT_IDS + int(n) for n in self.books.accounts}
+        self.fake.inactive_accounts = {n for n, a in self.books.accounts.items() if not a.active}
+        self.fake.vat_locked = {
+            n: a.vat_code for n, a in self.books.accounts.items() if a.vat_locked
+        }
         for s in self.books.suppliers.values():
             self.fake.suppliers.setdefault(CONTACT_IDS + s.number, _supplier(s))
+            for i, account in enumerate(s.bank_accounts):
+                self.fake.bank_accounts[BANK_IDS + s.number * 10 + i] = {
+                    "Id": BANK_IDS + s.number * 10 + i,
+                    "ContactId": CONTACT_IDS + s.number,
+                    "BankAccountNumber": account,
+                    "CountryCode": "NO",
+                    "IsActive": True,
+                    "LastChangedDateTimeOffset": _stamp(s.changed),
+                }
 
 
 def serve_books(
@@ -220,25 +235,37 @@ def _endpoint(
         served.calls[path] = served.calls.get(path, 0) + 1
         if served.delay:
             await asyncio.sleep(served.delay)
-        served.refresh()
-        q = request.query_params
-        size = int(q.get("PageSize", DEFAULT_PAGE))
-        number = int(q.get("PageNumber", 1))
+        started = time.perf_counter()
         try:
-            items = lister(served, request)
-        except ValueError as e:
-            return problem(400, "Validation failed", {"query": [str(e)]})
-        order = q.get("OrderBy")
-        if order:
-            key = order.split()[0]
-            if items and key not in items[0]:
-                return problem(400, "Validation failed", {"OrderBy": [f"Unknown field {key}"]})
-            if key not in _NATURAL_ORDER:
-                items = sorted(items, key=lambda item: (item.get(key) is None, item.get(key)))
-        chunk = [_public(item) for item in items[(number - 1) * size : number * size]]
-        return JSONResponse(chunk) if chunk else Response(status_code=204)
+            return _answer(served, request, lister)
+        finally:
+            served.busy += time.perf_counter() - started
 
     return endpoint
+
+
+def _answer(
+    served: PowerOfficeBooks,
+    request: Request,
+    lister: Callable[[PowerOfficeBooks, Request], list[dict[str, Any]]],
+) -> Response:
+    served.refresh()
+    q = request.query_params
+    size = int(q.get("PageSize", DEFAULT_PAGE))
+    number = int(q.get("PageNumber", 1))
+    try:
+        items = lister(served, request)
+    except ValueError as e:
+        return problem(400, "Validation failed", {"query": [str(e)]})
+    order = q.get("OrderBy")
+    if order:
+        key = order.split()[0]
+        if items and key not in items[0]:
+            return problem(400, "Validation failed", {"OrderBy": [f"Unknown field {key}"]})
+        if key not in _NATURAL_ORDER:
+            items = sorted(items, key=lambda item: (item.get(key) is None, item.get(key)))
+    chunk = [_public(item) for item in items[(number - 1) * size : number * size]]
+    return JSONResponse(chunk) if chunk else Response(status_code=204)
 
 
 # -- resources ----------------------------------------------------------------------------
@@ -324,22 +351,21 @@ def _suppliers(served: PowerOfficeBooks, request: Request) -> list[dict[str, Any
 
 
 def _bank_accounts(served: PowerOfficeBooks, request: Request) -> list[dict[str, Any]]:
+    """The books' accounts and those created through the API (`FakePowerOffice`)."""
+    q = request.query_params
     changed = _after(request, _TS)
+    contacts = {c.strip() for c in q.get("contactIds", "").split(",") if c.strip()}
+    numbers = {n.strip() for n in q.get("bankAccountNumbers", "").split(",") if n.strip()}
     found = []
-    for s in served.books.suppliers.values():
-        if changed is not None and s.changed <= changed:
+    for account in served.fake.bank_accounts.values():
+        stamp = account.get("LastChangedDateTimeOffset")
+        if changed is not None and stamp and datetime.fromisoformat(stamp) <= changed:
             continue
-        for i, account in enumerate(s.bank_accounts):
-            found.append(
-                {
-                    "Id": BANK_IDS + s.number * 10 + i,
-                    "ContactId": CONTACT_IDS + s.number,
-                    "BankAccountNumber": account,
-                    "CountryCode": "NO",
-                    "IsActive": True,
-                    "LastChangedDateTimeOffset": _stamp(s.changed),
-                }
-            )
+        if contacts and str(account["ContactId"]) not in contacts:
+            continue
+        if numbers and account["BankAccountNumber"] not in numbers:
+            continue
+        found.append(account)
     return found
 
 

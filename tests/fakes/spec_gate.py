@@ -14,7 +14,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 from starlette.responses import JSONResponse
@@ -93,11 +92,3 @@ def openapi_check(spec_loader: Callable[[], Any]) -> RequestCheck:
         validate_all(spec_loader(), [request])
 
     return check
-
-
-def query_of(request: httpx.Request) -> dict[str, str]:
-    return dict(request.url.params.multi_items())
-
-
-def encode(params: dict[str, Any]) -> str:
-    return urlencode({k: v for k, v in params.items() if v is not None})

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
@@ -60,6 +61,7 @@ class TripletexBooks:
     books: Books
     delay: float = 0.0
     calls: dict[str, int] = field(default_factory=dict)
+    busy: float = 0.0  # seconds spent answering (the delay not counted): the fake's own cost
     postings: list[dict[str, Any]] = field(default_factory=list)
     window: tuple[Any, list[dict[str, Any]]] = (None, [])
     _served: int = 0  # vouchers already turned into postings
@@ -74,6 +76,10 @@ class TripletexBooks:
             self.postings.extend(_postings(self.books, voucher, len(self.postings)))
         self._served = len(self.books.vouchers)
         self.fake.account_ids = {n: ACCOUNT_IDS + int(n) for n in self.books.accounts}
+        self.fake.inactive_accounts = {n for n, a in self.books.accounts.items() if not a.active}
+        self.fake.vat_locked = {
+            n: a.vat_code for n, a in self.books.accounts.items() if a.vat_locked
+        }
         self.fake.suppliers = {
             SUPPLIER_IDS + s.number: {"organizationNumber": s.org_number, "name": s.name}
             for s in self.books.suppliers.values()
@@ -128,27 +134,35 @@ def _endpoint(served: TripletexBooks, name: str, lister: Lister) -> Callable[[Re
         served.calls[name] = served.calls.get(name, 0) + 1
         if served.delay:
             await asyncio.sleep(served.delay)
-        served.refresh()
-        q = request.query_params
+        started = time.perf_counter()
         try:
-            first = int(q.get("from", "0"))
-            count = min(int(q.get("count", str(MAX_COUNT))), MAX_COUNT)
-            values = lister(served, request)
-        except ValueError as e:
-            return error(422, f"Validering feilet: {e}")
-        page = values[first : first + count]
-        shape = parse_fields(q.get("fields", ""))
-        return JSONResponse(
-            {
-                "fullResultSize": len(values),
-                "from": first,
-                "count": len(page),
-                "versionDigest": f"{len(values)}:{len(served.postings)}",
-                "values": [select(item, shape) for item in page],
-            }
-        )
+            return _answer(served, request, lister)
+        finally:
+            served.busy += time.perf_counter() - started
 
     return endpoint
+
+
+def _answer(served: TripletexBooks, request: Request, lister: Lister) -> JSONResponse:
+    served.refresh()
+    q = request.query_params
+    try:
+        first = int(q.get("from", "0"))
+        count = min(int(q.get("count", str(MAX_COUNT))), MAX_COUNT)
+        values = lister(served, request)
+    except ValueError as e:
+        return error(422, f"Validering feilet: {e}")
+    page = values[first : first + count]
+    shape = parse_fields(q.get("fields", ""))
+    return JSONResponse(
+        {
+            "fullResultSize": len(values),
+            "from": first,
+            "count": len(page),
+            "versionDigest": f"{len(values)}:{len(served.postings)}",
+            "values": [select(item, shape) for item in page],
+        }
+    )
 
 
 # -- the resources ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import Session
 
@@ -18,6 +19,7 @@ from kontera.services.context import AppContext
 from kontera.store.db import session_scope
 from kontera.store.history_rows import insert_new
 from kontera.store.tables import PostingHistory
+from kontera.store.types import utcnow
 from kontera.suggest.csv_history import ColumnMapping
 from kontera.suggest.history import HistoryLine
 from kontera.suggest.history import ImportProblem
@@ -80,7 +82,11 @@ def import_history_file(
 
 
 def _row(company_id: str, line: HistoryLine, source: str) -> PostingHistory:
-    return PostingHistory(
+    return PostingHistory(**_values(company_id, line, source))
+
+
+def _values(company_id: str, line: HistoryLine, source: str) -> dict[str, Any]:
+    return dict(
         company_id=company_id,
         entry_date=line.date,
         supplier_id=line.supplier_id,
@@ -97,6 +103,7 @@ def _row(company_id: str, line: HistoryLine, source: str) -> PostingHistory:
         department=line.department,
         project=line.project,
         cost_centre=line.cost_centre,
+        created_at=utcnow(),
     )
 
 
@@ -106,7 +113,7 @@ def store_new_lines(
     """Lines with a ledger id (the ledger sync's), each stored once; returns how many were new.
 
     The same rows as an import (`_row`), so the model trains on them the same way."""
-    rows = [_row(company_id, line, source).model_dump(exclude={"id"}) for line in lines]
+    rows = [_values(company_id, line, source) for line in lines]
     return insert_new(session, rows)
 
 
