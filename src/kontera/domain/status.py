@@ -31,13 +31,13 @@ _MOVES: dict[Status, frozenset[Status]] = {
         {Status.APPROVED, Status.NEEDS_REVIEW, Status.REJECTED, Status.DUPLICATE, Status.SUGGESTED}
     ),
     Status.NEEDS_REVIEW: frozenset(
-        {Status.APPROVED, Status.REJECTED, Status.NEEDS_REVIEW, Status.SUGGESTED}
+        {Status.APPROVED, Status.REJECTED, Status.NEEDS_REVIEW, Status.SUGGESTED, Status.DUPLICATE}
     ),
     Status.APPROVED: frozenset({Status.POSTING, Status.POSTED, Status.NEEDS_REVIEW}),
     Status.POSTING: frozenset({Status.POSTED, Status.NEEDS_REVIEW, Status.POSTING}),
     Status.POSTED: frozenset(),
     Status.REJECTED: frozenset({Status.NEEDS_REVIEW}),
-    Status.DUPLICATE: frozenset({Status.NEEDS_REVIEW, Status.REJECTED}),
+    Status.DUPLICATE: frozenset({Status.NEEDS_REVIEW, Status.SUGGESTED, Status.REJECTED}),
     Status.FAILED: frozenset({Status.RECEIVED, Status.REJECTED}),
 }
 

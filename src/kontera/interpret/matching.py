@@ -267,9 +267,14 @@ def supplier_key(invoice: Invoice) -> str:
     return domain_supplier_key(invoice.seller) or ""
 
 
-def find_duplicate(invoice: Invoice, candidates: Iterable[SeenInvoice]) -> DuplicateMatch | None:
-    """The earlier invoice this one duplicates, if the evidence is strong enough."""
-    key = supplier_key(invoice)
+def find_duplicate(
+    invoice: Invoice, candidates: Iterable[SeenInvoice], supplier: str | None = None
+) -> DuplicateMatch | None:
+    """The earlier invoice this one duplicates, if the evidence is strong enough.
+
+    `supplier` is the key of the supplier the invoice was recognised as (by bank account or
+    name it may differ from the seller's own identifiers); by default the seller's key."""
+    key = supplier or supplier_key(invoice)
     best: DuplicateMatch | None = None
     for seen in candidates:
         if seen.supplier_key != key or seen.document_type != invoice.document_type:

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from sqlmodel import Session
 
 from kontera.domain.codec import invoice_from_json
-from kontera.domain.codec import invoice_to_json
 from kontera.domain.codec import to_jsonable
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import InvalidInput
-from kontera.domain.fields import Source
 from kontera.domain.invoice import Invoice
 from kontera.domain.status import REVIEWABLE
 from kontera.domain.status import Status
@@ -21,9 +18,8 @@ from kontera.post import PostingJob
 from kontera.post import retry_failed
 from kontera.services.approval_checks import require_approvable
 from kontera.services.context import AppContext
+from kontera.services.corrections import correct_fields as correct_fields
 from kontera.services.email_senders import on_document_approved
-from kontera.services.field_values import parse_field_value
-from kontera.services.layouts import learn_corrections
 from kontera.services.posting import schedule_posting
 from kontera.services.suggestions import should_retrain
 from kontera.services.suppliers import confirm_accounts
@@ -51,6 +47,7 @@ def approve(
     actor: str,
     lines: list[ApprovedLine] | None = None,
     auto: bool = False,
+    posting_delay: float = 0.0,
 ) -> Document:
     with session_scope(ctx.engine) as session:
         document = repo.get_document(session, company_id=company_id, document_id=document_id)
@@ -77,9 +74,11 @@ def approve(
             detail={"auto": auto, "edited": edited, "lines": voucher.payload["lines"]},
         )
     on_document_approved(ctx, document_id)
-    schedule_posting(ctx, document_id=document_id)
+    schedule_posting(ctx, document_id=document_id, delay=posting_delay)
     if should_retrain(ctx, company_id):
         ctx.queue.train_company(company_id)
+    else:
+        ctx.queue.refresh_company(company_id, document.supplier_key)
     return document
 
 
@@ -178,60 +177,3 @@ def retry(ctx: AppContext, *, company_id: str, document_id: str, actor: str) -> 
         repo.move_document(session, document=document, target=Status.RECEIVED, actor=actor)
     ctx.queue.process_document(document_id)
     return document
-
-
-def correct_fields(
-    ctx: AppContext,
-    *,
-    company_id: str,
-    document_id: str,
-    actor: str,
-    changes: dict[str, Any],
-) -> Invoice:
-    """A person's corrections become `person` fields with full confidence."""
-    with session_scope(ctx.engine) as session:
-        document = repo.get_document(session, company_id=company_id, document_id=document_id)
-        if Status(document.status) not in REVIEWABLE:
-            raise Conflict("Only documents waiting for review can be corrected.")
-        row = repo.latest_interpretation(session, document_id=document_id)
-        if row is None:
-            raise Conflict("The document has not been interpreted.")
-        invoice = invoice_from_json(row.payload)
-        before = {path: to_jsonable(invoice.fields.get(path)) for path in changes}
-        for path, value in changes.items():
-            _apply_correction(invoice, path, value)
-        row.payload = invoice_to_json(invoice)
-        session.add(row)
-        learn_corrections(
-            ctx,
-            session,
-            document=document,
-            interpreter=row.interpreter,
-            invoice=invoice,
-            changes=changes,
-        )
-        repo.add_event(
-            session,
-            company_id=company_id,
-            document_id=document_id,
-            actor=actor,
-            action="corrected",
-            detail={"before": before, "after": {k: to_jsonable(v) for k, v in changes.items()}},
-        )
-    return invoice
-
-
-def _apply_correction(invoice: Invoice, path: str, raw: Any) -> None:
-    try:
-        value = parse_field_value(path, raw)
-        previous = invoice.fields.get(path)
-        invoice.set_field(
-            path,
-            value,
-            confidence=1.0,
-            source=Source.PERSON,
-            page=previous.page if previous else None,
-            box=previous.box if previous else None,
-        )
-    except (AttributeError, IndexError, ValueError) as e:
-        raise InvalidInput(f"Cannot set {path}: {e}") from e

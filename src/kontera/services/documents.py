@@ -18,41 +18,32 @@ from sqlmodel import Session
 from kontera import telemetry
 from kontera.domain.codec import invoice_from_json
 from kontera.domain.codec import invoice_to_json
-from kontera.domain.codec import to_jsonable
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import DocumentTooLarge
 from kontera.domain.errors import EmptyDocument
 from kontera.domain.errors import KonteraError
 from kontera.domain.filetypes import sniff
-from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import Severity
 from kontera.domain.status import Status
 from kontera.domain.suppliers import supplier_key
 from kontera.interpret import interpret_bytes
 from kontera.interpret.base import Interpretation
-from kontera.interpret.matching import DuplicateMatch
 from kontera.interpret.matching import find_credited_invoice
-from kontera.interpret.matching import find_duplicate
 from kontera.services import approvals
+from kontera.services import derive
 from kontera.services import webhooks
-from kontera.services.approval_checks import suggestion_problems
 from kontera.services.context import AppContext
 from kontera.services.intake import check_intake
 from kontera.services.layouts import layout_hints
-from kontera.services.review_rules import review_reasons
-from kontera.services.suggestions import suggest_postings
 from kontera.services.suppliers import seen_invoices
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
 from kontera.store.tables import Interpretation as InterpretationRow
-from kontera.store.tables import SuggestionRecord
 
 log = logging.getLogger(__name__)
 
 WORKER = "worker"
-# Interpretations read from structured XML count as e-invoices for auto-approval.
-E_INVOICE_INTERPRETERS = {"ubl": "ubl", "cii": "cii", "pdf_xml": "cii"}
 UNREADABLE = (
     "Kontera could not read this document because of an internal error. "
     "The original is kept; retry it, or contact support if it fails again."
@@ -193,15 +184,16 @@ def _save_interpretation(ctx: AppContext, document_id: str, result: Interpretati
     with session_scope(ctx.engine) as session:
         document = session.get(Document, document_id)
         assert document is not None
-        _copy_summary(document, invoice)
+        document.supplier_key = supplier_key(invoice.seller)
         check_intake(session, document=document, invoice=invoice)
+        derive.summarise(session, document, invoice)
         seen = seen_invoices(session, document=document)
         document.related_document_id = find_credited_invoice(invoice, seen)
-        duplicate = find_duplicate(invoice, seen)
+        duplicate = derive.duplicate_of(session, document, invoice)
         document.warnings = sum(1 for n in invoice.notes if n.severity is not Severity.INFO)
         session.add(_interpretation_row(document_id, result, rendering_sha))
         if duplicate is not None:
-            return _mark_duplicate(session, document, duplicate)
+            return derive.mark_duplicate(session, document, duplicate, actor=WORKER)
         repo.move_document(
             session,
             document=document,
@@ -220,19 +212,6 @@ def _store_parts(ctx: AppContext, result: Interpretation) -> str | None:
     return ctx.blobs.put(result.rendering) if result.rendering else None
 
 
-def _mark_duplicate(session: Session, document: Document, duplicate: DuplicateMatch) -> Status:
-    document.duplicate_of_id = duplicate.document_id
-    repo.move_document(
-        session,
-        document=document,
-        target=Status.DUPLICATE,
-        actor=WORKER,
-        reason=f"The same invoice arrived earlier (same {', '.join(duplicate.evidence)}).",
-        detail={"duplicate_of": duplicate.document_id, "evidence": list(duplicate.evidence)},
-    )
-    return Status.DUPLICATE
-
-
 def _interpretation_row(
     document_id: str, result: Interpretation, rendering_sha: str | None
 ) -> InterpretationRow:
@@ -245,68 +224,23 @@ def _interpretation_row(
     )
 
 
-def _copy_summary(document: Document, invoice: Invoice) -> None:
-    """Denormalise what the queue filters and sorts on."""
-    document.document_type = invoice.document_type.value
-    document.supplier_name = invoice.seller.name
-    document.supplier_key = supplier_key(invoice.seller)
-    document.invoice_number = invoice.invoice_number
-    document.currency = invoice.currency
-    document.gross = invoice.totals.payable if invoice.totals.payable is not None else None
-    if document.gross is None:
-        document.gross = invoice.totals.gross
-    document.issue_date = invoice.issue_date
-    document.due_date = invoice.due_date
-    document.kid = invoice.payment.kid
-    confidences = [f.confidence for f in invoice.fields.values()]
-    document.confidence = min(confidences) if confidences else 0.0
-
-
 def _suggest_step(ctx: AppContext, document_id: str) -> Status:
     with session_scope(ctx.engine) as session:
         document = session.get(Document, document_id)
         assert document is not None
-        company = repo.get_company(session, company_id=document.company_id)
         row = repo.latest_interpretation(session, document_id=document_id)
         assert row is not None
         invoice = invoice_from_json(row.payload)
-        suggestion = suggest_postings(
-            ctx,
-            session,
-            company=company,
-            invoice=invoice,
-            supplier_key=document.supplier_key,
-            source_kind=E_INVOICE_INTERPRETERS.get(row.interpreter, row.interpreter),
+        routed = derive.suggest_and_route(
+            ctx, session, document, invoice, interpreter=row.interpreter, actor=WORKER
         )
-        session.add(
-            SuggestionRecord(
-                document_id=document_id, model=suggestion.model, payload=to_jsonable(suggestion)
-            )
-        )
-        reasons = review_reasons(invoice, suggestion) + suggestion_problems(
-            session, company_id=company.id, invoice=invoice, suggestion=suggestion
-        )
-        target = Status.NEEDS_REVIEW if reasons else Status.SUGGESTED
-        repo.move_document(
-            session,
-            document=document,
-            target=target,
-            actor=WORKER,
-            reason=" ".join(reasons) or None,
-            detail={
-                "model": suggestion.model,
-                "confidence": suggestion.confidence,
-                "auto_approvable": suggestion.auto_approvable,
-                "policy": suggestion.policy_reason,
-            },
-        )
-        company_id = company.id
-    if target is Status.SUGGESTED and suggestion.auto_approvable:
+        company_id = document.company_id
+    if routed.status is Status.SUGGESTED and routed.suggestion.auto_approvable:
         approvals.approve(
             ctx, company_id=company_id, document_id=document_id, actor="auto-approval", auto=True
         )
         return Status.APPROVED
-    return target
+    return routed.status
 
 
 def _fail(ctx: AppContext, document_id: str, reason: str, *, error_code: str) -> Status:

@@ -117,7 +117,9 @@ def queue_page(ctx: AppContext, *, company_ids: frozenset[str], filters: QueueFi
             .join(Company, col(Company.id) == col(Document.company_id))
             .where(col(Document.id).in_(ids))
         )
-        found = {document.id: _row(document, name) for document, name in session.exec(query).all()}
+        found = {
+            document.id: queue_row(document, name) for document, name in session.exec(query).all()
+        }
         counts = _counts(session, scope)
     return QueuePage(rows=[found[i] for i in ids], total=total, counts=counts, filters=filters)
 
@@ -208,7 +210,7 @@ def _counts(session: Any, scope: list[ColumnElement[bool]]) -> dict[str, int]:
     return counts
 
 
-def _row(document: Document, company_name: str) -> QueueRow:
+def queue_row(document: Document, company_name: str) -> QueueRow:
     return QueueRow(
         id=document.id,
         company_id=document.company_id,
