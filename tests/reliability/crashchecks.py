@@ -115,9 +115,13 @@ def _check_interpretations(connection: Any) -> list[str]:
         "SELECT d.id FROM document d LEFT JOIN interpretation i ON i.document_id = d.id "
         "WHERE i.id IS NULL AND d.status NOT IN ('failed', 'received')",
     )
+    # Waiting invoices are suggested again after approvals (services/relearn.py); what must
+    # never double is the pipeline's own step out of `interpreted`.
     suggestions = _rows(
         connection,
-        "SELECT document_id FROM suggestion GROUP BY document_id HAVING count(*) > 1",
+        "SELECT document_id FROM auditevent WHERE from_status = 'interpreted' "
+        "AND action IN ('status:suggested', 'status:needs_review') "
+        "GROUP BY document_id HAVING count(*) > 1",
     )
     problems = []
     if doubled:

@@ -9,8 +9,10 @@ import typer
 
 from kontera.config import Settings
 from kontera.services.companies import find_company
+from kontera.services.context import AppContext
 from kontera.services.context import build_context
 from kontera.services.history import import_history_file
+from kontera.services.relearn import resuggest_waiting
 from kontera.services.suggestions import train_company
 from kontera.suggest.csv_history import parse_mapping
 
@@ -55,6 +57,7 @@ def import_history(
             if info is None
             else f"Model: {'unchanged' if info.skipped else 'trained'} on {info.n_lines} lines."
         )
+    _resuggest(ctx, target.id)
 
 
 def retrain(
@@ -66,6 +69,13 @@ def retrain(
     target = find_company(ctx, company)
     info = train_company(ctx, target.id, force=force)
     typer.echo("Too little history to train." if info is None else f"Trained: {info.path}")
+    _resuggest(ctx, target.id)
+
+
+def _resuggest(ctx: AppContext, company_id: str) -> None:
+    changed = resuggest_waiting(ctx, company_id=company_id)
+    if changed:
+        typer.echo(f"Suggested again for {changed} waiting invoices.")
 
 
 def register(app: typer.Typer) -> None:

@@ -33,7 +33,7 @@ from kontera.services import documents
 from kontera.services import ledger_sync
 from kontera.services import posting
 from kontera.services import recovery
-from kontera.services import suggestions
+from kontera.services import relearn
 from kontera.services import webhooks
 from kontera.services.context import AppContext
 from kontera.services.health import QueueDepth
@@ -77,7 +77,12 @@ class HueyQueue:
             lambda document_id: documents.process_document(get_ctx(), document_id)
         )
         self._train = huey.task(retries=1, retry_delay=60, name="train_company")(
-            lambda company_id: suggestions.train_company(get_ctx(), company_id)
+            lambda company_id: relearn.train_and_resuggest(get_ctx(), company_id)
+        )
+        self._refresh = huey.task(retries=1, retry_delay=30, name="refresh_company")(
+            lambda company_id, supplier_key: relearn.after_approval(
+                get_ctx(), company_id, supplier_key
+            )
         )
         self._webhook = huey.task(retries=3, retry_delay=120, name="deliver_webhook")(
             lambda endpoint_id, event: webhooks.deliver(get_ctx(), endpoint_id, event)
@@ -150,6 +155,9 @@ class HueyQueue:
 
     def train_company(self, company_id: str) -> None:
         self._train(company_id)
+
+    def refresh_company(self, company_id: str, supplier_key: str | None) -> None:
+        self._refresh(company_id, supplier_key)
 
     def deliver_webhook(self, endpoint_id: str, event: dict[str, Any]) -> None:
         self._webhook(endpoint_id, event)

@@ -30,6 +30,8 @@ class JobQueue(Protocol):
 
     def train_company(self, company_id: str) -> None: ...
 
+    def refresh_company(self, company_id: str, supplier_key: str | None) -> None: ...
+
     def deliver_webhook(self, endpoint_id: str, event: dict[str, Any]) -> None: ...
 
     def sync_company(
@@ -47,6 +49,9 @@ class InlineQueue:
         return None
 
     def train_company(self, company_id: str) -> None:
+        return None
+
+    def refresh_company(self, company_id: str, supplier_key: str | None) -> None:
         return None
 
     def deliver_webhook(self, endpoint_id: str, event: dict[str, Any]) -> None:

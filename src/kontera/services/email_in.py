@@ -75,6 +75,9 @@ class _HoldingQueue:
     def train_company(self, company_id: str) -> None:
         raise AssertionError("mail import never trains models")  # pragma: no cover
 
+    def refresh_company(self, company_id: str, supplier_key: str | None) -> None:
+        raise AssertionError("mail import never approves")  # pragma: no cover
+
     def deliver_webhook(self, endpoint_id: str, event: dict[str, Any]) -> None:
         raise AssertionError("mail import sends no webhooks")  # pragma: no cover
 
