@@ -36,6 +36,9 @@ class Settings(BaseSettings):
         default=1, description="Workers requeue stale work every N minutes (0: only at start)."
     )
     immediate_jobs: bool = Field(default=False, description="Run jobs inline (tests only).")
+    posting_delay_seconds: float = Field(
+        default=10.0, ge=0, description="A person's approval posts this much later (undo window)."
+    )
     secret_key: str | None = Field(
         default=None,
         description="Derives the keys that encrypt stored secrets and sign OAuth states. "

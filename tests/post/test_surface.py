@@ -15,6 +15,7 @@ from kontera.post import Connector
 from kontera.post import RateLimiters
 from kontera.post import System
 from kontera.post import make_connector
+from kontera.post.connections import NotSetUp
 from kontera.post.fortnox import FortnoxConnector
 from kontera.post.oauth import MemoryTokenStore
 from kontera.post.tripletex import TripletexConnector
@@ -60,7 +61,13 @@ def test_connectors_are_built_from_connections_and_satisfy_the_protocol(tmp_path
     assert "xyz" not in shown
 
 
-def test_missing_secret_is_named_in_the_error() -> None:
-    with pytest.raises(InvalidInput, match="KONTERA_TRIPLETEX_CONSUMER_TOKEN"):
+def test_a_missing_operator_secret_is_named_for_the_operator_and_worded_for_the_bookkeeper() -> (
+    None
+):
+    with pytest.raises(InvalidInput) as raised:
         connection = Connection("acme", System.TRIPLETEX, {}, "employee")
         make_connector(connection, AppSecrets(), client=httpx.Client(), limiters=RateLimiters())
+    assert isinstance(raised.value, NotSetUp)
+    assert raised.value.setting == "KONTERA_TRIPLETEX_CONSUMER_TOKEN"
+    assert "KONTERA_" not in raised.value.message
+    assert "Ask whoever runs your Kontera" in raised.value.message

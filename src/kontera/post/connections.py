@@ -12,6 +12,7 @@ Norges Bank for Tripletex and PowerOffice Go (NOK), the Riksbank for Fortnox (SE
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -47,6 +48,26 @@ from kontera.post.ratelimit import LimiterSource
 from kontera.post.tripletex import TripletexConnector
 from kontera.post.tripletex import TripletexCredentials
 
+log = logging.getLogger(__name__)
+
+
+class NotSetUp(InvalidInput):
+    """Kontera itself is not registered with this accounting system yet.
+
+    The bookkeeper reads `message` (what to do, in words); `setting` names the environment
+    variable the operator must set, which is logged, never shown to the bookkeeper."""
+
+    code = "system_not_set_up"
+    status = 409
+
+    def __init__(self, system: str, setting: str) -> None:
+        super().__init__(
+            f"Kontera is not set up for {system} yet. Ask whoever runs your Kontera to "
+            f"register it with {system}; then connect again."
+        )
+        self.system, self.setting = system, setting
+        log.warning("operator setting missing", extra={"system": system, "setting": setting})
+
 
 class System(StrEnum):
     TRIPLETEX = "tripletex"
@@ -72,7 +93,7 @@ class AppSecrets:
 
     def fortnox_app(self) -> OAuthApp:
         if not (self.fortnox_client_id and self.fortnox_client_secret):
-            raise InvalidInput("Fortnox is not configured: set KONTERA_FORTNOX_CLIENT_ID/SECRET.")
+            raise NotSetUp("Fortnox", "KONTERA_FORTNOX_CLIENT_ID/SECRET")
         base = self.fortnox_oauth_url.rstrip("/")
         return OAuthApp(
             self.fortnox_client_id,
@@ -121,8 +142,8 @@ def make_connector(
 
     if connection.system is System.TRIPLETEX:
         credentials = TripletexCredentials(
-            consumer_token=_required(
-                secrets.tripletex_consumer_token, "KONTERA_TRIPLETEX_CONSUMER_TOKEN"
+            consumer_token=_operator(
+                secrets.tripletex_consumer_token, "Tripletex", "KONTERA_TRIPLETEX_CONSUMER_TOKEN"
             ),
             employee_token=_required(connection.secret, "the employee token"),
             company_id=int(s.get("company_id", "0")),
@@ -158,12 +179,16 @@ def make_connector(
         )
     if connection.system is System.POWEROFFICE:
         po = PowerOfficeCredentials(
-            application_key=_required(
-                secrets.poweroffice_application_key, "KONTERA_POWEROFFICE_APPLICATION_KEY"
+            application_key=_operator(
+                secrets.poweroffice_application_key,
+                "PowerOffice Go",
+                "KONTERA_POWEROFFICE_APPLICATION_KEY",
             ),
             client_key=_required(connection.secret, "the client key"),
-            subscription_key=_required(
-                secrets.poweroffice_subscription_key, "KONTERA_POWEROFFICE_SUBSCRIPTION_KEY"
+            subscription_key=_operator(
+                secrets.poweroffice_subscription_key,
+                "PowerOffice Go",
+                "KONTERA_POWEROFFICE_SUBSCRIPTION_KEY",
             ),
             base_url=s.get("base_url", "https://goapi.poweroffice.net/v2"),
             token_url=s.get("token_url", "https://goapi.poweroffice.net/OAuth/Token"),
@@ -180,6 +205,12 @@ def make_connector(
     if folder.startswith("s3://") and bucket_folder is not None:
         return FileExportConnector(bucket_folder(folder), company, fmt)
     return FileExportConnector(Path(folder), company, fmt)
+
+
+def _operator(value: str | None, system: str, setting: str) -> str:
+    if not value:
+        raise NotSetUp(system, setting)
+    return value
 
 
 def _required(value: str | None, what: str) -> str:

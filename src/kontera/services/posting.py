@@ -65,8 +65,10 @@ class Prepared:
     job: PostingJob
 
 
-def schedule_posting(ctx: AppContext, *, document_id: str) -> bool:
-    """After approval: queue the posting when the company has an accounting system."""
+def schedule_posting(ctx: AppContext, *, document_id: str, delay: float = 0.0) -> bool:
+    """After approval: queue the posting when the company has an accounting system.
+
+    `delay` (seconds) leaves a person time to undo the approval before anything is sent."""
     with session_scope(ctx.engine) as session:
         document = session.get(Document, document_id)
         record = repo.voucher_for(session, document_id=document_id)
@@ -79,7 +81,7 @@ def schedule_posting(ctx: AppContext, *, document_id: str) -> bool:
         session.add(record)
         repo.move_document(session, document=document, target=Status.POSTING, actor=ACTOR)
         voucher_id = record.id
-    ctx.queue.post_voucher(voucher_id)
+    ctx.queue.post_voucher(voucher_id, delay=delay)
     return True
 
 
@@ -94,10 +96,11 @@ def post_voucher(
 
     "busy": another runner holds the voucher; "lost": another runner took it over while this
     run had stalled past its lease, and this run stopped without writing anything more;
-    "handed_back": the process is stopping, and the voucher went back in the queue."""
+    "handed_back": the process is stopping, and the voucher went back in the queue;
+    "gone": the approval was undone before the run started."""
     lease = Lease.take(ctx.engine, voucher_id, lease_length)
     if lease is None:
-        return "busy"
+        return "busy" if _exists(ctx, voucher_id) else "gone"
     lease.keep_alive(heartbeat)
     ctx.stopping.track(lease)
     try:
@@ -128,6 +131,12 @@ def _count(ctx: AppContext, voucher_id: str, step: str) -> None:
     if step in (Step.PENDING.value, Step.VOUCHER_CREATED.value):
         outcome = "retry"
     telemetry.POSTINGS.labels(system, outcome).inc()
+
+
+def _exists(ctx: AppContext, voucher_id: str) -> bool:
+    """False once the approval was undone (its voucher removed) before the run started."""
+    with session_scope(ctx.engine) as session:
+        return session.get(VoucherRecord, voucher_id) is not None
 
 
 def _post_leased(ctx: AppContext, lease: Lease) -> str:
