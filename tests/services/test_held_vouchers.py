@@ -44,7 +44,9 @@ def test_the_plan_names_what_an_approval_will_do(
     assert plan.kind is PlanKind.LEDGER and plan.system == "tripletex"
 
 
-@pytest.mark.parametrize(("fmt", "marker"), [(ExportFormat.SIE4, b"#VER"), (ExportFormat.CSV, b";")])
+@pytest.mark.parametrize(
+    ("fmt", "marker"), [(ExportFormat.SIE4, b"#VER"), (ExportFormat.CSV, b";")]
+)
 def test_held_approvals_go_out_as_one_file_and_are_then_posted(
     ctx: AppContext, api: ApiClient, fmt: ExportFormat, marker: bytes
 ) -> None:
