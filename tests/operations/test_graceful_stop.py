@@ -177,7 +177,8 @@ def test_sigterm_during_a_posting_lets_it_finish_with_one_voucher(setup: Setup) 
     fake = setup.ledger.fake
     assert len(fake.vouchers) == 1
     assert [len(files) for files in fake.attachments.values()] == [1]
-    assert setup.huey.pending_count() == 0
+    # Nothing of the posting is left in the queue (the approval's model refresh may be).
+    assert "post_voucher" not in {task.name for task in setup.huey.pending()}
 
 
 def test_a_posting_that_cannot_finish_in_the_grace_period_is_handed_back(setup: Setup) -> None:

@@ -66,7 +66,7 @@ def test_an_approval_reaches_the_next_waiting_invoice_of_that_supplier(
     import_history_file(
         ctx, company_id=api.company_id, data=HISTORY, filename="history.csv", actor="kari"
     )
-    assert (suggestions.model_dir(ctx, api.company_id) / "model.skops").exists()
+    assert suggestions.model_dir(ctx, api.company_id).version("model.skops") is not None
     first = api.upload(invoice_pdf("2024-118"), "first.pdf")
     second = api.upload(invoice_pdf("2024-119"), "second.pdf")
     waiting = api.get(f"/v1/documents/{second['id']}")

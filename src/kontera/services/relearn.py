@@ -32,7 +32,7 @@ from kontera.services.context import AppContext
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
-from kontera.suggest.artifact import MODEL_FILE
+from kontera.suggest.artifact import SIDECAR_FILE
 from kontera.suggest.persistence import refresh_company_model
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def refresh_model(ctx: AppContext, company_id: str) -> None:
     Without a model there is nothing to recount: suggestions then come from the history
     table directly, which already holds the approval."""
     directory = suggestions.model_dir(ctx, company_id)
-    if not (directory / MODEL_FILE).exists():
+    if directory.version(SIDECAR_FILE) is None:
         return
     try:
         refresh_company_model(suggestions.history_lines(ctx, company_id), out_dir=directory)
