@@ -22,6 +22,9 @@ from starlette.routing import Route
 # Public by design, and nothing else: each needs no credentials and shows no company's data.
 PUBLIC_PATHS = {
     "/healthz",
+    "/readyz",
+    # Service-wide counters without a company label; KONTERA_METRICS_TOKEN closes it.
+    "/metrics",
     "/docs",
     "/docs/oauth2-redirect",
     "/redoc",
