@@ -90,6 +90,13 @@ class Settings(BaseSettings):
     exchange_rate_timeout_seconds: float = Field(
         default=20.0, description="Per-request timeout towards the central banks."
     )
+    webhook_max_attempts: int = Field(
+        default=10, description="Attempts per webhook delivery before it goes to the dead letters."
+    )
+    webhook_retry_seconds: float = Field(
+        default=30.0, description="Wait before the first retry; it doubles after each failure."
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, description="Per webhook request.")
     public_url: str = Field(default="http://127.0.0.1:8000", description="For OAuth redirects.")
     sync_history_years: int = Field(
         default=3, description="Years of posting history the ledger sync reads on connect."

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import random
 from datetime import UTC
 from datetime import datetime
 
@@ -14,14 +13,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from kontera.domain.errors import PermanentError
 from kontera.post.crypto import EncryptedTokenStore
 from kontera.post.crypto import TokenCipher
 from kontera.post.http import CredentialsRejected
-from kontera.post.http import RetryPolicy
 from kontera.post.oauth import OAuthTokens
-from kontera.post.webhooks import EventType
-from kontera.post.webhooks import WebhookEvent
+from kontera.post.webhooks import ReceiverRefused
+from kontera.post.webhooks import ReceiverUnavailable
 from kontera.post.webhooks import WebhookSender
 from kontera.post.webhooks import sign
 from kontera.post.webhooks import verify
@@ -31,15 +28,13 @@ from tests.fakes.transport import AppTransport
 SECRET = "whsec-integrator-1"
 
 
-def receiver(fail_first: int, clock: FakeClock) -> tuple[Starlette, list[dict[str, object]]]:
-    """An integrator's endpoint: 503 for the first calls, then verifies and keeps events."""
+def receiver(answers: list[int], clock: FakeClock) -> tuple[Starlette, list[dict[str, object]]]:
+    """An integrator's endpoint: the scripted statuses first; then verifies and keeps events."""
     received: list[dict[str, object]] = []
-    calls = {"n": 0}
 
     async def hook(request: Request) -> Response:
-        calls["n"] += 1
-        if calls["n"] <= fail_first:
-            return Response(status_code=503, headers={"Retry-After": "2"})
+        if answers:
+            return Response(status_code=answers.pop(0), headers={"Retry-After": "2"})
         body = await request.body()
         if not verify(SECRET, request.headers["kontera-signature"], body, now=clock()):
             return Response(status_code=401)
@@ -50,35 +45,53 @@ def receiver(fail_first: int, clock: FakeClock) -> tuple[Starlette, list[dict[st
 
 
 def sender(app: Starlette, clock: FakeClock) -> WebhookSender:
-    client = httpx.Client(transport=AppTransport(app))
-    return WebhookSender(
-        client, retry=RetryPolicy(attempts=4, sleep=clock.sleep, rng=random.Random(1)), clock=clock
+    return WebhookSender(httpx.Client(transport=AppTransport(app)), clock=clock)
+
+
+BODY = json.dumps({"id": "evt_1", "type": "document.posted", "data": {"document_id": "d-1"}})
+
+
+def send(app: Starlette, clock: FakeClock) -> int:
+    return (
+        sender(app, clock)
+        .send(
+            "https://integrator.example/hooks?token=abc",
+            SECRET,
+            delivery_id="del-1",
+            event_type="document.posted",
+            body=BODY.encode(),
+        )
+        .status
     )
 
 
-def test_webhook_is_signed_and_retried_until_delivered() -> None:
+def test_one_signed_attempt_per_call_never_a_sleep() -> None:
     clock = FakeClock()
-    app, received = receiver(fail_first=2, clock=clock)
-    event = WebhookEvent(EventType.DOCUMENT_POSTED, {"document_id": "d-1", "external_id": "1001"})
+    app, received = receiver([503], clock)
 
-    delivery = sender(app, clock).deliver(
-        "https://integrator.example/hooks?token=abc", SECRET, event
-    )
+    with pytest.raises(ReceiverUnavailable, match="answered 503") as unavailable:
+        send(app, clock)
+    assert unavailable.value.retry_after == 2.0 and unavailable.value.http_status == 503
+    assert clock.now == 1000  # no time passed: retrying is the job queue's business
 
-    assert (delivery.status, delivery.attempts) == (204, 3)
-    expected = {"id": event.id, "type": "document.posted", "data": event.data}
-    assert received == [
-        {"delivery": event.id, "created_at": event.created_at.isoformat(), **expected}
-    ]
-    assert clock.now >= 1004  # honoured Retry-After: 2 twice
+    assert send(app, clock) == 204
+    assert received == [{"delivery": "del-1", **json.loads(BODY)}]
 
 
-def test_receiver_refusal_is_final() -> None:
+@pytest.mark.parametrize("status", [408, 429, 500, 502])
+def test_busy_or_broken_receivers_are_worth_another_try(status: int) -> None:
     clock = FakeClock()
-    app, _ = receiver(fail_first=0, clock=clock)
-    event = WebhookEvent(EventType.DOCUMENT_FAILED, {"reason": "x"})
-    with pytest.raises(PermanentError, match="refused the event"):
-        sender(app, clock).deliver("https://integrator.example/nowhere", SECRET, event)
+    app, _ = receiver([status], clock)
+    with pytest.raises(ReceiverUnavailable):
+        send(app, clock)
+
+
+@pytest.mark.parametrize("status", [400, 401, 404, 410])
+def test_receiver_refusal_is_final(status: int) -> None:
+    clock = FakeClock()
+    app, _ = receiver([status], clock)
+    with pytest.raises(ReceiverRefused, match="refused the event"):
+        send(app, clock)
 
 
 def test_signature_fails_for_other_body_secret_or_stale_time() -> None:

@@ -94,10 +94,10 @@ def installation(tmp_path: Path) -> AppContext:
         row = session.exec(select(AccountingConnection)).one()
         row.tokens = connections.cipher(ctx.settings).encrypt('{"session": "s-1"}')
         session.add(row)
-    webhooks.add_endpoint(
-        ctx, company_name="Nøkkel AS", url="https://hooks.example/k", secret="whsec-1"
-    )
     company_id = companies.find_company(ctx, "Nøkkel AS").id
+    webhooks.add_endpoint(
+        ctx, company_id=company_id, url="https://hooks.example/k", secret="whsec-1-0123456789"
+    )
     email_imap.add_mailbox(
         ctx, company_id=company_id, host="imap.example", username="a", password="pw-new-form"
     )
@@ -130,7 +130,7 @@ def plaintexts(ctx: AppContext) -> dict[str, str]:
 EXPECTED = {
     "secret": '{"secret": "employee-token-1", "consumer_token": "consumer-token-1"}',
     "tokens": '{"session": "s-1"}',
-    "webhook": "whsec-1",
+    "webhook": "whsec-1-0123456789",
     "mailbox_a": "pw-new-form",
     "mailbox_b": "pw-old-form",
 }

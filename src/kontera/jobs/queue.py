@@ -23,11 +23,13 @@ from huey import Huey
 from huey import RedisHuey
 from huey import SqliteHuey
 from huey.consumer import Consumer
+from huey.exceptions import RetryTask
 from huey.signals import SIGNAL_INTERRUPTED
 
 from kontera import telemetry
 from kontera.config import Settings
 from kontera.domain.errors import Conflict
+from kontera.domain.errors import TransientError
 from kontera.domain.status import Status
 from kontera.services import documents
 from kontera.services import ledger_sync
@@ -50,6 +52,9 @@ DOCUMENT_STALE_AFTER = timedelta(minutes=5)
 # A live posting run holds the voucher's lease, so this only covers the moment between
 # approval's commit and its task reaching the queue.
 POSTING_STALE_AFTER = timedelta(seconds=30)
+# A webhook delivery due this long ago and not in the queue lost its task (a crash between a
+# commit and the enqueue, a killed worker).
+WEBHOOK_STALE_AFTER = timedelta(minutes=2)
 
 
 def build_huey(settings: Settings) -> Huey:
@@ -84,8 +89,8 @@ class HueyQueue:
                 get_ctx(), company_id, supplier_key
             )
         )
-        self._webhook = huey.task(retries=3, retry_delay=120, name="deliver_webhook")(
-            lambda endpoint_id, event: webhooks.deliver(get_ctx(), endpoint_id, event)
+        self._webhook = huey.task(name="deliver_webhook")(
+            lambda delivery_id: _deliver_or_retry(get_ctx(), delivery_id)
         )
         self._post = huey.task(retries=0, name="post_voucher")(
             lambda voucher_id: self._post_or_wait(get_ctx(), voucher_id)
@@ -159,8 +164,8 @@ class HueyQueue:
     def refresh_company(self, company_id: str, supplier_key: str | None) -> None:
         self._refresh(company_id, supplier_key)
 
-    def deliver_webhook(self, endpoint_id: str, event: dict[str, Any]) -> None:
-        self._webhook(endpoint_id, event)
+    def deliver_webhook(self, delivery_id: str) -> None:
+        self._webhook(delivery_id)
 
     def sync_company(self, company_id: str, full: bool = False, trigger: str = "connect") -> None:
         self._sync(company_id, full, trigger)
@@ -170,6 +175,15 @@ class HueyQueue:
             self._post.schedule((voucher_id,), delay=delay)
         else:
             self._post(voucher_id)
+
+
+def _deliver_or_retry(ctx: AppContext, delivery_id: str) -> str:
+    """One attempt; a receiver that is down is tried again when the service says, and the
+    worker thread goes on with other work meanwhile (Huey schedules the retry)."""
+    try:
+        return webhooks.deliver(ctx, delivery_id)
+    except TransientError as e:
+        raise RetryTask(e.message, delay=e.retry_after or 60.0) from None
 
 
 class StoppingConsumer(Consumer):  # type: ignore[misc]
@@ -220,6 +234,7 @@ def attach_queue(ctx: AppContext) -> tuple[AppContext, Huey]:
         sync_every_minutes=ctx.settings.sync_interval_minutes,
     )
     holder["ctx"] = ctx.with_queue(queue)
+    webhooks.connect_outbox(holder["ctx"])
     return holder["ctx"], huey
 
 
@@ -246,6 +261,7 @@ def requeue_unfinished(ctx: AppContext) -> int:
         documents=recovery.unfinished_documents(ctx, OWED),
         vouchers=recovery.unfinished_vouchers(ctx),
         approved=recovery.approved_not_scheduled(ctx),
+        deliveries=webhooks.overdue(ctx, due_before=utcnow()),
     )
 
 
@@ -265,24 +281,33 @@ def requeue_stale(
     queued = queued_ids(huey)
     documents = recovery.unfinished_documents(ctx, OWED, idle_since=now - document_grace)
     vouchers = recovery.unfinished_vouchers(ctx, idle_since=now - posting_grace)
+    deliveries = webhooks.overdue(ctx, due_before=now - WEBHOOK_STALE_AFTER)
     return _requeue(
         ctx,
         documents=[d for d in documents if d not in queued],
         vouchers=[v for v in vouchers if v not in queued],
         approved=recovery.approved_not_scheduled(ctx, idle_since=now - posting_grace),
+        deliveries=[d for d in deliveries if d not in queued],
     )
 
 
 def queued_ids(huey: Huey) -> set[str]:
     """Documents and vouchers with a task already waiting, queued or scheduled (a retry)."""
     waiting = [*huey.pending(), *huey.scheduled()]
-    names = {"process_document", "post_voucher"}
+    names = {"process_document", "post_voucher", "deliver_webhook"}
     return {str(task.args[0]) for task in waiting if task.name in names and task.args}
 
 
 def _requeue(
-    ctx: AppContext, *, documents: list[str], vouchers: list[str], approved: list[str]
+    ctx: AppContext,
+    *,
+    documents: list[str],
+    vouchers: list[str],
+    approved: list[str],
+    deliveries: list[str] = (),  # type: ignore[assignment]
 ) -> int:
+    for delivery_id in deliveries:
+        ctx.queue.deliver_webhook(delivery_id)
     for document_id in documents:
         ctx.queue.process_document(document_id)
     for voucher_id in vouchers:
@@ -293,9 +318,14 @@ def _requeue(
             scheduled += posting.schedule_posting(ctx, document_id=document_id)
         except Conflict:  # a live process scheduled it meanwhile
             continue
-    if documents or vouchers or scheduled:
+    if documents or vouchers or scheduled or deliveries:
         log.info(
             "requeued unfinished work",
-            extra={"documents": len(documents), "vouchers": len(vouchers), "approved": scheduled},
+            extra={
+                "documents": len(documents),
+                "vouchers": len(vouchers),
+                "approved": scheduled,
+                "webhooks": len(deliveries),
+            },
         )
-    return len(documents) + len(vouchers) + scheduled
+    return len(documents) + len(vouchers) + scheduled + len(deliveries)

@@ -40,8 +40,8 @@ from kontera.post.voucher_builder import ApprovedPosting
 from kontera.post.voucher_builder import VoucherOptions
 from kontera.post.voucher_builder import approved_from_suggestions
 from kontera.post.voucher_builder import build_voucher
-from kontera.post.webhooks import EventType
-from kontera.post.webhooks import WebhookEvent
+from kontera.post.webhooks import ReceiverRefused
+from kontera.post.webhooks import ReceiverUnavailable
 from kontera.post.webhooks import WebhookSender
 
 __all__ = [
@@ -53,18 +53,18 @@ __all__ = [
     "Connector",
     "CredentialsRejected",
     "EncryptedTokenStore",
-    "EventType",
     "Keyring",
     "OAuthState",
     "OAuthTokens",
     "PostResult",
     "PostingJob",
     "RateLimiters",
+    "ReceiverRefused",
+    "ReceiverUnavailable",
     "Step",
     "System",
     "TokenCipher",
     "VoucherOptions",
-    "WebhookEvent",
     "WebhookSender",
     "advance",
     "approved_from_suggestions",

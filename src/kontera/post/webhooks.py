@@ -1,4 +1,4 @@
-"""Outbound webhooks for integrators: document received / needs review / posted / failed.
+"""Outbound webhooks for integrators: one signed POST per call, never a sleep.
 
 Each delivery is a JSON POST signed with the integrator's secret:
 
@@ -7,57 +7,28 @@ Each delivery is a JSON POST signed with the integrator's secret:
     Kontera-Delivery: <delivery id, the same on every retry: receivers deduplicate on it>
 
 The timestamp is inside the signed text so a captured delivery cannot be replayed later
-(`verify` refuses signatures older than five minutes). Deliveries are retried with backoff
-on timeouts, 429 and 5xx; a 4xx is the receiver's final answer.
+(`verify` refuses signatures older than five minutes). `WebhookSender.send` makes one attempt:
+a 2xx is delivered; a timeout, a connection failure, 408, 429 or a 5xx is a `TransientError`
+(the job queue tries again later, with backoff); any other 4xx is the receiver's final answer
+(`PermanentError`). Retrying is the queue's business, so no worker thread ever waits here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from dataclasses import field
-from datetime import UTC
-from datetime import datetime
-from enum import StrEnum
-from typing import Any
 
 import httpx
 
 from kontera.domain.errors import PermanentError
 from kontera.domain.errors import TransientError
-from kontera.post.http import RetryPolicy
 
 log = logging.getLogger("kontera.post.webhooks")
-
-
-class EventType(StrEnum):
-    DOCUMENT_RECEIVED = "document.received"
-    DOCUMENT_NEEDS_REVIEW = "document.needs_review"
-    DOCUMENT_POSTED = "document.posted"
-    DOCUMENT_FAILED = "document.failed"
-
-
-@dataclass(frozen=True, slots=True)
-class WebhookEvent:
-    type: EventType
-    data: dict[str, Any]
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-
-    def body(self) -> bytes:
-        payload = {
-            "id": self.id,
-            "type": str(self.type),
-            "created_at": self.created_at.isoformat(),
-            "data": self.data,
-        }
-        return json.dumps(payload, separators=(",", ":"), sort_keys=True, default=str).encode()
+RETRYABLE_STATUS = frozenset({408, 425, 429})
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
@@ -81,69 +52,71 @@ def verify(
     return hmac.compare_digest(expected, header)
 
 
+class ReceiverUnavailable(TransientError):
+    """The webhook receiver did not take the event this time; it will be sent again."""
+
+    def __init__(self, message: str, *, status: int | None, retry_after: float | None) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.http_status = status
+
+
+class ReceiverRefused(PermanentError):
+    """The webhook receiver refused the event; it will not be sent again by itself."""
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.http_status = status
+
+
 @dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivered:
     status: int
-    attempts: int
 
 
 class WebhookSender:
-    def __init__(
-        self,
-        client: httpx.Client,
-        *,
-        retry: RetryPolicy | None = None,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
+    def __init__(self, client: httpx.Client, *, clock: Callable[[], float] = time.time) -> None:
         self.client = client
-        self.retry = retry or RetryPolicy(attempts=5, base_delay=1.0, max_delay=60.0)
         self.clock = clock
 
-    def deliver(self, url: str, secret: str, event: WebhookEvent) -> Delivery:
-        """POST until a 2xx; PermanentError on a 4xx, TransientError when retries run out."""
-        body = event.body()
-        problem = ""
-        for attempt in range(1, self.retry.attempts + 1):
-            headers = {
-                "Content-Type": "application/json",
-                "Kontera-Event": str(event.type),
-                "Kontera-Delivery": event.id,
-                "Kontera-Signature": sign(secret, int(self.clock()), body),
-            }
-            retry_after: float | None = None
-            started = time.perf_counter()
-            try:
-                response = self.client.post(url, content=body, headers=headers)
-            except httpx.HTTPError as e:
-                problem = f"the receiver could not be reached ({type(e).__name__})"
-                _log(url, event, attempt, started, type(e).__name__)
-            else:
-                _log(url, event, attempt, started, str(response.status_code))
-                if response.status_code < 300:
-                    return Delivery(response.status_code, attempt)
-                if response.status_code < 500 and response.status_code != 429:
-                    raise PermanentError(
-                        f"The webhook receiver refused the event ({response.status_code})."
-                    )
-                problem = f"the receiver answered {response.status_code}"
-                retry_after = _seconds(response.headers.get("Retry-After"))
-            if attempt < self.retry.attempts:
-                self.retry.sleep(self.retry.delay(attempt, retry_after))
-        raise TransientError(f"Webhook not delivered: {problem}.")
+    def send(
+        self, url: str, secret: str, *, delivery_id: str, event_type: str, body: bytes
+    ) -> Delivered:
+        """One attempt: Delivered, or ReceiverUnavailable / ReceiverRefused."""
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Kontera-Webhooks/1",
+            "Kontera-Event": event_type,
+            "Kontera-Delivery": delivery_id,
+            "Kontera-Signature": sign(secret, int(self.clock()), body),
+        }
+        started = time.perf_counter()
+        try:
+            response = self.client.post(url, content=body, headers=headers)
+        except httpx.HTTPError as e:
+            _log(url, event_type, started, type(e).__name__)
+            raise ReceiverUnavailable(
+                f"The receiver could not be reached ({type(e).__name__}).",
+                status=None,
+                retry_after=None,
+            ) from None
+        _log(url, event_type, started, str(response.status_code))
+        status = response.status_code
+        if status < 300:
+            return Delivered(status)
+        if status >= 500 or status in RETRYABLE_STATUS:
+            raise ReceiverUnavailable(
+                f"The receiver answered {status}.",
+                status=status,
+                retry_after=_seconds(response.headers.get("Retry-After")),
+            )
+        raise ReceiverRefused(f"The receiver refused the event ({status}).", status=status)
 
 
-def _log(url: str, event: WebhookEvent, attempt: int, started: float, outcome: str) -> None:
+def _log(url: str, event_type: str, started: float, outcome: str) -> None:
     # The URL's query may carry an integrator's token: log scheme, host and path only.
     safe = httpx.URL(url).copy_with(query=None, fragment=None)
     elapsed_ms = (time.perf_counter() - started) * 1000
-    log.info(
-        "webhook %s %s -> %s in %.0f ms (attempt %d)",
-        event.type,
-        safe,
-        outcome,
-        elapsed_ms,
-        attempt,
-    )
+    log.info("webhook %s %s -> %s in %.0f ms", event_type, safe, outcome, elapsed_ms)
 
 
 def _seconds(value: str | None) -> float | None:

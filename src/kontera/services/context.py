@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dc_field
-from typing import Any
 from typing import Protocol
 
 from sqlalchemy.engine import Engine
@@ -32,7 +31,7 @@ class JobQueue(Protocol):
 
     def refresh_company(self, company_id: str, supplier_key: str | None) -> None: ...
 
-    def deliver_webhook(self, endpoint_id: str, event: dict[str, Any]) -> None: ...
+    def deliver_webhook(self, delivery_id: str) -> None: ...
 
     def sync_company(
         self, company_id: str, full: bool = False, trigger: str = "connect"
@@ -54,7 +53,7 @@ class InlineQueue:
     def refresh_company(self, company_id: str, supplier_key: str | None) -> None:
         return None
 
-    def deliver_webhook(self, endpoint_id: str, event: dict[str, Any]) -> None:
+    def deliver_webhook(self, delivery_id: str) -> None:
         return None
 
     def sync_company(self, company_id: str, full: bool = False, trigger: str = "connect") -> None:

@@ -31,7 +31,6 @@ from kontera.interpret.base import Interpretation
 from kontera.interpret.matching import find_credited_invoice
 from kontera.services import approvals
 from kontera.services import derive
-from kontera.services import webhooks
 from kontera.services.context import AppContext
 from kontera.services.intake import check_intake
 from kontera.services.layouts import layout_hints
@@ -110,7 +109,6 @@ def receive_document(
             existing = repo.find_document_by_sha(session, company_id=company_id, sha256=sha256)
             assert existing is not None
             return Received(existing, duplicate=True)
-    webhooks.notify(ctx, company_id=company_id, document_id=document.id, status=Status.RECEIVED)
     ctx.queue.process_document(document.id)
     return Received(document, duplicate=False)
 
@@ -140,8 +138,7 @@ def process_document(ctx: AppContext, document_id: str) -> str:
         document = session.get(Document, document_id)
         if document is None:
             return "missing"
-        status, company_id = Status(document.status), document.company_id
-    started = status
+        status = Status(document.status)
     try:
         while (step := STEPS.get(status)) is not None:
             with telemetry.timed(STAGE_OF[status]):
@@ -150,8 +147,6 @@ def process_document(ctx: AppContext, document_id: str) -> str:
         # Another worker moved this document first (a requeued copy of the same task).
         log.info("document already handled elsewhere", extra={"document_id": document_id})
         return _current_status(ctx, document_id)
-    if status is not started:
-        webhooks.notify(ctx, company_id=company_id, document_id=document_id, status=status)
     return status.value
 
 

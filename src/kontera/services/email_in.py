@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from dataclasses import field
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -78,8 +77,8 @@ class _HoldingQueue:
     def refresh_company(self, company_id: str, supplier_key: str | None) -> None:
         raise AssertionError("mail import never approves")  # pragma: no cover
 
-    def deliver_webhook(self, endpoint_id: str, event: dict[str, Any]) -> None:
-        raise AssertionError("mail import sends no webhooks")  # pragma: no cover
+    def deliver_webhook(self, delivery_id: str) -> None:
+        raise AssertionError("webhooks go through the outbox's dispatcher")  # pragma: no cover
 
     def sync_company(self, company_id: str, full: bool = False, trigger: str = "connect") -> None:
         raise AssertionError("mail import syncs no ledger")  # pragma: no cover

@@ -36,7 +36,6 @@ from kontera.post import advance
 from kontera.post import build_voucher
 from kontera.post.http import CallObserver
 from kontera.post.http import CallRecord
-from kontera.services import webhooks
 from kontera.services.connections import connection_of
 from kontera.services.connections import connector_for
 from kontera.services.context import AppContext
@@ -309,20 +308,10 @@ def _save_job(ctx: AppContext, lease: Lease, job: PostingJob) -> None:
 def _conclude(ctx: AppContext, voucher_id: str, job: PostingJob) -> None:
     if job.step is Step.POSTED:
         _finish(ctx, voucher_id, job)
-        _notify(ctx, voucher_id, Status.POSTED)
     elif job.step is Step.FAILED:
         _give_back(ctx, voucher_id, job.last_error or "The accounting system refused the voucher.")
-        _notify(ctx, voucher_id, Status.NEEDS_REVIEW)
     elif job.next_attempt_at is not None:
         ctx.queue.post_voucher(voucher_id, delay=_seconds_until(job.next_attempt_at))
-
-
-def _notify(ctx: AppContext, voucher_id: str, status: Status) -> None:
-    with session_scope(ctx.engine) as session:
-        record = session.get(VoucherRecord, voucher_id)
-        assert record is not None
-        company_id, document_id = record.company_id, record.document_id
-    webhooks.notify(ctx, company_id=company_id, document_id=document_id, status=status)
 
 
 def _seconds_until(when: datetime) -> float:

@@ -16,6 +16,7 @@ from kontera.store import tables_review  # noqa: F401
 from kontera.store import tables_security  # noqa: F401
 from kontera.store import tables_suggest  # noqa: F401
 from kontera.store import tables_sync  # noqa: F401
+from kontera.store import tables_webhooks  # noqa: F401
 
 
 def all_metadata() -> MetaData:

@@ -21,6 +21,7 @@ from kontera.domain.errors import Conflict
 from kontera.domain.errors import NotFound
 from kontera.domain.status import Status
 from kontera.domain.status import check_transition
+from kontera.store import webhook_outbox
 from kontera.store.tables import ApiKey
 from kontera.store.tables import AuditEvent
 from kontera.store.tables import Company
@@ -165,6 +166,8 @@ def add_event(
         detail=detail or {},
     )
     session.add(event)
+    # Every status change passes here: integrators' webhooks are recorded with it.
+    webhook_outbox.record_status_change(session, event)
     return event
 
 
