@@ -214,12 +214,14 @@ def interpret(
 
 def _register_areas() -> None:
     from kontera.commands.mail import set_queue_attacher
+    from kontera.commands.webhooks import set_queue_attacher as set_webhook_queue_attacher
     from kontera.jobs.queue import attach_queue
 
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(app)
     # Mail received by `kontera smtp` / `imap poll` is queued for the workers at once.
     set_queue_attacher(lambda ctx: attach_queue(ctx)[0])
+    set_webhook_queue_attacher(lambda ctx: attach_queue(ctx)[0])
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ The same is on each company's settings page; docs/webhooks.md is the integrators
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -19,10 +20,18 @@ webhook_app = typer.Typer(no_args_is_help=True, help="Outbound webhooks for inte
 Company = Annotated[str, typer.Option(help="Company name or slug.")]
 
 
-def _context() -> tuple[AppContext, object]:
-    from kontera.jobs.queue import attach_queue
+# Commands may not import the job system (architecture rule): `cli.py` supplies the queue,
+# so that `resend` is queued at once (without it the workers' sweep finds it within minutes).
+_attach: Callable[[AppContext], AppContext] = lambda ctx: ctx  # noqa: E731
 
-    return attach_queue(build_context(Settings()))
+
+def set_queue_attacher(attach: Callable[[AppContext], AppContext]) -> None:
+    global _attach
+    _attach = attach
+
+
+def _context() -> AppContext:
+    return _attach(build_context(Settings()))
 
 
 @webhook_app.command("add")
@@ -38,7 +47,7 @@ def add(
     ] = None,
 ) -> None:
     """Subscribe an address to a company's document events."""
-    ctx, _ = _context()
+    ctx = _context()
     created = webhooks.add_endpoint(
         ctx, company_id=find_company(ctx, company).id, url=url, secret=secret, events=events
     )
@@ -50,7 +59,7 @@ def add(
 @webhook_app.command("list")
 def list_(company: Company) -> None:
     """The company's webhooks, with how many deliveries wait and how many gave up."""
-    ctx, _ = _context()
+    ctx = _context()
     for view in webhooks.endpoints(ctx, company_id=find_company(ctx, company).id):
         typer.echo(
             f"{view.id}\t{view.url}\t{','.join(view.events)}\t"
@@ -61,7 +70,7 @@ def list_(company: Company) -> None:
 @webhook_app.command("delete")
 def delete(endpoint_id: str, company: Company) -> None:
     """Stop sending to a webhook (what still waited for it becomes a failed delivery)."""
-    ctx, _ = _context()
+    ctx = _context()
     company_id = find_company(ctx, company).id
     webhooks.delete_endpoint(ctx, company_id=company_id, endpoint_id=endpoint_id, actor="cli")
     typer.echo(f"Deleted webhook {endpoint_id}")
@@ -70,7 +79,7 @@ def delete(endpoint_id: str, company: Company) -> None:
 @webhook_app.command("test")
 def test(endpoint_id: str, company: Company) -> None:
     """Send a `webhook.test` event now and print the receiver's answer."""
-    ctx, _ = _context()
+    ctx = _context()
     company_id = find_company(ctx, company).id
     result = webhooks.send_test(ctx, company_id=company_id, endpoint_id=endpoint_id, actor="cli")
     typer.echo(result.message)
@@ -81,7 +90,7 @@ def test(endpoint_id: str, company: Company) -> None:
 @webhook_app.command("failed")
 def failed(company: Company) -> None:
     """Deliveries that gave up (the dead letters), newest first, with the last error."""
-    ctx, _ = _context()
+    ctx = _context()
     for letter in webhooks.dead_letters(ctx, company_id=find_company(ctx, company).id):
         typer.echo(
             f"{letter.id}\t{letter.failed_at:%Y-%m-%d %H:%M}\t{letter.event_type}\t"
@@ -92,7 +101,7 @@ def failed(company: Company) -> None:
 @webhook_app.command("resend")
 def resend(delivery_id: str, company: Company) -> None:
     """Send a failed delivery again (same delivery id, a fresh set of attempts)."""
-    ctx, _ = _context()
+    ctx = _context()
     company_id = find_company(ctx, company).id
     webhooks.resend(ctx, company_id=company_id, delivery_id=delivery_id, actor="cli")
     typer.echo(f"Queued {delivery_id} again")
