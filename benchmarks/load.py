@@ -43,6 +43,7 @@ from tests import servers
 from tests.reliability.invoices import demo_invoices
 from tests.reliability.invoices import numbered
 
+from benchmarks._harness import BENCH_RATE_LIMIT
 from benchmarks._harness import BENCH_SECRET_KEY
 from benchmarks._harness import KONTERA
 from benchmarks._harness import free_port
@@ -78,6 +79,7 @@ def serve(env_overrides: dict[str, str], *, worker: bool) -> Iterator[Server]:
                 "KONTERA_LOG_LEVEL": "WARNING",
                 "KONTERA_IN_PROCESS_WORKER": "true" if worker else "false",
                 "KONTERA_SECRET_KEY": BENCH_SECRET_KEY,
+                "KONTERA_API_RATE_LIMIT_PER_MINUTE": BENCH_RATE_LIMIT,
                 **env_overrides,
             }
         )

@@ -43,6 +43,7 @@ from tests.reliability.invoices import demo_invoices
 from tests.reliability.invoices import numbered
 from tests.reliability.invoices import text_pdf
 
+from benchmarks._harness import BENCH_RATE_LIMIT
 from benchmarks._harness import BENCH_SECRET_KEY
 from benchmarks._harness import KONTERA
 from benchmarks._harness import free_port
@@ -122,6 +123,7 @@ def run_once(
             "KONTERA_IN_PROCESS_WORKER": "false",
             "KONTERA_LOG_LEVEL": "WARNING",
             "KONTERA_SECRET_KEY": BENCH_SECRET_KEY,
+            "KONTERA_API_RATE_LIMIT_PER_MINUTE": BENCH_RATE_LIMIT,
         }
         if s3 is not None:
             common |= {**s3, "KONTERA_STORAGE_URL": f"{s3['KONTERA_STORAGE_URL']}-{workers}"}

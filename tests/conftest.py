@@ -12,6 +12,8 @@ from kontera.services import companies
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
 from tests import servers
+from tests.dnsserver import Zone
+from tests.dnsserver import dns_server
 
 # Kontera refuses to run without a secret key outside `serve --demo`; tests use this one
 # (processes they start get it through `TEST_SECRET_KEY`).
@@ -28,6 +30,20 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("the shared corpus (../shared/corpus) is not present")
     return CORPUS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def mail_dns() -> Iterator[Zone]:
+    """Mail authentication asks DNS: every test (and every process a test starts) asks this
+    loopback server, which knows only what a test puts in its zone (NXDOMAIN otherwise)."""
+    with dns_server() as (address, zone):
+        previous = os.environ.get("KONTERA_MAIL_DNS_SERVER")
+        os.environ["KONTERA_MAIL_DNS_SERVER"] = address
+        yield zone
+        if previous is None:
+            os.environ.pop("KONTERA_MAIL_DNS_SERVER", None)
+        else:
+            os.environ["KONTERA_MAIL_DNS_SERVER"] = previous
 
 
 @pytest.fixture

@@ -191,6 +191,37 @@ def apikey_create(
     typer.echo(created.key)
 
 
+@apikey_app.command("list")
+def apikey_list(
+    company: Annotated[str, typer.Option(help="Company name or slug.")],
+    data_dir: DataDir = None,
+) -> None:
+    """The company's API keys: id, name, prefix, created, and whether revoked."""
+    from kontera.services import api_keys
+
+    ctx = open_context(data_dir)
+    found = companies.find_company(ctx, company)
+    for key in api_keys.list_keys(ctx, company_id=found.id):
+        state = f"revoked {key.revoked_at:%Y-%m-%d %H:%M}" if key.revoked_at else "active"
+        typer.echo(f"{key.id}\t{key.prefix}…\t{key.name}\t{key.created_at:%Y-%m-%d}\t{state}")
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(
+    key: Annotated[str, typer.Argument(help="The key's id, or the prefix `list` shows.")],
+    company: Annotated[str, typer.Option(help="Company name or slug.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Revoke an API key: from the next request on it gets 401."""
+    from kontera.services import api_keys
+
+    ctx = open_context(data_dir)
+    found = companies.find_company(ctx, company)
+    target = api_keys.find_key(ctx, company_id=found.id, id_or_prefix=key.rstrip("…"))
+    api_keys.revoke(ctx, company_id=found.id, key_id=target.id, actor="cli")
+    typer.echo(f"Revoked API key {target.name} ({target.prefix}…)")
+
+
 @app.command()
 def interpret(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],

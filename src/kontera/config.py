@@ -90,6 +90,9 @@ class Settings(BaseSettings):
     exchange_rate_timeout_seconds: float = Field(
         default=20.0, description="Per-request timeout towards the central banks."
     )
+    api_rate_limit_per_minute: int = Field(
+        default=1200, description="Requests per API key in any minute (0: no limit)."
+    )
     webhook_max_attempts: int = Field(
         default=10, description="Attempts per webhook delivery before it goes to the dead letters."
     )

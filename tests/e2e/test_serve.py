@@ -102,6 +102,7 @@ def base_env(tmp_path: Path, **extra: str) -> dict[str, str]:
         "KONTERA_DATA_DIR": str(tmp_path / "data"),
         "KONTERA_LOG_JSON": "true",
         "KONTERA_SECRET_KEY": TEST_SECRET_KEY,
+        "KONTERA_MAIL_DNS_SERVER": os.environ.get("KONTERA_MAIL_DNS_SERVER", ""),
         **extra,
     }
 

@@ -23,6 +23,8 @@ from kontera.store.db import session_scope
 from kontera.store.tables import Company
 from kontera.store.tables_mail import MailMessage
 from tests.conftest import FIXTURES
+from tests.dnsserver import Zone
+from tests.ingest.helpers import DkimSigner
 from tests.ingest.helpers import as_bytes
 from tests.ingest.helpers import documents
 from tests.ingest.helpers import mail_rows
@@ -33,11 +35,25 @@ EHF = sorted((FIXTURES / "demo").glob("ehf-*.xml"))
 STRANGER = "billing@stranger.example"
 
 
+_signers: dict[str, DkimSigner] = {}
+
+
+@pytest.fixture(autouse=True)
+def stranger_signs_its_mail(mail_dns: Zone) -> Iterator[None]:
+    """stranger.example DKIM-signs its mail (key in the test DNS): once trusted, its mail
+    proves where it comes from."""
+    _signers["stranger.example"] = DkimSigner(mail_dns, "stranger.example")
+    yield
+    _signers.clear()
+    mail_dns.remove("k1._domainkey.stranger.example")
+
+
 def invoice_mail(sender: str, ehf_index: int) -> bytes:
     mail = message(sender=sender)
     path = EHF[ehf_index]
     mail.add_attachment(path.read_bytes(), "application", "xml", filename=path.name)
-    return as_bytes(mail)
+    signer = _signers.get(sender.rsplit("@", 1)[1])
+    return signer.sign(as_bytes(mail)) if signer else as_bytes(mail)
 
 
 def status_of(ctx: AppContext, company_id: str, document_id: str) -> str:

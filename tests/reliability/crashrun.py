@@ -69,6 +69,7 @@ class Stack:
             "KONTERA_IN_PROCESS_WORKER": "false",
             "KONTERA_LOG_LEVEL": "WARNING",
             "KONTERA_SECRET_KEY": TEST_SECRET_KEY,
+            "KONTERA_API_RATE_LIMIT_PER_MINUTE": "0",  # hundreds of uploads in seconds
             **(extra_env or {}),
         }
         self.port = free_port()

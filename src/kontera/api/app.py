@@ -17,6 +17,7 @@ from kontera.api.errors import install_error_handlers
 from kontera.api.limits import BodySizeLimit
 from kontera.api.operations import operations_router
 from kontera.services.context import AppContext
+from kontera.services.rate_limit import limiter_for
 
 
 def create_app(ctx: AppContext, *, consumer: Any = None) -> FastAPI:
@@ -38,6 +39,11 @@ def create_app(ctx: AppContext, *, consumer: Any = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.state.rate_limiter = limiter_for(
+        per_minute=ctx.settings.api_rate_limit_per_minute,
+        engine=ctx.engine,
+        redis_url=ctx.settings.redis_url,
+    )
     install_error_handlers(app)
     app.include_router(documents.router)
     app.include_router(connect.router)

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from kontera.api.auth import ApiActor
 from kontera.api.auth import Ctx
 from kontera.api.auth import CurrentCompany
 from kontera.domain.errors import InvalidInput
@@ -51,7 +52,9 @@ class CorrectIn(BaseModel):
 
 
 @router.post("", status_code=202, summary="Send a document (multipart field `file`)")
-async def upload(request: Request, ctx: Ctx, company: CurrentCompany) -> JSONResponse:
+async def upload(
+    request: Request, ctx: Ctx, company: CurrentCompany, actor: ApiActor
+) -> JSONResponse:
     form = await request.form(max_files=1, max_fields=10)
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
@@ -67,7 +70,7 @@ async def upload(request: Request, ctx: Ctx, company: CurrentCompany) -> JSONRes
         content_type=upload.content_type,
         source=_text(form.get("source")) or "api",
         external_id=_text(form.get("external_id")),
-        actor="api",
+        actor=actor,
     )
     body = {
         "id": received.document.id,
@@ -115,16 +118,22 @@ def get_original(document_id: str, ctx: Ctx, company: CurrentCompany) -> Respons
 
 
 @router.patch("/{document_id}/fields", summary="Correct interpreted fields")
-def correct(document_id: str, body: CorrectIn, ctx: Ctx, company: CurrentCompany) -> dict[str, Any]:
+def correct(
+    document_id: str, body: CorrectIn, ctx: Ctx, company: CurrentCompany, actor: ApiActor
+) -> dict[str, Any]:
     approvals.correct_fields(
-        ctx, company_id=company.id, document_id=document_id, actor="api", changes=body.fields
+        ctx, company_id=company.id, document_id=document_id, actor=actor, changes=body.fields
     )
     return queries.document_view(ctx, company_id=company.id, document_id=document_id)
 
 
 @router.post("/{document_id}/approve", summary="Approve, optionally with edited postings")
 def approve(
-    document_id: str, ctx: Ctx, company: CurrentCompany, body: ApproveIn | None = None
+    document_id: str,
+    ctx: Ctx,
+    company: CurrentCompany,
+    actor: ApiActor,
+    body: ApproveIn | None = None,
 ) -> dict[str, Any]:
     body = body or ApproveIn()
     if body.corrections:
@@ -132,7 +141,7 @@ def approve(
             ctx,
             company_id=company.id,
             document_id=document_id,
-            actor="api",
+            actor=actor,
             changes=body.corrections,
         )
     lines = (
@@ -140,25 +149,29 @@ def approve(
         if body.postings is not None
         else None
     )
-    approvals.approve(ctx, company_id=company.id, document_id=document_id, actor="api", lines=lines)
+    approvals.approve(ctx, company_id=company.id, document_id=document_id, actor=actor, lines=lines)
     return queries.document_view(ctx, company_id=company.id, document_id=document_id)
 
 
 @router.post("/{document_id}/reject", summary="Reject")
 def reject(
-    document_id: str, ctx: Ctx, company: CurrentCompany, body: RejectIn | None = None
+    document_id: str,
+    ctx: Ctx,
+    company: CurrentCompany,
+    actor: ApiActor,
+    body: RejectIn | None = None,
 ) -> dict[str, Any]:
     approvals.reject(
         ctx,
         company_id=company.id,
         document_id=document_id,
-        actor="api",
+        actor=actor,
         reason=body.reason if body else None,
     )
     return queries.document_view(ctx, company_id=company.id, document_id=document_id)
 
 
 @router.post("/{document_id}/retry", summary="Retry a failed document")
-def retry(document_id: str, ctx: Ctx, company: CurrentCompany) -> dict[str, Any]:
-    approvals.retry(ctx, company_id=company.id, document_id=document_id, actor="api")
+def retry(document_id: str, ctx: Ctx, company: CurrentCompany, actor: ApiActor) -> dict[str, Any]:
+    approvals.retry(ctx, company_id=company.id, document_id=document_id, actor=actor)
     return queries.document_view(ctx, company_id=company.id, document_id=document_id)

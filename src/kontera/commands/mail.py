@@ -173,7 +173,10 @@ def mail_quarantine(company: Company, data_dir: DataDir = None) -> None:
     except KonteraError as e:
         raise _fail(e) from e
     for item in held:
-        typer.echo(f"{item.document_id}  {item.sender}  {item.filename}  {item.subject or ''}")
+        typer.echo(
+            f"{item.document_id}  {item.sender}  {item.filename}  {item.subject or ''}"
+            f"  [{item.authentication or 'not checked'}]"
+        )
     typer.echo(f"{len(held)} document(s) held.")
 
 

@@ -30,6 +30,18 @@ class MailSettings(BaseSettings):
     imap_timeout_seconds: float = Field(default=30.0, description="IMAP connection timeout.")
     min_image_bytes: int = Field(default=8 * 1024, description="Smaller images are logos.")
     min_image_side: int = Field(default=300, description="Images narrower are logos (px).")
+    dns_server: str | None = Field(
+        default=None,
+        description="DNS server (host[:port]) for SPF, DKIM and DMARC; default: the system's.",
+    )
+    dns_timeout_seconds: float = Field(default=5.0, description="Per DNS lookup.")
+    tls_cert_file: str | None = Field(
+        default=None, description="PEM certificate (chain) for STARTTLS on the SMTP receiver."
+    )
+    tls_key_file: str | None = Field(default=None, description="Its private key (PEM).")
+    require_tls: bool = Field(
+        default=False, description="Refuse mail from senders that do not use STARTTLS."
+    )
 
     def limits(self, *, max_document_bytes: int) -> MailLimits:
         return MailLimits(

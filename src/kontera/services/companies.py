@@ -13,7 +13,6 @@ from sqlmodel import Session
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import NotFound
-from kontera.domain.errors import Unauthorized
 from kontera.domain.identifiers import digits
 from kontera.domain.identifiers import valid_org_number
 from kontera.services.context import AppContext
@@ -97,7 +96,9 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_api_key(ctx: AppContext, *, company_name: str, name: str = "default") -> NewApiKey:
+def create_api_key(
+    ctx: AppContext, *, company_name: str, name: str = "default", actor: str = "cli"
+) -> NewApiKey:
     company = find_company(ctx, company_name)
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     with session_scope(ctx.engine) as session:
@@ -108,18 +109,8 @@ def create_api_key(ctx: AppContext, *, company_name: str, name: str = "default")
             session,
             company_id=company.id,
             document_id=None,
-            actor="cli",
+            actor=actor,
             action="apikey:create",
             detail={"name": name, "prefix": key[:8]},
         )
     return NewApiKey(company, key)
-
-
-def authenticate_api_key(ctx: AppContext, key: str) -> Company:
-    if not key.startswith(KEY_PREFIX):
-        raise Unauthorized("Invalid API key.")
-    with session_scope(ctx.engine) as session:
-        found = repo.find_api_key(session, key_hash=hash_api_key(key))
-        if found is None:
-            raise Unauthorized("Invalid API key.")
-        return repo.get_company(session, company_id=found.company_id)

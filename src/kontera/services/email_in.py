@@ -6,7 +6,8 @@ Reads top to bottom like what happens to a message:
    (a resend, a second poll, an SMTP retry) is imported once;
 3. the MIME tree is read (`kontera.ingest.mime`) and every usable file goes through
    `receive_document(source="email")` with its provenance;
-4. documents from trusted senders are queued; the others are held in quarantine;
+4. documents from trusted senders whose mail is authenticated (SPF/DKIM/DMARC, judged on
+   arrival and kept with the message) are queued; the others are held in quarantine;
 5. the row is marked imported (or empty/failed, with a reason), and optionally the sender is
    told that nothing usable was found.
 A crash between 2 and 5 leaves the row `received`; `resume_unfinished_mail` finishes it.
@@ -28,6 +29,11 @@ from kontera.domain.errors import KonteraError
 from kontera.domain.status import Status
 from kontera.ingest.headers import MailHeaders
 from kontera.ingest.headers import read_headers
+from kontera.ingest.mailauth import NOT_CHECKED
+from kontera.ingest.mailauth import AuthVerdict
+from kontera.ingest.mailauth import MailAuthenticator
+from kontera.ingest.mailauth import SmtpClient
+from kontera.ingest.mailauth import make_resolver
 from kontera.ingest.mime import MailContent
 from kontera.ingest.mime import MailPart
 from kontera.ingest.mime import extract
@@ -35,7 +41,8 @@ from kontera.ingest.settings import MailSettings
 from kontera.services.context import AppContext
 from kontera.services.documents import receive_document
 from kontera.services.email_reply import reply_nothing_found
-from kontera.services.email_senders import is_trusted
+from kontera.services.email_senders import NOT_TRUSTED_YET
+from kontera.services.email_senders import judge_sender
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Company
@@ -93,9 +100,13 @@ def receive_mail(
     envelope_from: str | None = None,
     mailbox_id: str | None = None,
     mail: MailSettings | None = None,
+    client: SmtpClient | None = None,
+    verdict: AuthVerdict | None = None,
 ) -> MailReceipt:
     raw_sha = ctx.blobs.put(raw)  # 1. before anything else: nothing can be lost after this
     headers = read_headers(raw)
+    if verdict is None:
+        verdict = authenticate(raw, client, mail or MailSettings(), ctx.settings.mail_domain)
     row = MailMessage(
         company_id=company_id,
         message_key=headers.message_id or f"sha256:{raw_sha}",
@@ -107,6 +118,7 @@ def receive_mail(
         sender=headers.sender or _address(envelope_from),
         envelope_from=envelope_from,
         subject=headers.subject,
+        authentication=verdict.to_json(),
     )
     existing = _claim(ctx, row)
     if existing is not None:
@@ -223,6 +235,8 @@ def _provenance(row: MailMessage, headers: MailHeaders, part: MailPart) -> dict[
         "filename": part.filename,
         "origin": part.origin,
         "channel": row.channel,
+        "authentication": row.authentication.get("summary"),
+        "authentication_results": row.authentication.get("header"),
     }
 
 
@@ -238,10 +252,12 @@ def _finish(
     """Hold or queue this message's new documents, then record the outcome."""
     with session_scope(ctx.engine) as session:
         company = repo.get_company(session, company_id=row.company_id)
-        trusted = is_trusted(session, company, row.sender)
+        verdict = AuthVerdict.from_json(row.authentication) if row.authentication else NOT_CHECKED
+        judgement = judge_sender(session, company, row.sender, verdict)
+        trusted = judgement.trusted
         waiting = _own_waiting_documents(session, row, documents)
         if not trusted:
-            _hold(session, company, row, waiting)
+            _hold(session, company, row, waiting, judgement.reason or NOT_TRUSTED_YET)
         stored = _get(session, row.id)
         stored.status, stored.status_reason = status, reason
         stored.document_ids, stored.skipped = documents, skipped
@@ -273,7 +289,9 @@ def _own_waiting_documents(session: Session, row: MailMessage, documents: list[s
     return waiting
 
 
-def _hold(session: Session, company: Company, row: MailMessage, documents: list[str]) -> None:
+def _hold(
+    session: Session, company: Company, row: MailMessage, documents: list[str], reason: str
+) -> None:
     for document_id in documents:
         if session.exec(
             select(MailQuarantine).where(MailQuarantine.document_id == document_id)
@@ -293,8 +311,24 @@ def _hold(session: Session, company: Company, row: MailMessage, documents: list[
             document_id=document_id,
             actor=ACTOR,
             action="mail:quarantined",
-            detail={"sender": row.sender, "reason": "The sender is not a trusted sender yet."},
+            detail={
+                "sender": row.sender,
+                "reason": reason,
+                "authentication": row.authentication.get("summary"),
+            },
         )
+
+
+def authenticate(
+    raw: bytes, client: SmtpClient | None, mail: MailSettings, authserv_id: str
+) -> AuthVerdict:
+    """SPF, DKIM and DMARC for one message; a failure of the check itself holds the mail."""
+    resolver = make_resolver(mail.dns_server, timeout=mail.dns_timeout_seconds)
+    try:
+        return MailAuthenticator(resolver, authserv_id=authserv_id).verify(raw, client)
+    except Exception:  # never lose a message to a bug in the check: it is only not trusted
+        log.exception("mail authentication failed")
+        return NOT_CHECKED
 
 
 def _nothing_usable(content: MailContent) -> str:

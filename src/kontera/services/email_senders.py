@@ -3,7 +3,10 @@
 Mail from an unknown sender is still stored (raw message and documents), but its documents
 are held: not interpreted, not in the review queue, until someone releases them. Senders
 become trusted when a person approves one of their documents (`on_document_approved`) or
-trusts them by hand (`trust_sender`, also for a whole `@domain`).
+trusts them by hand (`trust_sender`, also for a whole `@domain`). A `From:` header can say
+anything, so mail from a trusted address passes only when SPF/DKIM/DMARC show it really comes
+from that domain (`judge_sender`, verdict from `kontera.ingest.mailauth`); otherwise it is
+held too, with the reason.
 A company can switch the quarantine off with the setting `mail_quarantine_unknown: false`.
 """
 
@@ -19,6 +22,7 @@ from sqlmodel import select
 
 from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import NotFound
+from kontera.ingest.mailauth import AuthVerdict
 from kontera.services.context import AppContext
 from kontera.store import repo
 from kontera.store.db import session_scope
@@ -36,6 +40,7 @@ class QuarantinedDocument:
     sender: str | None
     subject: str | None
     received_at: datetime
+    authentication: str | None = None  # "SPF fail, DKIM none, DMARC fail"
 
 
 def normalise_address(address: str) -> str:
@@ -71,16 +76,37 @@ def trust_sender(
     return True
 
 
-def is_trusted(session: Session, company: Company, sender: str | None) -> bool:
+@dataclass(frozen=True, slots=True)
+class SenderJudgement:
+    trusted: bool
+    reason: str | None = None  # why the message is held, for the person who releases it
+
+
+NOT_TRUSTED_YET = "The sender is not a trusted sender yet."
+
+
+def judge_sender(
+    session: Session, company: Company, sender: str | None, verdict: AuthVerdict
+) -> SenderJudgement:
+    """Trusted only when the address (or its @domain) is trusted *and* the message proves it
+    came from that domain: DMARC-aligned SPF or DKIM, or a DKIM signature of the domain."""
     if company.settings.get("mail_quarantine_unknown") is False:
-        return True
+        return SenderJudgement(True)
     if not sender or "@" not in sender:
-        return False
+        return SenderJudgement(False, NOT_TRUSTED_YET)
     domain = "@" + sender.rsplit("@", 1)[1]
     query = select(TrustedSender.id).where(
         TrustedSender.company_id == company.id, col(TrustedSender.address).in_([sender, domain])
     )
-    return session.exec(query).first() is not None
+    if session.exec(query).first() is None:
+        return SenderJudgement(False, NOT_TRUSTED_YET)
+    if verdict.aligned or verdict.signed_by(domain):
+        return SenderJudgement(True)
+    return SenderJudgement(
+        False,
+        f"{sender} is a trusted sender, but this message does not prove that it comes from "
+        f"{domain[1:]} ({verdict.summary()}): the sender address may be forged.",
+    )
 
 
 def on_document_approved(ctx: AppContext, document_id: str) -> None:
@@ -112,6 +138,7 @@ def quarantined(ctx: AppContext, company_id: str) -> list[QuarantinedDocument]:
                 sender=entry.sender,
                 subject=document.provenance.get("subject"),
                 received_at=document.received_at,
+                authentication=document.provenance.get("authentication"),
             )
             for entry, document in session.exec(query).all()
         ]

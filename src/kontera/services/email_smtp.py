@@ -9,12 +9,15 @@ import logging
 
 from sqlmodel import select
 
+from kontera.ingest.mailauth import SmtpClient
 from kontera.ingest.settings import MailSettings
 from kontera.ingest.smtp import InboundHandler
 from kontera.ingest.smtp import SmtpReceiver
+from kontera.ingest.smtp import server_tls_context
 from kontera.ingest.smtp import start_receiver
 from kontera.services.context import AppContext
 from kontera.services.email_in import MailReceipt
+from kontera.services.email_in import authenticate
 from kontera.services.email_in import receive_mail
 from kontera.store.db import session_scope
 from kontera.store.tables import Company
@@ -36,14 +39,23 @@ def company_for_address(ctx: AppContext, address: str) -> str | None:
 def deliver(
     ctx: AppContext,
     raw: bytes,
-    mail_from: str | None,
+    client: SmtpClient,
     recipients: tuple[str, ...],
     mail: MailSettings,
 ) -> list[MailReceipt]:
-    """One message, one import per company it was addressed to."""
+    """One message, authenticated once, one import per company it was addressed to."""
     company_ids = {c for r in recipients if (c := company_for_address(ctx, r)) is not None}
+    verdict = authenticate(raw, client, mail, ctx.settings.mail_domain) if company_ids else None
     return [
-        receive_mail(ctx, company_id=c, raw=raw, envelope_from=mail_from, mail=mail)
+        receive_mail(
+            ctx,
+            company_id=c,
+            raw=raw,
+            envelope_from=client.mail_from,
+            mail=mail,
+            client=client,
+            verdict=verdict,
+        )
         for c in sorted(company_ids)
     ]
 
@@ -57,15 +69,23 @@ def start_smtp_in_background(
         resolve=lambda address: company_for_address(ctx, address) is not None,
         deliver=lambda raw, sender, rcpts: _deliver_logged(ctx, raw, sender, rcpts, settings),
     )
+    tls = None
+    if settings.tls_cert_file:
+        tls = server_tls_context(settings.tls_cert_file, settings.tls_key_file)
     return start_receiver(
-        handler, host=host, port=port, max_message_bytes=settings.max_message_bytes
+        handler,
+        host=host,
+        port=port,
+        max_message_bytes=settings.max_message_bytes,
+        tls=tls,
+        require_tls=settings.require_tls,
     )
 
 
 def _deliver_logged(
-    ctx: AppContext, raw: bytes, mail_from: str | None, rcpts: tuple[str, ...], mail: MailSettings
+    ctx: AppContext, raw: bytes, client: SmtpClient, rcpts: tuple[str, ...], mail: MailSettings
 ) -> None:
-    receipts = deliver(ctx, raw, mail_from, rcpts, mail)
+    receipts = deliver(ctx, raw, client, rcpts, mail)
     for receipt in receipts:
         log.info(
             "mail received",

@@ -57,6 +57,10 @@ class MailMessage(SQLModel, table=True):
     skipped: list[Any] = _json_list()
     quarantined: bool = False
     replied: bool = False
+    # SPF, DKIM and DMARC as judged on arrival (kontera.ingest.mailauth.AuthVerdict.to_json).
+    authentication: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
 
 
 class TrustedSender(SQLModel, table=True):

@@ -2,6 +2,7 @@
 
 - `AuditChainHead`: the last link of each audit hash chain (one per company, one for events
   of no company), locked while a transaction appends to that chain.
+- `ApiRateCount`: requests per API key per minute, for the rate limit when there is no Redis.
 """
 
 from __future__ import annotations
@@ -29,3 +30,11 @@ class AuditChainHead(SQLModel, table=True):
     seq: int = 0
     hash: str = ""
     updated_at: datetime = _ts()
+
+
+class ApiRateCount(SQLModel, table=True):
+    __tablename__ = "sec_api_rate"
+
+    key_id: str = Field(primary_key=True)
+    minute: int = Field(primary_key=True)  # unix time // 60
+    count: int = 0
