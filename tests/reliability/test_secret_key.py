@@ -140,7 +140,7 @@ def with_keys(ctx: AppContext, current: str, previous: list[str]) -> AppContext:
     settings = ctx.settings.model_copy(
         update={"secret_key": current, "secret_key_previous": previous}
     )
-    return AppContext(settings, ctx.engine, ctx.blobs, ctx.queue)
+    return AppContext(settings, ctx.engine, ctx.blobs, ctx.queue, ctx.limiters, ctx.stopping)
 
 
 def test_rotation_reencrypts_everything_and_the_old_key_can_go(tmp_path: Path) -> None:

@@ -177,7 +177,7 @@ def worker(tmp_path: Path) -> Iterator[AppContext]:
         data_dir=tmp_path / "data", log_json=False, webhook_retry_seconds=1.0, worker_threads=1
     )
     ctx, huey = attach_queue(build_context(settings))
-    consumer = make_consumer(huey, workers=1, embedded=True)
+    consumer = make_consumer(ctx, huey, workers=1, embedded=True)
     consumer.start()
     yield ctx
     consumer.stop(graceful=True)
@@ -263,7 +263,7 @@ def test_a_delivery_whose_task_was_lost_is_sent_by_the_sweep(
     ctx: AppContext, api: ApiClient, receiver: Receiver
 ) -> None:
     subscribe(ctx, api.company_id, receiver, events=["document.received"])
-    webhooks.connect_outbox(AppContext(ctx.settings, ctx.engine, ctx.blobs, _LostQueue()))
+    webhooks.connect_outbox(ctx.with_queue(_LostQueue()))
     api.upload(EHF)  # committed; its task never reached the queue
     assert receiver.calls == []
     with ctx.engine.begin() as connection:
@@ -282,6 +282,7 @@ class _LostQueue:
     def post_voucher(self, voucher_id: str, delay: float = 0.0) -> None: ...
     def train_company(self, company_id: str) -> None: ...
     def deliver_webhook(self, delivery_id: str) -> None: ...
+    def sync_company(self, company_id: str, full: bool = False, trigger: str = "") -> None: ...
 
 
 def test_endpoints_are_listed_tested_and_deleted(
