@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from sqlmodel import select
 
@@ -40,7 +38,7 @@ class HeldQueue:
 
     def refresh_company(self, company_id: str, supplier_key: str | None) -> None: ...
 
-    def deliver_webhook(self, endpoint_id: str, event: dict[str, Any]) -> None: ...
+    def deliver_webhook(self, delivery_id: str) -> None: ...
 
 
 def approve(ctx: AppContext, api: ApiClient, document_id: str, delay: float = 0.0) -> None:

@@ -18,7 +18,6 @@ from kontera.domain.codec import invoice_from_json
 from kontera.domain.errors import Conflict
 from kontera.domain.status import Status
 from kontera.interpret.matching import invoice_accounts
-from kontera.services import webhooks
 from kontera.services.context import AppContext
 from kontera.services.lease import Lease
 from kontera.store import repo
@@ -63,7 +62,6 @@ def undo_approval(ctx: AppContext, *, company_id: str, document_id: str, actor: 
     finally:
         if lease is not None:
             lease.release()
-    webhooks.notify(ctx, company_id=company_id, document_id=document_id, status=Status.NEEDS_REVIEW)
 
 
 def _undo(

@@ -34,7 +34,6 @@ from kontera.interpret.matching import find_credited_invoice
 from kontera.interpret.recheck import recheck
 from kontera.interpret.recipient import ADDRESSED_ELSEWHERE
 from kontera.services import derive
-from kontera.services import webhooks
 from kontera.services.context import AppContext
 from kontera.services.field_values import FieldValueError
 from kontera.services.field_values import parse_field_value
@@ -104,8 +103,7 @@ def correct_fields(
             action="corrected",
             detail={"before": before, "after": {k: to_jsonable(v) for k, v in values.items()}},
         )
-        status = _route_again(ctx, session, document, invoice, row.interpreter, actor=actor)
-    webhooks.notify(ctx, company_id=company_id, document_id=document_id, status=status)
+        _route_again(ctx, session, document, invoice, row.interpreter, actor=actor)
     return invoice
 
 

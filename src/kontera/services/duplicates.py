@@ -19,7 +19,6 @@ from kontera.domain.codec import invoice_from_json
 from kontera.domain.errors import Conflict
 from kontera.domain.status import Status
 from kontera.services import derive
-from kontera.services import webhooks
 from kontera.services.context import AppContext
 from kontera.store import repo
 from kontera.store.db import session_scope
@@ -56,7 +55,6 @@ def not_a_duplicate(ctx: AppContext, *, company_id: str, document_id: str, actor
             detail={"other": other_id},
         )
         status = _go_on(ctx, session, document, actor=actor)
-    webhooks.notify(ctx, company_id=company_id, document_id=document_id, status=status)
     return Decided(status, other_id)
 
 
@@ -77,9 +75,6 @@ def keep_this_instead(ctx: AppContext, *, company_id: str, document_id: str, act
             detail={"other": other_id},
         )
         status = _route(ctx, session, document, actor=actor)
-    webhooks.notify(ctx, company_id=company_id, document_id=document_id, status=status)
-    if other_id:
-        webhooks.notify(ctx, company_id=company_id, document_id=other_id, status=Status.DUPLICATE)
     return Decided(status, other_id)
 
 

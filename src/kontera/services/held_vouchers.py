@@ -28,7 +28,6 @@ from kontera.post.export import Company as ExportCompany
 from kontera.post.export import ExportFormat
 from kontera.post.export import csv_export
 from kontera.post.export import sie4
-from kontera.services import webhooks
 from kontera.services.connections import connection_of
 from kontera.services.context import AppContext
 from kontera.services.posting import approved_postings
@@ -107,8 +106,6 @@ def export_held(ctx: AppContext, *, company_id: str, fmt: ExportFormat, actor: s
         sha = ctx.blobs.put(export.content)
         for document_id, record, _ in entries:
             _mark_exported(session, company_id, document_id, record, export.filename, sha, actor)
-    for document_id, _, _ in entries:
-        webhooks.notify(ctx, company_id=company_id, document_id=document_id, status=Status.POSTED)
     return ExportFile(
         export.filename,
         export.content,
