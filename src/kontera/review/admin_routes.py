@@ -32,7 +32,9 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/c/{company_id}/settings", response_class=HTMLResponse)
-def settings_page(request: Request, user: User, company_id: str, saved: str = "") -> Response:
+def settings_page(
+    request: Request, user: User, company_id: str, saved: str = "", synced: str = ""
+) -> Response:
     user.require_company(company_id)
     ctx = app_context(request)
     policy = company_settings.auto_approval(ctx, company_id=company_id)
@@ -46,6 +48,7 @@ def settings_page(request: Request, user: User, company_id: str, saved: str = ""
         company=company,
         connection=connection,
         sync=sync_status.sync_status(ctx, company_id=company_id),
+        synced=bool(synced),
         saved=bool(saved),
     )
 
@@ -58,7 +61,7 @@ def sync_now(
     user.require_company(company_id)
     user.require("history")
     app_context(request).queue.sync_company(company_id, full=full == "1", trigger="ui")
-    return RedirectResponse(f"/c/{company_id}/settings?saved=1#sync-heading", status_code=303)
+    return RedirectResponse(f"/c/{company_id}/settings?synced=1#sync", status_code=303)
 
 
 @router.post("/c/{company_id}/connection")

@@ -228,6 +228,10 @@ _PAIRS: dict[str, tuple[str, str]] = {
     "sync_earlier": ("Tidligere synkroniseringer", "Earlier syncs"),
     "sync_new_lines": ("nye linjer", "new lines"),
     "sync_now": ("Synkroniser nå", "Sync now"),
+    "sync_requested": (
+        "Synkroniseringen er bestilt; siden viser den når den er ferdig.",
+        "The sync was requested; this page shows it once it has run.",
+    ),
     "sync_full_label": ("Hent alt på nytt", "Read everything again"),
     "auto_deny": (
         "Aldri disse leverandørene: org.nr. eller navn, én per linje",

@@ -44,6 +44,7 @@ def store_suppliers(
     session: Session, *, company_id: str, country: str, suppliers: Iterable[LedgerSupplier]
 ) -> int:
     by_ledger, by_key = _existing(session, company_id)
+    accounts = _bank_accounts(session, company_id)
     stored = 0
     for found in suppliers:
         vat_id = found.vat_id or _vat_id(country, found.org_number)
@@ -53,18 +54,24 @@ def store_suppliers(
         if row is None:
             row = Supplier(company_id=company_id, key=key)
             by_key[key] = row
-        row.name = found.name or row.name
-        row.org_number = found.org_number or row.org_number
-        row.vat_id = vat_id or row.vat_id
-        row.default_account = found.default_account or row.default_account
-        row.ledger_id, row.ledger_number = found.ledger_id, found.number
-        row.active, row.source, row.updated_at = found.active, "ledger", utcnow()
-        if found.kid_required is not None:
-            row.kid_required = found.kid_required
-        session.add(row)
-        session.flush()
+        values = {
+            "name": found.name or row.name,
+            "org_number": found.org_number or row.org_number,
+            "vat_id": vat_id or row.vat_id,
+            "default_account": found.default_account or row.default_account,
+            "ledger_id": found.ledger_id,
+            "ledger_number": found.number,
+            "active": found.active,
+            "source": "ledger",
+            "kid_required": row.kid_required if found.kid_required is None else found.kid_required,
+        }
+        if any(getattr(row, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.updated_at = utcnow()
+            session.add(row)
         by_ledger[found.ledger_id] = row
-        _store_accounts(session, row, found.bank_accounts)
+        _store_accounts(session, row, found.bank_accounts, accounts.get(row.id, {}))
         stored += 1
     return stored
 
@@ -98,16 +105,30 @@ def _existing(session: Session, company_id: str) -> tuple[dict[str, Supplier], d
     return {r.ledger_id: r for r in rows if r.ledger_id}, {r.key: r for r in rows}
 
 
-def _store_accounts(session: Session, supplier: Supplier, accounts: Iterable[str]) -> None:
-    wanted = {_compact(a) for a in accounts if _compact(a)}
+def _bank_accounts(session: Session, company_id: str) -> dict[str, dict[str, SupplierBankAccount]]:
+    """Every bank account of the company's suppliers, by supplier id and account (one query)."""
     rows = session.exec(
-        select(SupplierBankAccount).where(SupplierBankAccount.supplier_id == supplier.id)
+        select(SupplierBankAccount)
+        .join(Supplier, col(Supplier.id) == col(SupplierBankAccount.supplier_id))
+        .where(Supplier.company_id == company_id)
     ).all()
-    have = {row.account: row for row in rows}
+    found: dict[str, dict[str, SupplierBankAccount]] = {}
+    for row in rows:
+        found.setdefault(row.supplier_id, {})[row.account] = row
+    return found
+
+
+def _store_accounts(
+    session: Session,
+    supplier: Supplier,
+    accounts: Iterable[str],
+    have: dict[str, SupplierBankAccount],
+) -> None:
+    wanted = {_compact(a) for a in accounts if _compact(a)}
     for account, row in have.items():
         if row.source == "ledger" and account not in wanted:
             session.delete(row)
-        elif account in wanted:
+        elif account in wanted and (not row.confirmed or row.source != "ledger"):
             row.confirmed, row.source = True, "ledger"
             session.add(row)
     for account in wanted - set(have):
