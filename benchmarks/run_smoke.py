@@ -18,6 +18,7 @@ SMOKE = [
     ["queue_pages.py", "--documents", "2000", "--requests", "35"],
     ["post_faults.py", "--count", "30", "--rates", "0.3"],
     ["email_in.py", "--clients", "1", "--messages", "30"],
+    ["security_overhead.py", "--calls", "200"],
     ["suggest_speed.py", "--sizes", "20000", "--source", "synthetic"],
     ["suggest_accuracy.py", "--limit", "20000", "--only", "orebro"],
     ["pdf_accuracy.py", "--limit", "8", "--scan-limit", "2"],

@@ -5,11 +5,13 @@ its content, its position (`seq`) and the previous event's hash, so editing, del
 inserting a row breaks the chain at that row, and `verify_chain` names it.
 
 The links are computed in exactly one place, `_seal`, which SQLAlchemy calls just before a
-session commits: it flushes the transaction's new events, locks the head row of every chain
-they extend (in a fixed order, so two transactions never wait on each other crosswise), links
-the events in id order and moves the heads. On PostgreSQL the row lock serialises writers of
-one company's chain for the last moment of their transactions only; SQLite has one writer at a
-time anyway. Nothing else in Kontera writes `seq`, `prev_hash` or `hash`.
+session commits: for every chain the transaction's new events extend (in a fixed order, so
+two transactions never wait on each other crosswise) it reserves their positions with one
+UPDATE of the chain's head row (which takes its lock), links the events in the order they
+were made, stores the new last hash, and the events are inserted with their links. On
+PostgreSQL the row lock serialises writers of one company's chain for the last moment of
+their transactions only; SQLite has one writer at a time anyway. Nothing else in Kontera
+writes `seq`, `prev_hash` or `hash`.
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
+from sqlalchemy import Connection
+from sqlalchemy import Table
 from sqlalchemy import event
 from sqlalchemy import insert
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session as OrmSession
@@ -34,9 +39,12 @@ from kontera.store.tables import AuditEvent
 from kontera.store.tables_security import AuditChainHead
 from kontera.store.types import utcnow
 
-HASH_VERSION = "v1"
+# v1 (events linked by the migration) also covers the row id; v2 (every event since) does not
+# need it, so that a new event is inserted with its hash in one statement.
+HASH_VERSION = "v2"
 NO_COMPANY = ""
 _NEW_EVENTS = "kontera.audit_chain.new"
+_HEADS: Table = AuditChainHead.__table__  # type: ignore[attr-defined]
 
 
 def chain_of(company_id: str | None) -> str:
@@ -48,8 +56,9 @@ def link_hash(
     chain: str,
     seq: int,
     prev_hash: str,
-    event_id: int,
+    event_id: int | None,
     at: Any,
+    version: str = HASH_VERSION,
     actor: str,
     action: str,
     document_id: str | None,
@@ -59,11 +68,10 @@ def link_hash(
 ) -> str:
     """The hash of one link: the event as the database will give it back, and its place."""
     content = {
-        "v": HASH_VERSION,
+        "v": version,
         "chain": chain,
         "seq": seq,
         "prev": prev_hash,
-        "id": event_id,
         "at": at.astimezone(UTC).isoformat(),
         "actor": actor,
         "action": action,
@@ -73,12 +81,13 @@ def link_hash(
         # As the JSON column will return it (tuples are lists, keys are strings).
         "detail": json.loads(json.dumps(detail)),
     }
+    if version == "v1":
+        content["id"] = event_id
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return f"{HASH_VERSION}:{hashlib.sha256(text.encode()).hexdigest()}"
+    return f"{version}:{hashlib.sha256(text.encode()).hexdigest()}"
 
 
-def event_hash(event: AuditEvent, *, seq: int, prev_hash: str) -> str:
-    assert event.id is not None
+def event_hash(event: AuditEvent, *, seq: int, prev_hash: str, version: str = HASH_VERSION) -> str:
     return link_hash(
         chain=chain_of(event.company_id),
         seq=seq,
@@ -91,6 +100,7 @@ def event_hash(event: AuditEvent, *, seq: int, prev_hash: str) -> str:
         from_status=event.from_status,
         to_status=event.to_status,
         detail=event.detail,
+        version=version,
     )
 
 
@@ -104,46 +114,60 @@ def _collect_new_events(session: OrmSession, _context: Any, _instances: Any) -> 
 
 
 def _seal(session: OrmSession) -> None:
-    session.flush()  # ids for the new events; a flush may add more (collected too)
-    events: list[AuditEvent] = session.info.pop(_NEW_EVENTS, [])
+    flushed: list[AuditEvent] = session.info.pop(_NEW_EVENTS, [])
+    pending = [obj for obj in session.new if isinstance(obj, AuditEvent)]
+    # By identity: two events with the same content are still two events.
+    events = list({id(item): item for item in [*flushed, *pending]}.values())
     if not events:
         return
     by_chain: dict[str, list[AuditEvent]] = {}
     for item in events:
         by_chain.setdefault(chain_of(item.company_id), []).append(item)
+    connection = session.connection()
     for chain in sorted(by_chain):  # one lock order for everyone: no crosswise waits
-        head = _locked_head(session, chain)
-        for item in sorted(by_chain[chain], key=lambda e: e.id or 0):
-            seq = head.seq + 1
-            item.seq, item.prev_hash = seq, head.hash
-            item.hash = event_hash(item, seq=seq, prev_hash=head.hash)
-            head.seq, head.hash = seq, item.hash
-        head.updated_at = utcnow()
-    session.flush()
+        items = sorted(by_chain[chain], key=lambda e: (e.at, e.id or 0))
+        last_seq, prev = _advance_head(connection, chain, len(items))
+        for seq, item in enumerate(items, start=last_seq - len(items) + 1):
+            item.seq, item.prev_hash = seq, prev
+            item.hash = prev = event_hash(item, seq=seq, prev_hash=prev)
+        connection.execute(
+            update(_HEADS).where(_HEADS.c.chain == chain).values(hash=prev, updated_at=utcnow())
+        )
+    session.flush()  # the events go in with their links (or get them, if flushed before)
 
 
 def _forget(session: OrmSession, *_args: Any) -> None:
     session.info.pop(_NEW_EVENTS, None)
 
 
-def _locked_head(session: OrmSession, chain: str) -> AuditChainHead:
-    dialect = session.get_bind().dialect.name
+def _advance_head(connection: Connection, chain: str, count: int) -> tuple[int, str]:
+    """Reserve `count` positions: the chain's new last seq and the hash before them.
+
+    The UPDATE takes the head row's lock (PostgreSQL) or the write lock (SQLite) first, so
+    no one else can read the same head until this transaction ends."""
+    for _ in range(2):
+        reserved = connection.execute(
+            update(_HEADS)
+            .where(_HEADS.c.chain == chain)
+            .values(seq=_HEADS.c.seq + count)
+            .returning(_HEADS.c.seq, _HEADS.c.hash)
+        ).first()
+        if reserved is not None:
+            return int(reserved[0]), str(reserved[1])
+        _create_head(connection, chain)
+    raise RuntimeError(f"the audit chain head {chain!r} could not be created")
+
+
+def _create_head(connection: Connection, chain: str) -> None:
     values = {"chain": chain, "seq": 0, "hash": "", "updated_at": utcnow()}
+    dialect = connection.dialect.name
     if dialect == "postgresql":
-        statement: Any = postgresql.insert(AuditChainHead).values(**values)
+        statement: Any = postgresql.insert(_HEADS).values(**values)
     elif dialect == "sqlite":
-        statement = sqlite.insert(AuditChainHead).values(**values)
+        statement = sqlite.insert(_HEADS).values(**values)
     else:  # pragma: no cover - Kontera runs on SQLite and PostgreSQL
-        statement = insert(AuditChainHead).values(**values)
-    session.execute(statement.on_conflict_do_nothing(index_elements=["chain"]))
-    query = (
-        select(AuditChainHead)
-        .where(AuditChainHead.chain == chain)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    head = session.execute(query).scalar_one()
-    return head
+        statement = insert(_HEADS).values(**values)
+    connection.execute(statement.on_conflict_do_nothing(index_elements=["chain"]))
 
 
 event.listen(Session, "before_flush", _collect_new_events)
@@ -176,7 +200,8 @@ def verify_chain(session: Session, chain: str) -> BrokenLink | None:
         if item.prev_hash != prev_hash:
             problem = "does not link to the event before it (an event was deleted or replaced)"
             return BrokenLink(chain, item.id, item.seq, problem)
-        if item.hash != event_hash(item, seq=item.seq, prev_hash=prev_hash):
+        version = item.hash.split(":", 1)[0]
+        if item.hash != event_hash(item, seq=item.seq, prev_hash=prev_hash, version=version):
             return BrokenLink(chain, item.id, item.seq, "was changed after it was written")
         expected_seq, prev_hash = expected_seq + 1, item.hash
     last = expected_seq - 1

@@ -73,6 +73,7 @@ def _link_existing_events(heads: sa.Table) -> None:
             from_status=row["from_status"],
             to_status=row["to_status"],
             detail=row["detail"] or {},
+            version="v1",
         )
         bind.execute(
             events.update()
