@@ -53,6 +53,8 @@ def test_sync_now_and_what_the_page_says(ctx: AppContext) -> None:
         page = http.get(f"/c/{company_id}/settings").text
         assert "fullført" in page and "Tripletex" in page
         assert f"<dd>{books.cost_lines} / {books.cost_lines}</dd>" in page
+        # The history page says where the company's history came from.
+        assert f"tripletex {books.cost_lines}" in http.get("/models").text
         rig.fake.employee_token = "revoked"
         assert ui.post(f"/c/{company_id}/sync").status_code == 303
         page = http.get(f"/c/{company_id}/settings").text
