@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export KONTERA_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test setup lint typecheck pytest bench-smoke clean
+.PHONY: run test setup lint typecheck pytest bench-smoke clean messages
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ pytest: setup
 	$(BIN)/pytest
 
 test: lint typecheck pytest
+
+# Add the code's new texts to the nb and sv catalogues and list what is untranslated (docs/i18n.md).
+messages: setup
+	$(BIN)/python -m kontera.i18n.extract update
 
 bench-smoke: setup
 	$(BIN)/python benchmarks/run_smoke.py

@@ -17,6 +17,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "kontera"
 LEVEL = {
     "domain": 0,
     "store": 1,
+    "i18n": 1,  # the catalogue and locale formats: used by every layer that talks to people
     "interpret": 2,
     "suggest": 2,
     "post": 2,
@@ -43,6 +44,8 @@ FORBIDDEN = {
     ("post", "suggest"),
     ("suggest", "interpret"),
     ("post", "interpret"),
+    ("i18n", "store"),
+    ("store", "i18n"),
 }
 
 

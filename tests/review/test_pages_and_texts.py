@@ -1,4 +1,4 @@
-"""Page images from real PDFs, the detail page's arithmetic, and the text catalogue."""
+"""Page images from real PDFs and the detail page's arithmetic."""
 
 from __future__ import annotations
 
@@ -10,15 +10,12 @@ from PIL import Image
 
 from kontera.review import detail
 from kontera.review import pages
-from kontera.review.texts import TEXTS
-from kontera.review.texts import text
 from kontera.services import companies
 from kontera.services import review_pages
 from kontera.services.context import AppContext
 from kontera.services.documents import receive_document
 from tests.review.invoice_pdf import invoice_pdf
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "kontera" / "review" / "templates"
 
 
 def test_pdf_pages_are_rendered_once_and_sized_in_points(ctx: AppContext) -> None:
@@ -42,23 +39,6 @@ def test_an_invoice_without_lines_offers_one_line_for_the_net_amount() -> None:
     view = {"invoice": {"seller": {"name": "Fjordtre AS"}, "totals": {"net": "10000.00"}}}
     [row] = detail.posting_rows(view)
     assert (row.account, row.amount, row.description) == ("", "10000.00", "Fjordtre AS")
-
-
-def test_every_text_used_in_the_templates_exists_in_both_languages() -> None:
-    used: set[str] = set()
-    prefixes: set[str] = set()
-    for template in TEMPLATES.glob("*.html"):
-        source = template.read_text(encoding="utf-8")
-        for key in re.findall(r"""\bt\(\s*["']([a-z_.]+)["']""", source):
-            (prefixes if key.endswith("_") else used).add(key)
-    assert used, "the scan found no keys: the pattern is wrong"
-    for locale in ("nb", "en"):
-        missing = sorted(k for k in used if k not in TEXTS[locale])
-        assert missing == [], locale
-    for prefix in prefixes:
-        assert any(k.startswith(prefix) for k in TEXTS["nb"]), prefix
-    assert text("sv", "welcome") == "Välkommen till Kontera"
-    assert text("sv", "sign_out") == "Sign out"  # Swedish users read English otherwise
 
 
 def test_a_scan_is_shown_in_the_same_points_the_reader_used(ctx: AppContext) -> None:

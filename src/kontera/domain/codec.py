@@ -21,6 +21,7 @@ from kontera.domain.fields import Source
 from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import Note
 from kontera.domain.invoice import Severity
+from kontera.domain.messages import Message
 from kontera.domain.money import money_str
 
 
@@ -42,7 +43,7 @@ def to_jsonable(value: Any) -> Any:
         return value.as_list()
     if isinstance(value, Field):
         return field_to_json(value)
-    if isinstance(value, Note):
+    if isinstance(value, Note | Message):
         return value.to_json()
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
@@ -124,6 +125,8 @@ def _decode_simple(tp: Any, raw: Any) -> Any:
         return date.fromisoformat(raw)
     if tp is Field:
         return field_from_json(raw)
+    if tp is Message:
+        return Message.from_json(raw)
     if tp is Note:
         return Note(
             message=raw["message"],
@@ -131,6 +134,7 @@ def _decode_simple(tp: Any, raw: Any) -> Any:
             code=raw.get("code", ""),
             rule_id=raw.get("rule_id"),
             field=raw.get("field"),
+            text=Message.from_json(raw["text"]) if raw.get("text") else None,
         )
     if isinstance(tp, type) and issubclass(tp, Enum):
         return tp(raw)

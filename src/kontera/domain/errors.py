@@ -21,12 +21,16 @@ KonteraError
     └── PermanentError      422  the remote system refused the data; a person must act
 
 The docstring's first line is the default message, so a bare `raise NotFound()` still tells
-the user something readable.
+the user something readable. A message is English text or a `msg(...)` with parameters; both
+are catalogue message ids, so the UI shows them in the reader's language (`error.text`).
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
+
+from kontera.domain.messages import Message
+from kontera.domain.messages import as_message
 
 
 class KonteraError(Exception):
@@ -35,8 +39,10 @@ class KonteraError(Exception):
     code: ClassVar[str] = "error"
     status: ClassVar[int] = 500
 
-    def __init__(self, message: str | None = None) -> None:
-        self.message = message or (self.__doc__ or self.code).strip().splitlines()[0]
+    def __init__(self, message: str | Message | None = None) -> None:
+        # `text` is for people (rendered in their language); `message` is its English.
+        self.text = as_message(message or (self.__doc__ or self.code).strip().splitlines()[0])
+        self.message = str(self.text)
         super().__init__(self.message)
 
 
@@ -161,7 +167,9 @@ class TransientError(ExternalServiceError):
     code = "transient_error"
     status = 503
 
-    def __init__(self, message: str | None = None, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str | Message | None = None, retry_after: float | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 

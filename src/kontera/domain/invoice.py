@@ -18,6 +18,7 @@ from typing import Any
 from kontera.domain.fields import Box
 from kontera.domain.fields import Field
 from kontera.domain.fields import Source
+from kontera.domain.messages import Message
 
 
 class DocumentType(StrEnum):
@@ -33,22 +34,44 @@ class Severity(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    """A soft finding for a person to read: never an exception."""
+    """A soft finding for a person to read: never an exception.
+
+    `message` is the English text (the API's and the logs'); `text` the same as a catalogue
+    message, so a page can say it in the reader's language. Make notes with `note(...)`.
+    """
 
     message: str
     severity: Severity = Severity.INFO
     code: str = ""
     rule_id: str | None = None
     field: str | None = None
+    text: Message | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "message": self.message,
             "severity": str(self.severity),
             "code": self.code,
             "rule_id": self.rule_id,
             "field": self.field,
         }
+        if self.text is not None:
+            out["text"] = self.text.to_json()
+        return out
+
+
+def note(
+    text: Message,
+    severity: Severity = Severity.INFO,
+    code: str = "",
+    *,
+    rule_id: str | None = None,
+    field: str | None = None,
+    english: str | None = None,
+) -> Note:
+    """A note whose English `message` is `text` (or `english`, when it says more)."""
+    message = english if english is not None else str(text)
+    return Note(message, severity, code, rule_id=rule_id, field=field, text=text)
 
 
 @dataclass(slots=True)

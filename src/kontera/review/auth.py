@@ -14,11 +14,14 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from kontera.domain.errors import Unauthorized
+from kontera.domain.messages import N_
+from kontera.i18n import translator
 from kontera.review.security import LOGIN_CSRF_COOKIE
 from kontera.review.security import check_csrf
 from kontera.review.security import new_token
 from kontera.review.security import submitted_csrf
 from kontera.review.web import app_context
+from kontera.review.web import browser_locale
 from kontera.review.web import render
 from kontera.review.web import safe_next
 from kontera.services import users
@@ -64,14 +67,26 @@ def sign_in_required_response(request: Request, exc: SignInRequired) -> Response
     fetched = request.headers.get("x-requested-with") == "fetch"
     if navigation and not fetched:  # a page or a plain form: sign in, then come back
         return RedirectResponse(f"/login?next={quote(exc.path)}", status_code=303)
-    return Response("Sign in again.", status_code=401, media_type="text/plain")
+    text = translator(browser_locale(request))("Sign in again.")
+    return Response(text, status_code=401, media_type="text/plain")
+
+
+LOGIN_ERRORS = {
+    "login_failed": N_("Wrong e-mail or password."),
+    "login_locked": N_("Too many failed sign-ins. Wait 15 minutes and try again."),
+}
 
 
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/", error: str | None = None) -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or new_token()
     response = render(
-        request, "login.html", None, next=safe_next(next), error=error, csrf_token=token
+        request,
+        "login.html",
+        None,
+        next=safe_next(next),
+        error=LOGIN_ERRORS.get(error or ""),  # only our own texts, never the query's
+        csrf_token=token,
     )
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", max_age=3600)
     return response

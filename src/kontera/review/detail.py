@@ -8,6 +8,9 @@ from decimal import Decimal
 from decimal import InvalidOperation
 from typing import Any
 
+from kontera.domain.messages import Message
+from kontera.domain.messages import as_message
+
 # The fields a bookkeeper checks, in reading order; all of them editable.
 KEY_FIELDS = (
     "document_type",
@@ -149,7 +152,7 @@ def voucher_warnings(preview: Any) -> list[Warning]:
     """Why approval would refuse the voucher as it stands (from `services.voucher_preview`)."""
     if preview is None:
         return []
-    return [Warning("warn_voucher", problem, "error") for problem in preview.problems]
+    return [Warning("voucher", as_message(problem), "", "error") for problem in preview.problems]
 
 
 def _blank_line(view: dict[str, Any]) -> dict[str, Any]:
@@ -173,30 +176,32 @@ def _decimal(value: Any) -> Decimal | None:
 
 @dataclass(frozen=True, slots=True)
 class Warning:
-    kind: str  # a catalogue key: the UI says it in the user's language
-    text: str  # the detail, as the machine wrote it
+    kind: str  # a label code: the UI names it in the user's language (`label("warning", …)`)
+    text: Message | dict[str, Any] | None  # said in the user's language (a note, a reason)
+    data: str  # shown as it is (an id, an account number, a rule id)
     severity: str
 
 
 def warnings(view: dict[str, Any]) -> list[Warning]:
     found: list[Warning] = []
     if view.get("duplicate_of"):
-        found.append(Warning("warn_duplicate", view["duplicate_of"], "error"))
+        found.append(Warning("duplicate", None, view["duplicate_of"], "error"))
     bank = view.get("bank_warning")
     notes = view.get("notes") or []
     # The interpreter's supplier matching may have said it already, in a note.
     if bank and not any(n.get("code") == "bank_account_changed" for n in notes):
         known = ", ".join(bank["known"])
-        found.append(Warning("warn_bank_account", f"{bank['account']} ≠ {known}", "error"))
+        found.append(Warning("bank_account", None, f"{bank['account']} ≠ {known}", "error"))
     invoice = view.get("invoice") or {}
     if invoice.get("document_type") == "credit_note":
-        found.append(Warning("warn_credit_note", invoice.get("invoice_number") or "", "info"))
+        found.append(Warning("credit_note", None, invoice.get("invoice_number") or "", "info"))
     reason = _beyond_notes(view.get("status_reason"), notes)
     if reason and view.get("status") in ("needs_review", "failed", "rejected"):
-        found.append(Warning("warn_status", reason, "warning"))
+        found.append(Warning("status", as_message(reason), "", "warning"))
     for note in notes:
-        label = f"[{note['rule_id']}] " if note.get("rule_id") else ""
-        found.append(Warning("warn_note", label + note["message"], note.get("severity", "info")))
+        label = f"[{note['rule_id']}]" if note.get("rule_id") else ""
+        text = note.get("text") or as_message(note["message"])
+        found.append(Warning("note", text, label, note.get("severity", "info")))
     return found
 
 

@@ -1,12 +1,7 @@
-"""Rendering: one Jinja2 environment, the translator and the number/date formats per locale."""
+"""Rendering: one Jinja2 environment, with the user's translator and locale formats."""
 
 from __future__ import annotations
 
-import math
-from datetime import date
-from datetime import datetime
-from decimal import Decimal
-from decimal import InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -15,7 +10,8 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
-from kontera.review.texts import translator
+from kontera.i18n import LOCALES
+from kontera.i18n import translator
 from kontera.services.context import AppContext
 
 if TYPE_CHECKING:
@@ -45,52 +41,35 @@ def render(
     status_code: int = 200,
     **values: Any,
 ) -> Response:
-    locale = user.locale if user else _browser_locale(request)
+    locale = user.locale if user else browser_locale(request)
     values.setdefault("csrf_token", user.csrf_token if user else "")
+    t = translator(locale)
     context = {
         "request": request,
         "user": user,
         "locale": locale,
-        "t": translator(locale),
-        "money": lambda v, c=None: money(v, locale, c),
-        "percent": percent,
-        "day": day,
+        "_": t,  # _("English text", name=value): the catalogue's text in the user's language
+        "plural": t.plural,
+        "text": t.text,  # a message made deep in the code (a note, a reason, an error)
+        "label": t.label,  # label("status", "needs_review"): the name of a code value
+        "money": t.amount,
+        "number": t.number,
+        "percent": t.percent,
+        "day": t.date,
         **values,
     }
     return templates.TemplateResponse(request, name, context, status_code=status_code)
 
 
-def _browser_locale(request: Request) -> str:
+def browser_locale(request: Request) -> str:
     accepted = request.headers.get("accept-language", "").lower()
-    return "en" if accepted.startswith("en") else "nb"
-
-
-def money(value: Any, locale: str, currency: str | None = None) -> str:
-    if value is None or value == "":
-        return "–"
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    text = f"{amount:,.2f}"
-    if locale != "en":  # Norwegian and Swedish: space for thousands, comma for decimals
-        text = text.replace(",", " ").replace(".", ",")
-    return f"{text} {currency}" if currency else text
-
-
-def percent(value: float | None) -> str:
-    # Rounded down, so a reading is never shown surer than it is (94.6 % is "94 %").
-    return "–" if value is None else f"{math.floor(value * 100 + 1e-9)} %"
-
-
-def day(value: date | datetime | str | None) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)[:16].replace("T", " ")
+    for part in accepted.split(","):
+        language = part.split(";")[0].strip()[:2]
+        if language in ("nb", "nn", "no"):
+            return "nb"
+        if language in LOCALES:
+            return language
+    return "nb"
 
 
 def confidence_class(value: float | None) -> str:
