@@ -7,7 +7,7 @@ parameters. Code deep inside Kontera (a check, a suggestion's reason, an error) 
 
 Parameters stay typed, so that the reader's locale formats them: a `Decimal` becomes
 `1 234,56` in Norwegian, a `date` `15.12.2017`; a parameter that is itself a `Message` (a field
-name, a reason) is translated too, and a tuple is a list joined with ", ".
+name, a reason) is translated too, a tuple is a list joined with ", ", and None is "–".
 `docs/i18n.md` says how to add a string.
 """
 
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
@@ -22,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 from typing import TypeAlias
 
-Param: TypeAlias = "str | int | Decimal | date | Message | tuple[Param, ...]"
+Param: TypeAlias = "str | int | Decimal | date | Message | tuple[Param, ...] | None"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +82,8 @@ def N_(msgid: str) -> str:
 
 def english(value: Param) -> str:
     """A parameter as the English text shows it (the API and the logs)."""
+    if value is None:
+        return "–"
     if isinstance(value, Message):
         return str(value)
     if isinstance(value, tuple):
@@ -88,6 +91,13 @@ def english(value: Param) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def joined(messages: Sequence[Message], separator: str = " ") -> Message:
+    """Several messages as one ("The invoice has no lines. No account could be suggested…")."""
+    names = [f"m{i}" for i in range(len(messages))]
+    template = separator.join("{" + name + "}" for name in names)
+    return Message(template, dict(zip(names, messages, strict=True)))
 
 
 def as_message(text: str | Message) -> Message:
@@ -123,6 +133,6 @@ def _param_from_json(raw: Any) -> Param:
             return date.fromisoformat(raw["date"])
     if isinstance(raw, bool | float):
         return str(raw)
-    if isinstance(raw, int | str):
+    if raw is None or isinstance(raw, int | str):
         return raw
     return str(raw)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from kontera.domain.errors import InvalidTransition
+from kontera.domain.messages import msg
 
 
 class Status(StrEnum):
@@ -47,4 +48,10 @@ REVIEWABLE = frozenset({Status.SUGGESTED, Status.NEEDS_REVIEW})
 
 def check_transition(current: Status, target: Status) -> None:
     if target not in _MOVES[current]:
-        raise InvalidTransition(f"A document that is {current} cannot become {target}.")
+        raise InvalidTransition(
+            msg(
+                "A document that is {current} cannot become {target}.",
+                current=current,
+                target=target,
+            )
+        )

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from decimal import Decimal
 
+from kontera.domain.messages import Message
+
 
 @dataclass(slots=True)
 class Candidate:
@@ -23,10 +25,15 @@ class LineSuggestion:
     amount: Decimal | None = None
     description: str | None = None
     alternatives: list[Candidate] = dc_field(default_factory=list)
-    reason: str = ""
+    reason: str = ""  # English, for the API; `reason_text` says it in the reader's language
     abstained: bool = False
     vat_confidence: float = 0.0  # how sure the VAT code is; 0 with no code (VAT abstained)
     vat_rate_hint: Decimal | None = None  # the VAT rate of a line split from the breakdown
+    reason_text: Message | None = None
+
+    def explained(self, reason: Message) -> LineSuggestion:
+        self.reason, self.reason_text = str(reason), reason
+        return self
 
 
 @dataclass(slots=True)
@@ -36,6 +43,7 @@ class Suggestion:
     payable_account: str | None = None
     auto_approvable: bool = False
     policy_reason: str = ""
+    policy_text: Message | None = None
 
     @property
     def confidence(self) -> float:

@@ -8,6 +8,7 @@ from dataclasses import field as dc_field
 from decimal import Decimal
 
 from kontera.domain.errors import UnbalancedVoucher
+from kontera.domain.messages import msg
 from kontera.domain.money import ZERO
 
 
@@ -63,4 +64,6 @@ class Voucher:
     def check_balanced(self) -> None:
         off = self.balance()
         if off != ZERO:
-            raise UnbalancedVoucher(f"The postings are off by {off} {self.currency}.")
+            raise UnbalancedVoucher(
+                msg("The postings are off by {off} {currency}.", off=off, currency=self.currency)
+            )

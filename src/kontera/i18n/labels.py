@@ -7,7 +7,11 @@ reader's language. A code without a name is shown as it is.
 
 from __future__ import annotations
 
+import re
+
 from kontera.domain.messages import N_
+from kontera.domain.messages import Message
+from kontera.domain.messages import msg
 
 LABELS: dict[str, dict[str, str]] = {
     "status": {
@@ -61,6 +65,7 @@ LABELS: dict[str, dict[str, str]] = {
         "payment.bank_account": N_("Bank account"),
         "payment.iban": N_("IBAN"),
         "totals.net": N_("Total excl. VAT"),
+        "totals.gross": N_("Total incl. VAT"),
         "totals.vat": N_("VAT"),
         "totals.payable": N_("Amount due"),
     },
@@ -81,6 +86,82 @@ LABELS: dict[str, dict[str, str]] = {
         "suppliers": N_("Suppliers read"),
         "dimensions": N_("Dimensions read"),
         "history": N_("History read"),
+    "line_field": {  # a field of an invoice line ("lines.2.net")
+        "net": N_("net amount"),
+        "quantity": N_("quantity"),
+        "unit_price": N_("net price"),
+        "description": N_("Description"),
+        "item_name": N_("item name"),
+        "vat_rate": N_("VAT rate"),
+        "vat_category": N_("VAT category"),
+        "unit": N_("unit of measure"),
+    },
+    "evidence": {  # what two documents share when one is a duplicate of the other
+        "invoice_number": N_("invoice number"),
+        "amount": N_("amount"),
+        "issue_date": N_("issue date"),
+        "kid": N_("KID"),
+    },
+    "action": {  # audit trail entries a bookkeeper sees on a document
+        "received": N_("received"),
+        "received_again": N_("received again"),
+        "corrected": N_("corrected"),
+        "exchange_rate:used": N_("exchange rate used"),
+        "outbound:call": N_("called the accounting system"),
+        "mail:received": N_("received by e-mail"),
+        "mail:quarantined": N_("held in the mail quarantine"),
+        "mail:released": N_("released from the mail quarantine"),
+        "webhook:delivery": N_("webhook sent"),
+        "history:import": N_("history imported"),
+        "settings:auto_approval": N_("auto-approval settings changed"),
+        "connection:set": N_("accounting system connected"),
+        "connection:authorized": N_("accounting system authorised"),
+        "model:evaluate": N_("suggestions evaluated"),
+        "model:skipped": N_("model training skipped"),
+    },
+    "actor": {  # who did it, when it was not a person (people are shown by e-mail)
+        "worker": N_("Kontera"),
+        "poster": N_("Kontera (posting)"),
+        "auto-approval": N_("automatic approval"),
+        "api": N_("the API"),
+        "email": N_("e-mail"),
+        "cli": N_("the command line"),
+        "trainer": N_("Kontera (learning)"),
+        "webhooks": N_("webhooks"),
+        "demo": N_("the demo"),
+        "admin": N_("an administrator"),
+        "fortnox": N_("Fortnox"),
+    },
+    "system": {  # accounting systems and the file export
+        "tripletex": N_("Tripletex"),
+        "poweroffice": N_("PowerOffice Go"),
+        "fortnox": N_("Fortnox"),
+        "export": N_("file export (SIE/CSV)"),
+    },
+    "history_source": {  # where a posting-history line came from
+        "import": N_("imported"),
+        "approval": N_("approvals"),
+        "demo": N_("demo"),
+    },
+    "model_card": {  # the facts of a trained model's card
+        "file": N_("file"),
+        "data_hash": N_("training data hash"),
+        "n_lines": N_("history lines"),
+        "n_accounts": N_("accounts"),
+        "n_suppliers": N_("suppliers"),
+        "chart": N_("chart of accounts"),
+        "metrics": N_("figures"),
+        "candidate_recall": N_("share of lines whose right account was among the candidates"),
+        "format_version": N_("format version"),
+        "sklearn_version": N_("scikit-learn version"),
+        "skops_version": N_("skops version"),
+        "trained_at": N_("trained"),
+        "train_accuracy": N_("accuracy on the training lines"),
+        "top1": N_("right at the first suggestion"),
+        "top3": N_("right among the three first suggestions"),
+        "coverage": N_("share of lines suggested"),
+        "ece": N_("calibration error (ECE)"),
+        "model": N_("model"),
     },
     "language": {
         "nb": N_("Norwegian (bokmål)"),
@@ -101,3 +182,21 @@ LABELS: dict[str, dict[str, str]] = {
 def label_text(kind: str, code: str | None) -> str | None:
     """The English name of `code` in `kind`, or None when it has none."""
     return LABELS.get(kind, {}).get(code or "")
+
+
+def label_message(kind: str, code: str) -> Message:
+    """The name of a code value as a message (translated where it is shown), or the code."""
+    return Message(label_text(kind, code) or code)
+
+
+def field_label(path: str) -> Message:
+    """A field's name as a message ("totals.payable" → "Amount due", "lines.1.net" → "Line 2:
+    net amount"), or its path when it has no name."""
+    line = _LINE_FIELD.fullmatch(path)
+    if line:
+        name = label_message("line_field", line.group(2))
+        return msg("Line {n}: {field}", n=int(line.group(1)) + 1, field=name)
+    return Message(label_text("field", path) or path)
+
+
+_LINE_FIELD = re.compile(r"lines\.(\d+)\.(\w+)")

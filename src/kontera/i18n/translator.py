@@ -16,6 +16,7 @@ from kontera.domain.messages import Param
 from kontera.i18n import formats
 from kontera.i18n.catalogue import Catalogue
 from kontera.i18n.catalogue import catalogue
+from kontera.i18n.labels import field_label
 from kontera.i18n.labels import label_text
 
 
@@ -50,6 +51,8 @@ class Translator:
         return message.format(template, self.param)
 
     def param(self, value: Param) -> str:
+        if value is None:
+            return "–"
         if isinstance(value, Message):
             return self.text(value)
         if isinstance(value, tuple):
@@ -66,6 +69,10 @@ class Translator:
         """The name of a code value: `label("status", "needs_review")` → "Må sjekkes"."""
         english = label_text(kind, code)
         return self.catalogue.gettext(english) if english is not None else str(code or "")
+
+    def field(self, path: str) -> str:
+        """A field's name: `field("totals.payable")` → "Å betale"."""
+        return self.text(field_label(path))
 
     def amount(self, value: Any, currency: str | None = None) -> str:
         return formats.format_amount(value, self.locale, currency)

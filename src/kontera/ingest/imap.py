@@ -26,6 +26,7 @@ from imap_tools.errors import MailboxLoginError
 
 from kontera.domain.errors import PermanentError
 from kontera.domain.errors import TransientError
+from kontera.domain.messages import msg
 
 # A keyword (custom flag) besides \Seen, so "flag" mode can be told apart from a person reading.
 IMPORTED_KEYWORD = "$KonteraImported"
@@ -63,7 +64,7 @@ class ImapConnection:
         """The message exactly as stored on the server; None if it vanished meanwhile."""
         status, data = self._mailbox.client.uid("FETCH", str(uid), "(BODY.PEEK[])")
         if status != "OK":
-            raise TransientError(f"The mail server did not return message {uid}.")
+            raise TransientError(msg("The mail server did not return message {uid}.", uid=uid))
         for item in data:
             if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
                 return item[1]
@@ -86,19 +87,36 @@ def connect(account: ImapAccount, *, timeout: float = 30.0) -> Iterator[ImapConn
         mailbox.login(account.username, account.password, initial_folder=account.folder)
     except MailboxLoginError as e:
         raise PermanentError(
-            f"The mail server {account.host} refused the login for {account.username}; "
-            "check the user name and password."
+            msg(
+                "The mail server {host} refused the login for {username}; check the user name "
+                "and password.",
+                host=account.host,
+                username=account.username,
+            )
         ) from e
     except ImapToolsError as e:
-        raise PermanentError(f"The folder {account.folder!r} could not be opened: {e}") from e
+        raise PermanentError(
+            msg(
+                "The folder {folder} could not be opened: {e}",
+                folder=repr(account.folder),
+                e=str(e),
+            )
+        ) from e
     except (OSError, ssl.SSLError, imaplib.IMAP4.error) as e:
         raise TransientError(
-            f"Could not connect to the mail server {account.host}:{account.port} ({e})."
+            msg(
+                "Could not connect to the mail server {host}:{port} ({e}).",
+                host=account.host,
+                port=account.port,
+                e=str(e),
+            )
         ) from e
     try:
         yield ImapConnection(mailbox)
     except (TimeoutError, OSError, imaplib.IMAP4.error, ImapToolsError) as e:
-        raise TransientError(f"The connection to {account.host} failed: {e}") from e
+        raise TransientError(
+            msg("The connection to {host} failed: {e}", host=account.host, e=str(e))
+        ) from e
     finally:
         try:
             mailbox.logout()
@@ -113,4 +131,10 @@ def _client(account: ImapAccount, timeout: float) -> BaseMailBox:
         return MailBoxStartTls(account.host, account.port, timeout=timeout)
     if account.security == "none":
         return MailBoxUnencrypted(account.host, account.port, timeout=timeout)
-    raise PermanentError(f"Unknown IMAP security {account.security!r}; use one of {SECURITY}.")
+    raise PermanentError(
+        msg(
+            "Unknown IMAP security {security}; use one of {SECURITY}.",
+            security=repr(account.security),
+            SECURITY=SECURITY,
+        )
+    )

@@ -15,8 +15,10 @@ from kontera.domain.fields import Source
 from kontera.domain.invoice import DocumentType
 from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import InvoiceLine
-from kontera.domain.invoice import Note
 from kontera.domain.invoice import Severity
+from kontera.domain.invoice import note
+from kontera.domain.messages import msg
+from kontera.i18n.labels import field_label
 from kontera.interpret.base import InterpretContext
 from kontera.interpret.calibration import calibrate
 from kontera.interpret.choice import Choice
@@ -29,9 +31,9 @@ from kontera.interpret.textpage import Page
 
 REVIEW_BELOW = 0.8
 _REQUIRED = {
-    "invoice_number": "the invoice number",
-    "issue_date": "the invoice date",
-    "totals.gross": "the total amount",
+    "invoice_number": msg("the invoice number"),
+    "issue_date": msg("the invoice date"),
+    "totals.gross": msg("the total amount"),
 }
 _AMOUNTS = ("totals.net", "totals.vat", "totals.gross", "totals.payable")
 
@@ -156,8 +158,8 @@ def _add_notes(invoice: Invoice) -> None:
     for path, what in _REQUIRED.items():
         if path not in invoice.fields:
             invoice.add_note(
-                Note(
-                    f"Could not find {what} on the document.",
+                note(
+                    msg("Could not find {what} on the document.", what=what),
                     Severity.WARNING,
                     "missing_field",
                     field=path,
@@ -169,8 +171,12 @@ def _add_notes(invoice: Invoice) -> None:
             continue
         if field.confidence < REVIEW_BELOW:
             invoice.add_note(
-                Note(
-                    f"Unsure of {path.replace('_', ' ')} ({field.value}): please check it.",
+                note(
+                    msg(
+                        "Unsure of the field “{field}” ({value}): please check it.",
+                        field=field_label(path),
+                        value=str(field.value),
+                    ),
                     Severity.WARNING,
                     "low_confidence",
                     field=path,
@@ -185,8 +191,13 @@ def _check_totals(invoice: Invoice) -> None:
         return
     if abs(totals.net + totals.vat - totals.gross) > Decimal("0.02"):
         invoice.add_note(
-            Note(
-                f"Net {totals.net} + VAT {totals.vat} does not equal the total {totals.gross}.",
+            note(
+                msg(
+                    "Net {net} + VAT {vat} does not equal the total {gross}.",
+                    net=totals.net,
+                    vat=totals.vat,
+                    gross=totals.gross,
+                ),
                 Severity.WARNING,
                 "totals_mismatch",
                 field="totals.gross",

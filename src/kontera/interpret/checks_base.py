@@ -1,7 +1,8 @@
 """The machinery behind `checks.py`: a rule registry, and the arithmetic EN 16931 prescribes.
 
 A rule is a small function that looks at the domain `Invoice` and returns the problems it
-finds as messages a bookkeeper can read (an empty list when the invoice is fine). The
+finds as messages a bookkeeper can read (an empty list when the invoice is fine), made with
+`msg(...)` so that the UI can say them in the reader's language. The
 `@rule("BR-CO-10", …)` decorator records it with its official id and severity; `run_rules`
 turns every message into a `Note` carrying that rule id.
 
@@ -20,8 +21,11 @@ from decimal import Decimal
 from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import Note
 from kontera.domain.invoice import Severity
+from kontera.domain.invoice import note
+from kontera.domain.messages import Message
+from kontera.domain.messages import msg
 
-Problems = list[str]
+Problems = list[Message]
 RuleFunction = Callable[[Invoice], Problems]
 
 
@@ -53,12 +57,13 @@ def run_rules(invoice: Invoice, rules: Iterable[Rule]) -> list[Note]:
     for item in rules:
         for message in item.check(invoice):
             notes.append(
-                Note(
-                    f"{message} ({item.rule_id})",
+                note(
+                    message,
                     item.severity,
-                    code=note_code(item.rule_id),
+                    note_code(item.rule_id),
                     rule_id=item.rule_id,
                     field=item.field,
+                    english=f"{message} ({item.rule_id})",
                 )
             )
     return notes
@@ -84,6 +89,7 @@ def note_code(rule_id: str) -> str:
 
 
 _HUNDRED = Decimal(100)
+_CENT = Decimal("0.01")
 _HALF = Decimal("0.5")
 
 
@@ -101,9 +107,10 @@ def as_written(invoice: Invoice, amount: Decimal | None) -> Decimal | None:
     return None if amount is None else amount * invoice.sign
 
 
-def money(value: Decimal | None) -> str:
-    return "missing" if value is None else f"{value:.2f}"
+def money(value: Decimal | None) -> Decimal | Message:
+    """An amount for a message: two decimals, or the word "missing" in the reader's language."""
+    return msg("missing") if value is None else value.quantize(_CENT)
 
 
-def only_if(condition: bool, message: str) -> Problems:
+def only_if(condition: bool, message: Message) -> Problems:
     return [message] if condition else []

@@ -11,6 +11,8 @@ from decimal import Decimal
 from kontera.domain.invoice import AllowanceCharge
 from kontera.domain.invoice import DocumentType
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import Message
+from kontera.domain.messages import msg
 from kontera.interpret.checks_base import Problems
 from kontera.interpret.checks_base import as_written
 from kontera.interpret.checks_base import money
@@ -30,7 +32,9 @@ def _document(invoice: Invoice, charges: bool) -> list[AllowanceCharge]:
 @rule("BR-CO-04", field="lines")
 def line_has_vat_category(invoice: Invoice) -> Problems:
     missing = [str(i + 1) for i, line in enumerate(invoice.lines) if not line.vat_category]
-    return only_if(bool(missing), f"Line(s) {', '.join(missing)} have no VAT category")
+    return only_if(
+        bool(missing), msg("Line(s) {missing} have no VAT category", missing=tuple(missing))
+    )
 
 
 @rule("BR-CO-09")
@@ -38,7 +42,7 @@ def vat_ids_have_country_prefix(invoice: Invoice) -> Problems:
     parties = [invoice.seller, invoice.buyer, invoice.tax_representative]
     ids = [p.vat_id for p in parties if p is not None and p.vat_id]
     bad = [v for v in ids if v[:2] not in COUNTRY_CODES and v[:2] != "EL"]
-    return [f"The VAT id {v} does not start with a country code" for v in bad]
+    return [msg("The VAT id {v} does not start with a country code", v=v) for v in bad]
 
 
 @rule("BR-CO-10", field="totals.line_total")
@@ -49,28 +53,37 @@ def line_total_is_sum_of_lines(invoice: Invoice) -> Problems:
     computed = round2(total(line.net for line in invoice.lines))
     return only_if(
         stated != computed,
-        f"The sum of line amounts is {money(computed)}, the invoice says {money(stated)}",
+        msg(
+            "The sum of line amounts is {computed}, the invoice says {stated}",
+            computed=money(computed),
+            stated=money(stated),
+        ),
     )
 
 
-def _sum_rule(invoice: Invoice, stated: Decimal | None, charges: bool, what: str) -> Problems:
+def _sum_rule(invoice: Invoice, stated: Decimal | None, charges: bool, what: Message) -> Problems:
     if stated is None:
         return []
     computed = round2(total(a.amount for a in _document(invoice, charges)))
     return only_if(
         stated != computed,
-        f"The {what} add up to {money(computed)}, the invoice says {money(stated)}",
+        msg(
+            "The {what} add up to {computed}, the invoice says {stated}",
+            what=what,
+            computed=money(computed),
+            stated=money(stated),
+        ),
     )
 
 
 @rule("BR-CO-11", field="totals.allowances")
 def allowance_total(invoice: Invoice) -> Problems:
-    return _sum_rule(invoice, invoice.totals.allowances, False, "document-level allowances")
+    return _sum_rule(invoice, invoice.totals.allowances, False, msg("document-level allowances"))
 
 
 @rule("BR-CO-12", field="totals.charges")
 def charge_total(invoice: Invoice) -> Problems:
-    return _sum_rule(invoice, invoice.totals.charges, True, "document-level charges")
+    return _sum_rule(invoice, invoice.totals.charges, True, msg("document-level charges"))
 
 
 @rule("BR-CO-13", field="totals.net")
@@ -81,8 +94,11 @@ def net_total(invoice: Invoice) -> Problems:
     computed = round2(total([t.line_total]) - total([t.allowances]) + total([t.charges]))
     return only_if(
         t.net != computed,
-        f"Lines minus allowances plus charges is {money(computed)}, "
-        f"the total without VAT says {money(t.net)}",
+        msg(
+            "Lines minus allowances plus charges is {computed}, the total without VAT says {net}",
+            computed=money(computed),
+            net=money(t.net),
+        ),
     )
 
 
@@ -93,8 +109,11 @@ def vat_total(invoice: Invoice) -> Problems:
     computed = round2(total(v.tax for v in invoice.vat_breakdown))
     return only_if(
         invoice.totals.vat != computed,
-        f"The VAT breakdown adds up to {money(computed)}, the VAT total says "
-        f"{money(invoice.totals.vat)}",
+        msg(
+            "The VAT breakdown adds up to {computed}, the VAT total says {vat}",
+            computed=money(computed),
+            vat=money(invoice.totals.vat),
+        ),
     )
 
 
@@ -106,8 +125,11 @@ def gross_total(invoice: Invoice) -> Problems:
     computed = round2(total([t.net]) + total([t.vat]))
     return only_if(
         t.gross != computed,
-        f"Total without VAT plus VAT is {money(computed)}, the total with VAT says "
-        f"{money(t.gross)}",
+        msg(
+            "Total without VAT plus VAT is {computed}, the total with VAT says {gross}",
+            computed=money(computed),
+            gross=money(t.gross),
+        ),
     )
 
 
@@ -119,8 +141,12 @@ def payable_total(invoice: Invoice) -> Problems:
     computed = round2(total([t.gross]) - total([t.prepaid]) + total([t.rounding]))
     return only_if(
         t.payable != computed,
-        f"Total with VAT minus prepaid plus rounding is {money(computed)}, the amount due "
-        f"says {money(t.payable)}",
+        msg(
+            "Total with VAT minus prepaid plus rounding is {computed}, the amount due says "
+            "{payable}",
+            computed=money(computed),
+            payable=money(t.payable),
+        ),
     )
 
 
@@ -136,40 +162,47 @@ def vat_amount_per_rate(invoice: Invoice) -> Problems:
         else:
             ok = expected - 1 <= abs(v.tax) <= expected + 1
         if not ok:
-            problems.append(f"VAT {money(v.tax)} does not match {rate} % of {money(v.taxable)}")
+            problems.append(
+                msg(
+                    "VAT {tax} does not match {rate} % of {taxable}",
+                    tax=money(v.tax),
+                    rate=rate,
+                    taxable=money(v.taxable),
+                )
+            )
     return problems
 
 
 @rule("BR-CO-18", field="vat_breakdown")
 def has_vat_breakdown(invoice: Invoice) -> Problems:
-    return only_if(not invoice.vat_breakdown, "The invoice has no VAT breakdown")
+    return only_if(not invoice.vat_breakdown, msg("The invoice has no VAT breakdown"))
 
 
-def _reasonless(items: list[AllowanceCharge], what: str) -> Problems:
+def _reasonless(items: list[AllowanceCharge], what: Message) -> Problems:
     bad = [i + 1 for i, a in enumerate(items) if not a.reason and not a.reason_code]
-    return [f"{what} {i} has neither a reason nor a reason code" for i in bad]
+    return [msg("{what} {i} has neither a reason nor a reason code", what=what, i=i) for i in bad]
 
 
 @rule("BR-CO-21", field="allowances_charges")
 def allowance_reason(invoice: Invoice) -> Problems:
-    return _reasonless(_document(invoice, False), "Document-level allowance")
+    return _reasonless(_document(invoice, False), msg("Document-level allowance"))
 
 
 @rule("BR-CO-22", field="allowances_charges")
 def charge_reason(invoice: Invoice) -> Problems:
-    return _reasonless(_document(invoice, True), "Document-level charge")
+    return _reasonless(_document(invoice, True), msg("Document-level charge"))
 
 
 @rule("BR-CO-23", field="lines")
 def line_allowance_reason(invoice: Invoice) -> Problems:
     items = [a for line in invoice.lines for a in line.allowances_charges if not a.is_charge]
-    return _reasonless(items, "Line allowance")
+    return _reasonless(items, msg("Line allowance"))
 
 
 @rule("BR-CO-24", field="lines")
 def line_charge_reason(invoice: Invoice) -> Problems:
     items = [a for line in invoice.lines for a in line.allowances_charges if a.is_charge]
-    return _reasonless(items, "Line charge")
+    return _reasonless(items, msg("Line charge"))
 
 
 @rule("BR-CO-25", field="due_date")
@@ -180,7 +213,7 @@ def due_date_or_terms(invoice: Invoice) -> Problems:
         return []
     return only_if(
         invoice.due_date is None and not invoice.payment.terms,
-        "An amount is due but the invoice gives neither a due date nor payment terms",
+        msg("An amount is due but the invoice gives neither a due date nor payment terms"),
     )
 
 
@@ -189,5 +222,5 @@ def seller_identifiable(invoice: Invoice) -> Problems:
     seller = invoice.seller
     return only_if(
         not (seller.identifier or seller.org_number or seller.vat_id),
-        "The seller has no identifier, organisation number or VAT id",
+        msg("The seller has no identifier, organisation number or VAT id"),
     )

@@ -4,6 +4,8 @@ currencies, countries, payment means and VAT categories."""
 from __future__ import annotations
 
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import Message
+from kontera.domain.messages import msg
 from kontera.interpret.checks_base import Problems
 from kontera.interpret.checks_base import only_if
 from kontera.interpret.checks_base import rule
@@ -34,25 +36,25 @@ def type_code_known(invoice: Invoice) -> Problems:
     code = invoice.type_code
     return only_if(
         code is not None and code not in INVOICE_TYPE_CODES,
-        f"{code} is not a document type code for invoices or credit notes",
+        msg("{code} is not a document type code for invoices or credit notes", code=code),
     )
 
 
-def _currency(code: str | None, what: str) -> Problems:
+def _currency(code: str | None, what: Message) -> Problems:
     return only_if(
         code is not None and code not in CURRENCY_CODES,
-        f"The {what} {code} is not an ISO 4217 currency code",
+        msg("The {what} {code} is not an ISO 4217 currency code", what=what, code=code),
     )
 
 
 @rule("BR-CL-04", field="currency")
 def currency_known(invoice: Invoice) -> Problems:
-    return _currency(invoice.currency, "invoice currency")
+    return _currency(invoice.currency, msg("invoice currency"))
 
 
 @rule("BR-CL-05", field="tax_currency")
 def tax_currency_known(invoice: Invoice) -> Problems:
-    return _currency(invoice.tax_currency, "VAT accounting currency")
+    return _currency(invoice.tax_currency, msg("VAT accounting currency"))
 
 
 @rule("BR-CL-14", field="seller.country")
@@ -62,14 +64,14 @@ def countries_known(invoice: Invoice) -> Problems:
     codes += [p.address.country for p in parties if p is not None]
     codes.append(invoice.delivery_country)
     bad = sorted({c for c in codes if c is not None and c not in COUNTRY_CODES})
-    return only_if(bool(bad), f"Not ISO 3166 country codes: {', '.join(bad)}")
+    return only_if(bool(bad), msg("Not ISO 3166 country codes: {bad}", bad=tuple(bad)))
 
 
 @rule("BR-CL-16", field="payment.means_code")
 def payment_means_known(invoice: Invoice) -> Problems:
     code = invoice.payment.means_code
     known = code is None or code in PAYMENT_MEANS_CODES
-    return only_if(not known, f"{code} is not a UNTDID 4461 payment means code")
+    return only_if(not known, msg("{code} is not a UNTDID 4461 payment means code", code=code))
 
 
 @rule("BR-CL-17", field="vat_breakdown")
@@ -77,11 +79,11 @@ def document_vat_categories_known(invoice: Invoice) -> Problems:
     codes = [a.vat_category for a in invoice.allowances_charges]
     codes += [v.category for v in invoice.vat_breakdown]
     bad = sorted({c for c in codes if c is not None and c not in VAT_CATEGORY_CODES})
-    return only_if(bool(bad), f"Unknown VAT category codes: {', '.join(bad)}")
+    return only_if(bool(bad), msg("Unknown VAT category codes: {bad}", bad=tuple(bad)))
 
 
 @rule("BR-CL-18", field="lines")
 def line_vat_categories_known(invoice: Invoice) -> Problems:
     codes = {line.vat_category for line in invoice.lines}
     bad = sorted(c for c in codes if c is not None and c not in VAT_CATEGORY_CODES)
-    return only_if(bool(bad), f"Unknown VAT category codes on lines: {', '.join(bad)}")
+    return only_if(bool(bad), msg("Unknown VAT category codes on lines: {bad}", bad=tuple(bad)))

@@ -23,6 +23,7 @@ from kontera.domain.identifiers import valid_se_ocr_reference
 from kontera.domain.identifiers import valid_vat_id
 from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import Severity
+from kontera.domain.messages import msg
 from kontera.interpret.checks_base import Problems
 from kontera.interpret.checks_base import only_if
 from kontera.interpret.checks_base import rule
@@ -40,7 +41,7 @@ def norwegian_org_number(invoice: Invoice) -> Problems:
         return []
     return only_if(
         not valid_no_org_number(digits(org)),
-        f"The organisation number {org} has a wrong check digit",
+        msg("The organisation number {org} has a wrong check digit", org=org),
     )
 
 
@@ -50,7 +51,9 @@ def seller_vat_id(invoice: Invoice) -> Problems:
     # Norwegian VAT ids are NO-R-001's; ids without a country prefix are BR-CO-09's.
     if not vat_id or vat_id[:2].upper() == "NO" or not vat_id[:2].isalpha():
         return []
-    return only_if(not valid_vat_id(vat_id), f"The VAT id {vat_id} fails its check digits")
+    return only_if(
+        not valid_vat_id(vat_id), msg("The VAT id {vat_id} fails its check digits", vat_id=vat_id)
+    )
 
 
 def _norwegian_account(invoice: Invoice) -> bool:
@@ -70,7 +73,7 @@ def norwegian_kid(invoice: Invoice) -> Problems:
     kid = (invoice.payment.kid or "").strip()
     if not kid.isdigit() or supplier_country(invoice) != "NO" or not _norwegian_account(invoice):
         return []
-    return only_if(not valid_kid(kid), f"The KID {kid} has a wrong check digit")
+    return only_if(not valid_kid(kid), msg("The KID {kid} has a wrong check digit", kid=kid))
 
 
 @rule("KONTERA-ID-04", WARNING, field="payment.bank_account")
@@ -85,7 +88,7 @@ def norwegian_bank_account(invoice: Invoice) -> Problems:
         return []
     return only_if(
         not valid_no_bank_account(compact),
-        f"The account number {account} has a wrong check digit",
+        msg("The account number {account} has a wrong check digit", account=account),
     )
 
 
@@ -95,14 +98,16 @@ def broken_iban(invoice: Invoice) -> Problems:
     looks_like_iban = bool(_IBAN_SHAPE.match(account))
     return only_if(
         looks_like_iban and not valid_iban(account),
-        f"The account {account} looks like an IBAN but its checksum is wrong",
+        msg("The account {account} looks like an IBAN but its checksum is wrong", account=account),
     )
 
 
 @rule("KONTERA-ID-06", WARNING, field="payment.bic")
 def bic(invoice: Invoice) -> Problems:
     code = invoice.payment.bic
-    return only_if(bool(code) and not valid_bic(code or ""), f"The BIC {code} is not valid")
+    return only_if(
+        bool(code) and not valid_bic(code or ""), msg("The BIC {code} is not valid", code=code)
+    )
 
 
 @rule("KONTERA-ID-07", WARNING, field="payment.kid")
@@ -113,7 +118,7 @@ def swedish_ocr_reference(invoice: Invoice) -> Problems:
         return []
     return only_if(
         not valid_se_ocr_reference(reference),
-        f"The OCR reference {reference} has a wrong check digit",
+        msg("The OCR reference {reference} has a wrong check digit", reference=reference),
     )
 
 
@@ -128,7 +133,10 @@ def swedish_bank_account(invoice: Invoice) -> Problems:
         return []
     return only_if(
         not valid_se_bank_account(account),
-        f"The Swedish account number {account} does not follow its bank's check-digit rule",
+        msg(
+            "The Swedish account number {account} does not follow its bank's check-digit rule",
+            account=account,
+        ),
     )
 
 
@@ -138,7 +146,8 @@ def bankgiro_check_digit(invoice: Invoice) -> Problems:
     if not number or not 7 <= len(digits(number)) <= 8:
         return []  # the length is SE-R-009's
     return only_if(
-        not valid_bankgiro(number), f"The bankgiro number {number} has a wrong check digit"
+        not valid_bankgiro(number),
+        msg("The bankgiro number {number} has a wrong check digit", number=number),
     )
 
 
@@ -148,5 +157,6 @@ def plusgiro_check_digit(invoice: Invoice) -> Problems:
     if not number or not 2 <= len(digits(number)) <= 8:
         return []  # the length is SE-R-010's
     return only_if(
-        not valid_plusgiro(number), f"The plusgiro number {number} has a wrong check digit"
+        not valid_plusgiro(number),
+        msg("The plusgiro number {number} has a wrong check digit", number=number),
     )

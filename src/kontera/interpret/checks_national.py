@@ -15,6 +15,7 @@ from kontera.domain.identifiers import valid_se_org_number
 from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import Party
 from kontera.domain.invoice import Severity
+from kontera.domain.messages import msg
 from kontera.interpret.checks_base import Problems
 from kontera.interpret.checks_base import only_if
 from kontera.interpret.checks_base import rule
@@ -54,7 +55,9 @@ def no_vat_id_format(invoice: Invoice) -> Problems:
     if supplier_country(invoice) != "NO" or vat_id is None:
         return []
     ok = bool(_NO_VAT.match(vat_id.strip())) and valid_no_org_number(vat_id.strip()[2:11])
-    return only_if(not ok, f"The Norwegian VAT id {vat_id} is not NO + a valid org.nr + MVA")
+    return only_if(
+        not ok, msg("The Norwegian VAT id {vat_id} is not NO + a valid org.nr + MVA", vat_id=vat_id)
+    )
 
 
 # Peppol flags this as a warning; Kontera keeps it informational, because the missing word
@@ -66,7 +69,7 @@ def no_foretaksregisteret(invoice: Invoice) -> Problems:
     registration = (invoice.seller.tax_registration or "").strip().lower()
     return only_if(
         registration != "foretaksregisteret",
-        'A Norwegian seller should state "Foretaksregisteret" on the invoice',
+        msg('A Norwegian seller should state "Foretaksregisteret" on the invoice'),
     )
 
 
@@ -83,7 +86,7 @@ def se_vat_length(invoice: Invoice) -> Problems:
     vat_id = _se_vat_id(invoice)
     return only_if(
         vat_id is not None and len(vat_id) != 14,
-        f"The Swedish VAT id {vat_id} should have 14 characters",
+        msg("The Swedish VAT id {vat_id} should have 14 characters", vat_id=vat_id),
     )
 
 
@@ -92,7 +95,7 @@ def se_vat_digits(invoice: Invoice) -> Problems:
     vat_id = _se_vat_id(invoice)
     return only_if(
         vat_id is not None and not _numeric(vat_id[2:14]),
-        f"The Swedish VAT id {vat_id} should end in 12 digits",
+        msg("The Swedish VAT id {vat_id} should end in 12 digits", vat_id=vat_id),
     )
 
 
@@ -106,7 +109,7 @@ def se_org_numeric(invoice: Invoice) -> Problems:
     org = _se_org_number(invoice)
     return only_if(
         org is not None and not _numeric(org),
-        f"The Swedish organisation number {org} should be numeric",
+        msg("The Swedish organisation number {org} should be numeric", org=org),
     )
 
 
@@ -115,7 +118,7 @@ def se_org_length(invoice: Invoice) -> Problems:
     org = _se_org_number(invoice)
     return only_if(
         org is not None and len(org) != 10,
-        f"The Swedish organisation number {org} should have 10 digits",
+        msg("The Swedish organisation number {org} should have 10 digits", org=org),
     )
 
 
@@ -126,7 +129,7 @@ def se_f_skatt(invoice: Invoice) -> Problems:
         return []
     return only_if(
         registration.strip().upper() != "GODKÄND FÖR F-SKATT",
-        'A Swedish seller\'s tax registration should read "Godkänd för F-skatt"',
+        msg('A Swedish seller\'s tax registration should read "Godkänd för F-skatt"'),
     )
 
 
@@ -138,7 +141,9 @@ def se_standard_rates(invoice: Invoice) -> Problems:
     rates += [a.vat_rate for a in invoice.allowances_charges if a.vat_category == "S"]
     rates += [v.rate for v in invoice.vat_breakdown if v.category == "S"]
     bad = sorted({str(r) for r in rates if r not in _SE_RATES})
-    return only_if(bool(bad), f"Swedish standard VAT rates are 25, 12 or 6 %, not {', '.join(bad)}")
+    return only_if(
+        bool(bad), msg("Swedish standard VAT rates are 25, 12 or 6 %, not {bad}", bad=tuple(bad))
+    )
 
 
 def _giro(invoice: Invoice, plusgiro: bool) -> str | None:
@@ -153,7 +158,7 @@ def se_plusgiro_numeric(invoice: Invoice) -> Problems:
     number = _giro(invoice, plusgiro=True)
     return only_if(
         number is not None and not _numeric(number),
-        f"The plusgiro number {number} should be numeric",
+        msg("The plusgiro number {number} should be numeric", number=number),
     )
 
 
@@ -162,7 +167,7 @@ def se_bankgiro_numeric(invoice: Invoice) -> Problems:
     number = _giro(invoice, plusgiro=False)
     return only_if(
         number is not None and not _numeric(number),
-        f"The bankgiro number {number} should be numeric",
+        msg("The bankgiro number {number} should be numeric", number=number),
     )
 
 
@@ -171,7 +176,7 @@ def se_bankgiro_length(invoice: Invoice) -> Problems:
     number = _giro(invoice, plusgiro=False)
     return only_if(
         number is not None and not 7 <= len(number) <= 8,
-        f"The bankgiro number {number} should have 7 or 8 digits",
+        msg("The bankgiro number {number} should have 7 or 8 digits", number=number),
     )
 
 
@@ -180,7 +185,7 @@ def se_plusgiro_length(invoice: Invoice) -> Problems:
     number = _giro(invoice, plusgiro=True)
     return only_if(
         number is not None and not 2 <= len(number) <= 8,
-        f"The plusgiro number {number} should have 2 to 8 digits",
+        msg("The plusgiro number {number} should have 2 to 8 digits", number=number),
     )
 
 
@@ -189,7 +194,7 @@ def se_giro_means_code(invoice: Invoice) -> Problems:
     code = invoice.payment.means_code
     return only_if(
         _swedish_supplier(invoice) and code in ("50", "56"),
-        "Bankgiro/plusgiro should be sent as payment means 30 with SE:BANKGIRO or SE:PLUSGIRO",
+        msg("Bankgiro/plusgiro should be sent as payment means 30 with SE:BANKGIRO or SE:PLUSGIRO"),
     )
 
 
@@ -198,7 +203,7 @@ def se_credit_transfer_code(invoice: Invoice) -> Problems:
     code = invoice.payment.means_code
     return only_if(
         _swedish_domestic(invoice) and code == "31",
-        "Domestic Swedish credit transfers should use payment means code 30",
+        msg("Domestic Swedish credit transfers should use payment means code 30"),
     )
 
 
@@ -209,7 +214,7 @@ def se_org_luhn(invoice: Invoice) -> Problems:
         return []
     return only_if(
         not valid_se_org_number(org),
-        f"The Swedish organisation number {org} has a wrong check digit",
+        msg("The Swedish organisation number {org} has a wrong check digit", org=org),
     )
 
 

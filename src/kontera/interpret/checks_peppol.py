@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from kontera.domain.invoice import AllowanceCharge
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import msg
 from kontera.interpret.checks_base import Problems
 from kontera.interpret.checks_base import RuleFunction
 from kontera.interpret.checks_base import money
@@ -48,7 +49,7 @@ def _peppol(rule_id: str, field: str | None = None) -> Callable[[RuleFunction], 
 @_peppol("PEPPOL-EN16931-R005", field="tax_currency")
 def tax_currency_differs(invoice: Invoice) -> Problems:
     same = invoice.tax_currency is not None and invoice.tax_currency == invoice.currency
-    return only_if(same, "The VAT accounting currency must differ from the invoice currency")
+    return only_if(same, msg("The VAT accounting currency must differ from the invoice currency"))
 
 
 def _all_allowances(invoice: Invoice) -> list[AllowanceCharge]:
@@ -67,8 +68,13 @@ def allowance_is_base_times_percent(invoice: Invoice) -> Problems:
         expected = item.base_amount * item.percent / 100
         if abs(item.amount - expected) > _SLACK:
             problems.append(
-                f"{item.percent} % of {money(item.base_amount)} is {money(expected)}, "
-                f"not {money(item.amount)}"
+                msg(
+                    "{percent} % of {base_amount} is {expected}, not {amount}",
+                    percent=item.percent,
+                    base_amount=money(item.base_amount),
+                    expected=money(expected),
+                    amount=money(item.amount),
+                )
             )
     return problems
 
@@ -76,13 +82,13 @@ def allowance_is_base_times_percent(invoice: Invoice) -> Problems:
 @_peppol("PEPPOL-EN16931-R041", field="allowances_charges")
 def base_amount_with_percent(invoice: Invoice) -> Problems:
     bad = [a for a in _all_allowances(invoice) if a.percent is not None and a.base_amount is None]
-    return only_if(bool(bad), "An allowance or charge gives a percentage but no base amount")
+    return only_if(bool(bad), msg("An allowance or charge gives a percentage but no base amount"))
 
 
 @_peppol("PEPPOL-EN16931-R042", field="allowances_charges")
 def percent_with_base_amount(invoice: Invoice) -> Problems:
     bad = [a for a in _all_allowances(invoice) if a.base_amount is not None and a.percent is None]
-    return only_if(bool(bad), "An allowance or charge gives a base amount but no percentage")
+    return only_if(bool(bad), msg("An allowance or charge gives a base amount but no percentage"))
 
 
 @_peppol("PEPPOL-EN16931-R055", field="totals.vat_accounting_currency")
@@ -91,7 +97,7 @@ def vat_totals_same_sign(invoice: Invoice) -> Problems:
     if vat is None or other is None:
         return []
     return only_if(
-        (vat < 0) != (other < 0), "The VAT totals in the two currencies have different signs"
+        (vat < 0) != (other < 0), msg("The VAT totals in the two currencies have different signs")
     )
 
 
@@ -107,7 +113,7 @@ def line_period_starts_inside(invoice: Invoice) -> Problems:
             or (end is not None and line.period_start > end)
         )
     ]
-    return [f"Line {i}'s period starts outside the invoice period" for i in bad]
+    return [msg("Line {i}'s period starts outside the invoice period", i=i) for i in bad]
 
 
 @_peppol("PEPPOL-EN16931-R111", field="lines")
@@ -122,7 +128,7 @@ def line_period_ends_inside(invoice: Invoice) -> Problems:
             or (start is not None and line.period_end < start)
         )
     ]
-    return [f"Line {i}'s period ends outside the invoice period" for i in bad]
+    return [msg("Line {i}'s period ends outside the invoice period", i=i) for i in bad]
 
 
 @_peppol("PEPPOL-EN16931-R120", field="lines")
@@ -132,15 +138,22 @@ def line_amount_is_quantity_times_price(invoice: Invoice) -> Problems:
         if line.unit_price is None:
             continue
         if line.net is None or line.quantity is None:
-            problems.append(f"Line {i + 1} has a price but no quantity or amount to check it by")
+            problems.append(
+                msg("Line {i} has a price but no quantity or amount to check it by", i=i + 1)
+            )
             continue
         charges = total(a.amount for a in line.allowances_charges if a.is_charge)
         allowances = total(a.amount for a in line.allowances_charges if not a.is_charge)
         expected = line.quantity * line.unit_price + charges - allowances
         if abs(line.net - expected) > _SLACK:
             problems.append(
-                f"Line {i + 1}: quantity × price ± allowances/charges is "
-                f"{money(expected)}, the line says {money(line.net)}"
+                msg(
+                    "Line {i}: quantity × price ± allowances/charges is {expected}, the line "
+                    "says {net}",
+                    i=i + 1,
+                    expected=money(expected),
+                    net=money(line.net),
+                )
             )
     return problems
 
@@ -150,7 +163,7 @@ def german_only_type_codes(invoice: Invoice) -> Problems:
     german = supplier_country(invoice) == "DE" and party_country(invoice.buyer) == "DE"
     return only_if(
         invoice.type_code in ("326", "384") and not german,
-        "Type codes 326 and 384 are only for invoices between German companies",
+        msg("Type codes 326 and 384 are only for invoices between German companies"),
     )
 
 
@@ -175,7 +188,15 @@ def _register_vatex(rule_id: str, code: str, category: str) -> None:
             for v in invoice.vat_breakdown
             if (v.exemption_reason_code or "").upper() == code and v.category != category
         ]
-        return [f"Exemption code {code} belongs to VAT category {category}, not {c}" for c in bad]
+        return [
+            msg(
+                "Exemption code {code} belongs to VAT category {category}, not {c}",
+                code=code,
+                category=category,
+                c=c,
+            )
+            for c in bad
+        ]
 
 
 for _rule_id, _code, _category in _VATEX_CATEGORY:

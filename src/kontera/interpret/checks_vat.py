@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import VatBreakdown
+from kontera.domain.messages import Message
+from kontera.domain.messages import msg
 from kontera.interpret.checks_base import Problems
 from kontera.interpret.checks_base import money
 from kontera.interpret.checks_base import only_if
@@ -47,35 +49,44 @@ def _intra_community_parties(invoice: Invoice) -> bool:
 class Family:
     prefix: str
     code: str
-    name: str
+    name: Message
     identified: Identified
-    who: str  # what identifiers 02–04 ask for, in words
+    who: Message  # what identifiers 02–04 ask for, in words
     needs_exemption_reason: bool
 
 
+_SELLER_VAT_ID = msg("a seller VAT id")
+# Where a category is used, as the subject of a sentence ("Lines with …").
+WHERE = {"lines": msg("Lines"), "allowances": msg("Allowances"), "charges": msg("Charges")}
+
 FAMILIES = [
     Family(
-        "BR-S", "S", "standard rated", _seller_vat_or_tax_registration, "a seller VAT id", False
+        "BR-S",
+        "S",
+        msg("standard rated"),
+        _seller_vat_or_tax_registration,
+        _SELLER_VAT_ID,
+        False,
     ),
-    Family("BR-Z", "Z", "zero rated", _seller_vat_or_tax_registration, "a seller VAT id", False),
-    Family("BR-E", "E", "exempt", _seller_vat_or_tax_registration, "a seller VAT id", True),
+    Family("BR-Z", "Z", msg("zero rated"), _seller_vat_or_tax_registration, _SELLER_VAT_ID, False),
+    Family("BR-E", "E", msg("exempt"), _seller_vat_or_tax_registration, _SELLER_VAT_ID, True),
     Family(
         "BR-AE",
         "AE",
-        "reverse charge",
+        msg("reverse charge"),
         _reverse_charge_parties,
-        "the seller's VAT id and the buyer's VAT id or registration number",
+        msg("the seller's VAT id and the buyer's VAT id or registration number"),
         True,
     ),
     Family(
         "BR-IC",
         "K",
-        "intra-community supply",
+        msg("intra-community supply"),
         _intra_community_parties,
-        "the seller's and the buyer's VAT ids",
+        msg("the seller's and the buyer's VAT ids"),
         True,
     ),
-    Family("BR-G", "G", "export outside the EU", _seller_vat, "a seller VAT id", True),
+    Family("BR-G", "G", msg("export outside the EU"), _seller_vat, _SELLER_VAT_ID, True),
 ]
 
 
@@ -117,7 +128,7 @@ def _same_rate(a: Decimal | None, b: Decimal | None) -> bool:
 
 
 def _register_family(f: Family) -> None:
-    label = f"VAT category {f.code} ({f.name})"
+    label = msg("VAT category {code} ({name})", code=f.code, name=f.name)
 
     @rule(f"{f.prefix}-01", field="vat_breakdown")
     def breakdown_present(invoice: Invoice) -> Problems:
@@ -125,11 +136,24 @@ def _register_family(f: Family) -> None:
             return []
         count = len(_breakdowns(invoice, f.code))
         wanted_ok = count >= 1 if f.code == "S" else count == 1
-        wanted = "at least one" if f.code == "S" else "exactly one"
-        return only_if(
-            not wanted_ok,
-            f"{label} is used, so the VAT breakdown needs {wanted} {f.code} entry (it has {count})",
+        wanted = (
+            msg(
+                "{label} is used, so the VAT breakdown needs at least one {code} entry (it has "
+                "{count})",
+                label=label,
+                code=f.code,
+                count=count,
+            )
+            if f.code == "S"
+            else msg(
+                "{label} is used, so the VAT breakdown needs exactly one {code} entry (it has "
+                "{count})",
+                label=label,
+                code=f.code,
+                count=count,
+            )
         )
+        return only_if(not wanted_ok, wanted)
 
     for suffix, where in (("02", "lines"), ("03", "allowances"), ("04", "charges")):
         _register_identifiers(f, suffix, where, label)
@@ -143,15 +167,25 @@ def _register_family(f: Family) -> None:
             basis = _taxable_basis(invoice, f.code, v.rate if f.code == "S" else None)
             if v.taxable != basis:
                 problems.append(
-                    f"{label}: the lines and allowances/charges add up to "
-                    f"{money(basis)}, the VAT breakdown says {money(v.taxable)}"
+                    msg(
+                        "{label}: the lines and allowances/charges add up to {basis}, the VAT "
+                        "breakdown says {taxable}",
+                        label=label,
+                        basis=money(basis),
+                        taxable=money(v.taxable),
+                    )
                 )
         return problems
 
     @rule(f"{f.prefix}-09", field="vat_breakdown")
     def vat_amount(invoice: Invoice) -> Problems:
         return [
-            f"{label}: VAT {money(v.tax)} should be {money(expected)}"
+            msg(
+                "{label}: VAT {tax} should be {expected}",
+                label=label,
+                tax=money(v.tax),
+                expected=money(expected),
+            )
             for v in _breakdowns(invoice, f.code)
             if not _vat_amount_ok(v, expected := _expected_vat(f.code, v))
         ]
@@ -161,8 +195,9 @@ def _register_family(f: Family) -> None:
         for v in _breakdowns(invoice, f.code):
             has_reason = bool(v.exemption_reason or v.exemption_reason_code)
             if has_reason != f.needs_exemption_reason:
-                verb = "needs" if f.needs_exemption_reason else "must not have"
-                return [f"{label} {verb} a VAT exemption reason"]
+                if f.needs_exemption_reason:
+                    return [msg("{label} needs a VAT exemption reason", label=label)]
+                return [msg("{label} must not have a VAT exemption reason", label=label)]
         return []
 
 
@@ -186,12 +221,18 @@ def _items(invoice: Invoice, code: str, where: str) -> list[int]:
     return _document(invoice, code, charges=where == "charges")
 
 
-def _register_identifiers(f: Family, suffix: str, where: str, label: str) -> None:
+def _register_identifiers(f: Family, suffix: str, where: str, label: Message) -> None:
     @rule(f"{f.prefix}-{suffix}", field="seller.vat_id")
     def identifiers(invoice: Invoice) -> Problems:
         used = bool(_items(invoice, f.code, where))
         return only_if(
-            used and not f.identified(invoice), f"{where.capitalize()} with {label} need {f.who}"
+            used and not f.identified(invoice),
+            msg(
+                "{items} with {label} need {who}",
+                items=WHERE[where],
+                label=label,
+                who=f.who,
+            ),
         )
 
 
@@ -206,15 +247,29 @@ def _rates(invoice: Invoice, code: str, where: str) -> list[Decimal | None]:
     ]
 
 
-def _register_rate(f: Family, suffix: str, where: str, label: str) -> None:
+def _register_rate(f: Family, suffix: str, where: str, label: Message) -> None:
     @rule(f"{f.prefix}-{suffix}", field=where)
     def rate(invoice: Invoice) -> Problems:
         rates = _rates(invoice, f.code, where)
         if f.code == "S":
             bad = [r for r in rates if r is None or r <= 0]
-            return only_if(bool(bad), f"{where.capitalize()} with {label} need a rate above 0 %")
+            return only_if(
+                bool(bad),
+                msg(
+                    "{items} with {label} need a rate above 0 %",
+                    items=WHERE[where],
+                    label=label,
+                ),
+            )
         bad = [r for r in rates if r is None or r != 0]
-        return only_if(bool(bad), f"{where.capitalize()} with {label} must have a 0 % rate")
+        return only_if(
+            bool(bad),
+            msg(
+                "{items} with {label} must have a 0 % rate",
+                items=WHERE[where],
+                label=label,
+            ),
+        )
 
 
 for _family in FAMILIES:

@@ -4,10 +4,12 @@ and the two extra intra-community rules BR-IC-11/12 (delivery date and country).
 from __future__ import annotations
 
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import msg
 from kontera.interpret.checks_base import Problems
 from kontera.interpret.checks_base import money
 from kontera.interpret.checks_base import only_if
 from kontera.interpret.checks_base import rule
+from kontera.interpret.checks_vat import WHERE
 from kontera.interpret.checks_vat import _breakdowns
 from kontera.interpret.checks_vat import _items
 from kontera.interpret.checks_vat import _rates
@@ -15,7 +17,9 @@ from kontera.interpret.checks_vat import _taxable_basis
 from kontera.interpret.checks_vat import _used
 
 CODE_O = "O"
-_LABEL = "VAT category O (not subject to VAT)"
+_LABEL = msg("VAT category O (not subject to VAT)")
+# Where a category is used: "Lines with …" / "all lines must …".
+_ITEMS = {"lines": msg("lines"), "allowances": msg("allowances"), "charges": msg("charges")}
 
 
 def _any_vat_id(invoice: Invoice) -> bool:
@@ -28,7 +32,7 @@ def o_breakdown_present(invoice: Invoice) -> Problems:
     count = len(_breakdowns(invoice, CODE_O))
     return only_if(
         _used(invoice, CODE_O) and count != 1,
-        f"{_LABEL} is used, so the VAT breakdown needs exactly one O entry",
+        msg("{category} is used, so the VAT breakdown needs exactly one O entry", category=_LABEL),
     )
 
 
@@ -36,7 +40,11 @@ def _no_vat_ids(invoice: Invoice, where: str) -> Problems:
     used = bool(_items(invoice, CODE_O, where))
     return only_if(
         used and _any_vat_id(invoice),
-        f"{where.capitalize()} with {_LABEL} exclude seller and buyer VAT ids",
+        msg(
+            "{items} with {category} exclude seller and buyer VAT ids",
+            items=WHERE[where],
+            category=_LABEL,
+        ),
     )
 
 
@@ -57,7 +65,14 @@ def o_charges_no_vat_ids(invoice: Invoice) -> Problems:
 
 def _no_rate(invoice: Invoice, where: str) -> Problems:
     rates = [r for r in _rates(invoice, CODE_O, where) if r is not None]
-    return only_if(bool(rates), f"{where.capitalize()} with {_LABEL} must not state a VAT rate")
+    return only_if(
+        bool(rates),
+        msg(
+            "{items} with {category} must not state a VAT rate",
+            items=WHERE[where],
+            category=_LABEL,
+        ),
+    )
 
 
 @rule("BR-O-05", field="lines")
@@ -79,7 +94,12 @@ def o_charges_no_rate(invoice: Invoice) -> Problems:
 def o_taxable_amount(invoice: Invoice) -> Problems:
     basis = _taxable_basis(invoice, CODE_O)
     return [
-        f"{_LABEL}: the lines add up to {money(basis)}, the breakdown says {money(v.taxable)}"
+        msg(
+            "{category}: the lines add up to {basis}, the breakdown says {taxable}",
+            category=_LABEL,
+            basis=money(basis),
+            taxable=money(v.taxable),
+        )
         for v in _breakdowns(invoice, CODE_O)
         if v.taxable != basis
     ]
@@ -87,7 +107,11 @@ def o_taxable_amount(invoice: Invoice) -> Problems:
 
 @rule("BR-O-09", field="vat_breakdown")
 def o_vat_amount(invoice: Invoice) -> Problems:
-    return [f"{_LABEL}: the VAT must be 0" for v in _breakdowns(invoice, CODE_O) if v.tax != 0]
+    return [
+        msg("{category}: the VAT must be 0", category=_LABEL)
+        for v in _breakdowns(invoice, CODE_O)
+        if v.tax != 0
+    ]
 
 
 @rule("BR-O-10", field="vat_breakdown")
@@ -97,7 +121,7 @@ def o_exemption_reason(invoice: Invoice) -> Problems:
         for v in _breakdowns(invoice, CODE_O)
         if not (v.exemption_reason or v.exemption_reason_code)
     ]
-    return only_if(bool(missing), f"{_LABEL} needs a VAT exemption reason")
+    return only_if(bool(missing), msg("{category} needs a VAT exemption reason", category=_LABEL))
 
 
 @rule("BR-O-11", field="vat_breakdown")
@@ -105,7 +129,7 @@ def o_alone_in_breakdown(invoice: Invoice) -> Problems:
     others = [v for v in invoice.vat_breakdown if v.category != CODE_O]
     return only_if(
         bool(_breakdowns(invoice, CODE_O)) and bool(others),
-        f"With {_LABEL} the VAT breakdown may have no other categories",
+        msg("With {category} the VAT breakdown may have no other categories", category=_LABEL),
     )
 
 
@@ -119,7 +143,11 @@ def _all_o(invoice: Invoice, where: str) -> Problems:
         categories = [a.vat_category for a in invoice.allowances_charges if a.is_charge is charges]
     return only_if(
         any(c != CODE_O for c in categories),
-        f"With {_LABEL} in the breakdown, all {where} must be category O",
+        msg(
+            "With {category} in the breakdown, all {items} must be category O",
+            category=_LABEL,
+            items=_ITEMS[where],
+        ),
     )
 
 
@@ -143,7 +171,7 @@ def ic_delivery_date(invoice: Invoice) -> Problems:
     has_date = invoice.delivery_date or invoice.period_start or invoice.period_end
     return only_if(
         bool(_breakdowns(invoice, "K")) and not has_date,
-        "Intra-community supply needs the delivery date or the invoicing period",
+        msg("Intra-community supply needs the delivery date or the invoicing period"),
     )
 
 
@@ -151,5 +179,5 @@ def ic_delivery_date(invoice: Invoice) -> Problems:
 def ic_delivery_country(invoice: Invoice) -> Problems:
     return only_if(
         bool(_breakdowns(invoice, "K")) and not invoice.delivery_country,
-        "Intra-community supply needs the country the goods were delivered to",
+        msg("Intra-community supply needs the country the goods were delivered to"),
     )

@@ -16,8 +16,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kontera.domain.invoice import Invoice
-from kontera.domain.invoice import Note
 from kontera.domain.invoice import Severity
+from kontera.domain.invoice import note
+from kontera.domain.messages import Message
+from kontera.domain.messages import msg
 
 NOT_ORDINARY = "not_ordinary_invoice"
 
@@ -25,32 +27,40 @@ NOT_ORDINARY = "not_ordinary_invoice"
 @dataclass(frozen=True, slots=True)
 class DocumentKind:
     key: str
-    explanation: str
+    explanation: Message
 
 
 SELF_BILLING = DocumentKind(
     "self_billing",
-    "This is a self-billing invoice: the buyer issued it on the seller's behalf. Check whether "
-    "it describes a purchase or one of your own sales before posting.",
+    msg(
+        "This is a self-billing invoice: the buyer issued it on the seller's behalf. Check whether "
+        "it describes a purchase or one of your own sales before posting."
+    ),
 )
 FORWARD_BILLING = DocumentKind(
     "forward_billing",
-    "This is a forward-billed invoice (for example grid rent billed by the power supplier): "
-    "it is another company's charge, passed on. Check the supplier and VAT before posting.",
+    msg(
+        "This is a forward-billed invoice (for example grid rent billed by the power supplier): "
+        "it is another company's charge, passed on. Check the supplier and VAT before posting."
+    ),
 )
 REMINDER = DocumentKind(
     "reminder",
-    "This is a payment reminder. The original invoice is already the voucher; post only the "
-    "reminder fee or interest, if any.",
+    msg(
+        "This is a payment reminder. The original invoice is already the voucher; post only the "
+        "reminder fee or interest, if any."
+    ),
 )
 PAYMENT_REQUEST = DocumentKind(
     "payment_request",
-    "This is a payment request, not an invoice: it gives no right to deduct VAT.",
+    msg("This is a payment request, not an invoice: it gives no right to deduct VAT."),
 )
 ORDER = DocumentKind(
     "order",
-    "This is an order-process document (order, order response or despatch advice), not an "
-    "invoice. Nothing should be posted from it.",
+    msg(
+        "This is an order-process document (order, order response or despatch advice), not an "
+        "invoice. Nothing should be posted from it."
+    ),
 )
 
 _SELF_BILLING_CODES = frozenset({"389", "527", "261"})
@@ -85,6 +95,6 @@ def flag_document_kind(invoice: Invoice, kind: DocumentKind | None = None) -> Do
     """Add the `not_ordinary_invoice` note when the document is one of the special kinds."""
     kind = kind or document_kind(invoice)
     if kind is not None and not any(n.code == NOT_ORDINARY for n in invoice.notes):
-        note = Note(kind.explanation, Severity.WARNING, code=NOT_ORDINARY, field="document_type")
-        invoice.add_note(note)
+        flag = note(kind.explanation, Severity.WARNING, NOT_ORDINARY, field="document_type")
+        invoice.add_note(flag)
     return kind

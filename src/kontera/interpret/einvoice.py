@@ -12,7 +12,8 @@ import logging
 
 from kontera.domain.invoice import Attachment
 from kontera.domain.invoice import Invoice
-from kontera.domain.invoice import Note
+from kontera.domain.invoice import note
+from kontera.domain.messages import msg
 from kontera.interpret.base import Interpretation
 from kontera.interpret.checks import check_invoice
 from kontera.interpret.doc_kinds import ORDER
@@ -80,6 +81,6 @@ def _render(invoice: Invoice) -> bytes | None:
     except Exception:  # a layout failure must not lose the invoice; the XML is the original
         log.exception("rendering invoice %s failed", invoice.invoice_number)
         invoice.add_note(
-            Note("Kontera could not draw a PDF view of this e-invoice.", code="no_rendering")
+            note(msg("Kontera could not draw a PDF view of this e-invoice."), code="no_rendering")
         )
         return None

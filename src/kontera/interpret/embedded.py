@@ -19,7 +19,8 @@ from kontera.domain.errors import UnsafeDocument
 from kontera.domain.filetypes import FileKind
 from kontera.domain.invoice import Attachment
 from kontera.domain.invoice import Invoice
-from kontera.domain.invoice import Note
+from kontera.domain.invoice import note
+from kontera.domain.messages import msg
 from kontera.interpret.base import Interpretation
 from kontera.interpret.base import InterpretContext
 from kontera.interpret.cii import looks_like_cii
@@ -57,13 +58,15 @@ def embedded_files(data: bytes, max_bytes: int = _MAX_EMBEDDED_BYTES) -> list[Em
     except pikepdf.PasswordError as e:
         raise InterpretationFailed("The PDF is password-protected; Kontera cannot read it.") from e
     except pikepdf.PdfError as e:
-        raise InterpretationFailed(f"The PDF cannot be opened ({e}).") from e
+        raise InterpretationFailed(msg("The PDF cannot be opened ({e}).", e=str(e))) from e
 
 
 def _read(name: str, spec: pikepdf.AttachedFileSpec, max_bytes: int) -> EmbeddedFile:
     stream = spec.get_file()
     if stream.size > max_bytes:
-        raise UnsafeDocument(f"The file {name!r} inside the PDF is too large to read.")
+        raise UnsafeDocument(
+            msg("The file {name} inside the PDF is too large to read.", name=repr(name))
+        )
     return EmbeddedFile(name, stream.read_bytes(), stream.mime_type or None)
 
 
@@ -100,8 +103,8 @@ class EmbeddedXmlInterpreter:
         if payload.xml is None:
             raise InterpretationFailed("This PDF carries no invoice XML.")
         invoice = read_embedded_xml(payload.xml, ctx)
-        source = f"Read from the XML inside the PDF ({payload.xml.name})."
-        invoice.add_note(Note(source, code="embedded_xml"))
+        source = msg("Read from the XML inside the PDF ({name}).", name=payload.xml.name)
+        invoice.add_note(note(source, code="embedded_xml"))
         compare_with_visible_text(invoice, data)
         result = finish_interpretation(invoice, self.name, rendering=data)
         result.extracted.extend(_attachment(f) for f in payload.others)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import time
 import warnings
+from decimal import Decimal
 
 from PIL import Image
 from PIL import ImageSequence
@@ -18,6 +19,7 @@ from PIL import UnidentifiedImageError
 from kontera.domain.errors import InterpretationFailed
 from kontera.domain.errors import UnsafeDocument
 from kontera.domain.filetypes import FileKind
+from kontera.domain.messages import msg
 from kontera.interpret.assemble import assemble_invoice
 from kontera.interpret.base import Interpretation
 from kontera.interpret.base import InterpretContext
@@ -59,12 +61,16 @@ def load_pages(data: bytes, ctx: InterpretContext) -> list[PageImage]:
     pages = []
     for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
         if number > ctx.max_pages:
-            raise UnsafeDocument(f"The image has more than {ctx.max_pages} pages.")
+            raise UnsafeDocument(
+                msg("The image has more than {max_pages} pages.", max_pages=ctx.max_pages)
+            )
         _check_pixels(frame.size, ctx, number)
         try:
             decoded = frame.convert("L")
         except (OSError, ValueError) as e:
-            raise InterpretationFailed(f"Page {number} of the image is damaged ({e}).") from e
+            raise InterpretationFailed(
+                msg("Page {number} of the image is damaged ({e}).", number=number, e=str(e))
+            ) from e
         pages.append(PageImage(number, decoded, _dpi(frame)))
     return pages
 
@@ -78,7 +84,7 @@ def _open(data: bytes, ctx: InterpretContext) -> Image.Image:
         except Image.DecompressionBombError as e:
             raise UnsafeDocument("The image has far more pixels than any scanned page.") from e
         except (UnidentifiedImageError, OSError, ValueError) as e:
-            raise InterpretationFailed(f"The image cannot be read ({e}).") from e
+            raise InterpretationFailed(msg("The image cannot be read ({e}).", e=str(e))) from e
     _check_pixels(image.size, ctx, 1)
     return image
 
@@ -87,11 +93,19 @@ def _check_pixels(size: tuple[int, int], ctx: InterpretContext, number: int) -> 
     width, height = size
     if width * height > ctx.max_pixels_per_page:
         raise UnsafeDocument(
-            f"Page {number} of the image is {width} × {height} pixels, too large to be a scan "
-            f"of an invoice page (limit {ctx.max_pixels_per_page:,} pixels)."
+            msg(
+                "Page {number} of the image is {width} × {height} pixels, too large to be a "
+                "scan of an invoice page (limit {limit} pixels).",
+                number=number,
+                width=width,
+                height=height,
+                limit=Decimal(ctx.max_pixels_per_page),
+            )
         )
     if width < 50 or height < 50:
-        raise InterpretationFailed(f"Page {number} of the image is too small to read.")
+        raise InterpretationFailed(
+            msg("Page {number} of the image is too small to read.", number=number)
+        )
 
 
 def _dpi(image: Image.Image) -> float:

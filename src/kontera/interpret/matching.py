@@ -32,6 +32,8 @@ from kontera.domain.invoice import DocumentType
 from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import Note
 from kontera.domain.invoice import Severity
+from kontera.domain.invoice import note
+from kontera.domain.messages import msg
 from kontera.domain.suppliers import supplier_key as domain_supplier_key
 
 NAME_THRESHOLD = 88.0
@@ -193,10 +195,14 @@ def _account_warnings(invoice: Invoice, match: SupplierMatch) -> list[Note]:
         return []
     shown = ", ".join(sorted(accounts))
     return [
-        Note(
-            f"{match.supplier.name} asks to be paid into {shown}, which is not an account "
-            "used by this supplier before. Confirm the change with the supplier by phone "
-            "before paying: this is how invoice fraud works.",
+        note(
+            msg(
+                "{supplier} asks to be paid into {accounts}, which is not an account "
+                "used by this supplier before. Confirm the change with the supplier by phone "
+                "before paying: this is how invoice fraud works.",
+                supplier=match.supplier.name,
+                accounts=shown,
+            ),
             Severity.WARNING,
             "bank_account_changed",
             field="payment.bank_account",

@@ -27,6 +27,7 @@ from PIL import Image
 from kontera import telemetry
 from kontera.domain.errors import InterpretationFailed
 from kontera.domain.fields import Source
+from kontera.domain.messages import msg
 from kontera.interpret.textpage import Page
 from kontera.interpret.textpage import Word
 from kontera.interpret.textpage import build_page
@@ -104,7 +105,9 @@ def _as_file(image: Image.Image) -> Iterator[str]:
         try:
             image.save(path)
         except OSError as e:
-            raise InterpretationFailed(f"The page could not be handed to OCR ({e}).") from e
+            raise InterpretationFailed(
+                msg("The page could not be handed to OCR ({e}).", e=str(e))
+            ) from e
         yield path
 
 
@@ -181,11 +184,16 @@ def _run(function: object, *args: object, **kwargs: object) -> object:
             "The OCR engine (Tesseract) is not installed on this server; scans cannot be read."
         ) from e
     except pytesseract.TesseractError as e:
-        raise InterpretationFailed(f"OCR failed on this page ({e.message or e.status}).") from e
+        raise InterpretationFailed(
+            msg("OCR failed on this page ({value}).", value=e.message or e.status)
+        ) from e
     except RuntimeError as e:
         if "timeout" in str(e).lower():
             raise InterpretationFailed(
-                f"OCR of a page took longer than {kwargs.get('timeout')} seconds; "
-                "the scan may be damaged or far too large."
+                msg(
+                    "OCR of a page took longer than {value} seconds; the scan may be damaged or "
+                    "far too large.",
+                    value=str(kwargs.get("timeout")),
+                )
             ) from e
         raise

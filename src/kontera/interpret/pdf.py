@@ -17,6 +17,7 @@ import pypdfium2.raw as pdfium_c
 from kontera.domain.errors import InterpretationFailed
 from kontera.domain.fields import Source
 from kontera.domain.filetypes import FileKind
+from kontera.domain.messages import msg
 from kontera.interpret.assemble import assemble_invoice
 from kontera.interpret.base import Interpretation
 from kontera.interpret.base import InterpretContext
@@ -69,14 +70,14 @@ def _read_text_and_scans(
         try:
             document = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as e:
-            raise InterpretationFailed(f"The PDF cannot be opened ({e}).") from e
+            raise InterpretationFailed(msg("The PDF cannot be opened ({e}).", e=e)) from e
         try:
             pages = [_text_page(document, index) for index in range(len(document))]
             _check_deadline(deadline, ctx)
             scans = [i for i, page in enumerate(pages) if not _usable(page)]
             images = [_render(document, i, ctx.ocr_dpi) for i in scans]
         except pdfium.PdfiumError as e:
-            raise InterpretationFailed(f"A page of the PDF cannot be read ({e}).") from e
+            raise InterpretationFailed(msg("A page of the PDF cannot be read ({e}).", e=e)) from e
         finally:
             document.close()
     return pages, scans, images
@@ -166,5 +167,8 @@ def _render(document: pdfium.PdfDocument, index: int, dpi: int) -> PageImage:
 def _check_deadline(deadline: float, ctx: InterpretContext) -> None:
     if time.monotonic() > deadline:
         raise InterpretationFailed(
-            f"Reading the document took longer than {ctx.timeout_seconds:.0f} seconds."
+            msg(
+                "Reading the document took longer than {seconds} seconds.",
+                seconds=round(ctx.timeout_seconds),
+            )
         )

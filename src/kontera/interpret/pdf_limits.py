@@ -16,6 +16,7 @@ import pikepdf
 from kontera.domain.errors import EmptyDocument
 from kontera.domain.errors import InterpretationFailed
 from kontera.domain.errors import UnsafeDocument
+from kontera.domain.messages import msg
 
 # Ceiling on all inflated stream bytes in one document, and on one stream's inflation ratio.
 MAX_INFLATED_BYTES = 256 * 1024 * 1024
@@ -40,7 +41,9 @@ def check_pdf(data: bytes, *, max_pages: int, max_pixels_per_page: int, dpi: int
             "The PDF is password-protected. Ask the supplier for an unprotected copy."
         ) from e
     except (pikepdf.PdfError, ValueError, OSError) as e:
-        raise InterpretationFailed(f"The PDF is damaged and cannot be read ({_short(e)}).") from e
+        raise InterpretationFailed(
+            msg("The PDF is damaged and cannot be read ({e}).", e=_short(e))
+        ) from e
     with pdf:
         return _check_open(pdf, max_pages, max_pixels_per_page, dpi)
 
@@ -49,20 +52,28 @@ def _check_open(pdf: pikepdf.Pdf, max_pages: int, max_pixels: int, dpi: int) -> 
     try:
         count = len(pdf.pages)
     except pikepdf.PdfError as e:
-        raise InterpretationFailed(f"The PDF's page tree is damaged ({_short(e)}).") from e
+        raise InterpretationFailed(msg("The PDF's page tree is damaged ({e}).", e=_short(e))) from e
     if count == 0:
         raise EmptyDocument("The PDF has no pages.")
     if count > max_pages:
         raise UnsafeDocument(
-            f"The PDF has {count} pages; Kontera reads invoices of at most {max_pages} pages."
+            msg(
+                "The PDF has {count} pages; Kontera reads invoices of at most {max_pages} pages.",
+                count=count,
+                max_pages=max_pages,
+            )
         )
     sizes = tuple(_page_size(page) for page in pdf.pages)
     for number, (width, height) in enumerate(sizes, start=1):
         pixels = (width / 72 * dpi) * (height / 72 * dpi)
         if pixels > max_pixels:
             raise UnsafeDocument(
-                f"Page {number} is {width / 72 * 2.54:.0f} × {height / 72 * 2.54:.0f} cm, "
-                "too large to be an invoice page."
+                msg(
+                    "Page {number} is {width} × {height} cm, too large to be an invoice page.",
+                    number=number,
+                    width=round(width / 72 * 2.54),
+                    height=round(height / 72 * 2.54),
+                )
             )
     _check_streams(pdf, max_pixels)
     return PdfFacts(count, sizes)
@@ -72,7 +83,9 @@ def _page_size(page: pikepdf.Page) -> tuple[float, float]:
     try:
         x0, y0, x1, y1 = (float(v) for v in page.mediabox)
     except (pikepdf.PdfError, ValueError, TypeError) as e:
-        raise InterpretationFailed(f"A page of the PDF has no valid size ({_short(e)}).") from e
+        raise InterpretationFailed(
+            msg("A page of the PDF has no valid size ({e}).", e=_short(e))
+        ) from e
     return abs(x1 - x0), abs(y1 - y0)
 
 
@@ -95,7 +108,11 @@ def _check_image(stream: pikepdf.Stream, max_pixels: int) -> None:
         return
     if width * height > max_pixels:
         raise UnsafeDocument(
-            f"The PDF contains an image of {width} × {height} pixels, too large to process."
+            msg(
+                "The PDF contains an image of {width} × {height} pixels, too large to process.",
+                width=width,
+                height=height,
+            )
         )
 
 
@@ -105,7 +122,7 @@ def _inflated_size(stream: pikepdf.Stream, budget: int) -> int:
     try:
         raw = stream.read_raw_bytes()
     except pikepdf.PdfError as e:
-        raise InterpretationFailed(f"A stream in the PDF is damaged ({_short(e)}).") from e
+        raise InterpretationFailed(msg("A stream in the PDF is damaged ({e}).", e=_short(e))) from e
     if not names or names[0] != "/FlateDecode":
         return len(raw)
     inflater, size, pending = zlib.decompressobj(), 0, raw

@@ -8,6 +8,7 @@ from kontera.domain.errors import EmptyDocument
 from kontera.domain.errors import UnsupportedDocument
 from kontera.domain.filetypes import FileKind
 from kontera.domain.filetypes import sniff
+from kontera.domain.messages import msg
 from kontera.interpret.base import Interpretation
 from kontera.interpret.base import InterpretContext
 from kontera.interpret.base import Interpreter
@@ -52,8 +53,11 @@ def choose_interpreter(kind: FileKind, data: bytes) -> Interpreter:
     best_score, best = max(scored, key=lambda pair: pair[0], default=(0, None))
     if best is None or best_score <= 0:
         raise UnsupportedDocument(
-            f"Kontera cannot read this kind of file ({kind.value}). "
-            "Send a PDF, an image or an EHF/Peppol/CII e-invoice."
+            msg(
+                "Kontera cannot read this kind of file ({value}). Send a PDF, an image or an "
+                "EHF/Peppol/CII e-invoice.",
+                value=kind.value,
+            )
         )
     return best
 

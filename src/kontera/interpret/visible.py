@@ -14,8 +14,10 @@ from decimal import Decimal
 import pypdfium2 as pdfium
 
 from kontera.domain.invoice import Invoice
-from kontera.domain.invoice import Note
 from kontera.domain.invoice import Severity
+from kontera.domain.invoice import note
+from kontera.domain.messages import Message
+from kontera.domain.messages import msg
 from kontera.interpret.pdfium_lock import PDFIUM
 
 _MAX_PAGES = 20
@@ -62,14 +64,20 @@ def compare_with_visible_text(invoice: Invoice, pdf: bytes) -> None:
         return  # no usable text layer: nothing to compare against
     number = invoice.invoice_number
     if number and _SPACES.sub("", number) not in text:
-        _mismatch(invoice, f"The invoice number {number} from the XML is not shown in the PDF.")
+        _mismatch(
+            invoice,
+            msg("The invoice number {number} from the XML is not shown in the PDF.", number=number),
+        )
     # Either the amount due or the invoice total must be visible (a settled correction may
     # print only the total, not "0.00 due").
     amounts = [a for a in (invoice.totals.payable, invoice.totals.gross) if a is not None]
     if amounts and not any(s in text for a in amounts for s in amount_spellings(a)):
-        shown = f"{abs(amounts[0]):.2f}"
-        _mismatch(invoice, f"The amount due {shown} from the XML is not shown in the PDF.")
+        shown = abs(amounts[0]).quantize(Decimal("0.01"))
+        _mismatch(
+            invoice,
+            msg("The amount due {amount} from the XML is not shown in the PDF.", amount=shown),
+        )
 
 
-def _mismatch(invoice: Invoice, message: str) -> None:
-    invoice.add_note(Note(message, Severity.WARNING, code=MISMATCH))
+def _mismatch(invoice: Invoice, message: Message) -> None:
+    invoice.add_note(note(message, Severity.WARNING, MISMATCH))

@@ -24,9 +24,11 @@ from kontera.domain.fields import Field
 from kontera.domain.fields import Source
 from kontera.domain.invoice import Attachment
 from kontera.domain.invoice import Invoice
-from kontera.domain.invoice import Note
 from kontera.domain.invoice import Severity
+from kontera.domain.invoice import note
 from kontera.domain.invoice import read_path
+from kontera.domain.messages import Message
+from kontera.domain.messages import msg
 from kontera.domain.money import to_decimal
 
 Element = etree._Element
@@ -93,7 +95,10 @@ def embedded_attachment(
     try:
         content = base64.b64decode(element.text or "")
     except (binascii.Error, ValueError):
-        w.problem("attachments", f"The attached document {description!r} is not valid base64.")
+        w.problem(
+            "attachments",
+            msg("The attached document {name!r} is not valid base64.", name=description),
+        )
         return None
     return Attachment(
         filename=attr(element, "filename"),
@@ -135,8 +140,10 @@ def set_vat_total(w: FieldWriter, amounts: list[Element]) -> None:
     elif len(values) > 1:
         w.problem(
             "totals.vat",
-            "The invoice states different VAT totals: "
-            + ", ".join(sorted(v or "empty" for v in values)),
+            msg(
+                "The invoice states different VAT totals: {totals}",
+                totals=tuple(sorted(v or "–" for v in values)),
+            ),
         )
 
 
@@ -145,7 +152,10 @@ def price_per_unit(w: FieldWriter, path: str, amount: str, base: str) -> Decimal
     try:
         return to_decimal(amount) / to_decimal(base)
     except (ArithmeticError, ValueError):
-        w.problem(f"{path}.unit_price", f"The price {amount} per {base} units could not be read.")
+        w.problem(
+            f"{path}.unit_price",
+            msg("The price {amount} per {base} units could not be read.", amount=amount, base=base),
+        )
         return None
 
 
@@ -204,7 +214,7 @@ class FieldWriter:
         try:
             value = parse_date(raw)
         except ValueError:
-            self.problem(path, f"The date {raw!r} could not be read.")
+            self.problem(path, msg("The date {raw!r} could not be read.", raw=raw))
             return None
         return self.set(path, value)  # type: ignore[no-any-return]
 
@@ -215,14 +225,14 @@ class FieldWriter:
             # Canonical form, so "3.00" (UBL) and "3.0000" (CII) read as the same value.
             number = to_decimal(raw).normalize()
         except ValueError:
-            self.problem(path, f"The number {raw!r} could not be read.")
+            self.problem(path, msg("The number {raw!r} could not be read.", raw=raw))
             return None
         if number.adjusted() > _MAX_DIGITS:  # no invoice amount has more than 15 digits
-            self.problem(path, f"The number {raw!r} is too large to be an amount.")
+            self.problem(path, msg("The number {raw!r} is too large to be an amount.", raw=raw))
             return None
         exponent = number.as_tuple().exponent
         # normalize() turns 440 into 4.4E+2; keep whole numbers in plain notation.
         return number.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else number
 
-    def problem(self, path: str, message: str) -> None:
-        self.invoice.add_note(Note(message, Severity.ERROR, code=UNREADABLE, field=path))
+    def problem(self, path: str, message: Message) -> None:
+        self.invoice.add_note(note(message, Severity.ERROR, UNREADABLE, field=path))

@@ -9,12 +9,14 @@ libxml2 without `huge_tree` also bounds nesting depth (256) and single text node
 from __future__ import annotations
 
 import threading
+from decimal import Decimal
 
 from lxml import etree
 
 from kontera.domain.errors import DocumentTooLarge
 from kontera.domain.errors import InterpretationFailed
 from kontera.domain.errors import UnsafeDocument
+from kontera.domain.messages import msg
 
 DEFAULT_MAX_BYTES = 50_000_000
 
@@ -46,7 +48,11 @@ def parse_xml(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element
     """
     if len(data) > max_bytes:
         raise DocumentTooLarge(
-            f"The XML file is {len(data):,} bytes; the limit is {max_bytes:,} bytes."
+            msg(
+                "The XML file is {size} bytes; the limit is {limit} bytes.",
+                size=Decimal(len(data)),
+                limit=Decimal(max_bytes),
+            )
         )
     _refuse_doctype_in_prolog(data)
     try:
@@ -57,7 +63,7 @@ def parse_xml(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element
                 "The XML is nested too deeply or holds a text too large for an invoice, "
                 "so the document was refused."
             ) from e
-        raise InterpretationFailed(f"The XML is not well-formed: {e}") from e
+        raise InterpretationFailed(msg("The XML is not well-formed: {e}", e=str(e))) from e
     # Covers encodings the byte scan above cannot read (UTF-16, EBCDIC …).
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.system_url:

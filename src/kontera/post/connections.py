@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import msg
 from kontera.post.connector import Connector
 from kontera.post.exchange_rates import CentralBankRates
 from kontera.post.exchange_rates import RateObserver
@@ -215,5 +216,5 @@ def _operator(value: str | None, system: str, setting: str) -> str:
 
 def _required(value: str | None, what: str) -> str:
     if not value:
-        raise InvalidInput(f"The connection is missing {what}.")
+        raise InvalidInput(msg("The connection is missing {what}.", what=what))
     return value

@@ -37,6 +37,7 @@ import httpx
 
 from kontera.domain.errors import PermanentError
 from kontera.domain.errors import TransientError
+from kontera.domain.messages import msg
 from kontera.post.http import ApiClient
 from kontera.post.http import CallObserver
 from kontera.post.http import RemoteNotFound
@@ -176,9 +177,12 @@ class Riksbank:
         unit = RIKSBANK_UNITS.get(currency)
         if unit is None:
             raise PermanentError(
-                f"Kontera cannot convert {currency} to SEK yet: the unit the Riksbank quotes "
-                f"{currency} in is not confirmed. Post the invoice by hand in the accounting "
-                "system."
+                msg(
+                    "Kontera cannot convert {currency} to SEK yet: the unit the Riksbank quotes "
+                    "{currency} in is not confirmed. Post the invoice by hand in the accounting "
+                    "system.",
+                    currency=currency,
+                )
             )
         url = f"{self.url.rstrip('/')}/Observations/SEK{currency}PMI/{start}/{end}"
         headers = {"Ocp-Apim-Subscription-Key": self.api_key} if self.api_key else {}
@@ -220,10 +224,12 @@ def _decimal(text: str) -> Decimal:
         value = Decimal(text)
     except InvalidOperation:
         raise PermanentError(
-            f"The central bank sent a rate that is not a number: {text!r}."
+            msg("The central bank sent a rate that is not a number: {text}.", text=repr(text))
         ) from None
     if not value.is_finite() or value <= 0:
-        raise PermanentError(f"The central bank sent an impossible rate: {text!r}.")
+        raise PermanentError(
+            msg("The central bank sent an impossible rate: {text}.", text=repr(text))
+        )
     return value
 
 
@@ -294,8 +300,13 @@ class CentralBankRates:
             found = self.bank.observations(self.api, currency, start, day)
         except TransientError as e:
             raise TransientError(
-                f"Could not get the {currency} exchange rate from {self.bank.name} "
-                f"({e.message}); the posting will be tried again.",
+                msg(
+                    "Could not get the {currency} exchange rate from {name} ({message}); the "
+                    "posting will be tried again.",
+                    currency=currency,
+                    name=self.bank.name,
+                    message=e.message,
+                ),
                 retry_after=e.retry_after,
             ) from e
         usable = [obs for obs in found if start <= obs[0] <= day]
@@ -303,13 +314,25 @@ class CentralBankRates:
             return max(usable)
         if day > self.today():
             raise TransientError(
-                f"{self.bank.name} has not yet published a {currency} rate for "
-                f"{day.isoformat()}; the posting will be tried again."
+                msg(
+                    "{name} has not yet published a {currency} rate for {isoformat}; the posting "
+                    "will be tried again.",
+                    name=self.bank.name,
+                    currency=currency,
+                    isoformat=day.isoformat(),
+                )
             )
         raise PermanentError(
-            f"{self.bank.name} publishes no {currency}/{self.base_currency} exchange rate for "
-            f"{day.isoformat()} or the {LOOKBACK_DAYS} days before it, so the invoice cannot "
-            f"be converted to {self.base_currency}. Post it by hand in the accounting system."
+            msg(
+                "{name} publishes no {currency}/{base_currency} exchange rate for {isoformat} or "
+                "the {LOOKBACK_DAYS} days before it, so the invoice cannot be converted to "
+                "{base_currency}. Post it by hand in the accounting system.",
+                name=self.bank.name,
+                currency=currency,
+                base_currency=self.base_currency,
+                isoformat=day.isoformat(),
+                LOOKBACK_DAYS=LOOKBACK_DAYS,
+            )
         )
 
 
@@ -331,7 +354,12 @@ class RateSources:
             return Riksbank(self.riksbank_url, self.riksbank_api_key, self.timeout_seconds)
         if base_currency == "NOK":
             return NorgesBank(self.norges_bank_url, self.timeout_seconds)
-        raise PermanentError(f"Kontera has no exchange-rate source for {base_currency}.")
+        raise PermanentError(
+            msg(
+                "Kontera has no exchange-rate source for {base_currency}.",
+                base_currency=base_currency,
+            )
+        )
 
     def rates(
         self,

@@ -51,6 +51,7 @@ from pathlib import Path
 from typing import Protocol
 
 from kontera.domain.errors import PermanentError
+from kontera.domain.messages import msg
 from kontera.domain.money import money_str
 from kontera.domain.voucher import Voucher
 from kontera.post.connector import AttachmentFile
@@ -110,7 +111,11 @@ def sie4(
 def _sie_voucher(key: str, voucher: Voucher, company: Company, vat_table: VatTable) -> list[str]:
     if voucher.currency != company.currency:
         raise PermanentError(
-            f"SIE holds amounts in {company.currency}; this voucher is in {voucher.currency}."
+            msg(
+                "SIE holds amounts in {currency}; this voucher is in {currency2}.",
+                currency=company.currency,
+                currency2=voucher.currency,
+            )
         )
     text = _quote(f"{voucher.description} / {key}")
     out = [f'#VER "" "" {voucher.date:%Y%m%d} {text}', "{"]

@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 
 from kontera.domain.errors import PermanentError
+from kontera.domain.messages import msg
 from kontera.domain.money import ZERO
 from kontera.domain.voucher import Payee
 from kontera.domain.voucher import Posting
@@ -196,7 +197,10 @@ class FortnoxConnector:
             return None
         if self.exchange_rate is None:
             raise PermanentError(
-                f"The invoice is in {voucher.currency}; no exchange rate to SEK is configured."
+                msg(
+                    "The invoice is in {currency}; no exchange rate to SEK is configured.",
+                    currency=voucher.currency,
+                )
             )
         return self.exchange_rate(voucher.currency, voucher.date)
 
@@ -302,7 +306,10 @@ class FortnoxConnector:
             if start <= day.isoformat() <= end:
                 return year_id
         raise PermanentError(
-            f"Fortnox has no financial year for {day.isoformat()}; create it first."
+            msg(
+                "Fortnox has no financial year for {isoformat}; create it first.",
+                isoformat=day.isoformat(),
+            )
         )
 
     def _pages(self, path: str, key: str, **params: Any) -> Iterator[dict[str, Any]]:

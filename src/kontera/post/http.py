@@ -160,10 +160,16 @@ class ApiClient:
             raise _Retryable(f"{self.system} had a temporary problem ({status}).", wait)
         message = self.error_reader(response)
         if status in (401, 403):
-            raise CredentialsRejected(f"{self.system} refused the credentials: {message}")
+            raise CredentialsRejected(
+                msg(
+                    "{system} refused the credentials: {message}",
+                    system=self.system,
+                    message=message,
+                )
+            )
         if status == 404:
-            raise RemoteNotFound(f"{self.system}: {message}")
-        raise PermanentError(f"{self.system}: {message}")
+            raise RemoteNotFound(msg("{system}: {message}", system=self.system, message=message))
+        raise PermanentError(msg("{system}: {message}", system=self.system, message=message))
 
     def _note_rate_headers(self, response: httpx.Response) -> None:
         remaining = response.headers.get("X-Rate-Limit-Remaining")

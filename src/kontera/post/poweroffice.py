@@ -240,8 +240,12 @@ class PowerOfficeConnector:
             return None
         if self.exchange_rate is None:
             raise PermanentError(
-                f"The invoice is in {voucher.currency}; no exchange rate to "
-                f"{self.base_currency} is configured."
+                msg(
+                    "The invoice is in {currency}; no exchange rate to {base_currency} is "
+                    "configured.",
+                    currency=voucher.currency,
+                    base_currency=self.base_currency,
+                )
             )
         return self.exchange_rate(voucher.currency, voucher.date)
 
@@ -269,7 +273,7 @@ class PowerOfficeConnector:
         if number not in self._accounts:
             found = self._call("GET", "/GeneralLedgerAccounts", params={"accountNos": number})
             if not found:
-                raise PermanentError(f"PowerOffice Go has no account {number}.")
+                raise PermanentError(msg("PowerOffice Go has no account {number}.", number=number))
             self._accounts[number] = int(found[0]["Id"])
         return self._accounts[number]
 
@@ -278,7 +282,7 @@ class PowerOfficeConnector:
             codes = self._call("GET", "/VatCodes", params={"isActive": "true"}) or []
             self._vat_ids = {str(c["Code"]): int(c["Id"]) for c in codes}
         if code not in self._vat_ids:
-            raise PermanentError(f"PowerOffice Go has no active VAT code {code}.")
+            raise PermanentError(msg("PowerOffice Go has no active VAT code {code}.", code=code))
         return self._vat_ids[code]
 
     def _supplier(self, org_number: str | None, payee: Payee) -> _Supplier:

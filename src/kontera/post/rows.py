@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import msg
 from kontera.domain.money import ZERO
 from kontera.domain.money import round_cents
 from kontera.domain.voucher import Posting
@@ -49,7 +50,7 @@ def explicit_vat_rows(voucher: Voucher, vat_table: VatTable = DEFAULT_VAT_TABLE)
     rows.extend(payable)  # cost, VAT, then the supplier: the order a bookkeeper reads
     total = sum((row.amount for row in rows), ZERO)
     if total != ZERO:
-        raise InvalidInput(f"The VAT rows do not balance (off by {total}).")
+        raise InvalidInput(msg("The VAT rows do not balance (off by {total}).", total=total))
     return rows
 
 
@@ -79,7 +80,7 @@ def base_currency_amounts(voucher: Voucher, rate: Decimal) -> list[Decimal]:
     the voucher balances in the base currency as well as in the document currency.
     """
     if rate <= ZERO:
-        raise InvalidInput(f"The exchange rate must be positive, got {rate}.")
+        raise InvalidInput(msg("The exchange rate must be positive, got {rate}.", rate=rate))
     amounts = [round_cents(p.amount * rate) for p in voucher.postings]
     residual = sum(amounts, ZERO)
     payable = next((i for i, p in enumerate(voucher.postings) if p.is_payable), len(amounts) - 1)

@@ -152,8 +152,12 @@ class TripletexConnector:
             return [p.amount for p in voucher.postings]
         if self.exchange_rate is None:
             raise PermanentError(
-                f"The invoice is in {voucher.currency}; no exchange rate to "
-                f"{self.base_currency} is configured."
+                msg(
+                    "The invoice is in {currency}; no exchange rate to {base_currency} is "
+                    "configured.",
+                    currency=voucher.currency,
+                    base_currency=self.base_currency,
+                )
             )
         return base_currency_amounts(voucher, self.exchange_rate(voucher.currency, voucher.date))
 
@@ -190,7 +194,9 @@ class TripletexConnector:
             data = self._call("GET", path, params={param: number, "fields": "id"})
             values = data.get("values") or []
             if not values:
-                raise PermanentError(f"Tripletex has no {_WORDS[kind]} {number}.")
+                raise PermanentError(
+                    msg("Tripletex has no {WORDS} {number}.", WORDS=_WORDS[kind], number=number)
+                )
             self._ids[key] = int(values[0]["id"])
         return self._ids[key]
 

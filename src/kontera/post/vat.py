@@ -13,6 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import msg
 
 
 class VatKind(StrEnum):
@@ -105,7 +106,7 @@ class VatTable:
         key = (code or "0").strip().upper()
         found = self._by_code.get(key)
         if found is None:
-            raise InvalidInput(f"VAT code {code!r} is not one Kontera can post.")
+            raise InvalidInput(msg("VAT code {code} is not one Kontera can post.", code=repr(code)))
         return found
 
     def for_rate(self, rate: Decimal, country: str) -> VatCode:
@@ -115,7 +116,9 @@ class VatTable:
                 return vat
         if rate == 0:
             return self.get("SE0" if country == "SE" else "0")
-        raise InvalidInput(f"No {country} VAT code has the rate {rate} %.")
+        raise InvalidInput(
+            msg("No {country} VAT code has the rate {rate} %.", country=country, rate=rate)
+        )
 
     def codes(self) -> list[VatCode]:
         return list(self._by_code.values())

@@ -28,6 +28,7 @@ from kontera.domain import identifiers as ids
 from kontera.domain.errors import InvalidInput
 from kontera.domain.invoice import AllowanceCharge
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import msg
 from kontera.domain.money import ZERO
 from kontera.domain.money import round_cents
 from kontera.domain.suggestion import LineSuggestion
@@ -83,7 +84,12 @@ def approved_from_suggestions(lines: Iterable[LineSuggestion]) -> list[ApprovedP
     approved = []
     for line in lines:
         if line.account is None or line.amount is None:
-            raise InvalidInput(f"Line {line.line_index + 1} has no account or amount to post.")
+            raise InvalidInput(
+                msg(
+                    "Line {line_index} has no account or amount to post.",
+                    line_index=line.line_index + 1,
+                )
+            )
         approved.append(
             ApprovedPosting(
                 account=line.account,
@@ -289,8 +295,13 @@ def _rounding(cost: list[Posting], invoice: Invoice, opts: VoucherOptions) -> li
         return []
     if abs(diff) > opts.rounding_tolerance:
         raise InvalidInput(
-            f"The approved postings come to {booked} but the invoice total is {total}: "
-            f"{diff} is not accounted for. Check the amounts before posting."
+            msg(
+                "The approved postings come to {booked} but the invoice total is {total}: {diff} "
+                "is not accounted for. Check the amounts before posting.",
+                booked=booked,
+                total=total,
+                diff=diff,
+            )
         )
     return [
         Posting(

@@ -26,6 +26,7 @@ import httpx
 
 from kontera.domain.errors import PermanentError
 from kontera.domain.errors import TransientError
+from kontera.domain.messages import msg
 
 log = logging.getLogger("kontera.post.webhooks")
 RETRYABLE_STATUS = frozenset({408, 425, 429})
@@ -95,7 +96,7 @@ class WebhookSender:
         except httpx.HTTPError as e:
             _log(url, event_type, started, type(e).__name__)
             raise ReceiverUnavailable(
-                f"The receiver could not be reached ({type(e).__name__}).",
+                msg("The receiver could not be reached ({name__}).", name__=type(e).__name__),
                 status=None,
                 retry_after=None,
             ) from None
@@ -105,11 +106,13 @@ class WebhookSender:
             return Delivered(status)
         if status >= 500 or status in RETRYABLE_STATUS:
             raise ReceiverUnavailable(
-                f"The receiver answered {status}.",
+                msg("The receiver answered {status}.", status=status),
                 status=status,
                 retry_after=_seconds(response.headers.get("Retry-After")),
             )
-        raise ReceiverRefused(f"The receiver refused the event ({status}).", status=status)
+        raise ReceiverRefused(
+            msg("The receiver refused the event ({status}).", status=status), status=status
+        )
 
 
 def _log(url: str, event_type: str, started: float, outcome: str) -> None:

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import KonteraError
+from kontera.i18n import translator
 from kontera.review import admin_routes
 from kontera.review import auth
 from kontera.review import detail_routes
@@ -25,6 +26,7 @@ from kontera.review import queue_routes
 from kontera.review.security import install_security_headers
 from kontera.review.security import is_ui_path
 from kontera.review.web import HERE
+from kontera.review.web import browser_locale
 from kontera.review.web import render
 from kontera.services.context import AppContext
 
@@ -50,9 +52,12 @@ def _html_errors_for_ui(app: FastAPI) -> None:
 
     async def kontera_error(request: Request, exc: KonteraError) -> Response:
         if is_ui_path(request.url.path) or api_handler is None:
+            user = auth.optional_user(request)
             if request.headers.get("x-requested-with") == "fetch":
-                return Response(exc.message, status_code=exc.status, media_type="text/plain")
-            return render(request, "error.html", None, status_code=exc.status, error=exc)
+                locale = user.locale if user else browser_locale(request)
+                text = translator(locale).text(exc.text)
+                return Response(text, status_code=exc.status, media_type="text/plain")
+            return render(request, "error.html", user, status_code=exc.status, error=exc)
         result = api_handler(request, exc)
         return await result if isinstance(result, Awaitable) else result
 

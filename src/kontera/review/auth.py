@@ -40,9 +40,14 @@ class SignInRequired(Exception):
         self.path = path
 
 
-def current_user(request: Request) -> SignedIn:
+def optional_user(request: Request) -> SignedIn | None:
+    """The signed-in user, if any (an error page still speaks the user's language)."""
     token = request.cookies.get(SESSION_COOKIE)
-    found = users.signed_in(app_context(request), token=token) if token else None
+    return users.signed_in(app_context(request), token=token) if token else None
+
+
+def current_user(request: Request) -> SignedIn:
+    found = optional_user(request)
     if found is None:
         raise SignInRequired(
             request.url.path + (f"?{request.url.query}" if request.url.query else "")

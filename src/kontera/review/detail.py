@@ -103,7 +103,7 @@ class PostingRow:
     amount: str
     description: str
     confidence: float | None
-    reason: str
+    reason: Message | dict[str, Any] | str  # a message (or its JSON); old data: English text
     alternatives: list[dict[str, Any]]
 
 
@@ -127,7 +127,7 @@ def posting_rows(view: dict[str, Any]) -> list[PostingRow]:
                 amount=line.get("amount") or "",
                 description=line.get("description") or "",
                 confidence=hint.get("confidence"),
-                reason=hint.get("reason") or "",
+                reason=hint.get("reason_text") or hint.get("reason") or "",
                 alternatives=(hint.get("alternatives") or [])[:3],
             )
         )
@@ -195,14 +195,32 @@ def warnings(view: dict[str, Any]) -> list[Warning]:
     invoice = view.get("invoice") or {}
     if invoice.get("document_type") == "credit_note":
         found.append(Warning("credit_note", None, invoice.get("invoice_number") or "", "info"))
-    reason = _beyond_notes(view.get("status_reason"), notes)
-    if reason and view.get("status") in ("needs_review", "failed", "rejected"):
-        found.append(Warning("status", as_message(reason), "", "warning"))
+    if view.get("status") in ("needs_review", "failed", "rejected"):
+        reason = _status_reason(view, notes)
+        if reason is not None:
+            found.append(Warning("status", reason, "", "warning"))
     for note in notes:
         label = f"[{note['rule_id']}]" if note.get("rule_id") else ""
         text = note.get("text") or as_message(note["message"])
         found.append(Warning("note", text, label, note.get("severity", "info")))
     return found
+
+
+def _status_reason(
+    view: dict[str, Any], notes: list[dict[str, Any]]
+) -> Message | dict[str, Any] | None:
+    """The status reason, unless it only repeats the notes (they are listed one by one)."""
+    text = view.get("status_reason_text")
+    if text is not None:
+        return None if _only_notes(Message.from_json(text), notes) else text
+    reason = _beyond_notes(view.get("status_reason"), notes)
+    return as_message(reason) if reason else None
+
+
+def _only_notes(reason: Message, notes: list[dict[str, Any]]) -> bool:
+    noted = {n["message"] for n in notes}
+    parts = reason.params.values() if reason.msgid.startswith("{m0}") else [reason]
+    return all(str(part) in noted for part in parts)
 
 
 def _beyond_notes(reason: str | None, notes: list[dict[str, Any]]) -> str:

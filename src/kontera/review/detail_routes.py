@@ -23,6 +23,7 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import msg
 from kontera.review import detail
 from kontera.review import pages
 from kontera.review.auth import PostingUser
@@ -172,7 +173,7 @@ def _field_changes(form: FormData) -> dict[str, str]:
         if value.strip() == str(form.get(f"o:{path}") or "").strip():
             continue
         if path not in detail.EDITABLE:
-            raise InvalidInput(f"The field {path} cannot be edited here.")
+            raise InvalidInput(msg("The field {path} cannot be edited here.", path=path))
         changes[path] = value.strip()
     return changes
 
@@ -218,7 +219,7 @@ def _approved_lines(form: FormData) -> list[ApprovedLine] | None:
         try:
             amount = Decimal(amount_text) if amount_text else None
         except InvalidOperation as e:
-            raise InvalidInput(f"The amount on line {i + 1} is not a number.") from e
+            raise InvalidInput(msg("The amount on line {i} is not a number.", i=i + 1)) from e
         index_text = str(form.get(f"line_index_{i}") or "")
         lines.append(
             ApprovedLine(

@@ -18,6 +18,7 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import msg
 from kontera.domain.status import Status
 from kontera.review.auth import PostingUser
 from kontera.review.auth import User
@@ -51,7 +52,7 @@ def parse_filters(params: QueryParams) -> QueueFilter:
             page=max(1, int(params.get("page") or 1)),
         )
     except (ValueError, InvalidOperation) as e:
-        raise InvalidInput(f"A filter is not valid: {e}") from e
+        raise InvalidInput(msg("A filter is not valid: {e}", e=str(e))) from e
 
 
 def _sort(text: str | None) -> str:

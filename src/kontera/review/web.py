@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Any
@@ -11,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from kontera.i18n import LOCALES
+from kontera.i18n import Translator
 from kontera.i18n import translator
 from kontera.services.context import AppContext
 
@@ -52,10 +55,12 @@ def render(
         "plural": t.plural,
         "text": t.text,  # a message made deep in the code (a note, a reason, an error)
         "label": t.label,  # label("status", "needs_review"): the name of a code value
+        "field": t.field,  # field("lines.0.net"): a field's name
         "money": t.amount,
         "number": t.number,
         "percent": t.percent,
         "day": t.date,
+        "card_value": lambda v: card_value(v, t),
         **values,
     }
     return templates.TemplateResponse(request, name, context, status_code=status_code)
@@ -70,6 +75,18 @@ def browser_locale(request: Request) -> str:
         if language in LOCALES:
             return language
     return "nb"
+
+
+def card_value(value: Any, t: Translator) -> str:
+    """A model card's value: numbers in the reader's format (NaN as "–"), text as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return t.date(value) if isinstance(value, str) and _ISO_MOMENT.match(value) else str(value)
+    if isinstance(value, float) and math.isnan(value):
+        return "–"
+    return t.number(round(value, 4) if isinstance(value, float) else value)
+
+
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
 def confidence_class(value: float | None) -> str:

@@ -12,6 +12,7 @@ from kontera.domain.codec import to_jsonable
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import InvalidInput
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import msg
 from kontera.domain.status import REVIEWABLE
 from kontera.domain.status import Status
 from kontera.post import PostingJob
@@ -53,7 +54,10 @@ def approve(
         document = repo.get_document(session, company_id=company_id, document_id=document_id)
         if Status(document.status) not in REVIEWABLE:
             raise Conflict(
-                f"Only documents waiting for review can be approved (it is {document.status})."
+                msg(
+                    "Only documents waiting for review can be approved (it is {status}).",
+                    status=document.status,
+                )
             )
         invoice = _invoice(session, document_id)
         suggested = _suggested_lines(session, document_id)
@@ -130,7 +134,9 @@ def _check_lines(lines: list[ApprovedLine]) -> None:
         raise InvalidInput("Choose at least one account before approving.")
     for number, line in enumerate(lines, start=1):
         if not line.account or not line.account.strip():
-            raise InvalidInput(f"Choose an account for line {number} before approving.")
+            raise InvalidInput(
+                msg("Choose an account for line {number} before approving.", number=number)
+            )
 
 
 def _learn(
@@ -166,7 +172,7 @@ def reject(
             document=document,
             target=Status.REJECTED,
             actor=actor,
-            reason=reason or "Rejected by a person.",
+            reason=reason or msg("Rejected by a person."),
         )
     return document
 

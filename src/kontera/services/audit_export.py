@@ -27,6 +27,7 @@ from sqlmodel import col
 from sqlmodel import select
 
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import msg
 from kontera.services.context import AppContext
 from kontera.store import repo
 from kontera.store.db import session_scope
@@ -65,7 +66,9 @@ def check_period(start: date, end: date) -> None:
     if end < start:
         raise InvalidInput("The period ends before it starts ('to' is earlier than 'from').")
     if (end - start).days > MAX_PERIOD_DAYS:
-        raise InvalidInput(f"Export at most {MAX_PERIOD_DAYS} days at a time.")
+        raise InvalidInput(
+            msg("Export at most {MAX_PERIOD_DAYS} days at a time.", MAX_PERIOD_DAYS=MAX_PERIOD_DAYS)
+        )
 
 
 def audit_rows(ctx: AppContext, *, company_id: str, start: date, end: date) -> list[AuditRow]:

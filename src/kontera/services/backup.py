@@ -29,6 +29,7 @@ from kontera import __version__
 from kontera.config import Settings
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import msg
 from kontera.services import backup_db
 from kontera.store.blobs import BlobStore
 from kontera.store.blobs import check_key
@@ -114,11 +115,15 @@ def verify_backup(src: Path) -> Manifest:
             digest, size = _digest(archive, member)
             named = _ORIGINAL.match(member.name)
             if digest != entry.sha256 or size != entry.size or (named and named[3] != digest):
-                raise InvalidInput(f"The backup is damaged: {member.name} does not match.")
+                raise InvalidInput(
+                    msg("The backup is damaged: {name} does not match.", name=member.name)
+                )
             seen.add(member.name)
     missing = set(expected) - seen
     if missing:
-        raise InvalidInput(f"The backup is incomplete: {sorted(missing)[0]} is missing.")
+        raise InvalidInput(
+            msg("The backup is incomplete: {missing} is missing.", missing=sorted(missing)[0])
+        )
     return manifest
 
 
@@ -170,7 +175,9 @@ def _open(src: Path) -> tarfile.TarFile:
     try:
         return tarfile.open(src, "r:gz")
     except (OSError, tarfile.TarError) as e:
-        raise InvalidInput(f"{src.name} is not a Kontera backup (not a readable tar.gz).") from e
+        raise InvalidInput(
+            msg("{name} is not a Kontera backup (not a readable tar.gz).", name=src.name)
+        ) from e
 
 
 def _read_manifest(src: Path) -> Manifest:
@@ -180,7 +187,9 @@ def _read_manifest(src: Path) -> Manifest:
         except KeyError:
             handle = None
         if handle is None:
-            raise InvalidInput(f"{src.name} has no manifest; it is not a Kontera backup.")
+            raise InvalidInput(
+                msg("{name} has no manifest; it is not a Kontera backup.", name=src.name)
+            )
         manifest = Manifest.from_json(handle.read())
     if manifest.format_version > FORMAT_VERSION:
         raise InvalidInput("The backup was made by a newer Kontera; upgrade before restoring.")
@@ -190,7 +199,9 @@ def _read_manifest(src: Path) -> Manifest:
 def _expected_entry(expected: dict[str, Entry], member: tarfile.TarInfo) -> Entry:
     entry = expected.get(member.name)
     if entry is None or not member.isfile():
-        raise InvalidInput(f"The backup holds an unexpected member: {member.name!r}.")
+        raise InvalidInput(
+            msg("The backup holds an unexpected member: {name}.", name=repr(member.name))
+        )
     return entry
 
 
@@ -213,7 +224,9 @@ def _destination(name: str) -> str | None:
     parts = PurePosixPath(name).parts
     if len(parts) >= 2 and parts[0] == "models":
         return check_key(name)  # refuses "..", empty and hidden parts
-    raise InvalidInput(f"The backup holds a member Kontera would not restore: {name!r}.")
+    raise InvalidInput(
+        msg("The backup holds a member Kontera would not restore: {name}.", name=repr(name))
+    )
 
 
 def _has_files(blobs: BlobStore) -> bool:

@@ -20,6 +20,7 @@ from sqlalchemy import table
 from sqlalchemy.engine import make_url
 
 from kontera.domain.errors import KonteraError
+from kontera.domain.messages import msg
 from kontera.store.db import make_engine
 
 SQLITE = "sqlite"
@@ -36,7 +37,9 @@ class BackupFailed(KonteraError):
 def database_kind(url: str) -> str:
     backend = make_url(url).get_backend_name()
     if backend not in (SQLITE, POSTGRESQL):
-        raise BackupFailed(f"Backups support SQLite and PostgreSQL, not {backend}.")
+        raise BackupFailed(
+            msg("Backups support SQLite and PostgreSQL, not {backend}.", backend=backend)
+        )
     return backend
 
 
@@ -51,7 +54,9 @@ def dump(url: str, target: Path) -> None:
 def load(url: str, snapshot: Path, kind: str) -> None:
     """Replace the database at `url` by the snapshot (made by `dump` from the same kind)."""
     if kind != database_kind(url):
-        raise BackupFailed(f"This backup holds a {kind} database; the target is not {kind}.")
+        raise BackupFailed(
+            msg("This backup holds a {kind} database; the target is not {kind}.", kind=kind)
+        )
     if kind == SQLITE:
         target = Path(make_url(url).database or "")
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -81,14 +86,14 @@ def holds_data(url: str) -> bool:
 
 def _sqlite_copy(source: Path, target: Path) -> None:
     if not source.exists():
-        raise BackupFailed(f"The SQLite database {source} does not exist.")
+        raise BackupFailed(msg("The SQLite database {source} does not exist.", source=str(source)))
     src = sqlite3.connect(str(source))
     dst = sqlite3.connect(str(target))
     try:
         # Copies every page in one step, under a read transaction: a consistent snapshot.
         src.backup(dst)
     except sqlite3.Error as e:
-        raise BackupFailed(f"SQLite backup failed: {e}") from e
+        raise BackupFailed(msg("SQLite backup failed: {e}", e=str(e))) from e
     finally:
         dst.close()
         src.close()
@@ -105,7 +110,9 @@ def _run_pg(program: str, url: str, options: list[str]) -> None:
     command = [_pg_program(program), "--dbname", dbname_arg, *options]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=3600)
     if done.returncode != 0:
-        raise BackupFailed(f"{program} failed: {done.stderr.strip()[-500:]}")
+        raise BackupFailed(
+            msg("{program} failed: {strip}", program=program, strip=done.stderr.strip()[-500:])
+        )
 
 
 def _pg_program(name: str) -> str:
@@ -115,5 +122,7 @@ def _pg_program(name: str) -> str:
         return str(installed[-1])
     found = shutil.which(name)
     if found is None:
-        raise BackupFailed(f"{name} is not installed (Debian: apt install postgresql-client).")
+        raise BackupFailed(
+            msg("{name} is not installed (Debian: apt install postgresql-client).", name=name)
+        )
     return found

@@ -15,6 +15,7 @@ from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import NotFound
 from kontera.domain.identifiers import digits
 from kontera.domain.identifiers import valid_org_number
+from kontera.domain.messages import msg
 from kontera.services.context import AppContext
 from kontera.store import repo
 from kontera.store.db import session_scope
@@ -49,11 +50,17 @@ def create_company(
 ) -> Company:
     country = country.upper()
     if org_number and not valid_org_number(org_number, country):
-        raise InvalidInput(f"{org_number} is not a valid {country} organisation number.")
+        raise InvalidInput(
+            msg(
+                "{org_number} is not a valid {country} organisation number.",
+                org_number=org_number,
+                country=country,
+            )
+        )
     chart = "BAS" if country == "SE" else "NS4102"
     with session_scope(ctx.engine) as session:
         if repo.find_company(session, name_or_slug=name):
-            raise Conflict(f"A company named {name!r} exists already.")
+            raise Conflict(msg("A company named {name} exists already.", name=repr(name)))
         company = Company(
             name=name,
             slug=_free_slug(session, slugify(name)),
@@ -86,7 +93,7 @@ def find_company(ctx: AppContext, name_or_slug: str) -> Company:
     with session_scope(ctx.engine) as session:
         company = repo.find_company(session, name_or_slug=name_or_slug)
     if company is None:
-        raise NotFound(f"No company named {name_or_slug!r}.")
+        raise NotFound(msg("No company named {name_or_slug}.", name_or_slug=repr(name_or_slug)))
     return company
 
 

@@ -18,6 +18,7 @@ from kontera.config import Settings
 from kontera.domain.errors import Forbidden
 from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import NotFound
+from kontera.domain.messages import msg
 from kontera.post import AppSecrets
 from kontera.post import Connection
 from kontera.post import Connector
@@ -86,7 +87,7 @@ def connect(
     try:
         chosen = System(system)
     except ValueError as e:
-        raise InvalidInput(f"Unknown accounting system {system!r}.") from e
+        raise InvalidInput(msg("Unknown accounting system {system}.", system=repr(system))) from e
     company = find_company(ctx, company_name)
     options = {**_default_settings(ctx.settings, chosen), **(settings or {})}
     with session_scope(ctx.engine) as session:

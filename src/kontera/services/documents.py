@@ -24,8 +24,13 @@ from kontera.domain.errors import EmptyDocument
 from kontera.domain.errors import KonteraError
 from kontera.domain.filetypes import sniff
 from kontera.domain.invoice import Severity
+from kontera.domain.messages import Message
+from kontera.domain.messages import as_message
+from kontera.domain.messages import joined
+from kontera.domain.messages import msg
 from kontera.domain.status import Status
 from kontera.domain.suppliers import supplier_key
+from kontera.i18n.labels import label_message
 from kontera.interpret import interpret_bytes
 from kontera.interpret.base import Interpretation
 from kontera.interpret.matching import find_credited_invoice
@@ -43,7 +48,7 @@ from kontera.store.tables import Interpretation as InterpretationRow
 log = logging.getLogger(__name__)
 
 WORKER = "worker"
-UNREADABLE = (
+UNREADABLE = msg(
     "Kontera could not read this document because of an internal error. "
     "The original is kept; retry it, or contact support if it fails again."
 )
@@ -73,7 +78,9 @@ def receive_document(
         raise EmptyDocument("The file is empty (0 bytes).")
     if len(data) > ctx.settings.max_upload_bytes:
         limit_mb = ctx.settings.max_upload_bytes / 1024 / 1024
-        raise DocumentTooLarge(f"The file is larger than the {limit_mb:.0f} MB limit.")
+        raise DocumentTooLarge(
+            msg("The file is larger than the {limit} MB limit.", limit=round(limit_mb))
+        )
     sha256 = ctx.blobs.put(data)
     document = Document(
         company_id=company_id,
@@ -166,7 +173,7 @@ def _interpret_step(ctx: AppContext, document_id: str) -> Status:
     try:
         interpretation = interpret_bytes(ctx.blobs.get(sha256), context)
     except KonteraError as e:
-        return _fail(ctx, document_id, e.message, error_code=e.code)
+        return _fail(ctx, document_id, e.text, error_code=e.code)
     except Exception:
         log.exception("interpretation crashed", extra={"document_id": document_id})
         return _fail(ctx, document_id, UNREADABLE, error_code="internal_error")
@@ -238,7 +245,7 @@ def _suggest_step(ctx: AppContext, document_id: str) -> Status:
     return routed.status
 
 
-def _fail(ctx: AppContext, document_id: str, reason: str, *, error_code: str) -> Status:
+def _fail(ctx: AppContext, document_id: str, reason: Message, *, error_code: str) -> Status:
     with session_scope(ctx.engine) as session:
         document = session.get(Document, document_id)
         assert document is not None

@@ -20,6 +20,7 @@ from sqlmodel import select
 from kontera.domain.errors import ExternalServiceError
 from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import NotFound
+from kontera.domain.messages import msg
 from kontera.ingest.imap import SECURITY
 from kontera.ingest.imap import ImapAccount
 from kontera.ingest.imap import ImapConnection
@@ -61,7 +62,9 @@ def add_mailbox(
     processed_folder: str = "Kontera",
 ) -> ImapMailbox:
     if security not in SECURITY:
-        raise InvalidInput(f"IMAP security must be one of {', '.join(SECURITY)}.")
+        raise InvalidInput(
+            msg("IMAP security must be one of {SECURITY}.", SECURITY=tuple(SECURITY))
+        )
     if after_import not in ("move", "flag"):
         raise InvalidInput("After import, mail is either moved ('move') or flagged ('flag').")
     with session_scope(ctx.engine) as session:

@@ -40,6 +40,7 @@ from kontera.ingest.mime import extract
 from kontera.ingest.settings import MailSettings
 from kontera.services.context import AppContext
 from kontera.services.documents import receive_document
+from kontera.services.email_reply import LOCALE_OF_COUNTRY
 from kontera.services.email_reply import reply_nothing_found
 from kontera.services.email_senders import NOT_TRUSTED_YET
 from kontera.services.email_senders import judge_sender
@@ -348,12 +349,18 @@ def _reply(ctx: AppContext, row: MailMessage, headers: MailHeaders, mail: MailSe
         sender=mail.reply_from or f"no-reply@{ctx.settings.mail_domain}",
         relay_host=mail.relay_host,
         relay_port=mail.relay_port,
+        locale=LOCALE_OF_COUNTRY.get(_company_country(ctx, row.company_id), "en"),
     )
     if sent:
         with session_scope(ctx.engine) as session:
             stored = _get(session, row.id)
             stored.replied = True
             session.add(stored)
+
+
+def _company_country(ctx: AppContext, company_id: str) -> str:
+    with session_scope(ctx.engine) as session:
+        return repo.get_company(session, company_id=company_id).country
 
 
 def _get(session: Session, mail_id: str) -> MailMessage:

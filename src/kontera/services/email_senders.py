@@ -22,6 +22,7 @@ from sqlmodel import select
 
 from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import NotFound
+from kontera.domain.messages import msg
 from kontera.ingest.mailauth import AuthVerdict
 from kontera.services.context import AppContext
 from kontera.store import repo
@@ -46,7 +47,9 @@ class QuarantinedDocument:
 def normalise_address(address: str) -> str:
     text = address.strip().lower()
     if text.count("@") != 1 or text.endswith("@") or " " in text:
-        raise InvalidInput(f"{address!r} is not an e-mail address or @domain.")
+        raise InvalidInput(
+            msg("{address} is not an e-mail address or @domain.", address=repr(address))
+        )
     return text
 
 

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import msg
 from kontera.services.context import AppContext
 from kontera.services.suggestions import history_lines
 from kontera.store import repo
@@ -31,8 +32,12 @@ def evaluate_company(ctx: AppContext, *, company_id: str, actor: str) -> dict[st
     lines = sorted(history_lines(ctx, company_id), key=time_order)[-MAX_LINES:]
     if len(lines) < MIN_LINES:
         raise InvalidInput(
-            f"At least {MIN_LINES} history lines are needed to evaluate; "
-            f"{company.name} has {len(lines)}."
+            msg(
+                "At least {MIN_LINES} history lines are needed to evaluate; {name} has {lines}.",
+                MIN_LINES=MIN_LINES,
+                name=company.name,
+                lines=len(lines),
+            )
         )
     result = evaluate(lines)
     figures = {"evaluated_at": utcnow().isoformat(), "history_lines": len(lines)}

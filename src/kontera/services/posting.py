@@ -24,6 +24,9 @@ from kontera import telemetry
 from kontera.domain.codec import invoice_from_json
 from kontera.domain.errors import KonteraError
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import Message
+from kontera.domain.messages import as_message
+from kontera.domain.messages import msg
 from kontera.domain.status import Status
 from kontera.domain.voucher import Voucher
 from kontera.interpret.render import render_invoice_pdf
@@ -143,7 +146,7 @@ def _post_leased(ctx: AppContext, lease: Lease) -> str:
     try:
         prepared = _prepare(ctx, voucher_id)
     except KonteraError as e:
-        _give_back(ctx, voucher_id, e.message)
+        _give_back(ctx, voucher_id, e.text)
         return Step.FAILED.value
     if prepared.job.done:
         return prepared.job.step.value
@@ -153,7 +156,9 @@ def _post_leased(ctx: AppContext, lease: Lease) -> str:
         row = connection_of(session, record.company_id)
         company_id, document_id = record.company_id, record.document_id
     if row is None:
-        _give_back(ctx, voucher_id, "The company is no longer connected to an accounting system.")
+        _give_back(
+            ctx, voucher_id, msg("The company is no longer connected to an accounting system.")
+        )
         return Step.FAILED.value
     observer = _audit_calls(ctx, company_id, document_id)
     try:
@@ -174,7 +179,7 @@ def _post_leased(ctx: AppContext, lease: Lease) -> str:
                 lambda j: _save_job(ctx, lease, j),
             )
     except KonteraError as e:  # a connection that cannot even be set up: a person must act
-        _give_back(ctx, voucher_id, e.message)
+        _give_back(ctx, voucher_id, e.text)
         return Step.FAILED.value
     _conclude(ctx, voucher_id, job)
     return job.step.value
@@ -309,7 +314,8 @@ def _conclude(ctx: AppContext, voucher_id: str, job: PostingJob) -> None:
     if job.step is Step.POSTED:
         _finish(ctx, voucher_id, job)
     elif job.step is Step.FAILED:
-        _give_back(ctx, voucher_id, job.last_error or "The accounting system refused the voucher.")
+        refused = msg("The accounting system refused the voucher.")
+        _give_back(ctx, voucher_id, as_message(job.last_error) if job.last_error else refused)
     elif job.next_attempt_at is not None:
         ctx.queue.post_voucher(voucher_id, delay=_seconds_until(job.next_attempt_at))
 
@@ -340,13 +346,13 @@ def _finish(ctx: AppContext, voucher_id: str, job: PostingJob) -> None:
             )
 
 
-def _give_back(ctx: AppContext, voucher_id: str, message: str) -> None:
+def _give_back(ctx: AppContext, voucher_id: str, message: Message) -> None:
     """A permanent failure returns the document to the queue with the system's words."""
     with session_scope(ctx.engine) as session:
         record = session.get(VoucherRecord, voucher_id)
         if record is None:
             return
-        record.state, record.last_error = Step.FAILED.value, message
+        record.state, record.last_error = Step.FAILED.value, str(message)
         session.add(record)
         document = session.get(Document, record.document_id)
         if document is not None and document.status in (
@@ -358,5 +364,7 @@ def _give_back(ctx: AppContext, voucher_id: str, message: str) -> None:
                 document=document,
                 target=Status.NEEDS_REVIEW,
                 actor=ACTOR,
-                reason=f"Posting to {record.target} failed: {message}",
+                reason=msg(
+                    "Posting to {system} failed: {problem}", system=record.target, problem=message
+                ),
             )

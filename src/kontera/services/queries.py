@@ -18,6 +18,7 @@ def document_summary(document: Document) -> dict[str, Any]:
         "id": document.id,
         "status": document.status,
         "status_reason": document.status_reason,
+        "status_reason_text": document.status_reason_text,
         "filename": document.filename,
         "kind": document.kind,
         "source": document.source,

@@ -73,6 +73,7 @@ class QueueRow:
     received_at: datetime
     status: str
     status_reason: str | None
+    status_reason_text: dict[str, Any] | None  # the reason as a catalogue message
     confidence: float | None
     warnings: int
     duplicate: bool
@@ -224,6 +225,7 @@ def queue_row(document: Document, company_name: str) -> QueueRow:
         received_at=document.received_at,
         status=document.status,
         status_reason=document.status_reason,
+        status_reason_text=document.status_reason_text,
         confidence=document.confidence,
         warnings=document.warnings,
         duplicate=document.duplicate_of_id is not None,

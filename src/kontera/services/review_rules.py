@@ -3,35 +3,57 @@
 from __future__ import annotations
 
 from kontera.domain.invoice import Invoice
+from kontera.domain.invoice import Note
 from kontera.domain.invoice import Severity
+from kontera.domain.messages import Message
+from kontera.domain.messages import as_message
+from kontera.domain.messages import msg
 from kontera.domain.suggestion import Suggestion
+from kontera.i18n.labels import field_label
 
 FIELD_CONFIDENCE_FLOOR = 0.9
 SUGGESTION_CONFIDENCE_FLOOR = 0.5
 KEY_FIELDS = ("invoice_number", "issue_date", "currency", "totals.payable", "totals.gross")
 
 
-def review_reasons(invoice: Invoice, suggestion: Suggestion) -> list[str]:
-    reasons = [f"{note.message}" for note in invoice.notes if note.severity is not Severity.INFO][
-        :5
-    ]
+def review_reasons(invoice: Invoice, suggestion: Suggestion) -> list[Message]:
+    serious = [note for note in invoice.notes if note.severity is not Severity.INFO][:5]
+    reasons = [_note_text(note) for note in serious]
     unsure = [
         path
         for path in KEY_FIELDS
         if path in invoice.fields and invoice.fields[path].confidence < FIELD_CONFIDENCE_FLOOR
     ]
     if unsure:
-        reasons.append("Kontera is not sure of: " + ", ".join(unsure) + ".")
+        names = tuple(field_label(path) for path in unsure)
+        reasons.append(msg("Kontera is not sure of: {fields}.", fields=names))
     missing = [line.line_index + 1 for line in suggestion.lines if line.abstained]
     if missing:
-        numbers = ", ".join(str(n) for n in missing)
-        reasons.append(f"No account could be suggested for line {numbers}.")
+        reasons.append(
+            msg("No account could be suggested for line {lines}.", lines=tuple(map(str, missing)))
+        )
     weak = [
         line
         for line in suggestion.lines
         if not line.abstained and line.confidence < SUGGESTION_CONFIDENCE_FLOOR
     ]
     if weak:
-        lines = ", ".join(f"{line.line_index + 1} ({line.confidence:.0%})" for line in weak)
-        reasons.append(f"Kontera is unsure of the account for line {lines}.")
+        lines = tuple(
+            msg(
+                "{line} ({percent} %)",
+                line=line.line_index + 1,
+                percent=round(line.confidence * 100),
+            )
+            for line in weak
+        )
+        reasons.append(msg("Kontera is unsure of the account for line {lines}.", lines=lines))
     return reasons
+
+
+def _note_text(note: Note) -> Message:
+    """The note as a message; a rule's id is kept beside it, as in the English."""
+    if note.text is None:
+        return as_message(note.message)
+    if note.rule_id:
+        return msg("{text} ({rule})", text=note.text, rule=note.rule_id)
+    return note.text

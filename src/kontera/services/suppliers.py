@@ -10,8 +10,9 @@ from sqlmodel import select
 
 from kontera.domain.invoice import DocumentType
 from kontera.domain.invoice import Invoice
-from kontera.domain.invoice import Note
 from kontera.domain.invoice import Severity
+from kontera.domain.invoice import note
+from kontera.domain.messages import msg
 from kontera.domain.status import Status
 from kontera.interpret.matching import KnownSupplier
 from kontera.interpret.matching import SeenInvoice
@@ -101,9 +102,12 @@ def _register(session: Session, *, document: Document, invoice: Invoice) -> Supp
     session.add(supplier)
     session.flush()
     invoice.add_note(
-        Note(
-            f"First invoice from {invoice.seller.name or 'this supplier'}: check the supplier "
-            "and the bank account before approving.",
+        note(
+            msg(
+                "First invoice from {supplier}: check the supplier "
+                "and the bank account before approving.",
+                supplier=invoice.seller.name or msg("this supplier"),
+            ),
             Severity.INFO,
             code="new_supplier",
         )

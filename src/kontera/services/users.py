@@ -32,6 +32,7 @@ from kontera.domain.errors import Forbidden
 from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import NotFound
 from kontera.domain.errors import Unauthorized
+from kontera.domain.messages import msg
 from kontera.services.context import AppContext
 from kontera.store import repo
 from kontera.store.db import session_scope
@@ -144,7 +145,7 @@ def create_user(
     _check_new_user(password, role, locale)
     with session_scope(ctx.engine) as session:
         if session.exec(select(User).where(User.email == email)).first() is not None:
-            raise Conflict(f"A user with e-mail {email} exists already.")
+            raise Conflict(msg("A user with e-mail {email} exists already.", email=email))
         user = User(
             email=email,
             password_hash=hash_password(password),
@@ -170,17 +171,30 @@ def create_user(
 def _checked_email(email: str) -> str:
     email = email.strip().lower()
     if not _EMAIL.match(email):
-        raise InvalidInput(f"{email!r} is not an e-mail address.")
+        raise InvalidInput(msg("{email} is not an e-mail address.", email=repr(email)))
     return email
 
 
 def _check_new_user(password: str, role: str, locale: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"The password must have at least {MIN_PASSWORD} characters.")
+        raise InvalidInput(
+            msg(
+                "The password must have at least {MIN_PASSWORD} characters.",
+                MIN_PASSWORD=MIN_PASSWORD,
+            )
+        )
     if role not in ROLES:
-        raise InvalidInput(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+        raise InvalidInput(
+            msg("Unknown role {role}; choose one of {ROLES}.", role=repr(role), ROLES=tuple(ROLES))
+        )
     if locale not in LOCALES:
-        raise InvalidInput(f"Unknown language {locale!r}; choose one of {', '.join(LOCALES)}.")
+        raise InvalidInput(
+            msg(
+                "Unknown language {locale}; choose one of {LOCALES}.",
+                locale=repr(locale),
+                LOCALES=tuple(LOCALES),
+            )
+        )
 
 
 def grant_access(ctx: AppContext, *, user_id: str, company_id: str) -> None:
@@ -195,7 +209,7 @@ def _grant(session: Session, user: User, company_id: str) -> None:
     company = repo.get_company(session, company_id=company_id)
     # A bureau's user may only be given that bureau's clients.
     if user.bureau_id and company.bureau_id and company.bureau_id != user.bureau_id:
-        raise InvalidInput(f"{company.name} is a client of another bureau.")
+        raise InvalidInput(msg("{name} is a client of another bureau.", name=company.name))
     if user.bureau_id and company.bureau_id is None:
         # The first bureau given a client keeps it: no other bureau's user can be given it.
         company.bureau_id = user.bureau_id
@@ -208,7 +222,7 @@ def find_user(ctx: AppContext, *, email: str) -> User:
     with session_scope(ctx.engine) as session:
         user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None:
-        raise NotFound(f"No user with e-mail {email}.")
+        raise NotFound(msg("No user with e-mail {email}.", email=email))
     return user
 
 
@@ -317,7 +331,7 @@ def bureau_users(ctx: AppContext, *, bureau_id: str | None) -> list[User]:
 
 def set_locale(ctx: AppContext, *, user_id: str, locale: str) -> None:
     if locale not in LOCALES:
-        raise InvalidInput(f"Unknown language {locale!r}.")
+        raise InvalidInput(msg("Unknown language {locale}.", locale=repr(locale)))
     with session_scope(ctx.engine) as session:
         user = session.get(User, user_id)
         if user is None:

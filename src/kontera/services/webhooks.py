@@ -30,6 +30,7 @@ from sqlmodel import select
 
 from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import NotFound
+from kontera.domain.messages import msg
 from kontera.domain.status import Status
 from kontera.post import ReceiverRefused
 from kontera.post import ReceiverUnavailable
@@ -113,7 +114,12 @@ def add_endpoint(
     wanted = _checked_events(events)
     secret = secret or f"whsec_{secrets.token_urlsafe(32)}"
     if len(secret) < MIN_SECRET:
-        raise InvalidInput(f"A webhook secret must be at least {MIN_SECRET} characters long.")
+        raise InvalidInput(
+            msg(
+                "A webhook secret must be at least {MIN_SECRET} characters long.",
+                MIN_SECRET=MIN_SECRET,
+            )
+        )
     endpoint = WebhookEndpoint(
         company_id=company_id,
         url=checked_url,
@@ -139,7 +145,7 @@ def _checked_url(url: str) -> str:
     try:
         parsed = httpx.URL(text)
     except httpx.InvalidURL as e:
-        raise InvalidInput(f"{url!r} is not a web address.") from e
+        raise InvalidInput(msg("{url} is not a web address.", url=repr(url))) from e
     if parsed.scheme == "https" and parsed.host:
         return text
     if parsed.scheme == "http" and _loopback(parsed.host):
@@ -162,7 +168,11 @@ def _checked_events(events: list[str] | None) -> list[str]:
     unknown = sorted(set(events) - set(event_types()))
     if unknown:
         raise InvalidInput(
-            f"Unknown webhook events: {', '.join(unknown)}. Known: {', '.join(event_types())}."
+            msg(
+                "Unknown webhook events: {unknown}. Known: {event_types}.",
+                unknown=tuple(unknown),
+                event_types=tuple(event_types()),
+            )
         )
     return sorted(set(events))
 

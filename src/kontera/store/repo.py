@@ -19,6 +19,7 @@ from sqlmodel import select
 
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import NotFound
+from kontera.domain.messages import Message
 from kontera.domain.status import Status
 from kontera.domain.status import check_transition
 from kontera.store import webhook_outbox
@@ -118,21 +119,27 @@ def move_document(
     document: Document,
     target: Status,
     actor: str,
-    reason: str | None = None,
+    reason: str | Message | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Change status with a compare-and-set, so two workers never both move one document."""
+    """Change status with a compare-and-set, so two workers never both move one document.
+
+    A `Message` reason is kept as English (`status_reason`) and as the message itself
+    (`status_reason_text`), which the UI says in the reader's language."""
     current = Status(document.status)
     check_transition(current, target)
     now = utcnow()
+    english = str(reason) if reason is not None else None
+    text = reason.to_json() if isinstance(reason, Message) else None
     result = session.execute(
         update(Document)
         .where(col(Document.id) == document.id, col(Document.status) == current.value)
-        .values(status=target.value, status_reason=reason, updated_at=now)
+        .values(status=target.value, status_reason=english, status_reason_text=text, updated_at=now)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("The document was changed by someone else; reload and try again.")
-    document.status, document.status_reason, document.updated_at = target.value, reason, now
+    document.status, document.status_reason, document.updated_at = target.value, english, now
+    document.status_reason_text = text
     add_event(
         session,
         company_id=document.company_id,
@@ -141,7 +148,7 @@ def move_document(
         action=f"status:{target.value}",
         from_status=current.value,
         to_status=target.value,
-        detail={"reason": reason, **(detail or {})},
+        detail={"reason": english, **({"reason_text": text} if text else {}), **(detail or {})},
     )
 
 

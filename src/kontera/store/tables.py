@@ -96,7 +96,10 @@ class Document(SQLModel, table=True):
     received_at: datetime = _ts(index=True)
     updated_at: datetime = _ts()
     status: str = Field(default="received", index=True)
-    status_reason: str | None = None
+    status_reason: str | None = None  # English; `status_reason_text` is the catalogue message
+    status_reason_text: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
     duplicate_of_id: str | None = Field(default=None, foreign_key="document.id")
     related_document_id: str | None = Field(default=None, foreign_key="document.id")
     document_type: str | None = None

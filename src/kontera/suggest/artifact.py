@@ -35,6 +35,7 @@ from typing import Protocol
 
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import NotFound
+from kontera.domain.messages import msg
 from kontera.suggest.history import HistoryLine
 
 FORMAT_VERSION = 2
@@ -170,21 +171,38 @@ def load_state(where: Path | ModelFolder) -> tuple[dict[str, Any], dict[str, Any
     sidecar, data = _matching_pair(folder)
     if sidecar.get("format_version") != FORMAT_VERSION:
         raise ModelIncompatible(
-            f"the model in {folder} has format {sidecar.get('format_version')}, "
-            f"this Kontera reads format {FORMAT_VERSION}; retrain it"
+            msg(
+                "the model in {folder} has format {value}, this Kontera reads format "
+                "{FORMAT_VERSION}; retrain it",
+                folder=str(folder),
+                value=sidecar.get("format_version"),
+                FORMAT_VERSION=FORMAT_VERSION,
+            )
         )
     if sidecar.get("sklearn_version") != sklearn_version():
         raise ModelIncompatible(
-            f"the model in {folder} was made with scikit-learn "
-            f"{sidecar.get('sklearn_version')}, this is {sklearn_version()}; retrain it"
+            msg(
+                "the model in {folder} was made with scikit-learn {value}, this is "
+                "{sklearn_version}; retrain it",
+                folder=str(folder),
+                value=sidecar.get("sklearn_version"),
+                sklearn_version=sklearn_version(),
+            )
         )
     untrusted = sio.get_untrusted_types(data=data)
     refused = [t for t in untrusted if not t.startswith(_TRUSTED_PREFIXES)]
     if refused:
-        raise ModelIncompatible(f"the model file contains types Kontera does not load: {refused}")
+        raise ModelIncompatible(
+            msg(
+                "the model file contains types Kontera does not load: {refused}",
+                refused=tuple(refused),
+            )
+        )
     state = sio.loads(data, trusted=untrusted)
     if not isinstance(state, dict):
-        raise ModelIncompatible(f"the model file in {folder} is not a Kontera model")
+        raise ModelIncompatible(
+            msg("the model file in {folder} is not a Kontera model", folder=str(folder))
+        )
     return state, sidecar
 
 
@@ -194,11 +212,13 @@ def _matching_pair(folder: ModelFolder, attempts: int = 3) -> tuple[dict[str, An
         sidecar = read_sidecar(folder)
         data = folder.read(MODEL_FILE)
         if sidecar is None or data is None:
-            raise NotFound(f"no trained model in {folder}")
+            raise NotFound(msg("no trained model in {folder}", folder=str(folder)))
         expected = sidecar.get("model_sha256")
         if expected is None or hashlib.sha256(data).hexdigest() == expected:
             return sidecar, data
-    raise ModelIncompatible(f"the model in {folder} does not match its description; retrain it")
+    raise ModelIncompatible(
+        msg("the model in {folder} does not match its description; retrain it", folder=str(folder))
+    )
 
 
 def info_from_sidecar(

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import msg
 from kontera.domain.suggestion import Candidate
 from kontera.domain.suggestion import LineSuggestion
 from kontera.domain.suggestion import Suggestion
@@ -57,9 +58,8 @@ class SupplierMajority:
                 account=None,
                 vat_code=None,
                 confidence=0.0,
-                reason="No earlier invoices from this supplier.",
                 abstained=True,
-            )
+            ).explained(msg("No earlier invoices from this supplier."))
         total = sum(counts.values())
         ranked = counts.most_common(3)
         (account, vat_code), top = ranked[0]
@@ -71,5 +71,12 @@ class SupplierMajority:
             # Laplace-smoothed share, so one past invoice is not "certain".
             confidence=(top + 1) / (total + 2),
             alternatives=[Candidate(a, v, n / total) for (a, v), n in ranked],
-            reason=f"{top} of the last {total} postings from {name} went to {account}.",
+        ).explained(
+            msg(
+                "{top} of the last {total} postings from {supplier} went to {account}.",
+                top=top,
+                total=total,
+                supplier=name,
+                account=account,
+            )
         )

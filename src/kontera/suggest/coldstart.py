@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import msg
 from kontera.domain.suggestion import Candidate
 from kontera.domain.suggestion import LineSuggestion
 from kontera.domain.suggestion import Suggestion
@@ -119,17 +120,19 @@ class ColdStartModel:
             if (account := self.company_account(self.standard_account(concept)))
         ]
         if not words(text) or not alternatives:
-            return LineSuggestion(
-                i, None, None, 0.0, reason="Nothing to go on yet.", abstained=True
+            return LineSuggestion(i, None, None, 0.0, abstained=True).explained(
+                msg("Nothing to go on yet.")
             )
         best = ranked[0]
         confidence = alternatives[0].probability
-        reason = (
-            f"No history yet; the text reads like {best.label.lower()} "
-            f"({self.chart} {self.standard_account(best)})."
+        reason = msg(
+            "No history yet; the text reads like {concept} ({chart} {account}).",
+            concept=best.label.lower(),
+            chart=self.chart,
+            account=self.standard_account(best),
         )
         abstained = confidence < 0.3
         return LineSuggestion(
             i, None if abstained else alternatives[0].account, None, confidence,
-            alternatives=alternatives, reason=reason, abstained=abstained,
-        )  # fmt: skip
+            alternatives=alternatives, abstained=abstained,
+        ).explained(reason)  # fmt: skip

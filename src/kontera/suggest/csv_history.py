@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import msg
 from kontera.suggest.history import HistoryItem
 from kontera.suggest.history import HistoryLine
 from kontera.suggest.history import ImportProblem
@@ -58,10 +59,16 @@ def parse_mapping(pairs: Iterable[str]) -> dict[str, tuple[str, ...]]:
         canonical, sep, source = pair.partition("=")
         canonical, source = canonical.strip(), source.strip()
         if not sep or not source:
-            raise InvalidInput(f"--map needs column=name, got {pair!r}")
+            raise InvalidInput(msg("--map needs column=name, got {pair}", pair=repr(pair)))
         if canonical not in CANONICAL_COLUMNS:
             known = ", ".join(CANONICAL_COLUMNS)
-            raise InvalidInput(f"unknown column {canonical!r} in --map; known columns: {known}")
+            raise InvalidInput(
+                msg(
+                    "unknown column {canonical} in --map; known columns: {known}",
+                    canonical=repr(canonical),
+                    known=known,
+                )
+            )
         mapping[canonical] = (*mapping.get(canonical, ()), source)
     return mapping
 
@@ -84,7 +91,13 @@ def _resolve(mapping: ColumnMapping, header: list[str]) -> dict[str, tuple[str, 
     resolved = {k: tuple(c for c in v if _present(c, header)) for k, v in resolved.items()}
     missing = [k for k, v in mapping.items() for c in v if not _present(c, header)]
     if missing:
-        raise InvalidInput(f"the file has no column for {', '.join(missing)}; it has {header}")
+        raise InvalidInput(
+            msg(
+                "the file has no column for {missing}; it has {header}",
+                missing=tuple(missing),
+                header=tuple(header),
+            )
+        )
     if not resolved["account"]:
         raise InvalidInput("the file needs an account column (use --map account=<column>)")
     if not any(resolved[c] for c in SUPPLIER_COLUMNS):

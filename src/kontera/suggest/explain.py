@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from kontera.domain.messages import Message
+from kontera.domain.messages import msg
 from kontera.suggest.evidence import Evidence
 from kontera.suggest.features import Query
 from kontera.suggest.features import token_index
@@ -26,19 +28,19 @@ def explain(
     query: Query,
     account: int,
     label: str,
-    supplier_display: str,
-) -> str:
-    parts = [_supplier_part(evidence, query, account, label, supplier_display)]
+    supplier_display: str | Message,
+) -> Message:
+    first = _supplier_part(evidence, query, account, label, supplier_display)
     wording = _wording_part(evidence, query, account)
     word = None if wording else supporting_word(evidence, query, account)
     if wording:
-        parts.append(wording)
-    elif word:
-        parts.append(f"this line says '{word}'")
-    return "; ".join(p for p in parts if p) + "."
+        return msg("{first}; {second}.", first=first, second=wording)
+    if word:
+        return msg("{first}; this line says '{word}'.", first=first, word=word)
+    return msg("{first}.", first=first)
 
 
-def _wording_part(evidence: Evidence, query: Query, account: int) -> str | None:
+def _wording_part(evidence: Evidence, query: Query, account: int) -> Message | None:
     """'the same text ("Gas - Mercer Gallery") went there 11 of 12 times', when it did."""
     if not words(query.description):
         return None
@@ -51,32 +53,53 @@ def _wording_part(evidence: Evidence, query: Query, account: int) -> str | None:
         return None
     text = query.description.strip()
     shown = text if len(text) <= 40 else text[:39] + "…"
-    return f"the same text ('{shown}') went there {here} of {total} times"
+    return msg(
+        "the same text ('{text}') went there {here} of {total} times",
+        text=shown,
+        here=here,
+        total=total,
+    )
 
 
 def _supplier_part(
-    evidence: Evidence, query: Query, account: int, label: str, supplier_display: str
-) -> str:
+    evidence: Evidence, query: Query, account: int, label: str, supplier_display: str | Message
+) -> Message:
     row = evidence.supplier.index.get(query.supplier, -1)
     if row < 0:
-        return (
-            f"No earlier invoices from {supplier_display}; "
-            f"similar suppliers and words point to {label}"
+        return msg(
+            "No earlier invoices from {supplier}; similar suppliers and words point to {account}",
+            supplier=supplier_display,
+            account=label,
         )
     total = int(evidence.supplier.totals[row])
     here = int(evidence.supplier.counts[row, account])
     if here == 0:
-        return (
-            f"None of {total} earlier lines from {supplier_display} went to {label}, "
-            "but the line's content points there"
+        return msg(
+            "None of {total} earlier lines from {supplier} went to {account}, "
+            "but the line's content points there",
+            total=total,
+            supplier=supplier_display,
+            account=label,
         )
     latest_row = evidence.latest.index.get(query.supplier, -1)
-    sentence = f"{here} of {total} earlier lines from {supplier_display} went to {label}"
     if latest_row >= 0 and total > 1:
-        recent = int(evidence.latest.counts[latest_row, account])
-        last_n = int(evidence.latest.totals[latest_row])
-        sentence += f" ({recent} of the last {last_n})"
-    return sentence
+        return msg(
+            "{here} of {total} earlier lines from {supplier} went to {account} "
+            "({recent} of the last {last_n})",
+            here=here,
+            total=total,
+            supplier=supplier_display,
+            account=label,
+            recent=int(evidence.latest.counts[latest_row, account]),
+            last_n=int(evidence.latest.totals[latest_row]),
+        )
+    return msg(
+        "{here} of {total} earlier lines from {supplier} went to {account}",
+        here=here,
+        total=total,
+        supplier=supplier_display,
+        account=label,
+    )
 
 
 def supporting_word(evidence: Evidence, query: Query, account: int) -> str | None:

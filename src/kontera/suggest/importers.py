@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kontera.domain.errors import UnsupportedDocument
+from kontera.domain.messages import msg
 from kontera.suggest.csv_history import ColumnMapping
 from kontera.suggest.csv_history import read_csv_history
 from kontera.suggest.history import HistoryItem
@@ -32,7 +33,9 @@ def detect_format(path: Path) -> str:
         return "csv"
     if suffixes.endswith((".se", ".si", ".sie")):
         return "sie"
-    raise UnsupportedDocument(f"{path.name}: not a SAF-T, SIE or CSV/XLSX history file")
+    raise UnsupportedDocument(
+        msg("{name}: not a SAF-T, SIE or CSV/XLSX history file", name=path.name)
+    )
 
 
 def read_history_items(
@@ -46,7 +49,13 @@ def read_history_items(
         return read_sie_history(path)
     if kind in {"csv", "xlsx"}:
         return read_csv_history(path, mapping)
-    raise UnsupportedDocument(f"unknown history format {kind!r}; use one of {', '.join(FORMATS)}")
+    raise UnsupportedDocument(
+        msg(
+            "unknown history format {kind}; use one of {FORMATS}",
+            kind=repr(kind),
+            FORMATS=tuple(FORMATS),
+        )
+    )
 
 
 def read_history(

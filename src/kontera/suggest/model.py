@@ -19,6 +19,7 @@ import numpy as np
 
 from kontera.domain.errors import InvalidInput
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import msg
 from kontera.domain.suggestion import Candidate
 from kontera.domain.suggestion import LineSuggestion
 from kontera.domain.suggestion import Suggestion
@@ -224,13 +225,15 @@ class CompanyModel:
         source = invoice.lines[i] if i < len(invoice.lines) else None
         confidence = float(ranked.probabilities[i, 0])
         if not alternatives:
-            return LineSuggestion(
-                i, None, None, 0.0, reason="No history to suggest from.", abstained=True
+            return LineSuggestion(i, None, None, 0.0, abstained=True).explained(
+                msg("No history to suggest from.")
             )
         best = int(ranked.accounts[i, 0])
         account = self.accounts[best]
         vat = self._vat(account, invoice, i)
-        display = self.supplier_names.get(query.supplier) or query.supplier_name or "this supplier"
+        display = (
+            self.supplier_names.get(query.supplier) or query.supplier_name or msg("this supplier")
+        )
         label = account_label(account, self.account_names)
         reason = explain(self.fitted.evidence, query, best, label, display)
         if passed_over is not None:
@@ -243,7 +246,11 @@ class CompanyModel:
         # choose anyway, and the low confidence keeps it from being approved by itself.
         abstained = confidence < self.abstain_below and passed_over is None
         if abstained:
-            reason = f"Not sure enough ({confidence:.0%}) to suggest; best guess: {reason}"
+            reason = msg(
+                "Not sure enough ({percent} %) to suggest; best guess: {reason}",
+                percent=round(confidence * 100),
+                reason=reason,
+            )
         return LineSuggestion(
             line_index=i,
             account=None if abstained else account,
@@ -252,9 +259,8 @@ class CompanyModel:
             amount=source.net if source else invoice.totals.net,
             description=(source.description or source.item_name) if source else None,
             alternatives=alternatives,
-            reason=f"{reason} VAT: {vat.reason}.",
             abstained=abstained,
-        )
+        ).explained(msg("{reason} VAT: {vat}.", reason=reason, vat=vat.reason))
 
     def _vat(self, account: str, invoice: Invoice, i: int) -> Any:
         line = invoice.lines[i] if i < len(invoice.lines) else None

@@ -9,6 +9,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from kontera.domain.messages import msg
 from kontera.suggest.artifact import ModelFolder
 from kontera.suggest.artifact import ModelIncompatible
 from kontera.suggest.artifact import ModelInfo
@@ -137,7 +138,7 @@ def model_from_state(state: Mapping[str, Any]) -> CompanyModel:
             abstain_below=float(state["abstain_below"]),
         )
     except (KeyError, TypeError) as e:
-        raise ModelIncompatible(f"the model file is missing {e}; retrain it") from e
+        raise ModelIncompatible(msg("the model file is missing {e}; retrain it", e=str(e))) from e
 
 
 def _plain(value: Any) -> Any:

@@ -13,6 +13,8 @@ from dataclasses import field
 from decimal import Decimal
 
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import Message
+from kontera.domain.messages import msg
 from kontera.domain.suggestion import Suggestion
 from kontera.suggest.history import supplier_key
 
@@ -45,7 +47,7 @@ def decide(
     """Set auto_approvable and policy_reason on the suggestion (and return it)."""
     approvable, reason = _verdict(policy, invoice, suggestion, source_kind)
     suggestion.auto_approvable = approvable
-    suggestion.policy_reason = reason
+    suggestion.policy_reason, suggestion.policy_text = str(reason), reason
     return suggestion
 
 
@@ -54,25 +56,39 @@ def _verdict(
     invoice: Invoice,
     suggestion: Suggestion,
     source_kind: str | None,
-) -> tuple[bool, str]:
+) -> tuple[bool, Message]:
     key = supplier_key(None, invoice.seller.org_number, invoice.seller.name)
     amount = invoice.totals.payable if invoice.totals.payable is not None else invoice.totals.gross
     if not policy.enabled:
-        return False, "Auto-approval is off for this company."
+        return False, msg("Auto-approval is off for this company.")
     if key in policy.deny_suppliers:
-        return False, "This supplier is on the company's never-auto-approve list."
+        return False, msg("This supplier is on the company's never-auto-approve list.")
     if policy.allow_suppliers and key not in policy.allow_suppliers:
-        return False, "This supplier is not on the company's auto-approve list."
+        return False, msg("This supplier is not on the company's auto-approve list.")
     if policy.e_invoices_only and not is_e_invoice(invoice, source_kind):
-        return False, "Only e-invoices are auto-approved, and this one was read from a PDF or scan."
+        return False, msg(
+            "Only e-invoices are auto-approved, and this one was read from a PDF or scan."
+        )
     if policy.max_amount is not None and (amount is None or abs(amount) > policy.max_amount):
-        return False, f"The amount is above the auto-approval limit of {policy.max_amount}."
+        return False, msg(
+            "The amount is above the auto-approval limit of {limit}.", limit=policy.max_amount
+        )
     if not suggestion.lines or any(line.abstained or not line.account for line in suggestion.lines):
-        return False, "At least one line has no confident suggestion."
+        return False, msg("At least one line has no confident suggestion.")
     weakest = suggestion.confidence
     if weakest < policy.threshold:
-        return False, (
-            f"The least certain line is {weakest:.1%} sure, below the threshold of "
-            f"{policy.threshold:.1%}."
+        return False, msg(
+            "The least certain line is {weakest} % sure, below the threshold of {threshold} %.",
+            weakest=_percent(weakest),
+            threshold=_percent(policy.threshold),
         )
-    return True, f"Every line is at least {weakest:.1%} sure (threshold {policy.threshold:.1%})."
+    return True, msg(
+        "Every line is at least {weakest} % sure (threshold {threshold} %).",
+        weakest=_percent(weakest),
+        threshold=_percent(policy.threshold),
+    )
+
+
+def _percent(share: float) -> Decimal:
+    """0.9876 → 98.8 (one decimal, as the reason shows it)."""
+    return Decimal(str(round(share * 100, 1)))

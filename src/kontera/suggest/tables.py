@@ -18,6 +18,7 @@ from typing import IO
 from lxml import etree
 
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import msg
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -60,13 +61,15 @@ def _xlsx_rows(path: Path) -> Iterator[dict[str, str]]:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as e:
-        raise InvalidInput(f"{path.name} is not a readable .xlsx file") from e
+        raise InvalidInput(msg("{name} is not a readable .xlsx file", name=path.name)) from e
     with archive:
         try:
             strings = _shared_strings(archive)
             sheet = _first_sheet(archive)
         except (KeyError, etree.XMLSyntaxError) as e:
-            raise InvalidInput(f"{path.name} is not a readable .xlsx workbook") from e
+            raise InvalidInput(
+                msg("{name} is not a readable .xlsx workbook", name=path.name)
+            ) from e
         header: list[str] | None = None
         for cells in _sheet_rows(archive, sheet, strings):
             if header is None:

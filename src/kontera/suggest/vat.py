@@ -15,6 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from kontera.domain.messages import Message
+from kontera.domain.messages import msg
+
 # Purchase-side SAF-T standard tax codes (Norway): code → (rate %, what it means).
 STANDARD_PURCHASE_CODES: dict[str, tuple[Decimal | None, str]] = {
     "0": (None, "No VAT treatment (purchases)"),
@@ -45,7 +48,7 @@ _NO_VAT_CATEGORIES = {"E", "O", "Z", "G", "K"}
 class VatChoice:
     code: str | None  # the company's code (or the standard code when it has no mapping)
     standard_code: str | None
-    reason: str
+    reason: Message
 
 
 def allowed_standard_codes(
@@ -89,9 +92,13 @@ class VatHabits:
             return VatChoice(own, standard, self._why(allowed, standard, False))
         if ranked:
             code = ranked[0]
-            reason = f"the invoice gives no VAT rate; account {account} usually uses code {code}"
+            reason = msg(
+                "the invoice gives no VAT rate; account {account} usually uses code {code}",
+                account=account,
+                code=code,
+            )
             return VatChoice(code, self._standard(code), reason)
-        return VatChoice(None, None, "the invoice gives no VAT rate and there is no history")
+        return VatChoice(None, None, msg("the invoice gives no VAT rate and there is no history"))
 
     def _standard(self, code: str) -> str:
         return self.to_standard.get(code, code)
@@ -102,13 +109,22 @@ class VatHabits:
                 return own
         return standard
 
-    def _why(self, allowed: tuple[str, ...], code: str, from_history: bool) -> str:
-        rule = "the invoice's VAT rate and supplier country allow code " + " or ".join(allowed)
+    def _why(self, allowed: tuple[str, ...], code: str, from_history: bool) -> Message:
+        rule = msg(
+            "the invoice's VAT rate and supplier country allow code {codes}",
+            codes=_either(allowed),
+        )
         if len(allowed) == 1:
-            return f"{rule}"
+            return rule
         if from_history:
-            return f"{rule}; this account usually uses {code}"
-        return f"{rule}; {code} is the ordinary choice"
+            return msg("{rule}; this account usually uses {code}", rule=rule, code=code)
+        return msg("{rule}; {code} is the ordinary choice", rule=rule, code=code)
+
+
+def _either(codes: tuple[str, ...]) -> Message:
+    if len(codes) == 1:
+        return msg("{code}", code=codes[0])
+    return msg("{first} or {second}", first=", ".join(codes[:-1]), second=codes[-1])
 
 
 def learn_vat_habits(
