@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import msg
 from kontera.services import connections
 from kontera.services import users
 from kontera.services.companies import find_company
@@ -92,7 +93,9 @@ def _user_id(ctx: AppContext, company: str, email: str | None) -> str:
     found = users.find_user(ctx, email=email)
     target = find_company(ctx, company)
     if target.id not in {c.id for c in users.accessible_companies(ctx, user_id=found.id)}:
-        raise InvalidInput(f"{email} has no access to {target.name}.")
+        raise InvalidInput(
+            msg("{email} has no access to {company}.", email=email, company=target.name)
+        )
     return found.id
 
 

@@ -25,6 +25,7 @@ from kontera.config import Settings
 from kontera.domain.errors import ConfigurationError
 from kontera.domain.errors import KonteraError
 from kontera.domain.errors import PermanentError
+from kontera.domain.messages import msg
 from kontera.ingest import sealing
 from kontera.post.crypto import MAILBOX
 from kontera.post.crypto import MIN_SECRET_LENGTH
@@ -57,8 +58,11 @@ def keyring(settings: Settings) -> Keyring:
     for key in (settings.secret_key, *settings.secret_key_previous):
         if len(key) < MIN_SECRET_LENGTH:
             raise ConfigurationError(
-                f"KONTERA_SECRET_KEY (and each KONTERA_SECRET_KEY_PREVIOUS) must be at least "
-                f"{MIN_SECRET_LENGTH} characters long."
+                msg(
+                    "KONTERA_SECRET_KEY (and each KONTERA_SECRET_KEY_PREVIOUS) must be at least "
+                    "{length} characters long.",
+                    length=MIN_SECRET_LENGTH,
+                )
             )
     return Keyring(settings.secret_key, settings.secret_key_previous)
 
