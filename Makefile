@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export KONTERA_DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test setup lint typecheck pytest bench-smoke clean messages
+.PHONY: run test setup lint typecheck pytest bench-smoke clean messages api-contract
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: lint typecheck pytest
 # Add the code's new texts to the nb and sv catalogues and list what is untranslated (docs/i18n.md).
 messages: setup
 	$(BIN)/python -m kontera.i18n.extract update
+
+# Schemathesis against a served Kontera, long run (CI runs 10 examples per operation).
+api-contract: setup
+	$(BIN)/python -m benchmarks.api_contract --examples 500
 
 bench-smoke: setup
 	$(BIN)/python benchmarks/run_smoke.py

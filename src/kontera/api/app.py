@@ -7,17 +7,32 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from kontera import __version__
 from kontera.api import audit
 from kontera.api import connect
 from kontera.api import documents
+from kontera.api.docs import install_docs
 from kontera.api.errors import install_error_handlers
 from kontera.api.limits import BodySizeLimit
 from kontera.api.operations import operations_router
 from kontera.services.context import AppContext
 from kontera.services.rate_limit import limiter_for
+
+DESCRIPTION = """Invoice interpretation and auto-posting for Nordic bookkeeping.
+
+Authenticate every `/v1` call with the company's API key: `Authorization: Bearer <key>`.
+Errors are always `{"error": code, "message": text}`. Send a document with
+`POST /v1/documents` (multipart `file`), then follow it with `GET /v1/documents/{id}`, or
+poll `GET /v1/documents?changed_since=…` with the time of your previous call.
+"""
+
+
+class HealthOut(BaseModel):
+    status: str
+    version: str
 
 
 def create_app(ctx: AppContext, *, consumer: Any = None) -> FastAPI:
@@ -35,8 +50,10 @@ def create_app(ctx: AppContext, *, consumer: Any = None) -> FastAPI:
     app = FastAPI(
         title="Kontera",
         version=__version__,
-        description="Invoice interpretation and auto-posting for Nordic bookkeeping.",
+        description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by `install_docs`, from local assets
+        redoc_url=None,
     )
     app.state.ctx = ctx
     app.state.rate_limiter = limiter_for(
@@ -50,8 +67,9 @@ def create_app(ctx: AppContext, *, consumer: Any = None) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(operations_router(ctx))
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_upload_bytes)
+    install_docs(app)
 
-    @app.get("/healthz", tags=["operations"])
+    @app.get("/healthz", tags=["operations"], response_model=HealthOut)
     def healthz() -> dict[str, Any]:
         with ctx.engine.connect() as connection:
             connection.execute(text("SELECT 1"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -12,20 +11,47 @@ from starlette.concurrency import run_in_threadpool
 
 from kontera.api.auth import Ctx
 from kontera.api.auth import CurrentCompany
+from kontera.api.schemas import Day
+from kontera.api.schemas import errors
 from kontera.services import audit_export
 from kontera.services.audit_export import ExportFormat
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
+AUDIT_JSON = {
+    "type": "object",
+    "required": ["company_id", "from", "to", "count", "events"],
+    "properties": {
+        "company_id": {"type": "string"},
+        "from": {"type": "string", "format": "date"},
+        "to": {"type": "string", "format": "date"},
+        "count": {"type": "integer", "minimum": 0},
+        "events": {"type": "array", "items": {"type": "object"}},
+    },
+}
 MEDIA_TYPES = {ExportFormat.CSV: "text/csv; charset=utf-8", ExportFormat.JSON: "application/json"}
 
 
-@router.get("", summary="Audit events of your company in a period (inclusive, UTC)")
+@router.get(
+    "",
+    summary="Audit events of your company in a period (inclusive, UTC)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The events, oldest first, as a download.",
+            "content": {
+                "application/json": {"schema": AUDIT_JSON},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        },
+        **errors(400, 401, 422),
+    },
+)
 async def export_audit(
     ctx: Ctx,
     company: CurrentCompany,
-    start: Annotated[date, Query(alias="from", description="First day, YYYY-MM-DD.")],
-    end: Annotated[date, Query(alias="to", description="Last day, YYYY-MM-DD.")],
+    start: Annotated[Day, Query(alias="from", description="First day, YYYY-MM-DD.")],
+    end: Annotated[Day, Query(alias="to", description="Last day, YYYY-MM-DD.")],
     fmt: Annotated[ExportFormat, Query(alias="format")] = ExportFormat.JSON,
 ) -> Response:
     body = await run_in_threadpool(

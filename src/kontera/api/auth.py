@@ -11,6 +11,9 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi import Request
+from fastapi import Security
+from fastapi.security import HTTPAuthorizationCredentials
+from fastapi.security import HTTPBearer
 
 from kontera.domain.errors import Unauthorized
 from kontera.services.api_keys import ApiCaller
@@ -25,7 +28,20 @@ def get_ctx(request: Request) -> AppContext:
     return ctx
 
 
-def current_caller(request: Request) -> ApiCaller:
+# Declared for the OpenAPI document (every /v1 operation names this scheme); the header is
+# checked below, so that a missing key is our 401 with our error body.
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="The company's API key (`kontera apikey create`), as "
+    "`Authorization: Bearer <key>`.",
+)
+
+
+def current_caller(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+) -> ApiCaller:
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():

@@ -3,7 +3,7 @@
 A pure ASGI middleware (no per-request objects), so it costs nothing measurable under load.
 The UI is server-rendered with htmx served from our own origin, so the content security
 policy allows scripts and styles from 'self' only; the interactive API docs (`/docs`,
-`/redoc`) load Swagger/ReDoc from a CDN and get no CSP rather than a broken page.
+`/redoc`) set their own policy (kontera.api.docs).
 Responses that carry accounting data must not be kept by shared caches: `no-store`.
 """
 

@@ -116,6 +116,16 @@ class Conflict(KonteraError):
     status = 409
 
 
+class ExternalIdTaken(Conflict):
+    """This external_id already names another document of the company."""
+
+    code = "conflict"
+
+    def __init__(self, message: str | Message | None = None, *, document_id: str) -> None:
+        super().__init__(message)
+        self.document_id = document_id
+
+
 class InvalidTransition(Conflict):
     """This status change is not allowed."""
 

@@ -6,6 +6,7 @@ status that waits for a person (or ends), so a worker that crashed half-way simp
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from kontera.domain.codec import invoice_to_json
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import DocumentTooLarge
 from kontera.domain.errors import EmptyDocument
+from kontera.domain.errors import ExternalIdTaken
 from kontera.domain.errors import KonteraError
 from kontera.domain.filetypes import sniff
 from kontera.domain.invoice import Severity
@@ -81,6 +83,10 @@ def receive_document(
         raise DocumentTooLarge(
             msg("The file is larger than the {limit} MB limit.", limit=round(limit_mb))
         )
+    if external_id is not None:
+        earlier = _by_external_id(ctx, company_id, external_id, hashlib.sha256(data).hexdigest())
+        if earlier is not None:
+            return earlier
     sha256 = ctx.blobs.put(data)
     document = Document(
         company_id=company_id,
@@ -111,13 +117,40 @@ def receive_document(
                 detail={"source": source, "filename": document.filename, "size": len(data)},
             )
     except IntegrityError:
-        # The same bytes arrived concurrently; the first one won.
+        # The same bytes (or the same external_id) arrived concurrently; the first one won.
+        if external_id is not None:
+            earlier = _by_external_id(ctx, company_id, external_id, sha256)
+            if earlier is not None:
+                return earlier
         with session_scope(ctx.engine) as session:
             existing = repo.find_document_by_sha(session, company_id=company_id, sha256=sha256)
             assert existing is not None
             return Received(existing, duplicate=True)
     ctx.queue.process_document(document.id)
     return Received(document, duplicate=False)
+
+
+def _by_external_id(
+    ctx: AppContext, company_id: str, external_id: str, sha256: str
+) -> Received | None:
+    """`external_id` is an idempotency key per company: the same id with the same bytes is
+    the first document again; with other bytes it is a conflict naming the first document."""
+    with session_scope(ctx.engine) as session:
+        earlier = repo.find_document_by_external_id(
+            session, company_id=company_id, external_id=external_id
+        )
+        if earlier is None:
+            return None
+        if earlier.sha256 != sha256:
+            raise ExternalIdTaken(
+                msg(
+                    "The external_id {external_id} already names another document with "
+                    "other content.",
+                    external_id=external_id,
+                ),
+                document_id=earlier.id,
+            )
+        return Received(earlier, duplicate=True)
 
 
 def _note_received_again(session: Session, document: Document, *, actor: str, source: str) -> None:

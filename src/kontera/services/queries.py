@@ -24,6 +24,7 @@ def document_summary(document: Document) -> dict[str, Any]:
         "source": document.source,
         "external_id": document.external_id,
         "received_at": document.received_at.isoformat(),
+        "updated_at": document.updated_at.isoformat(),
         "supplier_name": document.supplier_name,
         "invoice_number": document.invoice_number,
         "currency": document.currency,
@@ -75,10 +76,22 @@ def _voucher_view(voucher: Any) -> dict[str, Any]:
 
 
 def list_documents(
-    ctx: AppContext, *, company_id: str, status: str | None, limit: int, offset: int
+    ctx: AppContext,
+    *,
+    company_id: str,
+    status: str | None = None,
+    limit: int,
+    offset: int,
+    where: repo.DocumentFilter | None = None,
 ) -> Sequence[dict[str, Any]]:
     with session_scope(ctx.engine) as session:
         documents = repo.list_documents(
-            session, company_id=company_id, status=status, limit=limit, offset=offset
-        )
+            session, company_id=company_id, limit=limit, offset=offset,
+            where=where or repo.DocumentFilter(status=status),
+        )  # fmt: skip
         return [document_summary(d) for d in documents]
+
+
+def count_documents(ctx: AppContext, *, company_id: str, where: repo.DocumentFilter) -> int:
+    with session_scope(ctx.engine) as session:
+        return repo.count_documents(session, company_id=company_id, where=where)

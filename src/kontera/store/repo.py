@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -75,6 +76,22 @@ def find_document_by_sha(session: Session, *, company_id: str, sha256: str) -> D
     return session.exec(query).first()
 
 
+def find_document_by_external_id(
+    session: Session, *, company_id: str, external_id: str
+) -> Document | None:
+    query = select(Document).where(
+        Document.company_id == company_id, Document.external_id == external_id
+    )
+    return session.exec(query).first()
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFilter:
+    status: str | None = None
+    external_id: str | None = None
+    changed_since: datetime | None = None  # updated at or after
+
+
 def list_documents(
     session: Session,
     *,
@@ -82,12 +99,29 @@ def list_documents(
     status: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    where: DocumentFilter | None = None,
 ) -> Sequence[Document]:
-    query = select(Document).where(Document.company_id == company_id)
-    if status:
-        query = query.where(Document.status == status)
-    query = query.order_by(col(Document.received_at).desc()).offset(offset).limit(limit)
-    return session.exec(query).all()
+    found = where or DocumentFilter(status=status)
+    query = _filtered(select(Document), company_id, found)
+    query = query.order_by(col(Document.received_at).desc(), col(Document.id))
+    documents: Sequence[Document] = session.exec(query.offset(offset).limit(limit)).all()
+    return documents
+
+
+def count_documents(session: Session, *, company_id: str, where: DocumentFilter) -> int:
+    query = _filtered(select(func.count()).select_from(Document), company_id, where)
+    return int(session.exec(query).one())
+
+
+def _filtered(query: Any, company_id: str, where: DocumentFilter) -> Any:
+    query = query.where(Document.company_id == company_id)
+    if where.status:
+        query = query.where(Document.status == where.status)
+    if where.external_id is not None:
+        query = query.where(Document.external_id == where.external_id)
+    if where.changed_since is not None:
+        query = query.where(col(Document.updated_at) >= where.changed_since)
+    return query
 
 
 def document_ids_in_status(

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import JSON
 from sqlalchemy import Column
+from sqlalchemy import Index
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 from sqlmodel import SQLModel
@@ -79,7 +80,11 @@ class ApiKey(SQLModel, table=True):
 
 
 class Document(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("company_id", "sha256", name="uq_document_company_sha"),)
+    __table_args__ = (
+        UniqueConstraint("company_id", "sha256", name="uq_document_company_sha"),
+        # The API's idempotency key (NULLs are distinct, so documents without one are free).
+        Index("uq_document_company_external_id", "company_id", "external_id", unique=True),
+    )
 
     id: str = Field(default_factory=new_id, primary_key=True)
     company_id: str = Field(foreign_key="company.id", index=True)
