@@ -19,6 +19,7 @@ from kontera.domain.codec import to_jsonable
 from kontera.domain.errors import KonteraError
 from kontera.domain.errors import VoucherRefused
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import msg
 from kontera.domain.money import ZERO
 from kontera.domain.suggestion import Suggestion
 from kontera.domain.voucher import Voucher
@@ -107,7 +108,10 @@ def require_approvable(
     """The voucher, or `VoucherRefused` with every problem in words."""
     check = check_voucher(session, company_id=company_id, invoice=invoice, lines=lines)
     if check.voucher is None or check.problems:
-        raise VoucherRefused("Kontera cannot approve this voucher: " + " ".join(check.problems))
+        problems = " ".join(check.problems)
+        raise VoucherRefused(
+            msg("Kontera cannot approve this voucher: {problems}", problems=problems)
+        )
     return check.voucher
 
 

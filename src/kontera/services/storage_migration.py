@@ -19,6 +19,7 @@ from sqlmodel import col
 from sqlmodel import select
 
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import msg
 from kontera.store.blobs import ORIGINALS
 from kontera.store.blobs import BlobStore
 from kontera.store.blobs import original_key
@@ -50,7 +51,9 @@ def migrate_storage(
     progress: Progress = lambda _: None,
 ) -> MigrationReport:
     if source.url.rstrip("/") == target.url.rstrip("/"):
-        raise InvalidInput(f"{source.url} is already the store; there is nothing to move.")
+        raise InvalidInput(
+            msg("{url} is already the store; there is nothing to move.", url=source.url)
+        )
     target.ping()
     report = MigrationReport()
     for folder in FOLDERS:
@@ -74,7 +77,13 @@ def _copy(
             return
         data = source.get(sha256)
         if target.put(data) != sha256:  # the source file does not hold what its name says
-            raise InvalidInput(f"{key} in {source.url} is damaged: its content has another sha256.")
+            raise InvalidInput(
+                msg(
+                    "{key} in {url} is damaged: its content has another sha256.",
+                    key=key,
+                    url=source.url,
+                )
+            )
         target.get(sha256)  # read back: the target's own check proves the copy
     else:
         data = source.read(key)

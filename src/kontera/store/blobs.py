@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import NotFound
 from kontera.domain.errors import TransientError
+from kontera.domain.messages import msg
 
 ORIGINALS = "originals"
 _HEX = frozenset("0123456789abcdef")
@@ -56,7 +57,7 @@ def check_key(key: str) -> str:
     """Keys are relative, `/`-separated, without empty, `.`, `..` or hidden parts."""
     parts = key.split("/")
     if not key or any(not p or p in (".", "..") or p.startswith(".") for p in parts):
-        raise InvalidInput(f"Not a storage key: {key!r}")
+        raise InvalidInput(msg("Not a storage key: {key}", key=repr(key)))
     return key
 
 
@@ -131,7 +132,7 @@ class FileBlobStore:
         try:
             return self._path(key).read_bytes()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError) as e:
-            raise NotFound(f"No stored file {key}.") from e
+            raise NotFound(msg("No stored file {key}.", key=key)) from e
 
     def version(self, key: str) -> str | None:
         try:
@@ -159,7 +160,9 @@ class FileBlobStore:
             os.close(fd)
             Path(probe).unlink()
         except OSError as e:
-            raise StorageUnavailable(f"The data directory cannot be written: {e}") from e
+            raise StorageUnavailable(
+                msg("The data directory cannot be written: {e}", e=str(e))
+            ) from e
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
@@ -188,9 +191,11 @@ def open_blob_store(url: str | None, data_dir: Path) -> BlobStore:
         from kontera.store.blobs_s3 import S3BlobStore
 
         if not parts.netloc:
-            raise InvalidInput(f"KONTERA_STORAGE_URL names no bucket: {url}")
+            raise InvalidInput(msg("KONTERA_STORAGE_URL names no bucket: {url}", url=url))
         return S3BlobStore(parts.netloc, parts.path.strip("/"))
-    raise InvalidInput(f"KONTERA_STORAGE_URL must start with file:// or s3://, not {url}")
+    raise InvalidInput(
+        msg("KONTERA_STORAGE_URL must start with file:// or s3://, not {url}", url=url)
+    )
 
 
 class BlobFolder:

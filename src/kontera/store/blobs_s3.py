@@ -24,6 +24,7 @@ from botocore.exceptions import BotoCoreError
 from botocore.exceptions import ClientError
 
 from kontera.domain.errors import NotFound
+from kontera.domain.messages import msg
 from kontera.store.blobs import StorageUnavailable
 from kontera.store.blobs import check_key
 from kontera.store.blobs import original_key
@@ -150,5 +151,9 @@ def _code(error: Exception) -> str:
 def _unavailable(action: str, error: Exception) -> StorageUnavailable:
     """boto3's errors become `StorageUnavailable` (a 503 for API callers), cause attached."""
     return StorageUnavailable(
-        f"The document store could not {action} ({_code(error) or type(error).__name__})."
+        msg(
+            "The document store could not {action} ({value}).",
+            action=action,
+            value=_code(error) or type(error).__name__,
+        )
     )
