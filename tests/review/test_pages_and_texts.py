@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
-from pathlib import Path
 
 from PIL import Image
 
@@ -15,7 +13,6 @@ from kontera.services import review_pages
 from kontera.services.context import AppContext
 from kontera.services.documents import receive_document
 from tests.review.invoice_pdf import invoice_pdf
-
 
 
 def test_pdf_pages_are_rendered_once_and_sized_in_points(ctx: AppContext) -> None:
