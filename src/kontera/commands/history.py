@@ -28,6 +28,10 @@ def import_history(
         typer.Option("--map", help="column=name for CSV files, e.g. account=Konto."),
     ] = None,
     train: Annotated[bool, typer.Option(help="Retrain the company's model afterwards.")] = True,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Import even if the file names another company's org. no."),
+    ] = False,
 ) -> None:
     """Import posting history (SAF-T, SIE4 or CSV) and retrain the suggestions."""
     ctx = build_context(Settings())
@@ -44,10 +48,11 @@ def import_history(
             history_format=history_format,
             mapping=parse_mapping(maps or []),
             progress=progress,
+            force=force,
         )
     typer.echo(f"Imported {report.imported} lines into {target.name}.")
     for problem in report.problems[:20]:
-        typer.echo(f"  not imported: {problem.location}: {problem.message}")
+        typer.echo(f"  not imported: {problem}")
     if len(report.problems) > 20:
         typer.echo(f"  … and {len(report.problems) - 20} more problems")
     if train:

@@ -61,9 +61,7 @@ def evaluate_suggestions(
     try:
         problems: list[str] = []
         mapping = parse_mapping(maps or [])
-        lines = list(
-            read_history(file, history_format, mapping, lambda p: problems.append(p.message))
-        )
+        lines = list(read_history(file, history_format, mapping, lambda p: problems.append(str(p))))
         if limit:
             lines = sorted(lines, key=time_order)[-limit:]
         if len(lines) < 10:

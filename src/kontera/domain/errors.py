@@ -116,6 +116,13 @@ class Conflict(KonteraError):
     status = 409
 
 
+class ForeignBooks(InvalidInput):
+    """The history file holds the books of another company."""
+
+    code = "foreign_books"
+    status = 409
+
+
 class ExternalIdTaken(Conflict):
     """This external_id already names another document of the company."""
 

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from kontera.domain.errors import ForeignBooks
 from kontera.domain.errors import NotFound
 from kontera.review.auth import PostingUser
 from kontera.review.auth import User
@@ -150,23 +151,39 @@ def models_page(request: Request, user: User) -> Response:
 
 @router.post("/c/{company_id}/history", response_class=HTMLResponse)
 async def import_history(
-    request: Request, user: PostingUser, company_id: str, file: Annotated[UploadFile, File()]
+    request: Request,
+    user: PostingUser,
+    company_id: str,
+    file: Annotated[UploadFile, File()],
+    force: Annotated[bool, Form()] = False,
 ) -> Response:
     user.require_company(company_id)
     user.require("history")
     ctx = app_context(request)
     data = await file.read(ctx.settings.max_upload_bytes + 1)
-    report = await run_in_threadpool(
-        history_files.import_history_file,
-        ctx,
-        company_id=company_id,
-        data=data,
-        filename=file.filename or "history.csv",
-        actor=user.email,
-    )
+    report, refused = None, None
+    try:
+        report = await run_in_threadpool(
+            history_files.import_history_file,
+            ctx,
+            company_id=company_id,
+            data=data,
+            filename=file.filename or "history.csv",
+            actor=user.email,
+            force=force,
+        )
+    except ForeignBooks as e:  # shown beside the form, whose checkbox imports it anyway
+        refused = e.text
     statuses = await run_in_threadpool(review_pages.model_status, ctx, company_ids=user.company_ids)
     return render(
-        request, "models.html", user, statuses=statuses, report=report, report_company=company_id
+        request,
+        "models.html",
+        user,
+        status_code=409 if refused else 200,
+        statuses=statuses,
+        report=report,
+        refused=refused,
+        report_company=company_id,
     )
 
 

@@ -11,18 +11,25 @@ from typing import Any
 
 from sqlmodel import Session
 
+from kontera.domain.errors import ForeignBooks
 from kontera.domain.invoice import Party
+from kontera.domain.messages import msg
 from kontera.domain.suppliers import supplier_key
 from kontera.services.chart import ChartCounts
 from kontera.services.chart_fill import fill_from_history_file
 from kontera.services.context import AppContext
+from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.history_rows import insert_new
 from kontera.store.tables import PostingHistory
 from kontera.store.types import utcnow
+from kontera.suggest.books import books_owner
+from kontera.suggest.books import org_digits
+from kontera.suggest.books import same_organisation
 from kontera.suggest.csv_history import ColumnMapping
 from kontera.suggest.history import HistoryLine
 from kontera.suggest.history import ImportProblem
+from kontera.suggest.importers import detect_format
 from kontera.suggest.importers import read_history
 
 BATCH = 5_000
@@ -71,7 +78,11 @@ def import_history_file(
     history_format: str | None = None,
     mapping: ColumnMapping | None = None,
     progress: Callable[[int], None] | None = None,
+    force: bool = False,
 ) -> ImportReport:
+    check_books_owner(
+        ctx, company_id=company_id, path=path, history_format=history_format, force=force
+    )
     report = ImportReport()
     lines = read_history(path, history_format, mapping, on_problem=report.problems.append)
     report.imported = import_history(ctx, company_id=company_id, lines=lines, progress=progress)
@@ -79,6 +90,30 @@ def import_history_file(
         ctx, company_id=company_id, path=path, history_format=history_format, mapping=mapping
     )
     return report
+
+
+def check_books_owner(
+    ctx: AppContext, *, company_id: str, path: Path, history_format: str | None, force: bool
+) -> None:
+    """A SAF-T or SIE file names the company whose books it holds; another company's books
+    would teach this company's suggestions someone else's habits, so they are refused unless
+    the person importing says they are right (`force`)."""
+    owner = books_owner(path, history_format or detect_format(path))
+    with session_scope(ctx.engine) as session:
+        company = repo.get_company(session, company_id=company_id)
+        mine, name = company.org_number, company.name
+    if force or owner.org_number is None or not mine or same_organisation(owner.org_number, mine):
+        return
+    raise ForeignBooks(
+        msg(
+            "This file holds the books of org. no. {file_org}{file_name}, not of {company} "
+            "(org. no. {company_org}). Import it anyway only if that is right.",
+            file_org=owner.org_number,
+            file_name=f" ({owner.name})" if owner.name else "",
+            company=name,
+            company_org=org_digits(mine),
+        )
+    )
 
 
 def _row(company_id: str, line: HistoryLine, source: str) -> PostingHistory:

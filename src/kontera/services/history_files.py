@@ -12,8 +12,10 @@ from pathlib import Path
 
 from kontera.domain.errors import DocumentTooLarge
 from kontera.domain.errors import EmptyDocument
+from kontera.domain.messages import Message
 from kontera.services.chart_fill import fill_from_history_file
 from kontera.services.context import AppContext
+from kontera.services.history import check_books_owner
 from kontera.services.history import import_history
 from kontera.store import repo
 from kontera.store.db import session_scope
@@ -25,12 +27,18 @@ MAX_PROBLEMS_SHOWN = 20
 @dataclass(frozen=True, slots=True)
 class HistoryImport:
     imported: int
-    problems: list[str]
+    problems: list[Message]  # each with its line where the file has one
     skipped: int
 
 
 def import_history_file(
-    ctx: AppContext, *, company_id: str, data: bytes, filename: str, actor: str
+    ctx: AppContext,
+    *,
+    company_id: str,
+    data: bytes,
+    filename: str,
+    actor: str,
+    force: bool = False,
 ) -> HistoryImport:
     if not data:
         raise EmptyDocument("The file is empty (0 bytes).")
@@ -38,11 +46,12 @@ def import_history_file(
         raise DocumentTooLarge("The history file is larger than the upload limit.")
     # Only the last path component: the name is used for a file in a temporary folder.
     name = Path(filename.replace("\\", "/")).name.strip() or "history.csv"
-    problems: list[str] = []
+    problems: list[Message] = []
     with tempfile.TemporaryDirectory(prefix="kontera-history-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
-        lines = read_history(path, None, None, lambda p: problems.append(p.message))
+        check_books_owner(ctx, company_id=company_id, path=path, history_format=None, force=force)
+        lines = read_history(path, None, None, lambda p: problems.append(p.text))
         count = import_history(ctx, company_id=company_id, lines=lines)
         chart = fill_from_history_file(ctx, company_id=company_id, path=path)
     with session_scope(ctx.engine) as session:
@@ -56,6 +65,7 @@ def import_history_file(
                 "file": name,
                 "imported": count,
                 "problems": len(problems),
+                "forced": force,
                 "chart_accounts": chart.accounts,
                 "chart_vat_codes": chart.vat_codes,
             },

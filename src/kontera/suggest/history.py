@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from kontera.domain.messages import Message
+from kontera.domain.messages import as_message
+from kontera.domain.messages import msg
+
 HistoryFormat = str  # "saft" | "sie" | "csv" | "xlsx"
 
 _LEGAL_SUFFIXES = re.compile(
@@ -57,10 +61,24 @@ class HistoryLine:
 
 @dataclass(frozen=True, slots=True)
 class ImportProblem:
-    """Something in a history file that was not imported, with where and why."""
+    """Something in a history file that was not imported, with where and why.
+
+    `line` is the file's line number where there is one ("line 214: #TRANS without amount");
+    `text` says it all as a catalogue message, for the reader's language."""
 
     location: str
-    message: str
+    message: str | Message
+    line: int | None = None
+
+    @property
+    def text(self) -> Message:
+        problem = as_message(self.message)
+        if self.line is not None:
+            return msg("line {line}: {problem}", line=self.line, problem=problem)
+        return msg("{where}: {problem}", where=self.location, problem=problem)
+
+    def __str__(self) -> str:
+        return str(self.text)
 
 
 HistoryItem = HistoryLine | ImportProblem
