@@ -65,4 +65,4 @@ def test_the_same_invoice_in_other_bytes_is_a_duplicate_of_the_first(api: ApiCli
     document = api.get(f"/v1/documents/{again['id']}")
     assert document["status"] == "duplicate"
     assert document["duplicate_of"] == first["id"]
-    assert "invoice_number" in document["status_reason"]
+    assert "invoice number" in document["status_reason"]  # said in words, not as a code

@@ -211,7 +211,8 @@ def _receive_parts(
                 filename=part.filename,
                 content_type=part.content_type,
                 source="email",
-                external_id=row.message_id,
+                # Not external_id: that is an integrator's idempotency key, one per document,
+                # while one message brings several; the Message-ID is in the provenance.
                 sender=row.sender,
                 provenance=_provenance(row, content.headers, part),
                 actor=ACTOR,
