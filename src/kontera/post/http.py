@@ -30,6 +30,7 @@ import httpx
 from kontera import telemetry
 from kontera.domain.errors import PermanentError
 from kontera.domain.errors import TransientError
+from kontera.domain.messages import msg
 from kontera.post.ratelimit import Limiter
 
 log = logging.getLogger("kontera.post.http")

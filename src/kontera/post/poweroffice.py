@@ -56,6 +56,7 @@ import httpx
 
 from kontera.domain.errors import PermanentError
 from kontera.domain.errors import TransientError
+from kontera.domain.messages import msg
 from kontera.domain.voucher import Payee
 from kontera.domain.voucher import Posting
 from kontera.domain.voucher import Voucher

@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from kontera.domain.errors import PermanentError
+from kontera.domain.messages import msg
 from kontera.domain.voucher import Payee
 from kontera.domain.voucher import Posting
 from kontera.domain.voucher import Voucher

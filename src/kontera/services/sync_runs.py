@@ -15,6 +15,7 @@ from sqlmodel import select
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import KonteraError
 from kontera.domain.errors import TransientError
+from kontera.domain.messages import msg
 from kontera.post.http import CredentialsRejected
 from kontera.services.context import AppContext
 from kontera.store.db import session_scope
@@ -48,7 +49,10 @@ def start(ctx: AppContext, *, company_id: str, system: str, full: bool, trigger:
         for run in running:
             if utcnow() - run.heartbeat_at < STALE_AFTER and _alive(run.owner):
                 raise Conflict(
-                    f"A sync of this company is already running (started {run.started_at:%H:%M})."
+                    msg(
+                        "A sync of this company is already running (started {started}).",
+                        started=run.started_at,
+                    )
                 )
             run.state, run.finished_at = "failed", utcnow()
             run.error = "The sync stopped without finishing (the worker was stopped)."

@@ -238,9 +238,11 @@ class CompanyModel:
         reason = explain(self.fitted.evidence, query, best, label, display)
         if passed_over is not None:
             closed = account_label(passed_over, self.account_names)
-            reason = (
-                f"The history's usual account {closed} is closed for posting in the ledger, "
-                f"so the next most likely: {reason}"
+            reason = msg(
+                "The history's usual account {closed} is closed for posting in the ledger, "
+                "so the next most likely: {reason}",
+                closed=closed,
+                reason=reason,
             )
         # Passing over a closed account names the next one even when unsure: the person must
         # choose anyway, and the low confidence keeps it from being approved by itself.
