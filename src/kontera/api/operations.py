@@ -20,6 +20,7 @@ from prometheus_client import generate_latest
 from starlette.responses import Response
 
 from kontera import __version__
+from kontera.api.schemas import errors
 from kontera.domain.errors import Unauthorized
 from kontera.services.context import AppContext
 from kontera.services.health import SharedStateCollector
@@ -31,7 +32,13 @@ def operations_router(ctx: AppContext) -> APIRouter:
     shared = CollectorRegistry(auto_describe=False)
     shared.register(SharedStateCollector(ctx))
 
-    @router.get("/readyz")
+    @router.get(
+        "/readyz",
+        responses={
+            200: {"description": "Ready: every check answered `ok`."},
+            503: {"description": "Not ready: `checks` names what did not answer."},
+        },
+    )
     async def readyz() -> JSONResponse:
         """Ready for traffic: the database, the job queue and the document store answer."""
         problems = await run_in_threadpool(readiness, ctx)
@@ -43,7 +50,17 @@ def operations_router(ctx: AppContext) -> APIRouter:
         }
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    @router.get("/metrics")
+    @router.get(
+        "/metrics",
+        response_class=Response,
+        responses={
+            200: {
+                "description": "Prometheus metrics (text exposition format).",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            },
+            **errors(401),
+        },
+    )
     async def metrics(request: Request) -> Response:
         _require_token(ctx, request)
         process = generate_latest(REGISTRY)
