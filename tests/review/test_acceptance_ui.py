@@ -111,7 +111,7 @@ def test_bookkeeper_corrects_and_approves_with_the_keyboard(
     assert page.locator("#account_0").input_value() == "6340"
     page.fill("#f-due_date", "2026-12-01")
     page.press("#f-due_date", "Enter")
-    page.locator("#audit").get_by_text("corrected").wait_for()
+    page.locator("#audit").get_by_text("rettet").wait_for()  # "corrected", for a nb user
     page.fill("#account_0", "6360")
     page.keyboard.press("Escape")  # leave the input; keys now act on the page
     page.keyboard.press("a")
@@ -138,7 +138,7 @@ def test_bookkeeper_corrects_and_approves_with_the_keyboard(
     # The audit trail on the page tells the same story.
     page.goto(f"{live_server.url}/c/{fjord.company.id}/d/{document_id}")
     audit = page.locator("#audit").inner_text()
-    assert "corrected" in audit and "status:approved" in audit and fjord.user_email in audit
+    assert "rettet" in audit and "→ Godkjent" in audit and fjord.user_email in audit
 
 
 def test_a_user_of_another_bureau_cannot_open_the_company(
@@ -246,7 +246,7 @@ def test_approving_without_an_account_is_refused_on_the_page_and_edits_stay(
     page.fill("#description_0", "Snekkerarbeid kontor")
     page.keyboard.press("Escape")
     page.keyboard.press("a")
-    page.locator("#live").get_by_text("Choose an account for line 1").wait_for()
+    page.locator("#live").get_by_text("Velg en konto for linje 1").wait_for()  # in Norwegian
     assert page.input_value("#description_0") == "Snekkerarbeid kontor"
     page.fill("#account_0", "6620")
     page.keyboard.press("Escape")

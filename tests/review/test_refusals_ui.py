@@ -55,13 +55,13 @@ def test_the_page_refuses_an_unbalanced_voucher_and_an_unknown_account(
     page.fill("#account_0", "6900")
     page.fill("#vat_code_0", "1")
     page.fill("#amount_0", "1.00")  # 1.00 and the second line against a 6 848.75 invoice
-    _approve_on_page(page, "not accounted for")
+    _approve_on_page(page, "er ikke ført")  # "is not accounted for", in nb
     assert page.input_value("#amount_0") == "1.00"
     assert _status(ctx, fjord, document_id) != "approved"
 
     page.fill("#amount_0", "1498.00")
     page.fill("#account_0", "ABC-99999")
-    _approve_on_page(page, "is not an account number")
+    _approve_on_page(page, "er ikke et kontonummer")
     assert _status(ctx, fjord, document_id) != "approved"
 
 
@@ -118,17 +118,17 @@ def test_intake_warnings_show_on_the_page_and_keep_the_invoice_from_bulk(
 
     page = sign_in(chromium, live_server, vidda.user_email)
     page.goto(f"{live_server.url}/c/{vidda.company.id}/d/{elsewhere}")
-    assert "addressed to someone else" in page.locator("section.warnings").inner_text()
+    assert "adressert til noen andre" in page.locator("section.warnings").inner_text()
     _forced_confident(ctx, vidda, elsewhere)
     _kept_from_bulk(ctx, page, live_server, vidda, [elsewhere])
 
     page = sign_in(chromium, live_server, fjord.user_email)
     page.goto(f"{live_server.url}/c/{fjord.company.id}/d/{impostor}")
     warnings = page.locator("section.warnings").inner_text()
-    assert "another organisation number" in warnings and "987784792" in warnings
+    assert "et annet organisasjonsnummer" in warnings and "987784792" in warnings
     page.goto(f"{live_server.url}/c/{fjord.company.id}/d/{borrowed}")
     warnings = page.locator("section.warnings").inner_text()
-    assert "registered to another supplier" in warnings and "Fjellnett Telekom AS" in warnings
+    assert "registrert på en annen leverandør" in warnings and "Fjellnett Telekom AS" in warnings
     for document_id in (impostor, borrowed):
         _forced_confident(ctx, fjord, document_id)
     _kept_from_bulk(ctx, page, live_server, fjord, [impostor, borrowed])

@@ -162,6 +162,7 @@ LABELS: dict[str, dict[str, str]] = {
         "coverage": N_("share of lines suggested"),
         "ece": N_("calibration error (ECE)"),
         "model": N_("model"),
+        "model_sha256": N_("model file checksum"),
     },
     "language": {
         "nb": N_("Norwegian (bokmål)"),

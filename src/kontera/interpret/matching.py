@@ -150,10 +150,16 @@ def same_name_notes(invoice: Invoice, known: Sequence[KnownSupplier]) -> list[No
     ours = invoice.seller.org_number or invoice.seller.vat_id or ""
     theirs = other.org_number or other.vat_id or ""
     return [
-        Note(
-            f"{invoice.seller.name} ({ours}) has the name of a supplier you already have, "
-            f"{other.name} ({theirs}), but another organisation number: Kontera keeps it as "
-            "another supplier. Check who sent the invoice before approving it.",
+        note(
+            msg(
+                "{seller} ({ours}) has the name of a supplier you already have, {other} "
+                "({theirs}), but another organisation number: Kontera keeps it as another "
+                "supplier. Check who sent the invoice before approving it.",
+                seller=invoice.seller.name,
+                ours=ours,
+                other=other.name,
+                theirs=theirs,
+            ),
             Severity.WARNING,
             "same_name_other_org",
             field="seller.org_number",
@@ -177,11 +183,16 @@ def shared_account_notes(
 
 
 def _shared_account_note(invoice: Invoice, other: KnownSupplier, shared: list[str]) -> Note:
-    seller = invoice.seller.name or "this supplier"
+    seller = invoice.seller.name or msg("this supplier")
     owner = f"{other.name} ({other.org_number or other.vat_id or ''})"
-    return Note(
-        f"The account {', '.join(shared)} that {seller} asks to be paid into is registered "
-        f"to another supplier, {owner}. Check whose account it is before paying.",
+    return note(
+        msg(
+            "The account {accounts} that {seller} asks to be paid into is registered to "
+            "another supplier, {owner}. Check whose account it is before paying.",
+            accounts=tuple(shared),
+            seller=seller,
+            owner=owner,
+        ),
         Severity.WARNING,
         "bank_account_of_other_supplier",
         field="payment.bank_account",

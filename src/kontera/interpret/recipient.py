@@ -14,6 +14,8 @@ from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import Note
 from kontera.domain.invoice import Party
 from kontera.domain.invoice import Severity
+from kontera.domain.invoice import note
+from kontera.domain.messages import msg
 
 # Peppol endpoint schemes (EAS) whose value is an organisation number: Norwegian
 # Enhetsregisteret (0192, and 9908 of EHF 2.0), Swedish organisationsnummer (0007), and the
@@ -57,10 +59,16 @@ def recipient_note(invoice: Invoice, company_name: str, org_number: str | None) 
     if not named or ids.digits(org_number) in named:
         return None
     who = invoice.buyer.name or ", ".join(sorted(named))
-    return Note(
-        f"This invoice is addressed to someone else: {who} "
-        f"({', '.join(sorted(named))}), not {company_name} ({ids.digits(org_number)}). "
-        "Send it back to the supplier or forward it; do not pay it from this company.",
+    return note(
+        msg(
+            "This invoice is addressed to someone else: {who} ({named}), not {company} "
+            "({org}). Send it back to the supplier or forward it; do not pay it from this "
+            "company.",
+            who=who,
+            named=tuple(sorted(named)),
+            company=company_name,
+            org=ids.digits(org_number),
+        ),
         Severity.WARNING,
         ADDRESSED_ELSEWHERE,
         field="buyer.org_number",

@@ -19,6 +19,9 @@ from kontera.domain.codec import to_jsonable
 from kontera.domain.errors import KonteraError
 from kontera.domain.errors import VoucherRefused
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import Message
+from kontera.domain.messages import as_message
+from kontera.domain.messages import joined
 from kontera.domain.messages import msg
 from kontera.domain.money import ZERO
 from kontera.domain.suggestion import Suggestion
@@ -36,7 +39,7 @@ class VoucherCheck:
     """The voucher the approved lines make (None when they make none) and what is wrong."""
 
     voucher: Voucher | None
-    problems: list[str]
+    problems: list[Message]  # in words, said in the reader's language where shown
 
     @property
     def approvable(self) -> bool:
@@ -55,27 +58,27 @@ def check_voucher(
         postings = approved_postings(payload, invoice)
         voucher = build_voucher(invoice, postings, VoucherOptions.for_country(company.country))
     except (KonteraError, ArithmeticError, KeyError, ValueError) as e:
-        message = e.message if isinstance(e, KonteraError) else str(e)
+        message = e.text if isinstance(e, KonteraError) else as_message(str(e))
         return VoucherCheck(None, [*problems, message])
     problems += _payable_problems(voucher, invoice)
     problems += _generated_account_problems(chart, voucher, payload)
     return VoucherCheck(voucher, problems)
 
 
-def _line_problems(chart: Chart, lines: list[dict[str, object]]) -> list[str]:
-    problems: list[str] = []
+def _line_problems(chart: Chart, lines: list[dict[str, object]]) -> list[Message]:
+    problems: list[Message] = []
     for number, line in enumerate(lines, start=1):
         account = str(line.get("account") or "").strip()
         if not account:
-            problems.append(f"Line {number} has no account.")
+            problems.append(msg("Line {number} has no account.", number=number))
             continue
         code = line.get("vat_code")
         for problem in chart.problems(account, str(code) if code else None):
-            problems.append(f"Line {number}: {problem}")
+            problems.append(msg("Line {number}: {problem}", number=number, problem=problem))
     return problems
 
 
-def _payable_problems(voucher: Voucher, invoice: Invoice) -> list[str]:
+def _payable_problems(voucher: Voucher, invoice: Invoice) -> list[Message]:
     owed = invoice.totals.payable
     payable = next((p for p in voucher.postings if p.is_payable), None)
     if owed is None or payable is None:
@@ -84,22 +87,28 @@ def _payable_problems(voucher: Voucher, invoice: Invoice) -> list[str]:
     if abs(booked - owed) <= Decimal("0.005"):
         return []
     return [
-        f"The voucher credits the supplier {booked} but the invoice says {owed} is owed "
-        f"(off by {booked - owed})."
+        msg(
+            "The voucher credits the supplier {booked} but the invoice says {owed} is owed "
+            "(off by {off}).",
+            booked=booked,
+            owed=owed,
+            off=booked - owed,
+        )
     ]
 
 
 def _generated_account_problems(
     chart: Chart, voucher: Voucher, lines: list[dict[str, object]]
-) -> list[str]:
+) -> list[Message]:
     """Payable, rounding and prepayment accounts Kontera adds must be in the chart too."""
     chosen = {str(line.get("account") or "").strip() for line in lines}
-    problems = []
+    problems: dict[str, Message] = {}
     for posting in voucher.postings:
         if posting.account in chosen or posting.amount == ZERO:
             continue
-        problems += chart.system_account_problems(posting.account)
-    return sorted(set(problems))
+        for problem in chart.system_account_problems(posting.account):
+            problems[str(problem)] = problem
+    return [problems[key] for key in sorted(problems)]
 
 
 def require_approvable(
@@ -108,7 +117,7 @@ def require_approvable(
     """The voucher, or `VoucherRefused` with every problem in words."""
     check = check_voucher(session, company_id=company_id, invoice=invoice, lines=lines)
     if check.voucher is None or check.problems:
-        problems = " ".join(check.problems)
+        problems = joined(check.problems)
         raise VoucherRefused(
             msg("Kontera cannot approve this voucher: {problems}", problems=problems)
         )
@@ -130,7 +139,7 @@ def suggestion_approvable(session: Session, *, company_id: str, document_id: str
 
 def suggestion_problems(
     session: Session, *, company_id: str, invoice: Invoice, suggestion: Suggestion
-) -> list[str]:
+) -> list[Message]:
     """Why the suggestion, approved as it stands, would be refused (for the review reason).
 
     A suggestion that leaves a line without an account is already a question for a person;

@@ -39,6 +39,9 @@ from kontera.domain.chart import ChartAccount
 from kontera.domain.chart import ChartSource
 from kontera.domain.chart import ChartVatCode
 from kontera.domain.chart import VatDirection
+from kontera.domain.messages import N_
+from kontera.domain.messages import Message
+from kontera.domain.messages import msg
 from kontera.post.vat import DEFAULT_VAT_TABLE
 from kontera.post.vat import VatKind
 from kontera.services.context import AppContext
@@ -55,7 +58,7 @@ _PRECEDENCE = {
     ChartSource.LEDGER: 2,
 }
 _ACCOUNT_FORMAT = {"NO": re.compile(r"^[1-9]\d{3,5}$"), "SE": re.compile(r"^[1-9]\d{3}$")}
-_FORMAT_WORDS = {"NO": "4 to 6 digits", "SE": "4 digits"}
+_FORMAT_WORDS = {"NO": N_("4 to 6 digits"), "SE": N_("4 digits")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +84,7 @@ class Chart:
         """The code as stored; no code at all means "no VAT" in the company's country."""
         return _vat_key(code) if code and code.strip() else _no_vat(self.country)
 
-    def problems(self, account: str, vat_code: str | None) -> list[str]:
+    def problems(self, account: str, vat_code: str | None) -> list[Message]:
         """Why a supplier-invoice cost line on (account, VAT code) is refused; [] if postable."""
         found = [*self._account_problems(account)]
         found += self._vat_problems(account, vat_code)
@@ -90,42 +93,65 @@ class Chart:
     def is_postable(self, account: str, vat_code: str | None) -> bool:
         return not self.problems(account, vat_code)
 
-    def system_account_problems(self, account: str) -> list[str]:
+    def system_account_problems(self, account: str) -> list[Message]:
         """Why an account Kontera posts to itself (payable, VAT, rounding) is refused: it must
         exist and be active; "not on supplier invoices" is about cost lines, not these."""
         return self._account_problems(account, cost_line=False)
 
-    def _account_problems(self, number: str, *, cost_line: bool = True) -> list[str]:
+    def _account_problems(self, number: str, *, cost_line: bool = True) -> list[Message]:
         number = number.strip()
         known = self.account(number)
         if known is None:
             if self.complete:
-                return [f"Account {number} is not in the company's chart of accounts."]
+                return [
+                    msg(
+                        "Account {number} is not in the company's chart of accounts.", number=number
+                    )
+                ]
             pattern = _ACCOUNT_FORMAT.get(self.country, _ACCOUNT_FORMAT["NO"])
             if not pattern.match(number):
                 words = _FORMAT_WORDS.get(self.country, _FORMAT_WORDS["NO"])
-                return [f"{number!r} is not an account number ({words})."]
+                return [
+                    msg(
+                        "{number!r} is not an account number ({words}).",
+                        number=number,
+                        words=Message(words),
+                    )
+                ]
             return []
-        label = f"Account {known.number} {known.name}".rstrip()
+        label = f"{known.number} {known.name}".rstrip()
         if not known.active:
-            return [f"{label} is inactive in the chart of accounts."]
+            return [msg("Account {label} is inactive in the chart of accounts.", label=label)]
         if cost_line and not known.supplier_invoices:
-            return [f"{label} cannot be used on supplier invoices."]
+            return [msg("Account {label} cannot be used on supplier invoices.", label=label)]
         return []
 
-    def _vat_problems(self, account: str, code: str | None) -> list[str]:
+    def _vat_problems(self, account: str, code: str | None) -> list[Message]:
         key = self.vat_key(code)
         vat = self.vat_codes.get(key)
         if vat is None:
-            return [f"VAT code {key} is not one of the company's VAT codes."]
+            return [msg("VAT code {key} is not one of the company's VAT codes.", key=key)]
         if not vat.active:
-            return [f"VAT code {key} ({vat.name}) is inactive."]
+            return [msg("VAT code {key} ({name}) is inactive.", key=key, name=vat.name)]
         if vat.direction is VatDirection.OUTPUT:
-            return [f"VAT code {key} ({vat.name}) is for sales, not for a supplier invoice."]
+            return [
+                msg(
+                    "VAT code {key} ({name}) is for sales, not for a supplier invoice.",
+                    key=key,
+                    name=vat.name,
+                )
+            ]
         known = self.account(account)
         if known is not None and not known.accepts_vat(key):
-            allowed = ", ".join(sorted(known.vat_codes or ())) or "none"
-            return [f"Account {known.number} does not accept VAT code {key} (only {allowed})."]
+            allowed = tuple(sorted(known.vat_codes or ())) or (msg("none"),)
+            return [
+                msg(
+                    "Account {number} does not accept VAT code {key} (only {allowed}).",
+                    number=known.number,
+                    key=key,
+                    allowed=allowed,
+                )
+            ]
         return []
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from decimal import InvalidOperation
 
 from kontera.domain.codec import invoice_from_json
+from kontera.domain.messages import Message
 from kontera.domain.money import ZERO
 from kontera.services.approval_checks import check_voucher
 from kontera.services.context import AppContext
@@ -25,7 +26,7 @@ class VoucherPreview:
     debit: Decimal  # everything booked against the supplier: costs + VAT
     credit: Decimal  # what the invoice says is owed (BT-115)
     payable_account: str
-    problems: list[str]
+    problems: list[Message]
 
     @property
     def difference(self) -> Decimal:
