@@ -20,7 +20,6 @@ from kontera.domain.errors import KonteraError
 from kontera.domain.errors import VoucherRefused
 from kontera.domain.invoice import Invoice
 from kontera.domain.messages import Message
-from kontera.domain.messages import as_message
 from kontera.domain.messages import joined
 from kontera.domain.messages import msg
 from kontera.domain.money import ZERO
@@ -32,6 +31,8 @@ from kontera.services.chart import Chart
 from kontera.services.chart import load_chart
 from kontera.services.posting import approved_postings
 from kontera.store import repo
+
+UNBOOKABLE = msg("The approved postings would not make a voucher the ledger accepts.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,8 @@ def check_voucher(
         postings = approved_postings(payload, invoice)
         voucher = build_voucher(invoice, postings, VoucherOptions.for_country(company.country))
     except (KonteraError, ArithmeticError, KeyError, ValueError) as e:
-        message = e.text if isinstance(e, KonteraError) else as_message(str(e))
+        # A KeyError's text is "'account'": a person gets the sentence, not the exception.
+        message = e.text if isinstance(e, KonteraError) else UNBOOKABLE
         return VoucherCheck(None, [*problems, message])
     problems += _payable_problems(voucher, invoice)
     problems += _generated_account_problems(chart, voucher, payload)
