@@ -86,6 +86,7 @@ LABELS: dict[str, dict[str, str]] = {
         "suppliers": N_("Suppliers read"),
         "dimensions": N_("Dimensions read"),
         "history": N_("History read"),
+    },
     "line_field": {  # a field of an invoice line ("lines.2.net")
         "net": N_("net amount"),
         "quantity": N_("quantity"),

@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from kontera.domain.codec import invoice_from_json
 from kontera.domain.errors import Conflict
+from kontera.domain.messages import msg
 from kontera.domain.status import Status
 from kontera.interpret.matching import invoice_accounts
 from kontera.services.context import AppContext
@@ -93,7 +94,9 @@ def _undo(
             document=document,
             target=Status.NEEDS_REVIEW,
             actor=actor,
-            reason=f"The approval was undone by {actor}: check it and approve again.",
+            reason=msg(
+                "The approval was undone by {actor}: check it and approve again.", actor=actor
+            ),
             detail={"undone": True, "lines": lines},
         )
 

@@ -14,6 +14,7 @@ from sqlmodel import select
 
 from kontera.domain.codec import invoice_from_json
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import msg
 from kontera.services.archive_text import store_search_text
 from kontera.services.context import AppContext
 from kontera.store import repo
@@ -38,7 +39,7 @@ def add_comment(
     if not cleaned:
         raise InvalidInput("Write something in the note first.")
     if len(cleaned) > MAX_LENGTH:
-        raise InvalidInput(f"A note can be at most {MAX_LENGTH} characters long.")
+        raise InvalidInput(msg("A note can be at most {limit} characters long.", limit=MAX_LENGTH))
     with session_scope(ctx.engine) as session:
         document = repo.get_document(session, company_id=company_id, document_id=document_id)
         row = DocumentComment(

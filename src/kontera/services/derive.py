@@ -22,8 +22,13 @@ from sqlmodel import select
 
 from kontera.domain.codec import to_jsonable
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import Message
+from kontera.domain.messages import as_message
+from kontera.domain.messages import joined
+from kontera.domain.messages import msg
 from kontera.domain.status import Status
 from kontera.domain.suggestion import Suggestion
+from kontera.i18n.labels import label_message
 from kontera.interpret.matching import DuplicateMatch
 from kontera.interpret.matching import find_duplicate
 from kontera.services.approval_checks import suggestion_problems
@@ -76,8 +81,11 @@ def duplicate_of(session: Session, document: Document, invoice: Invoice) -> Dupl
     return find_duplicate(invoice, seen, document.supplier_key)
 
 
-def duplicate_reason(match: DuplicateMatch) -> str:
-    return f"The same invoice arrived earlier (same {', '.join(match.evidence)})."
+def duplicate_reason(match: DuplicateMatch) -> Message:
+    return msg(
+        "The same invoice arrived earlier (same {evidence}).",
+        evidence=tuple(label_message("evidence", e) for e in match.evidence),
+    )
 
 
 def mark_duplicate(
@@ -151,7 +159,7 @@ def route(
         document=document,
         target=target,
         actor=actor,
-        reason=" ".join(reasons) or None,
+        reason=joined(reasons) if reasons else None,
         detail={
             "model": suggestion.model,
             "confidence": suggestion.confidence,
@@ -162,9 +170,13 @@ def route(
     return target
 
 
-def posting_failure(session: Session, document_id: str) -> str | None:
+def posting_failure(session: Session, document_id: str) -> Message | None:
     """Why the ledger refused this document's voucher, when it did and it is not fixed yet."""
     record = repo.voucher_for(session, document_id=document_id)
     if record is None or record.state != "failed" or not record.last_error:
         return None
-    return f"Posting to {record.target} failed: {record.last_error}"
+    return msg(
+        "Posting to {system} failed: {problem}",
+        system=record.target,
+        problem=as_message(record.last_error),
+    )

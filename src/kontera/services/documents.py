@@ -27,12 +27,9 @@ from kontera.domain.errors import KonteraError
 from kontera.domain.filetypes import sniff
 from kontera.domain.invoice import Severity
 from kontera.domain.messages import Message
-from kontera.domain.messages import as_message
-from kontera.domain.messages import joined
 from kontera.domain.messages import msg
 from kontera.domain.status import Status
 from kontera.domain.suppliers import supplier_key
-from kontera.i18n.labels import label_message
 from kontera.interpret import interpret_bytes
 from kontera.interpret.base import Interpretation
 from kontera.interpret.matching import find_credited_invoice

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from kontera.domain.codec import invoice_from_json
 from kontera.domain.errors import Conflict
+from kontera.domain.messages import msg
 from kontera.domain.status import Status
 from kontera.services import derive
 from kontera.services.context import AppContext
@@ -97,7 +98,7 @@ def _give_way(session: Session, other: Document, kept: Document, *, actor: str) 
         document=other,
         target=Status.DUPLICATE,
         actor=actor,
-        reason="A person kept another copy of this invoice instead.",
+        reason=msg("A person kept another copy of this invoice instead."),
         detail={"duplicate_of": kept.id, "swapped": True},
     )
 
@@ -111,7 +112,8 @@ def _go_on(ctx: AppContext, session: Session, document: Document, *, actor: str)
     match = derive.duplicate_of(session, document, invoice)
     if match is not None:
         document.duplicate_of_id = match.document_id
-        document.status_reason = derive.duplicate_reason(match)
+        reason = derive.duplicate_reason(match)
+        document.status_reason, document.status_reason_text = str(reason), reason.to_json()
         session.add(document)
         return Status.DUPLICATE
     document.duplicate_of_id = None

@@ -20,6 +20,8 @@ from sqlmodel import select
 from kontera.domain.codec import invoice_from_json
 from kontera.domain.errors import KonteraError
 from kontera.domain.errors import NotFound
+from kontera.domain.messages import as_message
+from kontera.domain.messages import joined
 from kontera.domain.status import Status
 from kontera.domain.voucher import Voucher
 from kontera.post import VoucherOptions
@@ -101,7 +103,8 @@ def export_held(ctx: AppContext, *, company_id: str, fmt: ExportFormat, actor: s
             raise NotFound("No approved invoices are waiting to be exported.")
         entries, skipped = _vouchers(session, company, ids)
         if not entries:
-            raise KonteraError(" ".join(sorted(set(skipped.values()))))
+            reasons = [as_message(reason) for reason in sorted(set(skipped.values()))]
+            raise KonteraError(joined(reasons))
         export = _file(company, fmt, entries)
         sha = ctx.blobs.put(export.content)
         for document_id, record, _ in entries:
