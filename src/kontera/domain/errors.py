@@ -159,7 +159,7 @@ class TooManyRequests(KonteraError):
     code = "rate_limited"
     status = 429
 
-    def __init__(self, message: str | None = None, retry_after: int = 60) -> None:
+    def __init__(self, message: str | Message | None = None, retry_after: int = 60) -> None:
         super().__init__(message)
         self.retry_after = retry_after
 

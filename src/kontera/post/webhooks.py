@@ -26,6 +26,7 @@ import httpx
 
 from kontera.domain.errors import PermanentError
 from kontera.domain.errors import TransientError
+from kontera.domain.messages import Message
 from kontera.domain.messages import msg
 
 log = logging.getLogger("kontera.post.webhooks")
@@ -56,7 +57,9 @@ def verify(
 class ReceiverUnavailable(TransientError):
     """The webhook receiver did not take the event this time; it will be sent again."""
 
-    def __init__(self, message: str, *, status: int | None, retry_after: float | None) -> None:
+    def __init__(
+        self, message: str | Message, *, status: int | None, retry_after: float | None
+    ) -> None:
         super().__init__(message, retry_after=retry_after)
         self.http_status = status
 
@@ -64,7 +67,7 @@ class ReceiverUnavailable(TransientError):
 class ReceiverRefused(PermanentError):
     """The webhook receiver refused the event; it will not be sent again by itself."""
 
-    def __init__(self, message: str, *, status: int) -> None:
+    def __init__(self, message: str | Message, *, status: int) -> None:
         super().__init__(message)
         self.http_status = status
 
@@ -96,7 +99,7 @@ class WebhookSender:
         except httpx.HTTPError as e:
             _log(url, event_type, started, type(e).__name__)
             raise ReceiverUnavailable(
-                msg("The receiver could not be reached ({name__}).", name__=type(e).__name__),
+                msg("The receiver could not be reached ({error}).", error=type(e).__name__),
                 status=None,
                 retry_after=None,
             ) from None

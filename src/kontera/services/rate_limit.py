@@ -29,6 +29,7 @@ from sqlmodel import col
 from sqlmodel import select
 
 from kontera.domain.errors import TooManyRequests
+from kontera.domain.messages import msg
 from kontera.store.db import session_scope
 from kontera.store.tables_security import ApiRateCount
 
@@ -84,8 +85,12 @@ class RateLimiter:
         verdict = judge(self.per_minute, current, previous, now - window * WINDOW)
         if not verdict.allowed:
             raise TooManyRequests(
-                f"More than {self.per_minute} requests a minute with this API key; "
-                f"try again in {verdict.retry_after} seconds.",
+                msg(
+                    "More than {limit} requests a minute with this API key; try again in "
+                    "{seconds} seconds.",
+                    limit=self.per_minute,
+                    seconds=verdict.retry_after,
+                ),
                 retry_after=verdict.retry_after,
             )
 
