@@ -125,6 +125,7 @@ LABELS: dict[str, dict[str, str]] = {
         "poster": N_("Kontera (posting)"),
         "auto-approval": N_("automatic approval"),
         "api": N_("the API"),
+        "apikey": N_("an API key"),
         "email": N_("e-mail"),
         "cli": N_("the command line"),
         "trainer": N_("Kontera (learning)"),
