@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -127,3 +128,36 @@ def test_a_zip_that_is_not_a_workbook_is_refused(tmp_path: Path) -> None:
         archive.writestr("hello.txt", "not a workbook")
     with pytest.raises(InvalidInput, match="xlsx"):
         list(read_csv_history(path))
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_the_delimiter_is_sniffed_even_when_amounts_have_commas(
+    tmp_path: Path, delimiter: str
+) -> None:
+    path = tmp_path / "h.csv"
+    rows = [
+        ["date", "supplier_name", "account", "amount"],
+        ["2024-01-31", "Telenor Norge AS, avd. Oslo", "6900", "1 234,50"],
+        ["2024-02-29", "Elvia AS", "6340", "200,00"],
+    ]
+    path.write_text("".join(delimiter.join(row) + "\n" for row in rows), encoding="utf-8")
+    lines = [i for i in read_csv_history(path) if isinstance(i, HistoryLine)]
+    assert [line.amount for line in lines] == [Decimal("1234.50"), Decimal("200.00")]
+    assert lines[0].supplier_name == "Telenor Norge AS, avd. Oslo"
+
+
+def test_a_workbook_with_an_entity_is_refused_not_expanded(tmp_path: Path) -> None:
+    import openpyxl
+
+    path = tmp_path / "bomb.xlsx"
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["date", "supplier_name", "account"])  # type: ignore[union-attr]
+    workbook.save(path)
+    bomb = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">]><x>&a;</x>'
+    rewritten = tmp_path / "bomb2.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(rewritten, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            target.writestr(item, bomb if item.filename.endswith("sheet1.xml") else data)
+    with pytest.raises(InvalidInput, match="xlsx"):
+        list(read_csv_history(rewritten))
