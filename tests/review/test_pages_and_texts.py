@@ -61,7 +61,10 @@ def test_a_scan_is_shown_in_the_same_points_the_reader_used(ctx: AppContext) -> 
     source = review_pages.page_source(ctx, company_id=company.id, document_id=from_scan.id)
     [(width, height)] = pages.page_sizes(ctx, source)
     assert (round(width), round(height)) == (595, 842)
-    assert pages.page_png(ctx, source, 1).startswith(b"\x89PNG")
+    with Image.open(io.BytesIO(pages.page_png(ctx, source, 1))) as shown:
+        # at the scale of a PDF page, not the scan's 200 dpi: what the browser would show
+        assert shown.format == "PNG"
+        assert shown.width == round(width * pages.SCALE)
 
     def box(document_id: str) -> list[float]:
         view = review_pages.document_detail(ctx, company_id=company.id, document_id=document_id)

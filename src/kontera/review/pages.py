@@ -85,8 +85,14 @@ def _pdf_page_png(data: bytes, number: int) -> bytes:
             image = pdf[number - 1].render(scale=SCALE).to_pil()
         finally:
             pdf.close()
+    return _png(image)
+
+
+def _png(image: Any) -> bytes:
+    # No `optimize`: its extra passes took seconds per scan page to save a few percent of
+    # the bytes (benchmarks/page_views.py); a lighter compression level is the better trade.
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG", compress_level=3)
     return out.getvalue()
 
 
@@ -116,6 +122,21 @@ def _image_png(data: bytes, number: int) -> bytes:
 
     with Image.open(io.BytesIO(data)) as image:
         image.seek(number - 1)
-        out = io.BytesIO()
-        image.convert("RGB").save(out, format="PNG", optimize=True)
-        return out.getvalue()
+        dpi = _dpi(image)
+        mode = "L" if image.mode in ("1", "L", "LA") else "RGB"
+        frame = image if image.mode == mode else image.convert(mode)
+        return _png(_at_page_scale(frame, dpi))
+
+
+def _at_page_scale(frame: Any, dpi: float) -> Any:
+    """A scan at the scale PDF pages are shown at (SCALE), never enlarged.
+
+    Its 200–600 dpi would only be scaled down by the browser after a download several
+    times larger, and encoding all those pixels made the first view of a scan take seconds."""
+    from PIL import Image
+
+    shown = 72 * SCALE
+    if dpi <= shown:
+        return frame
+    size = (max(1, round(frame.width * shown / dpi)), max(1, round(frame.height * shown / dpi)))
+    return frame.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
