@@ -128,6 +128,10 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
         "--load", choices=["sync", "import"], default="sync",
         help="books into Kontera by the ledger sync (default) or a history-file import",
     )  # fmt: skip
+    parser.add_argument(
+        "--warmup", type=int, default=1,
+        help="months the bureau works before the measured one (its track record)",
+    )  # fmt: skip
     parser.add_argument("--duplicates", type=float, default=0.03, help="share sent twice")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL + Redis, two workers")
     parser.add_argument(
@@ -182,7 +186,7 @@ def prepare(args: argparse.Namespace, workdir: Path) -> list[Company]:
             print(f"{spec.name}: {spec.path} not found; skipped", file=sys.stderr)
             continue
         started = time.monotonic()
-        loaded = hist.load(spec, books_years=args.books_years, month=month)
+        loaded = hist.load(spec, books_years=args.books_years, month=month, warmup=args.warmup)
         if args.books_limit:
             loaded.books = loaded.books[-args.books_limit :]
         say(
@@ -196,19 +200,24 @@ def prepare(args: argparse.Namespace, workdir: Path) -> list[Company]:
     for h in histories:
         rng = random.Random(f"{args.seed}|{h.spec.name}|sample")
         groups = hist.sample_month(h.month, budget[h.spec.name], rng)
+        warm = hist.sample_month(h.warmup, budget[h.spec.name], rng)
         known = {line.supplier_key for line in h.books}
         foreign = _foreign_suppliers(groups, known, args.seed, h.spec.name)
         books = build_books(h.spec.name, h.spec.country, h.books, foreign, args.seed)
-        add_accounts(books, [line for g in groups for line in g.lines])
-        for group in groups:
+        add_accounts(books, [line for g in warm + groups for line in g.lines])
+        for group in warm + groups:
             if group.supplier_key not in books.suppliers:
                 first = group.lines[0]
                 books.suppliers[group.supplier_key] = _new_supplier(first, books, args.seed)
-        invoices = plan_company(books, groups, known, args.seed, noise)
+        quiet = Noise(duplicates=args.duplicates, fraud_per_company=0)
+        invoices = plan_company(books, warm, known, args.seed, quiet, warmup=True)
+        # After the warm-up its suppliers are in the ledger too (their vouchers were posted).
+        seen = known | {g.supplier_key for g in warm}
+        invoices += plan_company(books, groups, seen, args.seed, noise)
         path = workdir / f"books-{len(companies) + 1}.csv"
         write_import_file(books, h.books, path)
         first_book = min((x.date for x in h.books if x.date), default=h.month_start)
-        end = h.month_start - timedelta(days=1)
+        end = hist.months_before(h.month_start, args.warmup) - timedelta(days=1)
         ledger = ledger_books(books, h.books, first_book, end, args.seed)
         buyer = _buyer(h.spec, args.seed)
         companies.append(Company(h.spec, h, books, invoices, buyer, path, ledger, known))
@@ -266,26 +275,25 @@ def run(args: argparse.Namespace, companies: list[Company], workdir: Path) -> di
         workers = args.workers or (2 if args.postgres else 1)
         with service.running(env, ctx, workdir, workers) as stack:
             office = Office(stack, clients, {c.spec.name: c.buyer for c in companies})
-            invoices = sorted(
-                (i for c in companies for i in c.invoices), key=lambda i: (i.arrives, i.uid)
-            )
-            # Companies are keyed by spec name in the office; truths carry the books' name.
+            every = [i for c in companies for i in c.invoices]
             started = time.monotonic()
             try:
-                for day, batch in by_day(invoices):
-                    office.day(batch, settle_seconds=args.settle)
-                    print(
-                        f"  {day}: {len(batch)} documents, {time.monotonic() - started:.0f} s",
-                        file=sys.stderr,
-                    )
-                office.finish(args.settle)
-                cpu = stack.cpu_seconds()
+                # The warm-up month first (its figures count nowhere), then the month itself.
+                for phase in (True, False):
+                    if not phase:
+                        cpu_before, started = stack.cpu_seconds(), time.monotonic()
+                    for day, batch in by_day(i for i in every if i.warmup is phase):
+                        office.day(batch, settle_seconds=args.settle)
+                        say(f"  {day}: {len(batch)} documents, {time.monotonic() - started:.0f} s")
+                    office.finish(args.settle)
+                cpu = stack.cpu_seconds() - cpu_before
             finally:
                 office.close()
         wall = time.monotonic() - started
         ledgers_by_company = {c.spec.name: fakes.ledgers[c.buyer.name] for c in companies}
         return {
-            "outcomes": office.outcomes,
+            "outcomes": [o for o in office.outcomes if not o.truth.warmup],
+            "warmup": [o for o in office.outcomes if o.truth.warmup],
             "ledgers": ledgers_by_company,
             "cpu": cpu,
             "wall": wall,
@@ -354,6 +362,18 @@ def print_report(args: argparse.Namespace, companies: list[Company], result: dic
         ),
         "PDFs and scans too": report.curve(outcomes, max_amount=limit, e_invoices_only=False),
     }
+    print("\nReliability of P(voucher entirely right) (month, out of sample):")
+    rows = [
+        [
+            f"{r['low']:.3f}–{r['high']:.3f}",
+            r["count"],
+            f"{r['confidence']:.3f}",
+            f"{r['accuracy']:.3f}",
+        ]
+        for r in report.decision_reliability(outcomes)
+        if r["count"]
+    ]
+    print(table(["P bin", "vouchers", "mean P", "entirely right"], rows))
     for label, points in curves.items():
         print(f"\nThreshold moved ({label}; amount limit {limit}):")
         print(

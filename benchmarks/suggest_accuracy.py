@@ -22,11 +22,13 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from kontera.suggest.csv_history import parse_mapping
 from kontera.suggest.evaluate import evaluate
 from kontera.suggest.evaluate import plot_accuracy_coverage
 from kontera.suggest.importers import read_history
+from kontera.suggest.metrics import reliability
 from kontera.suggest.model import time_order
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "posting-history"
@@ -101,6 +103,7 @@ def main() -> int:
                 f"   auto-approve ≥ {row['threshold']:.0%}: {row['coverage']:.1%} of lines, "
                 f"{row['precision']:.1%} right"
             )
+        print_reliability(result.confidence, result.correct)
         print(json.dumps(summary))
         if args.plots:
             args.plots.mkdir(parents=True, exist_ok=True)
@@ -108,6 +111,17 @@ def main() -> int:
         sys.stdout.flush()
     _table(results)
     return 0
+
+
+def print_reliability(confidence: Any, correct: Any) -> None:
+    """The reliability diagram of the test period (out of sample: later than training)."""
+    print("   reliability (test period): confidence bin | lines | mean confidence | right")
+    for row in reliability(confidence, correct):
+        if row["count"]:
+            print(
+                f"     {row['low']:.3f}–{row['high']:.3f} | {row['count']:6d} | "
+                f"{row['confidence']:.3f} | {row['accuracy']:.3f}"
+            )
 
 
 def _table(results: dict[str, dict[str, float]]) -> None:

@@ -131,14 +131,15 @@ class CompanyHistory:
     month: list[MonthGroup]
     month_start: date
     problems: int = 0
+    warmup: list[MonthGroup] = field(default_factory=list)
     dated: bool = True
     skipped_lines: int = 0
     notes: list[str] = field(default_factory=list)
 
 
-def load(spec: CompanySpec, *, books_years: int, month: date) -> CompanyHistory:
-    """The company's books and month, moved in time so that the month is `month` (a first
-    day): the books then sit where a ledger sync looks for them, the last years before now."""
+def load(spec: CompanySpec, *, books_years: int, month: date, warmup: int = 0) -> CompanyHistory:
+    """The company's books, its `warmup` months and its month, moved in time so that the month
+    is `month` (a first day): the books then sit where a ledger sync looks for them."""
     problems: list[object] = []
     lines = [
         line
@@ -148,23 +149,27 @@ def load(spec: CompanySpec, *, books_years: int, month: date) -> CompanyHistory:
     lines.sort(key=time_order)
     dated = [line for line in lines if line.date is not None]
     if len(dated) >= len(lines) / 2:
-        history = _split_by_month(spec, dated, books_years, month)
+        history = _split_by_month(spec, dated, books_years, month, warmup)
     else:
-        history = _split_by_number(spec, lines, books_years, month)
+        history = _split_by_number(spec, lines, books_years, month, warmup)
     history.problems = len(problems)
     return history
 
 
 def _split_by_month(
-    spec: CompanySpec, lines: list[HistoryLine], years: int, target: date
+    spec: CompanySpec, lines: list[HistoryLine], years: int, target: date, warmup: int
 ) -> CompanyHistory:
     newest = max(line.date for line in lines if line.date)
     start = newest.replace(day=1)
+    first_warm = months_before(start, warmup)
+    oldest_book = first_warm.replace(year=first_warm.year - years)
     shift = target - start
-    oldest_book = start.replace(year=start.year - years)
-    books = [_moved(x, shift) for x in lines if x.date and oldest_book <= x.date < start]
-    month = [_moved(x, shift) for x in lines if x.date and x.date >= start]
-    history = CompanyHistory(spec, books, group_month(month), target)
+    moved = [_moved(x, shift) for x in lines if x.date and x.date >= oldest_book]
+    cut_warm, cut_month = first_warm + shift, start + shift
+    books = [x for x in moved if x.date and x.date < cut_warm]
+    warm = [x for x in moved if x.date and cut_warm <= x.date < cut_month]
+    month = [x for x in moved if x.date and x.date >= cut_month]
+    history = CompanyHistory(spec, books, group_month(month), target, warmup=group_month(warm))
     history.notes.append(f"{start:%Y-%m} moved to {target:%Y-%m}")
     return history
 
@@ -175,24 +180,37 @@ def _moved(line: HistoryLine, shift: timedelta) -> HistoryLine:
 
 
 def _split_by_number(
-    spec: CompanySpec, lines: list[HistoryLine], years: int, target: date
+    spec: CompanySpec, lines: list[HistoryLine], years: int, target: date, warmup: int
 ) -> CompanyHistory:
     numbers = list(dict.fromkeys(line.invoice_number or "" for line in lines))
-    cut = int(len(numbers) * (1 - UNDATED_SHARE))
-    first_book = target.replace(year=target.year - years)
-    # Invoices in number order, spread evenly: the books over the years before the month,
-    # the newest fifth over the month, as they were registered.
-    days_of = _spread(numbers[:cut], first_book, target)
-    days_of.update(_spread(numbers[cut:], target, _next_month(target)))
+    share = int(len(numbers) * UNDATED_SHARE)
+    cut_month = len(numbers) - share
+    cut_warm = max(0, cut_month - share * warmup)
+    first_warm = months_before(target, warmup)
+    first_book = first_warm.replace(year=first_warm.year - years)
+    # Invoices in number order, spread evenly: the books over the years before, the newest
+    # fifth over the month and each fifth before it over a warm-up month.
+    days_of = _spread(numbers[:cut_warm], first_book, first_warm)
+    days_of.update(_spread(numbers[cut_warm:cut_month], first_warm, target))
+    days_of.update(_spread(numbers[cut_month:], target, months_before(target, -1)))
     dated = [replace(line, date=days_of[line.invoice_number or ""]) for line in lines]
-    month_numbers = set(numbers[cut:])
-    books = [line for line in dated if (line.invoice_number or "") not in month_numbers]
-    later = [line for line in dated if (line.invoice_number or "") in month_numbers]
-    history = CompanyHistory(spec, books, group_month(later), target, dated=False)
+    month_numbers, warm_numbers = set(numbers[cut_month:]), set(numbers[cut_warm:cut_month])
+    books = [x for x in dated if (x.invoice_number or "") not in month_numbers | warm_numbers]
+    warm = [x for x in dated if (x.invoice_number or "") in warm_numbers]
+    later = [x for x in dated if (x.invoice_number or "") in month_numbers]
+    history = CompanyHistory(
+        spec, books, group_month(later), target, dated=False, warmup=group_month(warm)
+    )
     history.notes.append(
         f"no dates: invoices spread in number order, the newest {UNDATED_SHARE:.0%} the month"
     )
     return history
+
+
+def months_before(day: date, months: int) -> date:
+    """The first day of the month `months` before `day`'s (after it, when negative)."""
+    index = day.year * 12 + day.month - 1 - months
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def _spread(numbers: list[str], first: date, end: date) -> dict[str, date]:
@@ -201,12 +219,8 @@ def _spread(numbers: list[str], first: date, end: date) -> dict[str, date]:
     return {n: first + timedelta(days=i * span // count) for i, n in enumerate(numbers)}
 
 
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
 def last_full_month(today: date) -> date:
-    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    return months_before(today, 1)
 
 
 def group_month(lines: Sequence[HistoryLine]) -> list[MonthGroup]:

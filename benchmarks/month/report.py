@@ -79,12 +79,26 @@ def interpreter(view: dict[str, Any] | None) -> str | None:
 
 
 def confidence(view: dict[str, Any] | None) -> float:
+    """What the policy compared with its threshold: P(voucher entirely right) where Kontera
+    gives one, else (before it did) the least certain line's account confidence."""
+    suggestion = (view or {}).get("suggestion") or {}
+    if "voucher_confidence" in suggestion:
+        return float(suggestion["voucher_confidence"] or 0.0)
     lines = suggested_lines(view or {})
     if not lines:
         return 0.0
     return min(
         0.0 if line.get("abstained") else float(line.get("confidence") or 0) for line in lines
     )
+
+
+def passes_channel_rule(view: dict[str, Any]) -> bool:
+    """An e-invoice, or a PDF from a supplier whose track record earned it (the policy's
+    reason says which rule stopped it)."""
+    if interpreter(view) in E_INVOICE_INTERPRETERS:
+        return True
+    reason = str(((view.get("suggestion") or {}).get("policy_reason")) or "")
+    return bool(reason) and not reason.startswith("Only e-invoices")
 
 
 def held_by_checks(view: dict[str, Any] | None) -> bool:
@@ -330,7 +344,7 @@ def curve(
         view = decided_view(o)
         if view is None or held_by_checks(view):
             continue
-        if e_invoices_only and interpreter(view) not in E_INVOICE_INTERPRETERS:
+        if e_invoices_only and not passes_channel_rule(view):
             continue
         gross = (view.get("invoice") or {}).get("totals", {}).get("payable")
         if max_amount is not None and (gross is None or abs(Decimal(gross)) > max_amount):
@@ -371,3 +385,21 @@ def plot(curves: dict[str, list[Point]], path: Path, title: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
     plt.close(figure)
+
+
+def decision_reliability(outcomes: list[Outcome]) -> list[dict[str, float]]:
+    """The reliability diagram of what the policy decides on: P(voucher entirely right) as
+    Kontera gave it, against whether the voucher as proposed was entirely right."""
+    import numpy as np
+
+    from kontera.suggest.metrics import reliability
+
+    pairs = []
+    for o in outcomes:
+        view = decided_view(o)
+        if view is None or o.truth.expected != "posted" or not suggested_lines(view):
+            continue
+        pairs.append((confidence(view), entirely_right(view, o.truth, suggested_lines(view))))
+    sure = np.array([p for p, _ in pairs], np.float64)
+    right = np.array([r for _, r in pairs], bool)
+    return reliability(sure, right)

@@ -85,6 +85,7 @@ class TruthInvoice:
     by_mail: bool
     layout: str | None
     due_shown: bool = True  # the terse layout leaves the due date out on some invoices
+    warmup: bool = False  # a month before the measured one: it builds the track record
     new_supplier: bool = False
     fraud: bool = False  # the bank account is not the supplier's: must be refused
     copy_of: str | None = None  # a second copy of that invoice (another channel)
@@ -143,12 +144,16 @@ def plan_company(
     known_suppliers: set[str],
     seed: int,
     noise: Noise,
+    warmup: bool = False,
 ) -> list[TruthInvoice]:
-    rng = random.Random(f"{seed}|{books.company}|plan")
+    """The invoices of a month; a warm-up month's are marked and counted in no figure."""
+    rng = random.Random(f"{seed}|{books.company}|plan|{warmup}")
     invoices = [
-        _invoice(books, group, index, known_suppliers, seed, noise)
+        replace(_invoice(books, group, index, known_suppliers, seed, noise), warmup=warmup)
         for index, group in enumerate(groups)
     ]
+    if warmup:
+        invoices = [replace(i, uid="w-" + i.uid) for i in invoices]
     invoices = [i for i in invoices if i.lines and i.net != 0]
     invoices = _with_fraud(invoices, noise, rng, known_suppliers)
     return sorted(_with_copies(invoices, noise, rng), key=lambda i: (i.arrives, i.uid))
@@ -159,7 +164,9 @@ def _invoice(
 ) -> TruthInvoice:
     supplier = books.suppliers[group.supplier_key]
     habits = seeded(seed, "habits", books.company, supplier.key)
-    rng = seeded(seed, "invoice", books.company, str(index))
+    rng = seeded(
+        seed, "invoice", books.company, group.supplier_key, group.number or "", str(group.issue)
+    )
     lines = tuple(
         _line(books, line, rng) for line in group.lines if books.is_cost(books.account(line))
     )

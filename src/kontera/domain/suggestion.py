@@ -44,6 +44,7 @@ class Suggestion:
     auto_approvable: bool = False
     policy_reason: str = ""
     policy_text: Message | None = None
+    voucher_confidence: float = 0.0  # P(read and proposed entirely right), for the policy
 
     @property
     def confidence(self) -> float:

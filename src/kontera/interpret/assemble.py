@@ -24,6 +24,7 @@ from kontera.interpret.calibration import calibrate
 from kontera.interpret.choice import Choice
 from kontera.interpret.fields import document_type
 from kontera.interpret.fields import extract_fields
+from kontera.interpret.home_currency import fill_home_currency
 from kontera.interpret.layout import apply_hints
 from kontera.interpret.line_items import ReadLine
 from kontera.interpret.line_items import read_line_items
@@ -71,6 +72,7 @@ def assemble_scored(pages: list[Page], ctx: InterpretContext) -> tuple[Invoice, 
             box=choice.box,
         )
     _derive_ids(invoice)
+    fill_home_currency(invoice, default_source)
     _add_lines(invoice, read_line_items(pages), default_source)
     _add_notes(invoice)
     raw = {path: choice.raw for path, choice in choices.items()}

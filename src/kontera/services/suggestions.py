@@ -30,6 +30,7 @@ from kontera.services.context import AppContext
 from kontera.services.ledger_rules import open_accounts
 from kontera.services.ledger_rules import respect_vat
 from kontera.services.ledger_rules import with_ledger
+from kontera.services.track_record import supplier_track_record
 from kontera.store import repo
 from kontera.store.blobs import BlobFolder
 from kontera.store.db import session_scope
@@ -46,6 +47,7 @@ from kontera.suggest.history import HistoryLine
 from kontera.suggest.model import CompanyModel
 from kontera.suggest.persistence import load_company_model
 from kontera.suggest.persistence import train_company_model
+from kontera.suggest.policy import EARN_AFTER
 from kontera.suggest.policy import AutoApprovalPolicy
 from kontera.suggest.policy import decide
 from kontera.suggest.vat_choice import settle_vat
@@ -86,7 +88,11 @@ def suggest_postings(
     )
     suggestion = respect_vat(chart, suggestion, invoice)
     suggestion.payable_account = "2440" if company.country == "SE" else "2400"
-    return decide(auto_approval_policy(company), invoice, suggestion, source_kind=source_kind)
+    policy = auto_approval_policy(company)
+    track = supplier_track_record(
+        session, company_id=company.id, supplier_key=supplier_key, invoices=policy.earn_after
+    )
+    return decide(policy, invoice, suggestion, source_kind=source_kind, track=track)
 
 
 def vat_habits(session: Session, *, company_id: str) -> dict[str, Counter[str]]:
@@ -183,6 +189,7 @@ def auto_approval_policy(company: Company) -> AutoApprovalPolicy:
         allow_suppliers=frozenset(raw.get("allow_suppliers") or ()),
         deny_suppliers=frozenset(raw.get("deny_suppliers") or ()),
         e_invoices_only=bool(raw.get("einvoice_only", raw.get("e_invoices_only", True))),
+        earn_after=int(raw.get("earn_after", EARN_AFTER)),
     )
 
 

@@ -1,0 +1,62 @@
+"""A supplier's track record counts what people did, not what the policy did itself."""
+
+from __future__ import annotations
+
+from kontera.services import companies
+from kontera.services.context import AppContext
+from kontera.services.track_record import supplier_track_record
+from kontera.store import repo
+from kontera.store.db import session_scope
+from kontera.store.tables import Document
+
+SUPPLIER = "org:976967631"
+
+
+def _decided(ctx: AppContext, company_id: str, n: int, *, actor: str, **changes: object) -> None:
+    """One of the supplier's invoices, approved by `actor`, with fields corrected first."""
+    with session_scope(ctx.engine) as session:
+        document = Document(
+            company_id=company_id, sha256=f"{n:064d}", supplier_key=SUPPLIER, status="approved"
+        )
+        session.add(document)
+        if changes.get("fields"):
+            repo.add_event(
+                session,
+                company_id=company_id,
+                document_id=document.id,
+                actor=actor,
+                action="corrected",
+                detail={"before": {}, "after": changes["fields"]},
+            )
+    with session_scope(ctx.engine) as session:
+        repo.add_event(
+            session,
+            company_id=company_id,
+            document_id=document.id,
+            actor=actor,
+            action="status:approved",
+            to_status="approved",
+            detail={"auto": actor == "auto-approval", "edited": bool(changes.get("edited"))},
+        )
+
+
+def test_only_a_persons_approvals_make_the_record(ctx: AppContext) -> None:
+    """GIVEN four invoices approved by a person (one with its KID corrected, one with a
+    posting changed) and two the policy approved itself THEN the last three a person approved
+    are the record: one unchanged, the KID named, one posting changed."""
+    company = companies.create_company(ctx, name="Spor AS", org_number="923609016")
+    _decided(ctx, company.id, 1, actor="api")
+    _decided(ctx, company.id, 2, actor="api", fields={"payment.kid": "0001000085"})
+    _decided(ctx, company.id, 3, actor="auto-approval")
+    _decided(ctx, company.id, 4, actor="user:anne", edited=True)
+    _decided(ctx, company.id, 5, actor="api")
+    _decided(ctx, company.id, 6, actor="auto-approval")
+
+    with session_scope(ctx.engine) as session:
+        record = supplier_track_record(
+            session, company_id=company.id, supplier_key=SUPPLIER, invoices=3
+        )
+
+    assert (record.reviewed, record.unchanged, record.postings_changed) == (3, 1, 1)
+    assert record.corrected_fields == frozenset({"payment.kid"})
+    assert not record.earned(3)
