@@ -43,7 +43,7 @@ class Endpoint:
     method: str
     params: tuple[str, ...]
     int_params: frozenset[str]
-    # Declared form fields as (name, "file" | "int" | "str"); empty for JSON or no body.
+    # Declared form fields as (name, "file" | "int" | "bool" | "str"); empty for JSON or no body.
     form: tuple[tuple[str, str], ...] = ()
 
     def fill(self, value: str) -> str:
@@ -116,7 +116,9 @@ def _form_fields(dependant: Any) -> tuple[tuple[str, str], ...]:
             continue
         annotation = str(_annotation(field))
         shape = "file" if kind == "File" or "UploadFile" in annotation else "str"
-        fields.append((field.alias, "int" if _annotation(field) in (int, float) else shape))
+        declared = _annotation(field)
+        kind = "int" if declared in (int, float) else "bool" if declared is bool else shape
+        fields.append((field.alias, kind))
     return tuple(fields)
 
 
@@ -127,7 +129,7 @@ def request_body(
     if endpoint.form:
         # Form fields may name resources too (bulk approval takes document ids): fill them.
         data = {
-            n: ("1" if k == "int" else _text(n, csrf, value))
+            n: ("1" if k == "int" else "false" if k == "bool" else _text(n, csrf, value))
             for n, k in endpoint.form
             if k != "file"
         }

@@ -98,7 +98,7 @@ def test_correcting_a_misread_number_reruns_the_duplicate_check(api: ApiClient) 
 
     assert after["status"] == "duplicate"
     assert after["duplicate_of"] == first["id"]
-    assert "invoice_number" in after["status_reason"]
+    assert "same invoice number" in after["status_reason"]
 
 
 @pytest.mark.parametrize(

@@ -196,3 +196,13 @@ class PermanentError(ExternalServiceError):
 
     code = "permanent_error"
     status = 422
+
+
+_QUOTED_LIMIT = 160
+
+
+def parser_complaint(error: SyntaxError) -> str:
+    """A parser's complaint short enough to read: libxml2 quotes the offending text, which in a
+    broken or hostile file can be any length."""
+    text = str(error).strip()
+    return text if len(text) <= _QUOTED_LIMIT else text[: _QUOTED_LIMIT - 1].rstrip() + "…"

@@ -16,6 +16,7 @@ from lxml import etree
 from kontera.domain.errors import DocumentTooLarge
 from kontera.domain.errors import InterpretationFailed
 from kontera.domain.errors import UnsafeDocument
+from kontera.domain.errors import parser_complaint
 from kontera.domain.messages import msg
 
 DEFAULT_MAX_BYTES = 50_000_000
@@ -63,7 +64,9 @@ def parse_xml(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> etree._Element
                 "The XML is nested too deeply or holds a text too large for an invoice, "
                 "so the document was refused."
             ) from e
-        raise InterpretationFailed(msg("The XML is not well-formed: {e}", e=str(e))) from e
+        raise InterpretationFailed(
+            msg("The XML is not well-formed: {e}", e=parser_complaint(e))
+        ) from e
     # Covers encodings the byte scan above cannot read (UTF-16, EBCDIC …).
     docinfo = root.getroottree().docinfo
     if docinfo.internalDTD is not None or docinfo.externalDTD is not None or docinfo.system_url:

@@ -23,6 +23,7 @@ from typing import IO
 from lxml import etree
 
 from kontera.domain.errors import InvalidInput
+from kontera.domain.errors import parser_complaint
 from kontera.domain.messages import msg
 from kontera.suggest.history import HistoryItem
 from kontera.suggest.history import HistoryLine
@@ -100,7 +101,9 @@ def iter_saft(source: Path | IO[bytes]) -> Iterator[SaftRecord]:
             yield _record(element, name)
             element.clear()
     except etree.XMLSyntaxError as e:
-        raise InvalidInput(msg("the SAF-T file is not well-formed XML: {e}", e=str(e))) from e
+        raise InvalidInput(
+            msg("the SAF-T file is not well-formed XML: {e}", e=parser_complaint(e))
+        ) from e
 
 
 def _is_record(element: etree._Element, name: str) -> bool:
