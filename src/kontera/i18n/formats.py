@@ -18,6 +18,7 @@ from decimal import InvalidOperation
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal as _babel_decimal
 
+from kontera.domain import amounts
 from kontera.domain.errors import InvalidInput
 from kontera.domain.messages import msg
 
@@ -73,47 +74,13 @@ def format_datetime(value: datetime | str | None, locale: str) -> str:
     return f"{format_date(moment.date(), locale)} {moment:%H:%M}"
 
 
-_AMOUNT = re.compile(r"^[+\-−]?\d{1,3}(?:[ \u00a0\u202f.,']?\d{3})*(?:[.,]\d+)?$|^[+\-−]?\d+$")
-
-
 def parse_amount(text: str, locale: str) -> Decimal:
     """`1 234,56`, `1234.56`, `1,234.56`, `-75` → Decimal; anything else is a clear error.
 
-    The last `,` or `.` followed by one or two digits is the decimal mark; every other space,
-    dot, comma or apostrophe groups thousands. `1.234` in nb/sv is one thousand two hundred and
-    thirty-four (a Norwegian groups with a dot at times), in en one point two three four.
+    `1.234` in nb/sv is one thousand two hundred and thirty-four (a Norwegian groups with a dot
+    at times), in en one point two three four: see `kontera.domain.amounts`.
     """
-    cleaned = text.strip().replace("−", "-")
-    if not cleaned or not _AMOUNT.match(cleaned):
-        raise InvalidInput(msg("{text} is not an amount.", text=text))
-    sign = "-" if cleaned.startswith("-") else ""
-    digits = cleaned.lstrip("+-")
-    decimal_mark = _decimal_mark(digits, locale)
-    if decimal_mark:
-        whole, _, fraction = digits.rpartition(decimal_mark)
-    else:
-        whole, fraction = digits, ""
-    whole = re.sub(r"[ \u00a0\u202f.,']", "", whole)
-    try:
-        return Decimal(f"{sign}{whole}.{fraction}" if fraction else f"{sign}{whole}")
-    except InvalidOperation as e:
-        raise InvalidInput(msg("{text} is not an amount.", text=text)) from e
-
-
-def _decimal_mark(digits: str, locale: str) -> str | None:
-    match = re.search(r"([.,])(\d+)$", digits)
-    if match is None:
-        return None
-    mark, tail = match.groups()
-    if len(tail) != 3:
-        return mark
-    if digits.count(mark) > 1:  # 1.234.567: grouping
-        return None
-    other = "," if mark == "." else "."
-    if other in digits:  # 1.234,567 or 1,234.567: the last mark decides
-        return mark
-    grouping = "," if locale == "en" else "."
-    return None if mark == grouping else mark
+    return amounts.parse_amount(text, locale=locale)
 
 
 _DMY = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})$")

@@ -15,6 +15,8 @@ from decimal import InvalidOperation
 from typing import Generic
 from typing import TypeVar
 
+from kontera.domain import amounts
+
 T = TypeVar("T")
 
 
@@ -46,15 +48,16 @@ def find_amounts(text: str, *, whole: bool = False) -> list[Found[Decimal]]:
     return found
 
 
-def parse_amount(text: str, *, whole: bool = True) -> Decimal | None:
-    """The single amount that makes up `text` (ignoring currency marks), or None."""
-    stripped = re.sub(
-        r"(?i)\b(?:kr|nok|sek|dkk|eur|usd|gbp|chf)(?![a-z])\.?|[€$£]", "", text
-    ).strip()
-    found = find_amounts(stripped, whole=whole)
-    if len(found) != 1 or found[0].end - found[0].start < len(stripped) - 1:
+def parse_amount(text: str) -> Decimal | None:
+    """The single amount that makes up `text` (ignoring currency marks), or None.
+
+    This is the project's one parser (`kontera.domain.amounts`), reading text as a person
+    writing Norwegian would mean it; `find_amounts` finds amounts in running text instead.
+    """
+    try:
+        return amounts.parse_amount(text, locale="nb")
+    except amounts.NotAnAmount:
         return None
-    return found[0].value
 
 
 def _amount_value(match: re.Match[str], whole: bool) -> Decimal | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from datetime import timedelta
 from decimal import Decimal
-from decimal import InvalidOperation
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -17,6 +16,7 @@ from fastapi.responses import RedirectResponse
 from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
+from kontera.domain.amounts import parse_amount
 from kontera.domain.errors import InvalidInput
 from kontera.domain.messages import msg
 from kontera.domain.status import Status
@@ -51,7 +51,7 @@ def parse_filters(params: QueryParams) -> QueueFilter:
             descending=params.get("desc") == "1",
             page=max(1, int(params.get("page") or 1)),
         )
-    except (ValueError, InvalidOperation) as e:
+    except ValueError as e:
         raise InvalidInput(msg("A filter is not valid: {e}", e=str(e))) from e
 
 
@@ -64,7 +64,8 @@ def _date(text: str | None) -> date | None:
 
 
 def _amount(text: str | None) -> Decimal | None:
-    return Decimal(text.replace(" ", "").replace(",", ".")) if text else None
+    # The queue is read in Norwegian by default: "1.000" there is a thousand.
+    return parse_amount(text, locale="nb") if text else None
 
 
 def _confidence(text: str | None) -> float | None:

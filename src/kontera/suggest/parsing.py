@@ -1,37 +1,19 @@
-"""Reading amounts and dates the way bookkeeping exports write them."""
+"""Reading amounts and dates the way bookkeeping exports write them.
+
+Amounts are `kontera.domain.amounts.parse_amount` with no locale: a file writes one `.` or `,`
+only as the decimal mark.
+"""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
-from decimal import Decimal
-from decimal import InvalidOperation
+
+from kontera.domain.amounts import parse_amount as parse_amount
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%Y/%m/%d")
-_SPACES = re.compile(r"[\s\u00a0\u202f']")
 _EXCEL_EPOCH = date(1899, 12, 30)
-
-
-def parse_amount(text: str) -> Decimal:
-    """'1 234,50', '1,234.50', '-75000', '(12.00)' → Decimal. Raises ValueError when not money."""
-    raw = _SPACES.sub("", text.strip())
-    negative = raw.startswith("(") and raw.endswith(")")
-    raw = raw.strip("()").replace("£", "").replace("kr", "").replace("$", "").replace("€", "")
-    if "," in raw and "." in raw:
-        # Whichever separator comes last is the decimal one.
-        raw = raw.replace(".", "") if raw.rfind(",") > raw.rfind(".") else raw.replace(",", "")
-        raw = raw.replace(",", ".")
-    elif "," in raw:
-        raw = raw.replace(",", ".") if raw.count(",") == 1 else raw.replace(",", "")
-    try:
-        value = Decimal(raw)
-    except InvalidOperation as e:
-        raise ValueError(f"{text!r} is not an amount") from e
-    if not value.is_finite():
-        raise ValueError(f"{text!r} is not an amount")
-    return -value if negative else value
 
 
 def parse_date(text: str) -> date:
