@@ -134,19 +134,6 @@ def document_ids_in_status(
     return list(session.exec(query).all())
 
 
-def find_same_invoice(
-    session: Session, *, company_id: str, supplier_key: str, invoice_number: str, exclude_id: str
-) -> Document | None:
-    query = select(Document).where(
-        Document.company_id == company_id,
-        Document.supplier_key == supplier_key,
-        Document.invoice_number == invoice_number,
-        Document.id != exclude_id,
-        col(Document.status).not_in([Status.DUPLICATE.value, Status.REJECTED.value]),
-    )
-    return session.exec(query.order_by(col(Document.received_at))).first()
-
-
 def move_document(
     session: Session,
     *,
@@ -254,12 +241,3 @@ def supplier_history(
     if supplier_key is not None:
         query = query.where(PostingHistory.supplier_key == supplier_key)
     return session.exec(query).all()
-
-
-def count_by_status(session: Session, *, company_id: str) -> dict[str, int]:
-    query = (
-        select(Document.status, func.count())
-        .where(Document.company_id == company_id)
-        .group_by(Document.status)
-    )
-    return {status: count for status, count in session.exec(query).all()}

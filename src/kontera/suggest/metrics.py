@@ -28,15 +28,6 @@ def coverage_at(precision: float, confidence: FloatArray, correct: BoolArray) ->
     return float((ok.max() + 1) / len(order)) if len(ok) else 0.0
 
 
-def threshold_for(precision: float, confidence: FloatArray, correct: BoolArray) -> float:
-    """The lowest confidence threshold whose accepted rows reach `precision` (1.0 if none)."""
-    covered = coverage_at(precision, confidence, correct)
-    if covered == 0.0:
-        return 1.0
-    order = np.sort(confidence)[::-1]
-    return float(order[round(covered * len(order)) - 1])
-
-
 def precision_above(
     threshold: float, confidence: FloatArray, correct: BoolArray
 ) -> tuple[float, float]:
