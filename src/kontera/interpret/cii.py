@@ -14,44 +14,29 @@ from kontera.domain.filetypes import FileKind
 from kontera.domain.invoice import DocumentType
 from kontera.domain.invoice import Invoice
 from kontera.interpret import cii_parts as parts
-from kontera.interpret.base import Interpretation
-from kontera.interpret.base import InterpretContext
 from kontera.interpret.cii_names import ROOTS
 from kontera.interpret.cii_names import Dialect
-from kontera.interpret.einvoice import finish_interpretation
+from kontera.interpret.einvoice import XmlInvoiceInterpreter
 from kontera.interpret.xmlfields import CREDIT_NOTE_CODES
 from kontera.interpret.xmlfields import Element
 from kontera.interpret.xmlfields import FieldWriter
 from kontera.interpret.xmlfields import child
 from kontera.interpret.xmlfields import children
 from kontera.interpret.xmlfields import text
-from kontera.interpret.xmlsafe import parse_xml
 
 _SNIFF_WINDOW = 200_000
 _MARKERS = (b"CrossIndustryInvoice:100", b"CrossIndustryDocument:invoice", b"standard:CBFBUY:5")
 
 
-class CiiInterpreter:
-    """`render_missing=False` skips drawing a PDF view (bulk re-checks, benchmarks)."""
-
+class CiiInterpreter(XmlInvoiceInterpreter):
     name = "cii"
+    kinds = (FileKind.CII, FileKind.XML, FileKind.UBL)  # the sniffer calls the 2014 draft UBL
 
-    def score(self, kind: FileKind, data: bytes) -> int:
-        # The sniffer calls ZUGFeRD's 2014 draft (<rsm:Invoice>) UBL and misses roots behind
-        # long licence comments, so the namespace decides.
-        if kind in (FileKind.CII, FileKind.XML, FileKind.UBL) and looks_like_cii(data):
-            return 100
-        return 0
+    def looks_like(self, data: bytes) -> bool:
+        return looks_like_cii(data)
 
-    def __init__(self, render_missing: bool = True) -> None:
-        self.render_missing = render_missing
-
-    def interpret(self, data: bytes, ctx: InterpretContext) -> Interpretation:
-        root = parse_xml(data, ctx.max_xml_bytes)
-        invoice = read_cii(root)
-        return finish_interpretation(
-            invoice, self.name, render_missing=self.render_missing and ctx.render_missing
-        )
+    def read(self, root: Element) -> Invoice:
+        return read_cii(root)
 
 
 def looks_like_cii(data: bytes) -> bool:

@@ -14,9 +14,7 @@ from kontera.domain.filetypes import FileKind
 from kontera.domain.invoice import DocumentType
 from kontera.domain.invoice import Invoice
 from kontera.interpret import ubl_parts as parts
-from kontera.interpret.base import Interpretation
-from kontera.interpret.base import InterpretContext
-from kontera.interpret.einvoice import finish_interpretation
+from kontera.interpret.einvoice import XmlInvoiceInterpreter
 from kontera.interpret.ubl_parts import CAC
 from kontera.interpret.ubl_parts import CBC
 from kontera.interpret.xmlfields import CREDIT_NOTE_CODES
@@ -26,7 +24,6 @@ from kontera.interpret.xmlfields import child
 from kontera.interpret.xmlfields import children
 from kontera.interpret.xmlfields import note_text
 from kontera.interpret.xmlfields import text
-from kontera.interpret.xmlsafe import parse_xml
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -49,27 +46,15 @@ _ORDER_MARKERS = tuple(
 )
 
 
-class UblInterpreter:
-    """`render_missing=False` skips drawing a PDF view (bulk re-checks, benchmarks)."""
-
+class UblInterpreter(XmlInvoiceInterpreter):
     name = "ubl"
+    kinds = (FileKind.UBL, FileKind.XML)
 
-    def score(self, kind: FileKind, data: bytes) -> int:
-        # The namespace decides, not the root name: ZUGFeRD's 2014 draft also says <Invoice>,
-        # and long comments can push the root past the generic sniffer's window.
-        if kind in (FileKind.UBL, FileKind.XML) and looks_like_ubl(data):
-            return 100
-        return 0
+    def looks_like(self, data: bytes) -> bool:
+        return looks_like_ubl(data)
 
-    def __init__(self, render_missing: bool = True) -> None:
-        self.render_missing = render_missing
-
-    def interpret(self, data: bytes, ctx: InterpretContext) -> Interpretation:
-        root = parse_xml(data, ctx.max_xml_bytes)
-        invoice = read_ubl(root)
-        return finish_interpretation(
-            invoice, self.name, render_missing=self.render_missing and ctx.render_missing
-        )
+    def read(self, root: Element) -> Invoice:
+        return read_ubl(root)
 
 
 def looks_like_ubl(data: bytes) -> bool:
