@@ -3,7 +3,7 @@
 GIVEN a company connected to a fake Tripletex (on a loopback port) holding generated books,
 WHEN an admin presses "Synkroniser nå" on the settings page, THEN the run reads the ledger
 and the page shows it completed with what arrived; WHEN the token is revoked and they sync
-again, THEN the page says Tripletex refused the token and to reconnect.
+again, THEN the page says (in Norwegian) that Tripletex refused the token and to reconnect.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ def test_sync_now_and_what_the_page_says(ctx: AppContext) -> None:
         assert "Ikke synkronisert ennå." in before and "Synkroniser nå" in before
         assert ui.post(f"/c/{company_id}/sync", {"full": "1"}).status_code == 303
         page = http.get(f"/c/{company_id}/settings").text
+        assert page.count('id="sync"') == 1 and "<section" not in page.split("</title>")[0]
         assert "fullført" in page and "Tripletex" in page
         assert f"<dd>{books.cost_lines} / {books.cost_lines}</dd>" in page
         # The history page says where the company's history came from.
@@ -58,7 +59,7 @@ def test_sync_now_and_what_the_page_says(ctx: AppContext) -> None:
         rig.fake.employee_token = "revoked"
         assert ui.post(f"/c/{company_id}/sync").status_code == 303
         page = http.get(f"/c/{company_id}/settings").text
-    assert "Tripletex refused the token: reconnect the integration." in page
+    assert "Tripletex avviste nøkkelen: koble til integrasjonen på nytt." in page
     with session_scope(ctx.engine) as session:
         triggers = [run.trigger for run in session.query(SyncRun).all()]
     assert triggers.count("ui") == 2

@@ -29,6 +29,8 @@ from sqlmodel import select
 
 from kontera.domain.chart import VatDirection
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import Message
+from kontera.domain.messages import msg
 from kontera.domain.suggestion import Candidate
 from kontera.domain.suggestion import LineSuggestion
 from kontera.domain.suggestion import Suggestion
@@ -58,13 +60,14 @@ def respect_ledger(
     *,
     default_account: str | None = None,
     supplier_known: bool = True,
-    ledger_name: str = "the ledger",
+    ledger_name: str | Message | None = None,
 ) -> Suggestion:
     is_open = open_accounts(chart)
+    ledger = ledger_name or msg("the ledger")
     lines = []
     for line in suggestion.lines:
         if is_open is not None:
-            line = _open_account(line, is_open, default_account, supplier_known, ledger_name)
+            line = _open_account(line, is_open, default_account, supplier_known, ledger)
         lines.append(_accepted_vat(chart, line, invoice))
     return replace(suggestion, lines=lines)
 
@@ -80,56 +83,78 @@ def _open_account(
     is_open: Callable[[str], bool],
     default_account: str | None,
     supplier_known: bool,
-    ledger_name: str,
+    ledger: str | Message,
 ) -> LineSuggestion:
     alternatives = [c for c in line.alternatives if is_open(c.account)]
     default = default_account if default_account and is_open(default_account) else None
     if default and (line.abstained or not supplier_known or line.account is None):
-        reason = f"The supplier's default account in {ledger_name} is {default}."
-        if line.reason:
-            reason = f"{reason} ({line.reason})"
+        said = _said(line)
+        reason = (
+            msg(
+                "The supplier's default account in {ledger} is {account} ({reason}).",
+                ledger=ledger,
+                account=default,
+                reason=said,
+            )
+            if said
+            else msg(
+                "The supplier's default account in {ledger} is {account}.",
+                ledger=ledger,
+                account=default,
+            )
+        )
         return replace(
             line,
             account=default,
             vat_code=_vat_of(alternatives, default),
             abstained=False,
-            reason=reason,
             alternatives=alternatives,
-        )
+        ).explained(reason)
     if line.account is None or is_open(line.account):
         return replace(line, alternatives=alternatives)
     closed = line.account
     if alternatives:
         best = alternatives[0]
-        reason = (
-            f"Account {closed} is closed for posting in {ledger_name}, so the next most likely "
-            f"account: {best.account}."
-        )
         return replace(
             line,
             account=best.account,
             vat_code=best.vat_code,
             confidence=best.probability,
-            reason=reason,
             alternatives=alternatives,
+        ).explained(
+            msg(
+                "Account {closed} is closed for posting in {ledger}, so the next most likely "
+                "account: {account}.",
+                closed=closed,
+                ledger=ledger,
+                account=best.account,
+            )
         )
     if default:
-        reason = (
-            f"Account {closed} is closed for posting in {ledger_name}; the supplier's default "
-            f"account there is {default}."
-        )
-        return replace(
-            line, account=default, vat_code=None, reason=reason, alternatives=alternatives
+        return replace(line, account=default, vat_code=None, alternatives=alternatives).explained(
+            msg(
+                "Account {closed} is closed for posting in {ledger}; the supplier's default "
+                "account there is {account}.",
+                closed=closed,
+                ledger=ledger,
+                account=default,
+            )
         )
     return replace(
-        line,
-        account=None,
-        vat_code=None,
-        abstained=True,
-        alternatives=alternatives,
-        reason=f"Account {closed} is closed for posting in {ledger_name} and no other account "
-        "has history for this line: choose one.",
+        line, account=None, vat_code=None, abstained=True, alternatives=alternatives
+    ).explained(
+        msg(
+            "Account {closed} is closed for posting in {ledger} and no other account has "
+            "history for this line: choose one.",
+            closed=closed,
+            ledger=ledger,
+        )
     )
+
+
+def _said(line: LineSuggestion) -> Message | str:
+    """What the line's reason already says, in a form that translates (or '' for none)."""
+    return line.reason_text or line.reason
 
 
 def _vat_of(candidates: list[Candidate], account: str) -> str | None:
@@ -149,12 +174,47 @@ def _accepted_vat(chart: Chart, line: LineSuggestion, invoice: Invoice) -> LineS
     ]
     if code == line.vat_code:
         return replace(line, alternatives=alternatives)
-    account = chart.account(line.account)
-    accepted = ", ".join(sorted(account.vat_codes or ())) if account else ""
-    note = f"VAT code {line.vat_code or '—'} is not one account {line.account} takes"
-    note += f" ({accepted})" if accepted else ""
-    note += f"; {code} instead." if code else "; choose the VAT code."
-    return replace(line, vat_code=code, alternatives=alternatives, reason=f"{line.reason} {note}")
+    note = _vat_note(chart, line.account, line.vat_code, code)
+    said = _said(line)
+    reason = msg("{reason} {note}", reason=said, note=note) if said else note
+    return replace(line, vat_code=code, alternatives=alternatives).explained(reason)
+
+
+def _vat_note(chart: Chart, account: str, wanted: str | None, code: str | None) -> Message:
+    if wanted is None:  # the suggestion had no code: the invoice line's rate chose one
+        if code:
+            return msg("VAT code {code}, from the invoice line's VAT rate.", code=code)
+        return msg("Choose the VAT code.")
+    known = chart.account(account)
+    accepted = tuple(sorted(known.vat_codes or ())) if known else ()
+    if accepted and code:
+        return msg(
+            "VAT code {code} is not one account {account} takes ({accepted}); {instead} instead.",
+            code=wanted,
+            account=account,
+            accepted=accepted,
+            instead=code,
+        )
+    if accepted:
+        return msg(
+            "VAT code {code} is not one account {account} takes ({accepted}); choose the VAT code.",
+            code=wanted,
+            account=account,
+            accepted=accepted,
+        )
+    if code:
+        return msg(
+            "VAT code {code} is not one the company may use on account {account}; {instead} "
+            "instead.",
+            code=wanted,
+            account=account,
+            instead=code,
+        )
+    return msg(
+        "VAT code {code} is not one the company may use on account {account}; choose the VAT code.",
+        code=wanted,
+        account=account,
+    )
 
 
 def _usable_code(chart: Chart, account: str, code: str | None, rate: Decimal | None) -> str | None:
@@ -209,7 +269,7 @@ def with_ledger(
             )
         ).one()
     connection = connection_of(session, company_id)
-    name = SYSTEM_NAMES.get(connection.system, "the ledger") if connection else "the ledger"
+    name = SYSTEM_NAMES.get(connection.system) if connection else None
     default = supplier.default_account if supplier and supplier.source == "ledger" else None
     return respect_ledger(
         chart,

@@ -35,6 +35,7 @@ from sqlmodel import select
 from kontera.domain.chart import ChartSource
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import Message
 from kontera.post.sync import LedgerReader
 from kontera.post.sync import SyncWindow
 from kontera.post.sync_readers import SYSTEM_NAMES
@@ -64,7 +65,8 @@ class SyncOutcome:
     state: str
     counts: dict[str, int] = field(default_factory=dict)
     calls: int = 0
-    error: str | None = None
+    error: str | None = None  # English; `error_text` says it in the reader's language
+    error_text: Message | None = None
 
 
 def sync_company(
@@ -98,14 +100,15 @@ def sync_company(
                 progress=progress,
             )
     except Exception as e:  # recorded for the company's page; the worker goes on
-        outcome.state, outcome.error = "failed", sync_runs.in_words(e, SYSTEM_NAMES[system])
+        reason = sync_runs.in_words(e, SYSTEM_NAMES[system])
+        outcome.state, outcome.error, outcome.error_text = "failed", str(reason), reason
         if not isinstance(e, Conflict | InvalidInput):
             log.warning("ledger sync failed", extra={"company_id": company_id, "why": str(e)})
     else:
         outcome.state = "succeeded"
     outcome.calls = reader.stats.calls if reader is not None else 0
     sync_runs.finish(
-        ctx, outcome.run_id, outcome.state, outcome.counts, outcome.calls, outcome.error
+        ctx, outcome.run_id, outcome.state, outcome.counts, outcome.calls, outcome.error_text
     )
     _audit(ctx, company_id, outcome)
     if outcome.counts.get("history_new") or (full and outcome.state == "succeeded"):

@@ -15,6 +15,7 @@ from sqlmodel import select
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import KonteraError
 from kontera.domain.errors import TransientError
+from kontera.domain.messages import Message
 from kontera.domain.messages import msg
 from kontera.post.http import CredentialsRejected
 from kontera.services.context import AppContext
@@ -81,14 +82,16 @@ def finish(
     state: str,
     counts: dict[str, int],
     calls: int,
-    error: str | None,
+    error: Message | None,
 ) -> None:
     with session_scope(ctx.engine) as session:
         run = session.get(SyncRun, run_id)
         if run is None:
             return
         run.state, run.finished_at, run.heartbeat_at = state, utcnow(), utcnow()
-        run.counts, run.calls, run.error = dict(counts), calls, error
+        run.counts, run.calls = dict(counts), calls
+        run.error = str(error) if error is not None else None
+        run.error_text = error.to_json() if error is not None else None
         session.add(run)
 
 
@@ -116,19 +119,24 @@ def save_cursor(session: Session, company_id: str, resource: str, cursor: dict[s
     session.add(row)
 
 
-def in_words(error: Exception, system: str) -> str:
+def in_words(error: Exception, system: str) -> Message:
     """Why a sync failed, for a bookkeeper: what happened and what to do."""
     if isinstance(error, CredentialsRejected):
-        return f"{system} refused the token: reconnect the integration."
+        return msg("{system} refused the token: reconnect the integration.", system=system)
     if isinstance(error, TransientError):
-        return (
-            f"{system} could not be reached or was busy ({error.message}); "
-            "the next sync tries again."
+        return msg(
+            "{system} could not be reached or was busy ({why}); the next sync tries again.",
+            system=system,
+            why=error.text,
         )
     if isinstance(error, KonteraError):
-        return error.message
+        return error.text
     if isinstance(error, ValueError):
-        return (
-            f"{system} answered with something Kontera could not read; the next sync tries again."
+        return msg(
+            "{system} answered with something Kontera could not read; the next sync tries again.",
+            system=system,
         )
-    return f"The sync stopped unexpectedly ({type(error).__name__}); the server log has details."
+    return msg(
+        "The sync stopped unexpectedly ({kind}); the server log has details.",
+        kind=type(error).__name__,
+    )

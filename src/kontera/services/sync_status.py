@@ -35,6 +35,7 @@ class RunView:
     counts: dict[str, Any]
     calls: int
     error: str | None
+    error_text: dict[str, Any] | None = None  # the error as a catalogue message
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,5 +91,5 @@ def _count(session: Any, table: Any, company_column: Any, company_id: str, where
 def _view(run: SyncRun) -> RunView:
     return RunView(
         run.state, run.trigger, run.full, run.started_at, run.finished_at, dict(run.counts),
-        run.calls, run.error,
+        run.calls, run.error, run.error_text,
     )  # fmt: skip

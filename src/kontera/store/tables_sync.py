@@ -58,7 +58,8 @@ class SyncRun(SQLModel, table=True):
     owner: str = ""  # host:pid of the process running it
     counts: dict[str, Any] = _json()
     calls: int = 0
-    error: str | None = None
+    error: str | None = None  # English; `error_text` is the catalogue message
+    error_text: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     error_code: str | None = None
 
 
