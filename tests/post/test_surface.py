@@ -71,3 +71,9 @@ def test_a_missing_operator_secret_is_named_for_the_operator_and_worded_for_the_
     assert raised.value.setting == "KONTERA_TRIPLETEX_CONSUMER_TOKEN"
     assert "KONTERA_" not in raised.value.message
     assert "Ask whoever runs your Kontera" in raised.value.message
+
+
+def test_every_system_has_a_connector_in_the_registry() -> None:
+    from kontera.post.connections import CONNECTORS
+
+    assert set(CONNECTORS) == set(System)

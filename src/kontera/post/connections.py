@@ -118,6 +118,44 @@ class Connection:
         return f"Connection({self.company!r}, {self.system}, {dict(self.settings)!r})"
 
 
+@dataclass(frozen=True, slots=True)
+class ConnectorParts:
+    """What every connector is built from: the company's connection and the process's shared
+    parts (HTTP client, rate limiters, audit hooks, central banks)."""
+
+    connection: Connection
+    secrets: AppSecrets
+    client: httpx.Client
+    limiters: LimiterSource
+    token_store: TokenStore | None
+    observer: CallObserver | None
+    sources: RateSources
+    on_rate: RateObserver | None
+    bucket_folder: Callable[[str], ExportFolder] | None
+
+    @property
+    def settings(self) -> Mapping[str, str]:
+        return self.connection.settings
+
+    def exchange_rate(self, base_currency: str) -> CentralBankRates:
+        return self.sources.rates(
+            self.client, base_currency, observer=self.observer, on_rate=self.on_rate
+        )
+
+
+ConnectorFactory = Callable[[ConnectorParts], Connector]
+# One entry a system: adding a ledger is a module with a connector and one `@connector_for`.
+CONNECTORS: dict[System, ConnectorFactory] = {}
+
+
+def connector_for(system: System) -> Callable[[ConnectorFactory], ConnectorFactory]:
+    def register(factory: ConnectorFactory) -> ConnectorFactory:
+        CONNECTORS[system] = factory
+        return factory
+
+    return register
+
+
 def make_connector(
     connection: Connection,
     secrets: AppSecrets,
@@ -135,76 +173,92 @@ def make_connector(
     `observer` sees every outbound HTTP attempt (secrets masked), the central banks' included:
     the audit trail's hook. `on_rate` sees each exchange rate a voucher is booked at.
     `bucket_folder` opens an export folder named `s3://bucket/prefix`."""
-    s = connection.settings
-    sources = rates or RateSources()
+    factory = CONNECTORS[connection.system]  # every System has one (tests/post/test_surface.py)
+    parts = ConnectorParts(
+        connection, secrets, client, limiters, token_store, observer,
+        rates or RateSources(), on_rate, bucket_folder,
+    )  # fmt: skip
+    return factory(parts)
 
-    def exchange_rate(base_currency: str) -> CentralBankRates:
-        return sources.rates(client, base_currency, observer=observer, on_rate=on_rate)
 
-    if connection.system is System.TRIPLETEX:
-        credentials = TripletexCredentials(
-            consumer_token=_operator(
-                secrets.tripletex_consumer_token, "Tripletex", "KONTERA_TRIPLETEX_CONSUMER_TOKEN"
-            ),
-            employee_token=_required(connection.secret, "the employee token"),
-            company_id=int(s.get("company_id", "0")),
-            base_url=s.get("base_url", "https://tripletex.no/v2"),
-        )
-        limiter = limiters.get("tripletex", connection.company, TRIPLETEX_QUOTA)
-        return TripletexConnector(
-            client,
-            credentials,
-            limiter=limiter,
-            observer=observer,
-            exchange_rate=exchange_rate("NOK"),
-        )
-    if connection.system is System.FORTNOX:
-        if token_store is None:
-            raise InvalidInput("The company has not connected Fortnox yet.")
-        token_api = ApiClient(client, system="Fortnox", observer=observer)
-        tokens = TokenManager(token_api, secrets.fortnox_app(), token_store)
-        settings = FortnoxSettings(
-            mode=FortnoxMode(s.get("mode", FortnoxMode.VOUCHER)),
-            voucher_series=s.get("voucher_series", "A"),
-            base_url=s.get("base_url", "https://api.fortnox.se"),
-            bookkeep=s.get("bookkeep", "true").strip().lower() not in ("false", "0", "no"),
-        )
-        limiter = limiters.get("fortnox", connection.company, FORTNOX_QUOTA)
-        return FortnoxConnector(
-            client,
-            tokens,
-            settings,
-            limiter=limiter,
-            observer=observer,
-            exchange_rate=exchange_rate("SEK"),
-        )
-    if connection.system is System.POWEROFFICE:
-        po = PowerOfficeCredentials(
-            application_key=_operator(
-                secrets.poweroffice_application_key,
-                "PowerOffice Go",
-                "KONTERA_POWEROFFICE_APPLICATION_KEY",
-            ),
-            client_key=_required(connection.secret, "the client key"),
-            subscription_key=_operator(
-                secrets.poweroffice_subscription_key,
-                "PowerOffice Go",
-                "KONTERA_POWEROFFICE_SUBSCRIPTION_KEY",
-            ),
-            base_url=s.get("base_url", "https://goapi.poweroffice.net/v2"),
-            token_url=s.get("token_url", "https://goapi.poweroffice.net/OAuth/Token"),
-        )
-        limiter = limiters.get("poweroffice", connection.company, POWEROFFICE_QUOTA)
-        return PowerOfficeConnector(
-            client, po, limiter=limiter, observer=observer, exchange_rate=exchange_rate("NOK")
-        )
-    company = Company(
-        s.get("company_name", connection.company), s.get("org_number"), s.get("currency", "SEK")
+@connector_for(System.TRIPLETEX)
+def _tripletex(parts: ConnectorParts) -> Connector:
+    s, secrets = parts.settings, parts.secrets
+    credentials = TripletexCredentials(
+        consumer_token=_operator(
+            secrets.tripletex_consumer_token, "Tripletex", "KONTERA_TRIPLETEX_CONSUMER_TOKEN"
+        ),
+        employee_token=_required(parts.connection.secret, "the employee token"),
+        company_id=int(s.get("company_id", "0")),
+        base_url=s.get("base_url", "https://tripletex.no/v2"),
     )
+    return TripletexConnector(
+        parts.client,
+        credentials,
+        limiter=parts.limiters.get("tripletex", parts.connection.company, TRIPLETEX_QUOTA),
+        observer=parts.observer,
+        exchange_rate=parts.exchange_rate("NOK"),
+    )
+
+
+@connector_for(System.FORTNOX)
+def _fortnox(parts: ConnectorParts) -> Connector:
+    if parts.token_store is None:
+        raise InvalidInput("The company has not connected Fortnox yet.")
+    s = parts.settings
+    token_api = ApiClient(parts.client, system="Fortnox", observer=parts.observer)
+    tokens = TokenManager(token_api, parts.secrets.fortnox_app(), parts.token_store)
+    settings = FortnoxSettings(
+        mode=FortnoxMode(s.get("mode", FortnoxMode.VOUCHER)),
+        voucher_series=s.get("voucher_series", "A"),
+        base_url=s.get("base_url", "https://api.fortnox.se"),
+        bookkeep=s.get("bookkeep", "true").strip().lower() not in ("false", "0", "no"),
+    )
+    return FortnoxConnector(
+        parts.client,
+        tokens,
+        settings,
+        limiter=parts.limiters.get("fortnox", parts.connection.company, FORTNOX_QUOTA),
+        observer=parts.observer,
+        exchange_rate=parts.exchange_rate("SEK"),
+    )
+
+
+@connector_for(System.POWEROFFICE)
+def _poweroffice(parts: ConnectorParts) -> Connector:
+    s, secrets = parts.settings, parts.secrets
+    credentials = PowerOfficeCredentials(
+        application_key=_operator(
+            secrets.poweroffice_application_key,
+            "PowerOffice Go",
+            "KONTERA_POWEROFFICE_APPLICATION_KEY",
+        ),
+        client_key=_required(parts.connection.secret, "the client key"),
+        subscription_key=_operator(
+            secrets.poweroffice_subscription_key,
+            "PowerOffice Go",
+            "KONTERA_POWEROFFICE_SUBSCRIPTION_KEY",
+        ),
+        base_url=s.get("base_url", "https://goapi.poweroffice.net/v2"),
+        token_url=s.get("token_url", "https://goapi.poweroffice.net/OAuth/Token"),
+    )
+    return PowerOfficeConnector(
+        parts.client,
+        credentials,
+        limiter=parts.limiters.get("poweroffice", parts.connection.company, POWEROFFICE_QUOTA),
+        observer=parts.observer,
+        exchange_rate=parts.exchange_rate("NOK"),
+    )
+
+
+@connector_for(System.EXPORT)
+def _export(parts: ConnectorParts) -> Connector:
+    s, name = parts.settings, parts.connection.company
+    company = Company(s.get("company_name", name), s.get("org_number"), s.get("currency", "SEK"))
     fmt = ExportFormat(s.get("format", ExportFormat.SIE4))
     folder = _required(s.get("folder"), "the export folder")
-    if folder.startswith("s3://") and bucket_folder is not None:
-        return FileExportConnector(bucket_folder(folder), company, fmt)
+    if folder.startswith("s3://") and parts.bucket_folder is not None:
+        return FileExportConnector(parts.bucket_folder(folder), company, fmt)
     return FileExportConnector(Path(folder), company, fmt)
 
 
