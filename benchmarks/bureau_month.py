@@ -116,6 +116,11 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--invoices", type=int, default=300, help="the month's size, all companies")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
+        "--sample", choices=["suppliers", "invoices"], default="suppliers",
+        help="a bounded month as whole suppliers (a smaller client) or as invoices drawn one "
+        "by one (a thinned client: suppliers rarely repeat)",
+    )  # fmt: skip
+    parser.add_argument(
         "--books-years", type=int, default=3, help="years of books before the month"
     )
     parser.add_argument(
@@ -199,8 +204,11 @@ def prepare(args: argparse.Namespace, workdir: Path) -> list[Company]:
     companies = []
     for h in histories:
         rng = random.Random(f"{args.seed}|{h.spec.name}|sample")
-        groups = hist.sample_month(h.month, budget[h.spec.name], rng)
-        warm = hist.sample_month(h.warmup, budget[h.spec.name], rng)
+        if args.sample == "suppliers":
+            groups, warm = hist.sample_by_supplier(h.month, h.warmup, budget[h.spec.name], rng)
+        else:
+            groups = hist.sample_month(h.month, budget[h.spec.name], rng)
+            warm = hist.sample_month(h.warmup, budget[h.spec.name], rng)
         known = {line.supplier_key for line in h.books}
         foreign = _foreign_suppliers(groups, known, args.seed, h.spec.name)
         books = build_books(h.spec.name, h.spec.country, h.books, foreign, args.seed)
@@ -354,6 +362,7 @@ def print_report(args: argparse.Namespace, companies: list[Company], result: dic
         f"wall {result['wall']:.0f} s"
     )
     _print_failures(total)
+    cuts = _print_cuts(companies, outcomes, result["warmup"], total)
     policy = DEFAULT_AUTO_APPROVAL
     limit = Decimal(str(policy["max_amount"]))
     curves = {
@@ -394,7 +403,7 @@ def print_report(args: argparse.Namespace, companies: list[Company], result: dic
         with args.details.open("w", encoding="utf-8") as out:
             for outcome in outcomes:
                 out.write(json.dumps(report.details(outcome), default=str) + "\n")
-    summary = {**total.json(), "companies": {f.name: f.json() for f in parts}}
+    summary = {**total.json(), **cuts, "companies": {f.name: f.json() for f in parts}}
     print(json.dumps(summary))
     return 1 if total.lost or total.doubled else 0
 
@@ -463,6 +472,38 @@ def _rows(columns: list[report.Figures]) -> list[list[object]]:
             ),
         ],
     ]
+
+
+def _print_cuts(
+    companies: list[Company], outcomes: list[Any], warmup: list[Any], total: report.Figures
+) -> dict[str, Any]:
+    """The month per input kind, and each company cold (its first month on Kontera, the
+    warm-up: no supplier has a track record yet) against warm (the measured month)."""
+    kinds = report.by_kind(outcomes)
+    print("\nThe month by input kind (e-mailed documents with their kind):")
+    print(table(report.SUMMARY_HEADER, [report.summary_row(f) for f in [*kinds, total]]))
+    rows, cold_json = [], {}
+    for c in companies:
+        for label, chosen in (("cold", warmup), ("warm", outcomes)):
+            mine = [o for o in chosen if o.truth.company == c.spec.name]
+            if not mine:
+                continue
+            part = report.figures(f"{c.spec.name} {label}", mine, [])
+            rows.append(report.summary_row(part))
+            if label == "cold":
+                cold_json[c.spec.name] = report.summary_json(part)
+    if warmup:
+        cold = report.figures("total cold", warmup, [])
+        rows.append(report.summary_row(cold))
+        cold_json["total"] = report.summary_json(cold)
+    rows.append(report.summary_row(report.figures("total warm", outcomes, [])))
+    print("\nCold (first month on Kontera, the warm-up) and warm (the measured month):")
+    print(table(report.SUMMARY_HEADER, rows))
+    return {
+        "touchless_wrong_share": round(report.wrong_share(total), 4),
+        "by_kind": {f.name: report.summary_json(f) for f in kinds},
+        "cold": cold_json,
+    }
 
 
 def _print_failures(total: report.Figures) -> None:

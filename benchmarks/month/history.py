@@ -250,6 +250,47 @@ def sample_month(groups: list[MonthGroup], budget: int, rng: random.Random) -> l
     return sorted(chosen, key=lambda g: (g.issue, g.supplier_key, g.number or ""))
 
 
+def sample_by_supplier(
+    month: list[MonthGroup],
+    warmup: list[MonthGroup],
+    budget: int,
+    rng: random.Random,
+    *,
+    most_per_supplier: float = 0.2,
+) -> tuple[list[MonthGroup], list[MonthGroup]]:
+    """A smaller client, not a thinned one: whole suppliers, drawn at random, until the
+    month holds `budget` invoices; the warm-up month holds the same suppliers' invoices.
+
+    Drawing invoices one by one keeps every supplier but few of its invoices (48 of
+    Harrogate's 1 201 leave a supplier with ten invoices a month less than one), so nothing
+    that learns per supplier (its track record, its habits) would ever see a second invoice.
+    A company of that size has fewer suppliers, each billing as often as before. No supplier
+    takes more than `most_per_supplier` of the month, so one utility does not fill it.
+    Invoices are drawn from the month afterwards in history order, as `sample_month` does.
+    """
+    if len(month) <= budget:
+        return sample_month(month, budget, rng), sample_month(warmup, budget, rng)
+    cap = max(3, int(budget * most_per_supplier))
+    in_month: dict[str, list[MonthGroup]] = {}
+    for group in month:
+        in_month.setdefault(group.supplier_key, []).append(group)
+    in_warmup: dict[str, list[MonthGroup]] = {}
+    for group in warmup:
+        in_warmup.setdefault(group.supplier_key, []).append(group)
+    # Every supplier equally likely to be the client's: each invoice is then in the sample
+    # exactly when its supplier is, so frequent and one-off suppliers keep their share.
+    suppliers = sorted(in_month)
+    rng.shuffle(suppliers)
+    chosen: list[MonthGroup] = []
+    warm: list[MonthGroup] = []
+    for key in suppliers:
+        if len(chosen) >= budget:
+            break
+        chosen += sample_month(in_month[key], min(cap, budget - len(chosen)), rng)
+        warm += sample_month(in_warmup.get(key, []), cap, rng)
+    return sample_month(chosen, budget, rng), sample_month(warm, budget, rng)
+
+
 def share_budget(sizes: dict[str, int], total: int) -> dict[str, int]:
     """Split `total` invoices evenly over the companies, a small company's share going to the
     others (Örebro's month is four times Harrogate's; the bureau's clients count alike)."""

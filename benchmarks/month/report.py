@@ -403,3 +403,54 @@ def decision_reliability(outcomes: list[Outcome]) -> list[dict[str, float]]:
     sure = np.array([p for p, _ in pairs], np.float64)
     right = np.array([r for _, r in pairs], bool)
     return reliability(sure, right)
+
+
+# -- the month cut other ways -------------------------------------------------------------
+
+KINDS = (("ehf", "EHF"), ("pdf", "text PDF"), ("scan", "scan"))
+
+
+def wrong_share(f: Figures) -> float:
+    """Vouchers posted touchless and wrong, over the invoices that should be posted: the
+    figure a bureau must keep near zero, since nobody looks at them again."""
+    return f.share(f.touchless - f.touchless_right, f.to_post)
+
+
+def summary_row(f: Figures) -> list[object]:
+    wrong = f.touchless - f.touchless_right
+    return [
+        f.name,
+        f.to_post,
+        f"{f.share(f.touchless, f.to_post):.1%} ({f.touchless})",
+        f"{f.share(f.touchless_right, f.to_post):.1%} ({f.touchless_right})",
+        f"{wrong_share(f):.1%} ({wrong})",
+        f"{f.share(f.touchless_right, f.touchless):.1%}" if f.touchless else "–",
+    ]
+
+
+SUMMARY_HEADER = [
+    "",
+    "invoices",
+    "touchless",
+    "touchless & right",
+    "touchless & wrong",
+    "precision",
+]
+
+
+def by_kind(outcomes: list[Outcome]) -> list[Figures]:
+    """The month per input kind (by e-mail or not): EHF, text PDF, scan."""
+    return [
+        figures(label, [o for o in outcomes if o.truth.channel == kind], [])
+        for kind, label in KINDS
+    ]
+
+
+def summary_json(f: Figures) -> dict[str, Any]:
+    return {
+        "invoices": f.to_post,
+        "touchless_share": round(f.share(f.touchless, f.to_post), 4),
+        "touchless_right_share": round(f.share(f.touchless_right, f.to_post), 4),
+        "touchless_wrong_share": round(wrong_share(f), 4),
+        "touchless_precision": round(f.share(f.touchless_right, f.touchless), 4),
+    }
