@@ -1,4 +1,10 @@
-"""Demo data for a first look: a company, its history, a key and a few invoices."""
+"""Demo data for a first look: a company, its history, a key, a few invoices and an export.
+
+The history (fixtures/demo/history.csv, made by fixtures/demo/generate_demo.py) covers every
+supplier the demo's invoices come from, so the first look shows confident suggestions rather
+than "No account could be suggested"; the export connection writes each approved voucher as
+a CSV file into `<data dir>/export`, so an approval visibly produces a voucher.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from pathlib import Path
 
 from kontera.domain.errors import NotFound
 from kontera.services import companies
+from kontera.services import connections
 from kontera.services import users
 from kontera.services.chart_fill import load_demo_chart
 from kontera.services.context import AppContext
@@ -21,8 +28,16 @@ DEMO_ORG = "999999905"
 DEMO_USER = "demo@kontera.example.com"
 # A local demo's sign-in; documented in the README. Never used outside `serve --demo`.
 DEMO_PASSWORD = "kontera-demo"
-DEMO_PDFS = 3
 DEMO_SUFFIXES = {".xml", ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}
+# Generated PDFs (fixtures/pdf) shown beside the EHF invoices: two invoices, a credit note and
+# a scan, from four suppliers the demo history knows.
+DEMO_ORIGINALS = (
+    "no-english-001.pdf",
+    "no-labels_above-000.pdf",
+    "no-labels_above-004.pdf",
+    "no-left_labels-006.scan.jpg",
+)
+EXPORT_FOLDER = "export"
 
 
 def load_demo(ctx: AppContext, *, fixtures: Path) -> str:
@@ -36,6 +51,7 @@ def load_demo(ctx: AppContext, *, fixtures: Path) -> str:
         if history.exists():
             import_history_file(ctx, company_id=company.id, path=history, history_format="csv")
             train_company(ctx, company.id)
+        _demo_export(ctx, company.name)
     for path in sorted(_demo_documents(fixtures)):
         receive_document(
             ctx, company_id=company.id, data=path.read_bytes(), filename=path.name, source="demo"
@@ -44,7 +60,29 @@ def load_demo(ctx: AppContext, *, fixtures: Path) -> str:
     key = companies.create_api_key(ctx, company_name=company.name, name="demo").key
     return (
         f"Demo company {company.name!r} (slug {company.slug}); API key: {key}\n"
-        f"Sign in at /login as {DEMO_USER} with password {DEMO_PASSWORD}"
+        f"Sign in at /login as {DEMO_USER} with password {DEMO_PASSWORD}\n"
+        f"Approved vouchers are written to {export_folder(ctx)}"
+    )
+
+
+def export_folder(ctx: AppContext) -> str:
+    """Where the demo company's vouchers go: beside the originals, wherever those are kept."""
+    storage = ctx.settings.storage_url or ""
+    if storage.startswith("s3://"):
+        return f"{storage.rstrip('/')}/{EXPORT_FOLDER}"
+    return str((ctx.settings.data_dir / EXPORT_FOLDER).resolve())
+
+
+def _demo_export(ctx: AppContext, company_name: str) -> None:
+    settings = {
+        "folder": export_folder(ctx),
+        "format": "csv",
+        "company_name": DEMO_COMPANY,
+        "org_number": DEMO_ORG,
+        "currency": "NOK",
+    }
+    connections.connect(
+        ctx, company_name=company_name, system="export", settings=settings, actor="demo"
     )
 
 
@@ -67,7 +105,7 @@ def _demo_documents(fixtures: Path) -> Iterator[Path]:
     folder = fixtures / "demo"
     if folder.is_dir():
         yield from (p for p in folder.iterdir() if p.suffix.lower() in DEMO_SUFFIXES)
-    # A few of the generated supplier PDFs and a scan, to show reading without templates.
-    scans = sorted((fixtures / "pdf").glob("*.pdf"))[:DEMO_PDFS]
-    yield from scans
-    yield from sorted((fixtures / "pdf").glob("*.scan.jpg"))[:1]
+    # Generated supplier PDFs and a scan, to show reading without templates.
+    yield from (
+        fixtures / "pdf" / name for name in DEMO_ORIGINALS if (fixtures / "pdf" / name).exists()
+    )
