@@ -107,6 +107,21 @@ class Settings(BaseSettings):
     sync_interval_minutes: int = Field(
         default=60, description="Workers sync every connected company this often (0: never)."
     )
+    inbox_interval_minutes: int = Field(
+        default=10, description="Workers read every connected ledger's inbox this often (0: never)."
+    )
+    inbound_folder: Path | None = Field(
+        default=None, description="A Peppol access point's inbound folder (Oxalis layout)."
+    )
+    scan_folder: Path | None = Field(
+        default=None, description="Scanners' folders: one subfolder per company (slug or org.nr)."
+    )
+    folder_poll_seconds: float = Field(
+        default=5.0, description="Workers look for new files in the watched folders this often."
+    )
+    folder_settle_seconds: float = Field(
+        default=2.0, description="A file must be unchanged this long before it is taken."
+    )
 
     @field_validator("secret_key_previous", mode="before")
     @classmethod

@@ -76,6 +76,7 @@ class HueyQueue:
         *,
         sweep_every_minutes: int = 0,
         sync_every_minutes: int = 0,
+        inbox_every_minutes: int = 0,
     ) -> None:
         self.huey = huey
         self._process = huey.task(retries=2, retry_delay=5, name="process_document")(
@@ -101,14 +102,35 @@ class HueyQueue:
                 lambda: self._sweep_once_per_round(get_ctx(), sweep_every_minutes)
             )
         self._sync = huey.task(retries=0, name="sync_company")(
-            lambda company_id, full, trigger: ledger_sync.sync_quietly(
-                get_ctx(), company_id, full=full, trigger=trigger
+            lambda company_id, full, trigger, parts=None: ledger_sync.sync_quietly(
+                get_ctx(),
+                company_id,
+                full=full,
+                trigger=trigger,
+                parts=frozenset(parts) if parts else ledger_sync.EVERYTHING,
             )
         )
         if sync_every_minutes > 0:
             huey.periodic_task(every_minutes(sync_every_minutes), name="sync_ledgers")(
                 lambda: self._syncs_once_per_round(get_ctx(), sync_every_minutes)
             )
+        if inbox_every_minutes > 0:
+            huey.periodic_task(every_minutes(inbox_every_minutes), name="read_inboxes")(
+                lambda: self._inboxes_once_per_round(get_ctx(), inbox_every_minutes)
+            )
+
+    def _inboxes_once_per_round(self, ctx: AppContext, minutes: int) -> int:
+        """Like the syncs: the first consumer of a round queues one inbox read per company
+        (a round that meets a full sync of the same company is skipped for it: one run at a
+        time, and the full run reads the inbox too)."""
+        round_number = _minute_number(utcnow()) // minutes
+        if not self.huey.put_if_empty(f"read_inboxes:{round_number}", "1"):
+            return 0
+        self.huey.delete(f"read_inboxes:{round_number - 1}")
+        companies = ledger_sync.connected_companies(ctx)
+        for company_id in companies:
+            self._sync(company_id, False, "schedule", sorted(ledger_sync.INBOX_ONLY))
+        return len(companies)
 
     def _syncs_once_per_round(self, ctx: AppContext, minutes: int) -> int:
         """Every consumer wakes up; the first of each round queues one sync per company."""
@@ -232,6 +254,7 @@ def attach_queue(ctx: AppContext) -> tuple[AppContext, Huey]:
         lambda: holder["ctx"],
         sweep_every_minutes=every,
         sync_every_minutes=ctx.settings.sync_interval_minutes,
+        inbox_every_minutes=ctx.settings.inbox_interval_minutes,
     )
     holder["ctx"] = ctx.with_queue(queue)
     webhooks.connect_outbox(holder["ctx"])

@@ -171,6 +171,11 @@ class FortnoxConnector:
 
     def attach(self, external_id: str, file: AttachmentFile, idempotency_key: str) -> str:
         file_id = self._inbox_file(attachment_name(file, idempotency_key), file)
+        return self.connect_file(external_id, file_id)
+
+    def connect_file(self, external_id: str, file_id: str) -> str:
+        """Connect a file in Fortnox's inbox to the voucher or supplier invoice (which moves
+        it out of the inbox into the archive)."""
         if self._invoices:
             link = {"FileId": file_id, "SupplierInvoiceNumber": external_id}
             self._call(
@@ -188,6 +193,24 @@ class FortnoxConnector:
         }
         self._call("POST", "/3/voucherfileconnections", json={"VoucherFileConnection": connection})
         return file_id
+
+    # -- for the ledger inbox (`kontera.post.inbox_fortnox`) -----------------------------
+
+    def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        return self._call(method, path, **kwargs)
+
+    def invoice_rows(self, voucher: Voucher) -> list[dict[str, Any]]:
+        """The voucher as `SupplierInvoiceRows`: in SEK, with the currency amounts beside."""
+        rows = explicit_vat_rows(voucher, self.vat_table)
+        rate = self._rate(voucher)
+        sek_rows = rows if rate is None else _converted(rows, rate)
+        return [
+            _row(sek, None if rate is None else doc)
+            for sek, doc in zip(sek_rows, rows, strict=True)
+        ]
+
+    def bookkeep(self, given_number: str) -> None:
+        self._bookkeep(given_number)
 
     # -- bodies -------------------------------------------------------------------------
 

@@ -233,6 +233,17 @@ class PowerOfficeConnector:
         self._call("POST", f"/JournalEntryVouchers/{external_id}/VoucherPages", files=files)
         return self.find_attachment(external_id, idempotency_key) or ""  # 201 has no body
 
+    # -- for the ledger inbox (`kontera.post.inbox_poweroffice`) -------------------------
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        return self._call(method, path, **kwargs)
+
+    def voucher_lines(self, voucher: Voucher) -> list[dict[str, Any]]:
+        """The voucher's cost lines as `SupplierVoucherLinePostDto`s (gross, VAT code id)."""
+        payable = next(p for p in voucher.postings if p.is_payable)
+        credit_note = payable.amount > 0
+        return [self._line(p, credit_note) for p in voucher.postings if not p.is_payable]
+
     # -- lines and lookups --------------------------------------------------------------
 
     def _rate(self, voucher: Voucher) -> Decimal | None:

@@ -240,6 +240,23 @@ class TripletexConnector:
         data: dict[str, Any] = response.json()
         return data
 
+    def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """An authenticated request for the ledger inbox (`kontera.post.inbox_tripletex`)."""
+        return self._call(method, path, **kwargs)
+
+    def voucher_body(self, voucher: Voucher, idempotency_key: str) -> dict[str, Any]:
+        """The whole voucher as `POST /ledger/voucher` takes it (also for `PUT`)."""
+        return self._voucher_body(voucher, idempotency_key)
+
+    def debit_postings(self, voucher: Voucher) -> list[dict[str, Any]]:
+        """The voucher's postings except the supplier's, as `POST /ledger/voucher` has them."""
+        base = self._base_amounts(voucher)
+        rows = zip(voucher.postings, base, strict=True)
+        return [
+            self._posting(voucher, p, row, amount)
+            for row, (p, amount) in enumerate(((p, a) for p, a in rows if not p.is_payable), 1)
+        ]
+
     def read(self, path: str, params: dict[str, str]) -> httpx.Response:
         """An authenticated GET for the ledger sync (`kontera.post.sync_tripletex`)."""
         url = self.credentials.base_url.rstrip("/") + path

@@ -11,7 +11,9 @@ One run reads, in this order, through the company's connection (and so its share
 4. the posting history of supplier invoices, `KONTERA_SYNC_HISTORY_YEARS` back, page by page:
    each page's lines and the cursor after them are stored in one transaction, each line once
    (by its ledger id) — a run killed anywhere resumes from the last page stored;
-5. then the model retrains from the history, through the same task as an imported file.
+5. the invoices waiting in the ledger's own inbox, each once, as documents
+   (`services.ledger_inbox`; the schedule also runs this step alone, more often);
+6. then the model retrains from the history, through the same task as an imported file.
 
 Every run is a `sync_run` row: its state, counts, the calls it made, and when it failed the
 reason in words ("Tripletex refused the token: reconnect the integration."), shown on the
@@ -41,6 +43,7 @@ from kontera.post.sync import SyncWindow
 from kontera.post.sync_readers import SYSTEM_NAMES
 from kontera.post.sync_readers import reader_for
 from kontera.services import ledger_history
+from kontera.services import ledger_inbox
 from kontera.services import sync_runs
 from kontera.services.chart import store_accounts
 from kontera.services.chart import store_vat_codes
@@ -56,6 +59,8 @@ from kontera.store.types import utcnow
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int], None]  # (stage, how many so far)
+EVERYTHING = frozenset({"registers", "history", "inbox"})
+INBOX_ONLY = frozenset({"inbox"})
 
 
 @dataclass(slots=True)
@@ -78,9 +83,13 @@ def sync_company(
     progress: Progress | None = None,
     client: httpx.Client | None = None,
     today: date | None = None,
+    parts: frozenset[str] = EVERYTHING,
 ) -> SyncOutcome:
     """One sync run. What goes wrong during it is recorded and returned in words, never
-    raised; a company without a ledger connection, or with a run already going, raises."""
+    raised; a company without a ledger connection, or with a run already going, raises.
+
+    `parts` narrows a run to some of "registers", "history" and "inbox" (the schedule reads
+    the inbox more often than the rest)."""
     system = _system(ctx, company_id)
     run_id = sync_runs.start(ctx, company_id=company_id, system=system, full=full, trigger=trigger)
     outcome = SyncOutcome(run_id, system, "running")
@@ -89,16 +98,27 @@ def sync_company(
         with _http(client) as http:
             reader = _reader(ctx, company_id, http)
             window = _window(ctx, company_id, full, today or date.today())
-            _registers(ctx, company_id, reader, window, outcome.counts, progress)
-            ledger_history.sync_history(
-                ctx,
-                company_id=company_id,
-                run_id=run_id,
-                reader=reader,
-                window=window,
-                counts=outcome.counts,
-                progress=progress,
-            )
+            if "registers" in parts:
+                _registers(ctx, company_id, reader, window, outcome.counts, progress)
+            if "history" in parts:
+                ledger_history.sync_history(
+                    ctx,
+                    company_id=company_id,
+                    run_id=run_id,
+                    reader=reader,
+                    window=window,
+                    counts=outcome.counts,
+                    progress=progress,
+                )
+            if "inbox" in parts:
+                ledger_inbox.take_inbox(
+                    ctx,
+                    company_id=company_id,
+                    run_id=run_id,
+                    reader=reader,
+                    counts=outcome.counts,
+                    progress=progress,
+                )
     except Exception as e:  # recorded for the company's page; the worker goes on
         reason = sync_runs.in_words(e, SYSTEM_NAMES[system])
         outcome.state, outcome.error, outcome.error_text = "failed", str(reason), reason
@@ -222,10 +242,19 @@ def _audit(ctx: AppContext, company_id: str, outcome: SyncOutcome) -> None:
         )
 
 
-def sync_quietly(ctx: AppContext, company_id: str, *, full: bool, trigger: str) -> str:
+def sync_quietly(
+    ctx: AppContext,
+    company_id: str,
+    *,
+    full: bool,
+    trigger: str,
+    parts: frozenset[str] = EVERYTHING,
+) -> str:
     """The job's entry: a company no longer connected, or already syncing, is not an error."""
     try:
-        return sync_company(ctx, company_id=company_id, full=full, trigger=trigger).state
+        return sync_company(
+            ctx, company_id=company_id, full=full, trigger=trigger, parts=parts
+        ).state
     except (Conflict, InvalidInput) as e:
         log.info("ledger sync skipped", extra={"company_id": company_id, "why": e.message})
         return "skipped"

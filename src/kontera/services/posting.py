@@ -39,6 +39,7 @@ from kontera.post import advance
 from kontera.post import build_voucher
 from kontera.post.http import CallObserver
 from kontera.post.http import CallRecord
+from kontera.services import inbox_posting
 from kontera.services.connections import connection_of
 from kontera.services.connections import connector_for
 from kontera.services.context import AppContext
@@ -48,6 +49,7 @@ from kontera.services.lease import Fenced
 from kontera.services.lease import Lease
 from kontera.services.lease import LeaseLost
 from kontera.services.stopping import HandBack
+from kontera.store import inbox_items
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
@@ -170,6 +172,13 @@ def _post_leased(ctx: AppContext, lease: Lease) -> str:
                 limiters=ctx.limiters,
                 observer=observer,
                 document_id=document_id,
+            )
+            connector = inbox_posting.route(
+                ctx,
+                voucher_id=voucher_id,
+                connector=connector,
+                settings=dict(row.settings),
+                job=prepared.job,
             )
             job = advance(
                 prepared.job,
@@ -332,6 +341,7 @@ def _finish(ctx: AppContext, voucher_id: str, job: PostingJob) -> None:
         assert document is not None
         record.posted_at = record.posted_at or utcnow()
         session.add(record)
+        inbox_items.complete(session, voucher_id=voucher_id, details={"booked_as": job.external_id})
         if document.status != Status.POSTED.value:
             repo.move_document(
                 session,

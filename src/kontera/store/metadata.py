@@ -9,6 +9,7 @@ from kontera.store import tables  # noqa: F401
 from kontera.store import tables_chart  # noqa: F401
 from kontera.store import tables_dimensions  # noqa: F401
 from kontera.store import tables_finish  # noqa: F401
+from kontera.store import tables_inbox  # noqa: F401
 from kontera.store import tables_interpret  # noqa: F401
 from kontera.store import tables_mail  # noqa: F401
 from kontera.store import tables_post  # noqa: F401
