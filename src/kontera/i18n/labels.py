@@ -90,6 +90,7 @@ LABELS: dict[str, dict[str, str]] = {
         "suppliers": N_("Suppliers read"),
         "dimensions": N_("Dimensions read"),
         "history": N_("History read"),
+        "inbox": N_("Ledger inbox read"),
     },
     "line_field": {  # a field of an invoice line ("lines.2.net")
         "net": N_("net amount"),
@@ -123,6 +124,9 @@ LABELS: dict[str, dict[str, str]] = {
         "connection:authorized": N_("accounting system authorised"),
         "model:evaluate": N_("suggestions evaluated"),
         "model:skipped": N_("model training skipped"),
+        "inbox:taken": N_("taken from the accounting system's inbox"),
+        "inbox:gone": N_("left the accounting system's inbox (handled there)"),
+        "inbox:unavailable": N_("the accounting system's inbox could not be read"),
     },
     "actor": {  # who did it, when it was not a person (people are shown by e-mail)
         "worker": N_("Kontera"),
@@ -137,6 +141,7 @@ LABELS: dict[str, dict[str, str]] = {
         "demo": N_("the demo"),
         "admin": N_("an administrator"),
         "fortnox": N_("Fortnox"),
+        "inbox": N_("the accounting system's inbox"),
     },
     "system": {  # accounting systems and the file export
         "tripletex": N_("Tripletex"),

@@ -17,6 +17,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from kontera.domain.errors import KonteraError
+from kontera.domain.messages import msg
 from kontera.post import PostingJob
 from kontera.post.connector import Connector
 from kontera.post.inbox_readers import in_place
@@ -70,9 +71,12 @@ def _claim(session: Session, voucher_id: str, system: str) -> InboxItem | None:
     for item in items:
         if item.state == "gone" and item.voucher_id is None:
             raise BookedElsewhere(
-                f"This invoice left {SYSTEM_NAMES.get(system, system)}'s inbox after Kontera "
-                "read it: it was booked or deleted there. Posting it again would book it "
-                "twice; reject it here, or check it in the ledger."
+                msg(
+                    "This invoice left {system}'s inbox after Kontera read it: it was booked "
+                    "or deleted there. Posting it again would book it twice; reject it here, "
+                    "or check it in the ledger.",
+                    system=SYSTEM_NAMES.get(system, system),
+                )
             )
     for item in items:
         if item.state == "received" and inbox_items.claim(
