@@ -101,6 +101,9 @@ def serve_books(
     fake.app.router.routes.insert(
         0, Route("/3/financialyears", fake.guarded(years), methods=["GET"])
     )
+    from tests.fakes.fortnox_inbox import serve_inbox
+
+    serve_inbox(fake, check_spec=False)  # Fortnox always has an inbox; empty until deliveries
     if check_spec:
         from tests.post.contract import fortnox_spec
 

@@ -173,24 +173,33 @@ class TripletexInbox:
 
 
 def serve_inbox(fake: FakeTripletex, *, check_spec: bool = True) -> TripletexInbox:
-    inbox = TripletexInbox(fake)
-    routes = [
-        Route("/v2/ledger/voucher/>voucherReception", _guarded(inbox, _reception), methods=["GET"]),
-        Route("/v2/supplierInvoice/forApproval", _guarded(inbox, _for_approval), methods=["GET"]),
-        Route("/v2/supplierInvoice", _guarded(inbox, _invoice_search), methods=["GET"]),
-        Route("/v2/supplierInvoice/{id:int}", _guarded(inbox, _invoice_get), methods=["GET"]),
-        Route(
-            "/v2/supplierInvoice/voucher/{id:int}/postings",
-            _guarded(inbox, _put_postings),
-            methods=["PUT"],
-        ),
-        Route("/v2/supplierInvoice/{id:int}/:approve", _guarded(inbox, _approve), methods=["PUT"]),
-        Route("/v2/document/{id:int}/content", _guarded(inbox, _content), methods=["GET"]),
-        Route("/v2/ledger/voucher/{id:int}", _reception_voucher(inbox, fake), methods=["GET"]),
-        Route("/v2/ledger/voucher/{id:int}", _guarded(inbox, _put_voucher), methods=["PUT"]),
-    ]
-    starlette(fake.app).router.routes[0:0] = routes
-    if check_spec:
+    inbox = getattr(fake, "inbox", None)
+    if inbox is None:  # once per fake; the sync fakes serve an empty inbox
+        inbox = TripletexInbox(fake)
+        routes = [
+            Route(
+                "/v2/ledger/voucher/>voucherReception", _guarded(inbox, _reception), methods=["GET"]
+            ),
+            Route(
+                "/v2/supplierInvoice/forApproval", _guarded(inbox, _for_approval), methods=["GET"]
+            ),
+            Route("/v2/supplierInvoice", _guarded(inbox, _invoice_search), methods=["GET"]),
+            Route("/v2/supplierInvoice/{id:int}", _guarded(inbox, _invoice_get), methods=["GET"]),
+            Route(
+                "/v2/supplierInvoice/voucher/{id:int}/postings",
+                _guarded(inbox, _put_postings),
+                methods=["PUT"],
+            ),
+            Route(
+                "/v2/supplierInvoice/{id:int}/:approve", _guarded(inbox, _approve), methods=["PUT"]
+            ),
+            Route("/v2/document/{id:int}/content", _guarded(inbox, _content), methods=["GET"]),
+            Route("/v2/ledger/voucher/{id:int}", _reception_voucher(inbox, fake), methods=["GET"]),
+            Route("/v2/ledger/voucher/{id:int}", _guarded(inbox, _put_voucher), methods=["PUT"]),
+        ]
+        starlette(fake.app).router.routes[0:0] = routes
+        fake.inbox = inbox  # type: ignore[attr-defined]
+    if check_spec and getattr(fake, "inbox_gate", None) is None:
         from tests.post.contract import tripletex_spec
 
         gate = SpecGate(
@@ -203,7 +212,6 @@ def serve_inbox(fake: FakeTripletex, *, check_spec: bool = True) -> TripletexInb
         )
         fake.app = gate  # type: ignore[assignment]
         fake.inbox_gate = gate  # type: ignore[attr-defined]
-    fake.inbox = inbox  # type: ignore[attr-defined]
     return inbox
 
 

@@ -104,6 +104,9 @@ def serve_books(
         Route("/v2/ledger/posting", _endpoint(served, "posting", _postings_page), methods=["GET"]),
     ]
     fake.app.router.routes[0:0] = routes  # before the posting side's narrower lookups
+    from tests.fakes.tripletex_inbox import serve_inbox
+
+    serve_inbox(fake, check_spec=False)  # Tripletex always has an inbox; empty until deliveries
     if check_spec:
         from tests.post.contract import tripletex_spec
 

@@ -31,6 +31,9 @@ from kontera.post.sync_fortnox import FortnoxReader
 
 SUPPLIER_FOLDER = "inbox_s"  # Fortnox's inbox folder for supplier invoices
 _KONTERA_UPLOAD = "__"  # Kontera's own uploads carry its key after this (attachment_name)
+# Kontera's own supplier invoices (left unbooked when booking is the company's) carry its
+# idempotency key as ExternalInvoiceNumber: not an invoice waiting for Kontera.
+_KONTERA_KEY = "kontera-"
 
 
 class FortnoxInbox(FortnoxReader):
@@ -41,7 +44,9 @@ class FortnoxInbox(FortnoxReader):
         unbooked = [
             _invoice_entry(item, files.get(str(item["GivenNumber"])))
             for item in self._listed("inbox", "/3/supplierinvoices", "SupplierInvoices")
-            if not item.get("Booked") and not item.get("Cancel")
+            if not item.get("Booked")
+            and not item.get("Cancel")
+            and not str(item.get("ExternalInvoiceNumber") or "").startswith(_KONTERA_KEY)
         ]
         return unbooked + self._inbox_files()
 

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from kontera.domain.errors import KonteraError
 from kontera.domain.errors import TransientError
 from kontera.post.http import CredentialsRejected
+from kontera.post.http import RemoteNotFound
 from kontera.post.inbox import InboxEntry
 from kontera.post.inbox import InboxReader
 from kontera.post.inbox_readers import inbox_reader_for
@@ -64,7 +65,9 @@ def take_inbox(
         counts.setdefault(name, 0)
     try:
         entries = inbox.entries()
-    except CredentialsRejected as e:
+    except (CredentialsRejected, RemoteNotFound) as e:
+        # No access to the inbox (a module or role the subscription lacks) is not a failed
+        # sync: the registers and history were read; the company's page says why.
         counts["inbox_unavailable"] = 1
         _note_unavailable(ctx, company_id, inbox.system, e.message)
         return
