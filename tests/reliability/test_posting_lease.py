@@ -7,14 +7,19 @@ a minute and a live run renews it (heartbeat, and before every save and ledger r
 - a run that keeps renewing is never taken over, however long it takes;
 - a run that stalled past its lease and was taken over writes and sends nothing more.
 
-Lease lengths are injected (fractions of a second) so the tests stay short.
+Time is a clock in the context that the tests move by hand, so they use the real lease length
+and never sleep on it (a busy machine cannot make them flaky); only the heartbeat's own
+interval is real time, shortened so a renewal follows soon after the clock moves.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
+from collections.abc import Callable
 from collections.abc import Iterator
+from datetime import datetime
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -35,20 +40,45 @@ from kontera.services.lease import LeaseLost
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import VoucherRecord
+from kontera.store.types import utcnow
 from tests.fakes.tripletex import FakeTripletex
 from tests.reliability.crashrun import fake_tripletex
 from tests.reliability.test_recovery import approved_document
 from tests.reliability.test_recovery import run_all
 from tests.reliability.test_recovery import status
 
-SHORT = timedelta(milliseconds=400)
+LEASE = lease.LEASE
+PAST_IT = LEASE + timedelta(seconds=1)
+QUICK_BEATS = timedelta(milliseconds=20)
+
+
+class HandClock:
+    """UTC time that moves only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, by: timedelta) -> None:
+        self.now += by
+
+
+def eventually(condition: Callable[[], bool], seconds: float = 20.0) -> None:
+    """Wait for another thread (the heartbeat) to have done something; never for a lease."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the heartbeat did not renew the lease"
+        time.sleep(0.01)
 
 
 class Posting:
     """A document in `posting` whose task has not run yet, and the fake Tripletex."""
 
     def __init__(self, ctx: AppContext, huey: Huey, tripletex: FakeTripletex, url: str) -> None:
-        self.ctx, self.tripletex = ctx, tripletex
+        self.clock = HandClock()
+        self.ctx, self.tripletex = dataclasses.replace(ctx, clock=self.clock), tripletex
         self.document_id = approved_document(ctx, huey, url, tripletex)
         run_all(huey)
         assert posting.schedule_posting(ctx, document_id=self.document_id)
@@ -91,13 +121,15 @@ def test_a_lease_whose_holder_stopped_renewing_is_taken_over_once_it_expires(
     WHEN  another runner tries while the lease holds, and again after it expired
     THEN  the first try is turned away, the second posts the voucher once, and the dead
           run, should it wake up, can no longer write."""
-    dead = Lease.take(waiting.ctx.engine, waiting.voucher_id, SHORT)
+    dead = Lease.take(waiting.ctx.engine, waiting.voucher_id, LEASE, waiting.clock)
     assert dead is not None
 
     assert waiting.post() == "busy"
+    waiting.clock.advance(LEASE - timedelta(seconds=1))
+    assert waiting.post() == "busy"
     assert waiting.tripletex.vouchers == {}
 
-    time.sleep(SHORT.total_seconds() + 0.1)
+    waiting.clock.advance(timedelta(seconds=2))
     assert waiting.post() == "posted"
 
     assert status(waiting.ctx, waiting.document_id) == "posted"
@@ -111,14 +143,14 @@ def test_a_run_that_keeps_renewing_is_never_taken_over(waiting: Posting) -> None
     """GIVEN a live run renewing its short lease by heartbeat
     WHEN  another runner tries again and again for several lease lengths
     THEN  it is turned away every time; once the run releases, the voucher is posted once."""
-    live = Lease.take(waiting.ctx.engine, waiting.voucher_id, SHORT)
+    live = Lease.take(waiting.ctx.engine, waiting.voucher_id, LEASE, waiting.clock)
     assert live is not None
-    live.keep_alive(SHORT / 8)
+    live.keep_alive(QUICK_BEATS)
     try:
-        deadline = time.monotonic() + 4 * SHORT.total_seconds()
-        while time.monotonic() < deadline:
+        for _ in range(4):  # 2.4 lease lengths in all: only renewals keep it
+            waiting.clock.advance(LEASE * 0.6)
+            eventually(lambda: live.until == waiting.clock() + LEASE)
             assert waiting.post() == "busy"
-            time.sleep(SHORT.total_seconds() / 8)
         assert not live.lost
     finally:
         live.release()
@@ -164,14 +196,12 @@ def test_a_run_that_stalled_past_its_lease_and_was_taken_over_sends_nothing(
     monkeypatch.setattr("kontera.services.posting.connector_for", connector_for)
     outcome: list[str] = []
     never_renews = timedelta(hours=1)
-    run_a = threading.Thread(
-        target=lambda: outcome.append(waiting.post(lease_length=SHORT, heartbeat=never_renews))
-    )
+    run_a = threading.Thread(target=lambda: outcome.append(waiting.post(heartbeat=never_renews)))
     stalling_thread.append(run_a)
     run_a.start()
     assert stalled.wait(timeout=30)
 
-    time.sleep(SHORT.total_seconds() + 0.1)
+    waiting.clock.advance(PAST_IT)
     assert waiting.post() == "posted"
     go_on.set()
     run_a.join(timeout=30)

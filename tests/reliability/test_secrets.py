@@ -11,7 +11,6 @@ THEN  neither the key, the password, the employee, consumer and session tokens n
 
 from __future__ import annotations
 
-import importlib
 import io
 import logging
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from kontera.logs import configure_logging
 from kontera.logs import mask_secrets
 from kontera.services import companies
 from kontera.services import connections
+from kontera.services import users
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
 from tests.fakes.tripletex import FakeTripletex
@@ -124,10 +124,6 @@ def run_flow(ctx: AppContext, tripletex: tuple[FakeTripletex, str]) -> list[str]
 
 
 def sign_in_ui_user(ctx: AppContext, company_id: str) -> None:
-    try:
-        users = importlib.import_module("kontera.services.users")
-    except ImportError:
-        return
     user = users.create_user(
         ctx, email="hemmelig@example.test", password=PASSWORD, company_ids=[company_id]
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import quote
 
-import httpx
 from fastapi import APIRouter
 from fastapi import Query
 from fastapi import Request
@@ -38,7 +37,7 @@ async def fortnox_callback(
     signed_in = user
 
     def finish() -> str:
-        with httpx.Client(timeout=30) as client:
+        with ctx.http_client(timeout=30) as client:
             return finish_fortnox(
                 ctx, state=state, code=code, user_id=signed_in.user_id, client=client
             )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
+from datetime import datetime
 from typing import Protocol
 
+import httpx
 from sqlalchemy.engine import Engine
 
 from kontera.config import Settings
@@ -18,6 +22,10 @@ from kontera.store.blobs import open_blob_store
 from kontera.store.db import make_engine
 from kontera.store.migrate import upgrade
 from kontera.store.rate_limits import StoredRateLimiters
+from kontera.store.types import utcnow
+
+# httpx.Client's own signature: services pass the timeouts and redirect policy they need.
+HttpClientFactory = Callable[..., httpx.Client]
 
 
 class JobQueue(Protocol):
@@ -71,6 +79,11 @@ class AppContext:
     limiters: LimiterSource = dc_field(default_factory=RateLimiters)
     # Process-wide: set when the process is told to stop (SIGTERM), read by running work.
     stopping: Stopping = dc_field(default_factory=Stopping)
+    # Every outbound HTTP client a service opens comes from here, so a test can hand services
+    # a transport of its own (or count what they send) without patching the module under test.
+    http_client: HttpClientFactory = httpx.Client
+    # What "now" is for leases: tests move it by hand instead of sleeping on real time.
+    clock: Callable[[], datetime] = utcnow
 
     def interpret_context(self) -> InterpretContext:
         return InterpretContext(
@@ -80,9 +93,7 @@ class AppContext:
         )
 
     def with_queue(self, queue: JobQueue) -> AppContext:
-        return AppContext(
-            self.settings, self.engine, self.blobs, queue, self.limiters, self.stopping
-        )
+        return dataclasses.replace(self, queue=queue)
 
 
 def build_context(settings: Settings, queue: JobQueue | None = None) -> AppContext:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=90)
 # Several renewals fit in one lease, so a slow database write or two does not lose it.
 HEARTBEAT = timedelta(seconds=20)
+Clock = Callable[[], datetime]
 
 
 class LeaseLost(Exception):
@@ -45,18 +47,32 @@ class Lease:
     over, the token no longer matches and this run's writes fail with `LeaseLost`.
     """
 
-    def __init__(self, engine: Engine, voucher_id: str, until: datetime, length: timedelta):
-        self.engine, self.voucher_id, self.length = engine, voucher_id, length
+    def __init__(
+        self,
+        engine: Engine,
+        voucher_id: str,
+        until: datetime,
+        length: timedelta,
+        clock: Clock = utcnow,
+    ):
+        self.engine, self.voucher_id, self.length, self.clock = engine, voucher_id, length, clock
         self._until = until
         self._lock = threading.Lock()  # the heartbeat and the run both move the token
         self._released = threading.Event()
         self._heartbeat: threading.Thread | None = None
         self.lost = False
 
+    @property
+    def until(self) -> datetime:
+        """When the lease runs out unless renewed: this run's fencing token."""
+        return self._until
+
     @classmethod
-    def take(cls, engine: Engine, voucher_id: str, length: timedelta = LEASE) -> Lease | None:
+    def take(
+        cls, engine: Engine, voucher_id: str, length: timedelta = LEASE, clock: Clock = utcnow
+    ) -> Lease | None:
         """Compare-and-set, so two runners never call the system for one voucher at once."""
-        now = utcnow()
+        now = clock()
         with session_scope(engine) as session:
             result = session.execute(
                 update(VoucherRecord)
@@ -71,7 +87,7 @@ class Lease:
             )
         if result.rowcount != 1:  # type: ignore[attr-defined]
             return None
-        return cls(engine, voucher_id, now + length, length)
+        return cls(engine, voucher_id, now + length, length, clock)
 
     def write(self, **columns: object) -> None:
         """Renew the lease for its full length and, in the same statement, write `columns`.
@@ -80,7 +96,7 @@ class Lease:
         with self._lock:
             if self.lost:
                 raise LeaseLost(self.voucher_id)
-            until = utcnow() + self.length
+            until = self.clock() + self.length
             with session_scope(self.engine) as session:
                 result = session.execute(
                     update(VoucherRecord)
@@ -139,7 +155,7 @@ class Lease:
                         col(VoucherRecord.id) == self.voucher_id,
                         col(VoucherRecord.lease_until) == self._until,
                     )
-                    .values(lease_until=utcnow() + settle)
+                    .values(lease_until=self.clock() + settle)
                 )
 
 

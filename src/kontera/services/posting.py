@@ -102,7 +102,7 @@ def post_voucher(
     run had stalled past its lease, and this run stopped without writing anything more;
     "handed_back": the process is stopping, and the voucher went back in the queue;
     "gone": the approval was undone before the run started."""
-    lease = Lease.take(ctx.engine, voucher_id, lease_length)
+    lease = Lease.take(ctx.engine, voucher_id, lease_length, ctx.clock)
     if lease is None:
         return "busy" if _exists(ctx, voucher_id) else "gone"
     lease.keep_alive(heartbeat)
@@ -164,7 +164,7 @@ def _post_leased(ctx: AppContext, lease: Lease) -> str:
         return Step.FAILED.value
     observer = _audit_calls(ctx, company_id, document_id)
     try:
-        with _http_client() as client:
+        with _http_client(ctx) as client:
             connector = connector_for(
                 ctx,
                 row,
@@ -217,8 +217,8 @@ def _audit_calls(ctx: AppContext, company_id: str, document_id: str) -> CallObse
     return record
 
 
-def _http_client() -> httpx.Client:
-    return httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0))
+def _http_client(ctx: AppContext) -> httpx.Client:
+    return ctx.http_client(timeout=httpx.Timeout(30.0, connect=10.0))
 
 
 def _prepare(ctx: AppContext, voucher_id: str) -> Prepared:

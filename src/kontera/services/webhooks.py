@@ -412,7 +412,7 @@ def _dead(ctx: AppContext, delivery: WebhookDelivery, error: str, status: int | 
 
 def _client(ctx: AppContext) -> httpx.Client:
     # No redirects: a receiver that moved must be updated here, not followed anywhere.
-    return httpx.Client(timeout=ctx.settings.webhook_timeout_seconds, follow_redirects=False)
+    return ctx.http_client(timeout=ctx.settings.webhook_timeout_seconds, follow_redirects=False)
 
 
 def _bytes(payload: Mapping[str, Any]) -> bytes:
