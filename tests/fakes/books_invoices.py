@@ -44,9 +44,14 @@ def last_voucher(books: Books, supplier: BookSupplier) -> BookVoucher:
     return next(v for v in reversed(books.vouchers) if v.supplier == supplier.number)
 
 
-def next_invoice(books: Books, supplier: BookSupplier, buyer_org: str, number: str = "") -> bytes:
-    model = last_voucher(books, supplier)
-    issued = books.end + timedelta(days=1)
+def next_invoice(
+    books: Books, supplier: BookSupplier, buyer_org: str, number: str = "", back: int = 0
+) -> bytes:
+    """The supplier's next invoice, like its last one (`back`: like the one that many before
+    it, for a second invoice with its own amounts and KID), issued the day after the books."""
+    mine = [v for v in reversed(books.vouchers) if v.supplier == supplier.number]
+    model = mine[min(back, len(mine) - 1)]
+    issued = books.end + timedelta(days=1 + back)
     currency = books.currency
     country = books.country
     lines = [line for line in model.lines if line.net > 0] or list(model.lines)

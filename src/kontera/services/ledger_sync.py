@@ -13,7 +13,10 @@ One run reads, in this order, through the company's connection (and so its share
    (by its ledger id) — a run killed anywhere resumes from the last page stored;
 5. the invoices waiting in the ledger's own inbox, each once, as documents
    (`services.ledger_inbox`; the schedule also runs this step alone, more often);
-6. then the model retrains from the history, through the same task as an imported file.
+6. then the model retrains from the history, through the same task as an imported file (and
+   suggests again for the invoices waiting for a person); a run that brought no new lines
+   but changed what suggestions depend on (an account closed, a VAT code withdrawn, a
+   supplier's default account) suggests again for them at once.
 
 Every run is a `sync_run` row: its state, counts, the calls it made, and when it failed the
 reason in words ("Tripletex refused the token: reconnect the integration."), shown on the
@@ -44,7 +47,9 @@ from kontera.post.sync_readers import SYSTEM_NAMES
 from kontera.post.sync_readers import reader_for
 from kontera.services import ledger_history
 from kontera.services import ledger_inbox
+from kontera.services import relearn
 from kontera.services import sync_runs
+from kontera.services.chart import company_chart
 from kontera.services.chart import store_accounts
 from kontera.services.chart import store_vat_codes
 from kontera.services.connections import connection_of
@@ -54,6 +59,7 @@ from kontera.services.ledger_records import store_dimensions
 from kontera.services.ledger_records import store_suppliers
 from kontera.store import repo
 from kontera.store.db import session_scope
+from kontera.store.tables_interpret import Supplier
 from kontera.store.tables_post import AccountingConnection
 from kontera.store.types import utcnow
 
@@ -94,6 +100,7 @@ def sync_company(
     run_id = sync_runs.start(ctx, company_id=company_id, system=system, full=full, trigger=trigger)
     outcome = SyncOutcome(run_id, system, "running")
     reader: LedgerReader | None = None
+    rules_before = _rules_state(ctx, company_id) if "registers" in parts else None
     try:
         with _http(client) as http:
             reader = _reader(ctx, company_id, http)
@@ -132,8 +139,37 @@ def sync_company(
     )
     _audit(ctx, company_id, outcome)
     if outcome.counts.get("history_new") or (full and outcome.state == "succeeded"):
-        ctx.queue.train_company(company_id)
+        ctx.queue.train_company(company_id)  # which suggests again for the waiting invoices
+    elif (
+        outcome.state == "succeeded"
+        and rules_before is not None
+        and _rules_state(ctx, company_id) != rules_before
+    ):
+        # An account closed, a VAT code withdrawn, a default account changed: a waiting
+        # invoice must not keep a suggestion that approval would now refuse.
+        relearn.resuggest_waiting(ctx, company_id=company_id)
     return outcome
+
+
+def _rules_state(ctx: AppContext, company_id: str) -> tuple[object, ...]:
+    """What of the ledger's registers the suggestions depend on (`ledger_rules`)."""
+    chart = company_chart(ctx, company_id=company_id)
+    accounts = sorted(
+        (n, a.active, a.supplier_invoices, tuple(sorted(a.vat_codes or ())), a.vat_codes is None)
+        for n, a in chart.accounts.items()
+    )
+    vat_codes = sorted((c, v.active) for c, v in chart.vat_codes.items())
+    with session_scope(ctx.engine) as session:
+        defaults = sorted(
+            (key, account)
+            for key, account in session.exec(
+                select(Supplier.key, Supplier.default_account).where(
+                    Supplier.company_id == company_id, Supplier.source == "ledger"
+                )
+            ).all()
+            if account
+        )
+    return (chart.complete, tuple(accounts), tuple(vat_codes), tuple(defaults))
 
 
 def _system(ctx: AppContext, company_id: str) -> str:
