@@ -115,7 +115,7 @@ def test_bookkeeper_corrects_and_approves_with_the_keyboard(
     page.fill("#account_0", "6360")
     page.keyboard.press("Escape")  # leave the input; keys now act on the page
     page.keyboard.press("a")
-    page.wait_for_url(lambda url: document_id not in url)
+    page.wait_for_url(lambda url: f"/d/{document_id}" not in url)
 
     with session_scope(ctx.engine) as session:
         document = repo.get_document(session, company_id=fjord.company.id, document_id=document_id)
@@ -251,7 +251,7 @@ def test_approving_without_an_account_is_refused_on_the_page_and_edits_stay(
     page.fill("#account_0", "6620")
     page.keyboard.press("Escape")
     page.keyboard.press("a")
-    page.wait_for_url(lambda url: pdf_id not in url)
+    page.wait_for_url(lambda url: f"/d/{pdf_id}" not in url)
     with session_scope(ctx.engine) as session:
         document = repo.get_document(session, company_id=fjord.company.id, document_id=pdf_id)
         voucher = repo.voucher_for(session, document_id=pdf_id)

@@ -3,7 +3,7 @@
 GIVEN a Norwegian administrator with e-invoices, a text PDF, a scan of it (a duplicate), a
 damaged PDF and a file Kontera cannot read
 WHEN they walk the queue, every document, the settings, suppliers, users and models pages,
-error pages, and the sign-in page, in Chromium
+notifications, the archive search, error pages, and the sign-in page, in Chromium
 THEN every text node and every title/placeholder/label is a Norwegian text of the catalogue
 (with its parameters filled in) or data the page shows as it is.
 
@@ -21,6 +21,7 @@ import pypdfium2
 import pytest
 
 from kontera.services import review_pages
+from kontera.services.chart import company_chart
 from kontera.services.context import AppContext
 from tests.conftest import FIXTURES
 from tests.review.conftest import Bureau
@@ -70,6 +71,8 @@ def _data(ctx: AppContext, bureau: Bureau, ids: list[str]) -> set[str]:
         found |= data_strings(view.get("invoice") or {}, skip=NOT_DATA)
         found |= {v for v in (view.get("filename"), view.get("supplier_name")) if v}
         found |= {v for v in (view.get("invoice_number"), view.get("external_id")) if v}
+    chart = company_chart(ctx, company_id=bureau.company.id)  # the chart's names, as kept
+    found |= {a.name for a in chart.accounts.values()} | {v.name for v in chart.vat_codes.values()}
     with (FIXTURES / "demo" / "history.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):  # the company's books: supplier and line texts
             found |= {row["supplier_name"], row["description"]}
@@ -80,6 +83,7 @@ def _walk(page: Any, base: str, bureau: Bureau, ids: list[str]) -> list[str]:
     company = bureau.company.id
     paths = ["/", "/?status=all", f"/c/{company}/settings", f"/c/{company}/suppliers"]
     paths += ["/users", "/models", f"/c/{company}/d/no-such-document"]
+    paths += ["/notifications", "/archive?q=Fjordtre", "/archive?q=ingen-slik-faktura"]
     paths += [f"/c/{company}/d/{document_id}" for document_id in ids]
     texts: list[str] = []
     for path in paths:
@@ -118,7 +122,9 @@ def test_no_english_reaches_a_norwegian_user(
     walked = "\n".join(texts)
     for seen in ("Det gikk ikke", "Finner ikke dokumentet.", "Terskel og høyeste beløp må være"):
         assert seen in walked  # the error pages were reached, in Norwegian
-    for seen in ("Mulig duplikat av", "Må sjekkes:", "Merknad:", "Logg inn"):
+    for seen in ("Varsler", "Mulig duplikat", "Arkiv", "Ingenting funnet."):
+        assert seen in walked  # notifications and the archive search (hits and none)
+    for seen in ("Dette ser ut som et duplikat av", "Må sjekkes:", "Merknad:", "Logg inn"):
         assert seen in walked  # warnings, notes and the sign-in page were checked too
     verdict = unexplained(texts, nb, data)
     assert verdict.unexplained == [], "\n".join(verdict.unexplained)

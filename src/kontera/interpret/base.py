@@ -45,6 +45,9 @@ class Interpretation:
     rendering_mime: str = "application/pdf"
     extracted: list[Attachment] = dc_field(default_factory=list)
     page_count: int = 0
+    # Pages the reader turned before reading (1-based number → quarter turns clockwise): the
+    # field boxes of those pages are in the turned page, which is how the viewer shows it.
+    page_turns: dict[int, int] = dc_field(default_factory=dict)
 
 
 class Interpreter(Protocol):

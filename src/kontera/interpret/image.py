@@ -26,6 +26,7 @@ from kontera.interpret.base import InterpretContext
 from kontera.interpret.ocr import OcrSettings
 from kontera.interpret.ocr import PageImage
 from kontera.interpret.ocr import ocr_pages
+from kontera.interpret.textpage import page_turns
 
 ASSUMED_DPI = 200.0
 
@@ -53,6 +54,7 @@ class ImageInterpreter:
             rendering=data,
             rendering_mime=mime or _mime(data),
             page_count=len(pages),
+            page_turns=page_turns(pages),
         )
 
 

@@ -70,13 +70,16 @@ def ocr_page(page: PageImage, settings: OcrSettings) -> Page:
 def _read_page(page: PageImage, settings: OcrSettings) -> Page:
     image = page.image.convert("L") if page.image.mode not in ("L", "RGB") else page.image
     words = _words(image, page.dpi, settings)
+    angle = 0
     if settings.detect_rotation and _doubtful(words):
         angle = _rotation(image, settings)
         if angle:
             image = image.rotate(-angle, expand=True)
             words = _words(image, page.dpi, settings)
     width, height = (image.width * 72 / page.dpi, image.height * 72 / page.dpi)
-    return build_page(page.number, width, height, Source.OCR, words)
+    read = build_page(page.number, width, height, Source.OCR, words)
+    read.rotation = angle
+    return read
 
 
 def tesseract_version() -> str:

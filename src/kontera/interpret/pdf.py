@@ -29,6 +29,7 @@ from kontera.interpret.pdfium_lock import PDFIUM
 from kontera.interpret.textpage import Page
 from kontera.interpret.textpage import Word
 from kontera.interpret.textpage import build_page
+from kontera.interpret.textpage import page_turns
 
 # A page needs this many letters or digits in its text layer to be read without OCR.
 _MIN_USABLE_CHARS = 25
@@ -44,7 +45,9 @@ class PdfTextInterpreter:
     def interpret(self, data: bytes, ctx: InterpretContext) -> Interpretation:
         pages = read_pdf_pages(data, ctx)
         invoice = assemble_invoice(pages, ctx)
-        return Interpretation(invoice, self.name, rendering=data, page_count=len(pages))
+        return Interpretation(
+            invoice, self.name, rendering=data, page_count=len(pages), page_turns=page_turns(pages)
+        )
 
 
 def read_pdf_pages(data: bytes, ctx: InterpretContext) -> list[Page]:

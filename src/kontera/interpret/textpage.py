@@ -64,12 +64,20 @@ class Page:
     source: Source
     words: list[Word] = dc_field(default_factory=list)
     lines: list[Line] = dc_field(default_factory=list)
+    # Degrees clockwise the reader turned the page before reading it (OCR of a sideways scan):
+    # the page's words and boxes are in that turned frame.
+    rotation: int = 0
     # Derived views (line texts, phrase cells) computed once per page by their owners.
     derived: dict[str, Any] = dc_field(default_factory=dict, repr=False, compare=False)
 
     @property
     def text(self) -> str:
         return "\n".join(line.text for line in self.lines)
+
+
+def page_turns(pages: list[Page]) -> dict[int, int]:
+    """Quarter turns clockwise per page number, for the pages the reader turned."""
+    return {page.number: (page.rotation // 90) % 4 for page in pages if page.rotation % 360}
 
 
 def union_box(words: list[Word]) -> Box:

@@ -21,7 +21,9 @@ from kontera.review.auth import User
 from kontera.review.web import app_context
 from kontera.review.web import render
 from kontera.services import company_settings
+from kontera.services import connection_check
 from kontera.services import connections
+from kontera.services import held_vouchers
 from kontera.services import history_files
 from kontera.services import model_evaluation
 from kontera.services import review_pages
@@ -34,7 +36,12 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/c/{company_id}/settings", response_class=HTMLResponse)
 def settings_page(
-    request: Request, user: User, company_id: str, saved: str = "", synced: str = ""
+    request: Request,
+    user: User,
+    company_id: str,
+    saved: str = "",
+    synced: str = "",
+    tested: str = "",
 ) -> Response:
     user.require_company(company_id)
     ctx = app_context(request)
@@ -51,6 +58,9 @@ def settings_page(
         sync=sync_status.sync_status(ctx, company_id=company_id),
         synced=bool(synced),
         saved=bool(saved),
+        check=connection_check.latest_check(ctx, company_id=company_id) if tested else None,
+        fortnox_ready=connection_check.fortnox_ready(ctx),
+        held=len(held_vouchers.held_document_ids(ctx, company_id=company_id)),
     )
 
 

@@ -4,12 +4,14 @@ warnings. Pure functions over the JSON, so they are easy to test and cheap to ru
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import replace
 from decimal import Decimal
 from decimal import InvalidOperation
 from typing import Any
 
 from kontera.domain.messages import Message
 from kontera.domain.messages import as_message
+from kontera.i18n.formats import format_date
 
 # The fields a bookkeeper checks, in reading order; all of them editable.
 KEY_FIELDS = (
@@ -32,7 +34,10 @@ KEY_FIELDS = (
     "totals.vat",
     "totals.payable",
 )
-EDITABLE = frozenset(KEY_FIELDS) - {"document_type"}
+EDITABLE = frozenset(KEY_FIELDS)
+DATE_PATHS = frozenset({"issue_date", "due_date"})
+AMOUNT_PATHS = frozenset({"totals.net", "totals.vat", "totals.payable"})
+DOCUMENT_TYPES = ("invoice", "credit_note")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,10 @@ class FieldRow:
     page: int | None
     box: list[float] | None
     editable: bool
+    shown: str = ""  # the value as the input shows it, in the reader's way of writing
+    kind: str = "text"  # "text", "date", "amount" or "choice"
+    error: Message | None = None  # why what the person typed was refused
+    original: str = ""  # the stored value as shown, when `shown` is what was typed instead
 
 
 def value_at(invoice: dict[str, Any], path: str) -> Any:
@@ -58,17 +67,27 @@ def value_at(invoice: dict[str, Any], path: str) -> Any:
     return node
 
 
-def field_rows(invoice: dict[str, Any] | None) -> list[FieldRow]:
+def field_rows(
+    invoice: dict[str, Any] | None,
+    locale: str = "nb",
+    *,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, Message] | None = None,
+) -> list[FieldRow]:
+    """Every key field, read or not (a missing total is typed in here). `typed` keeps what a
+    person typed when it was refused, beside the `errors` that say why."""
     if not invoice:
         return []
     fields: dict[str, Any] = invoice.get("fields") or {}
+    typed, errors = typed or {}, errors or {}
     rows = []
     for path in KEY_FIELDS:
-        field = fields.get(path) or {}
         value = value_at(invoice, path)
-        if value is None and not field and path not in ("invoice_number", "due_date"):
-            continue
-        rows.append(_row(path, value, field))
+        row = _row(path, value, fields.get(path) or {}, locale)
+        row = replace(row, original=row.shown)
+        if path in typed:  # refused with the others: each keeps what was typed
+            row = replace(row, shown=typed[path], error=errors.get(path))
+        rows.append(row)
     return rows
 
 
@@ -76,13 +95,22 @@ def boxed_fields(invoice: dict[str, Any] | None) -> list[FieldRow]:
     """Every interpreted field that has a box on a page (line fields included)."""
     fields: dict[str, Any] = (invoice or {}).get("fields") or {}
     return [
-        _row(path, field.get("value"), field)
+        _row(path, field.get("value"), field, "en")
         for path, field in fields.items()
         if field.get("box") and field.get("page")
     ]
 
 
-def _row(path: str, value: Any, field: dict[str, Any]) -> FieldRow:
+def _row(path: str, value: Any, field: dict[str, Any], locale: str) -> FieldRow:
+    kind = (
+        "choice"
+        if path == "document_type"
+        else "date"
+        if path in DATE_PATHS
+        else "amount"
+        if path in AMOUNT_PATHS
+        else "text"
+    )
     return FieldRow(
         path=path,
         value=value,
@@ -91,7 +119,30 @@ def _row(path: str, value: Any, field: dict[str, Any]) -> FieldRow:
         page=field.get("page"),
         box=field.get("box"),
         editable=path in EDITABLE,
+        shown=shown_value(value, kind, locale),
+        kind=kind,
     )
+
+
+def shown_value(value: Any, kind: str, locale: str) -> str:
+    """A value as a person of `locale` writes it: 15.12.2017, 1 234,56, −153 709,97."""
+    if value in (None, ""):
+        return ""
+    if kind == "date":
+        return format_date(value, locale)
+    if kind == "amount":
+        return amount_text(value, locale)
+    return str(value)
+
+
+def amount_text(value: Any, locale: str) -> str:
+    number = _decimal(value)
+    if number is None:
+        return "" if value in (None, "") else str(value)
+    text = f"{number:,.2f}"
+    if locale == "en":
+        return text
+    return text.replace(",", " ").replace(".", ",").replace("-", "−")
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +166,8 @@ def posting_rows(view: dict[str, Any]) -> list[PostingRow]:
     if not lines:
         lines = [_blank_line(view)]
     by_index = {line.get("line_index"): line for line in suggested}
+    # One line for the whole invoice without an amount of its own: the invoice's net.
+    fallback = _blank_line(view).get("amount")
     rows = []
     for i, line in enumerate(lines):
         hint = by_index.get(line.get("line_index"), {})
@@ -124,7 +177,7 @@ def posting_rows(view: dict[str, Any]) -> list[PostingRow]:
                 line_index=line.get("line_index"),
                 account=line.get("account") or "",
                 vat_code=line.get("vat_code") or "",
-                amount=line.get("amount") or "",
+                amount=line.get("amount") or (fallback if len(lines) == 1 else "") or "",
                 description=line.get("description") or "",
                 confidence=hint.get("confidence"),
                 reason=hint.get("reason_text") or hint.get("reason") or "",
@@ -183,9 +236,7 @@ class Warning:
 
 
 def warnings(view: dict[str, Any]) -> list[Warning]:
-    found: list[Warning] = []
-    if view.get("duplicate_of"):
-        found.append(Warning("duplicate", None, view["duplicate_of"], "error"))
+    found: list[Warning] = []  # a duplicate has its own panel, with a link to the other one
     bank = view.get("bank_warning")
     notes = view.get("notes") or []
     # The interpreter's supplier matching may have said it already, in a note.
@@ -229,3 +280,64 @@ def _beyond_notes(reason: str | None, notes: list[dict[str, Any]]) -> str:
     for note in notes:
         text = text.replace(note.get("message", ""), "")
     return " ".join(text.split())
+
+
+@dataclass(frozen=True, slots=True)
+class PageView:
+    """A page as shown: turned by the reader's and the person's quarter turns, with the
+    SVG transform that carries the field boxes (in the reader's frame) along."""
+
+    number: int
+    width: float
+    height: float
+    turns: int
+    box_transform: str
+
+
+def page_views(sizes: list[tuple[float, float]], turns: dict[int, Any]) -> list[PageView]:
+    views = []
+    for number, (width, height) in enumerate(sizes, start=1):
+        turn = turns.get(number)
+        reader = turn.reader if turn else 0
+        person = turn.person if turn else 0
+        frame = (height, width) if reader % 2 else (width, height)
+        shown = (frame[1], frame[0]) if person % 2 else frame
+        views.append(
+            PageView(number, shown[0], shown[1], (reader + person) % 4, _turn(frame, person))
+        )
+    return views
+
+
+def _turn(frame: tuple[float, float], quarter_turns: int) -> str:
+    """Clockwise quarter turns of a w × h frame, as an SVG transform of its contents."""
+    width, height = frame
+    return {
+        0: "",
+        1: f"translate({height} 0) rotate(90)",
+        2: f"translate({width} {height}) rotate(180)",
+        3: f"translate(0 {width}) rotate(270)",
+    }[quarter_turns % 4]
+
+
+def chart_names(chart: Any, rows: list[PostingRow]) -> dict[str, str]:
+    """The chart's names of the accounts and VAT codes on the page (`a:6340`, `v:1`)."""
+    names: dict[str, str] = {}
+    for row in rows:
+        account = chart.account(row.account) if row.account else None
+        if account is not None and account.name:
+            names[f"a:{row.account}"] = account.name
+        vat = chart.vat_code(row.vat_code) if row.vat_code else None
+        if vat is not None and vat.name:
+            names[f"v:{row.vat_code}"] = vat.name
+    return names
+
+
+def undoable(view: dict[str, Any]) -> bool:
+    """Approved, and nothing sent to the accounting system yet (the service checks again)."""
+    voucher = view.get("voucher") or {}
+    return (
+        view.get("status") in ("approved", "posting")
+        and voucher.get("state", "pending") == "pending"
+        and not voucher.get("external_id")
+        and voucher.get("target") != "file"
+    )

@@ -6,8 +6,7 @@ up by (company, id), so another company's document is "not found" on every endpo
 
 from __future__ import annotations
 
-from decimal import Decimal
-from decimal import InvalidOperation
+from functools import partial
 from typing import Annotated
 from urllib.parse import quote
 
@@ -23,6 +22,7 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import Message
 from kontera.domain.messages import msg
 from kontera.review import detail
 from kontera.review import pages
@@ -32,15 +32,22 @@ from kontera.review.queue_routes import parse_filters
 from kontera.review.web import app_context
 from kontera.review.web import render
 from kontera.services import approvals
+from kontera.services import comments
+from kontera.services import held_vouchers
+from kontera.services import page_turns
 from kontera.services import review_pages
 from kontera.services import review_queue
 from kontera.services.approvals import ApprovedLine
+from kontera.services.chart import company_chart
+from kontera.services.field_values import FieldValueError
+from kontera.services.field_values import parse_amount_text
 from kontera.services.review_queue import QueueLink
 from kontera.services.users import SignedIn
 from kontera.services.voucher_preview import voucher_preview
 
 router = APIRouter(include_in_schema=False)
 BASE = "/c/{company_id}/d/{document_id}"
+MAX_LINES = 200
 
 
 def detail_url(company_id: str, document_id: str, q: str = "") -> str:
@@ -56,6 +63,22 @@ def document_page(
     request: Request, user: User, company_id: str, document_id: str, q: str = ""
 ) -> Response:
     user.require_company(company_id)
+    return _page(request, user, company_id, document_id, q)
+
+
+def _page(
+    request: Request,
+    user: SignedIn,
+    company_id: str,
+    document_id: str,
+    q: str,
+    *,
+    typed: dict[str, str] | None = None,
+    errors: dict[str, Message] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The detail page; after a refused correction, with what was typed and why it was not
+    taken (`typed`, `errors`)."""
     ctx = app_context(request)
     view = review_pages.document_detail(ctx, company_id=company_id, document_id=document_id)
     source = review_pages.page_source(ctx, company_id=company_id, document_id=document_id)
@@ -63,23 +86,35 @@ def document_page(
         sizes = pages.page_sizes(ctx, source)
     except InvalidInput:
         sizes = []
+    turns = page_turns.page_turns(ctx, company_id=company_id, document_id=document_id)
     rows = detail.posting_rows(view)
     balance = voucher_preview(
         ctx, company_id=company_id, document_id=document_id, lines=detail.approval_lines(rows)
     )
+    chart = company_chart(ctx, company_id=company_id)
+    duplicate_id = view.get("duplicate_of")
     return render(
         request,
         "detail.html",
         user,
+        status_code=status_code,
         view=view,
-        fields=detail.field_rows(view.get("invoice")),
+        fields=detail.field_rows(view.get("invoice"), user.locale, typed=typed, errors=errors),
         boxes=detail.boxed_fields(view.get("invoice")),
         postings=rows,
         balance=balance,
         warnings=detail.warnings(view) + detail.voucher_warnings(balance),
-        page_sizes=sizes,
+        pages=detail.page_views(sizes, turns),
         q=q,
         reviewable=view["status"] in ("suggested", "needs_review"),
+        names=detail.chart_names(chart, rows),
+        plan=held_vouchers.posting_plan(ctx, company_id=company_id),
+        posting_delay=round(ctx.settings.posting_delay_seconds),
+        undoable=detail.undoable(view),
+        duplicate=review_pages.document_label(ctx, company_id=company_id, document_id=duplicate_id)
+        if duplicate_id
+        else None,
+        notes=comments.comments(ctx, company_id=company_id, document_id=document_id),
     )
 
 
@@ -114,7 +149,8 @@ def page_image(
     user.require_company(company_id)
     ctx = app_context(request)
     source = review_pages.page_source(ctx, company_id=company_id, document_id=document_id)
-    png = pages.page_png(ctx, source, number)
+    turn = page_turns.page_turns(ctx, company_id=company_id, document_id=document_id).get(number)
+    png = pages.page_png(ctx, source, number, turn.total if turn else 0)
     # Private: a page image is as confidential as the invoice itself.
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})
 
@@ -122,12 +158,6 @@ def page_image(
 @router.get(BASE + "/fields", response_class=HTMLResponse)
 def fields_fragment(request: Request, user: User, company_id: str, document_id: str) -> Response:
     user.require_company(company_id)
-    return _fields_response(request, user, company_id, document_id)
-
-
-def _fields_response(
-    request: Request, user: SignedIn, company_id: str, document_id: str
-) -> Response:
     view = review_pages.document_detail(
         app_context(request), company_id=company_id, document_id=document_id
     )
@@ -136,7 +166,7 @@ def _fields_response(
         "_fields.html",
         user,
         view=view,
-        fields=detail.field_rows(view.get("invoice")),
+        fields=detail.field_rows(view.get("invoice"), user.locale),
         reviewable=view["status"] in ("suggested", "needs_review"),
     )
 
@@ -145,21 +175,33 @@ def _fields_response(
 async def correct_fields(
     request: Request, user: PostingUser, company_id: str, document_id: str
 ) -> Response:
+    """Save corrections; a value that does not fit comes back beside its field, in words,
+    with what was typed (nothing is saved then)."""
     user.require_company(company_id)
     form = await request.form()
+    q = str(form.get("q") or "")
     changes = _field_changes(form)
-    if changes:
-        await run_in_threadpool(
-            approvals.correct_fields,
-            app_context(request),
-            company_id=company_id,
-            document_id=document_id,
-            actor=user.email,
-            changes=changes,
+    try:
+        if changes:
+            await run_in_threadpool(
+                approvals.correct_fields,
+                app_context(request),
+                company_id=company_id,
+                document_id=document_id,
+                actor=user.email,
+                changes=changes,
+            )
+    except FieldValueError as e:
+        return await run_in_threadpool(
+            partial(_page, typed=changes, errors={e.field: e.text}, status_code=422),
+            request,
+            user,
+            company_id,
+            document_id,
+            q,
         )
     if _is_fetch(request):
-        return await run_in_threadpool(_fields_response, request, user, company_id, document_id)
-    q = str(form.get("q") or "")
+        return await run_in_threadpool(_page, request, user, company_id, document_id, q)
     return RedirectResponse(detail_url(company_id, document_id, q), status_code=303)
 
 
@@ -198,32 +240,41 @@ async def approve(
     ctx = app_context(request)
     _, following = await run_in_threadpool(_neighbours, request, user, document_id, q)
     await run_in_threadpool(
-        approvals.approve,
-        ctx,
-        company_id=company_id,
-        document_id=document_id,
-        actor=user.email,
-        lines=lines,
+        partial(
+            approvals.approve,
+            ctx,
+            company_id=company_id,
+            document_id=document_id,
+            actor=user.email,
+            lines=lines,
+            posting_delay=ctx.settings.posting_delay_seconds,
+        )
     )
-    return _after_decision(request, following, q)
+    return _after_decision(request, following, q, approved=f"{company_id}/{document_id}")
 
 
 def _approved_lines(form: FormData) -> list[ApprovedLine] | None:
-    """The person's postings; None (use the suggestion) when the form carries no lines."""
+    """The person's postings; None (use the suggestion) when the form carries no lines.
+
+    Amounts are read as people write them (`1 234,56`, `−500`); a line left without an
+    account or amount is dropped when it is entirely empty (an added line not filled in)."""
     count = int(str(form.get("lines") or 0))
     if count == 0:
         return None
     lines = []
-    for i in range(count):
-        amount_text = str(form.get(f"amount_{i}") or "").replace(" ", "").replace(",", ".")
+    for i in range(min(count, MAX_LINES)):
+        amount_text = str(form.get(f"amount_{i}") or "").strip()
         try:
-            amount = Decimal(amount_text) if amount_text else None
-        except InvalidOperation as e:
-            raise InvalidInput(msg("The amount on line {i} is not a number.", i=i + 1)) from e
+            amount = parse_amount_text(amount_text) if amount_text else None
+        except FieldValueError as e:
+            raise InvalidInput(msg("Line {n}: {error}", n=i + 1, error=e.text)) from e
+        account = str(form.get(f"account_{i}") or "").strip()
+        if not account and amount is None:
+            continue
         index_text = str(form.get(f"line_index_{i}") or "")
         lines.append(
             ApprovedLine(
-                account=str(form.get(f"account_{i}") or "").strip(),
+                account=account,
                 amount=amount,
                 vat_code=str(form.get(f"vat_code_{i}") or "").strip() or None,
                 description=str(form.get(f"description_{i}") or "").strip() or None,
@@ -254,11 +305,16 @@ def reject(
     return _after_decision(request, following, q)
 
 
-def _after_decision(request: Request, following: QueueLink | None, q: str) -> Response:
+def _after_decision(
+    request: Request, following: QueueLink | None, q: str, *, approved: str = ""
+) -> Response:
+    """On to the next document (or the queue); after an approval it offers to undo it."""
     if following is None:
         target = "/" + (f"?{q}" if q else "")
     else:
         target = detail_url(following.company_id, following.document_id, q)
+    if approved:
+        target += ("&" if "?" in target else "?") + f"approved={quote(approved)}"
     if _is_fetch(request):
         return JSONResponse({"next": target})
     return RedirectResponse(target, status_code=303)

@@ -45,11 +45,14 @@ def page_sizes(ctx: AppContext, source: PageSource) -> list[tuple[float, float]]
     return sizes
 
 
-def page_png(ctx: AppContext, source: PageSource, number: int) -> bytes:
+def page_png(ctx: AppContext, source: PageSource, number: int, turns: int = 0) -> bytes:
+    """The page as a PNG, turned `turns` quarter turns clockwise (each turn kept as well)."""
     if source.sha256 is None or source.kind == "none":
         raise NotFound("This document has no pages to show.")
     if not 1 <= number <= min(len(page_sizes(ctx, source)), MAX_PAGES_SHOWN):
         raise NotFound("No such page.")
+    if turns % 4:
+        return _turned_png(ctx, source, number, turns % 4)
     key = cache_key(source.sha256, f"{number}.png")
     try:
         return ctx.blobs.read(key)
@@ -59,6 +62,26 @@ def page_png(ctx: AppContext, source: PageSource, number: int) -> bytes:
     png = _image_png(data, number) if source.kind == "image" else _pdf_page_png(data, number)
     ctx.blobs.write(key, png)
     return png
+
+
+def turned_size(size: tuple[float, float], turns: int) -> tuple[float, float]:
+    return (size[1], size[0]) if turns % 2 else size
+
+
+def _turned_png(ctx: AppContext, source: PageSource, number: int, turns: int) -> bytes:
+    from PIL import Image
+
+    assert source.sha256 is not None
+    key = cache_key(source.sha256, f"{number}-turned-{turns}.png")
+    try:
+        return ctx.blobs.read(key)
+    except NotFound:
+        pass
+    with Image.open(io.BytesIO(page_png(ctx, source, number))) as image:
+        out = io.BytesIO()
+        image.rotate(-90 * turns, expand=True).save(out, format="PNG", optimize=True)
+    ctx.blobs.write(key, out.getvalue())
+    return out.getvalue()
 
 
 def _pdf_sizes(data: bytes) -> list[tuple[float, float]]:

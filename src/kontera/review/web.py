@@ -15,12 +15,15 @@ from starlette.responses import Response
 from kontera.i18n import LOCALES
 from kontera.i18n import Translator
 from kontera.i18n import translator
+from kontera.review.detail import amount_text
+from kontera.services import notifications
 from kontera.services.context import AppContext
 
 if TYPE_CHECKING:
     from kontera.services.users import SignedIn
 
 HERE = Path(__file__).parent
+_APPROVED = re.compile(r"^([0-9a-f]{32})/([0-9a-f]{32})$")
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 
@@ -61,9 +64,25 @@ def render(
         "percent": t.percent,
         "day": t.date,
         "card_value": lambda v: card_value(v, t),
+        "amount_input": lambda v: amount_text(v, locale),
+        "approved_link": approved_link(request),
+        # The header's badge: how many things need the person (asked only where shown).
+        "attention": lambda: (
+            notifications.action_count(
+                app_context(request), user_id=user.user_id, company_ids=user.company_ids
+            )
+            if user
+            else 0
+        ),
         **values,
     }
     return templates.TemplateResponse(request, name, context, status_code=status_code)
+
+
+def approved_link(request: Request) -> tuple[str, str] | None:
+    """(company id, document id) of the document just approved, for "Undo" on the next page."""
+    found = _APPROVED.match(request.query_params.get("approved", ""))
+    return (found.group(1), found.group(2)) if found else None
 
 
 def browser_locale(request: Request) -> str:

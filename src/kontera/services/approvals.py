@@ -12,6 +12,7 @@ from kontera.domain.codec import to_jsonable
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import InvalidInput
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import Message
 from kontera.domain.messages import msg
 from kontera.domain.status import REVIEWABLE
 from kontera.domain.status import Status
@@ -163,7 +164,12 @@ def _learn(
 
 
 def reject(
-    ctx: AppContext, *, company_id: str, document_id: str, actor: str, reason: str | None = None
+    ctx: AppContext,
+    *,
+    company_id: str,
+    document_id: str,
+    actor: str,
+    reason: str | Message | None = None,
 ) -> Document:
     with session_scope(ctx.engine) as session:
         document = repo.get_document(session, company_id=company_id, document_id=document_id)

@@ -82,6 +82,7 @@ def correct_fields(
             path: parse_field_value(path, raw, country=company.country)
             for path, raw in changes.items()
         }
+        values = _totals_completed(invoice, values)
         before = {path: to_jsonable(invoice.fields.get(path)) for path in values}
         apply_corrections(invoice, values)
         recheck(invoice, values)
@@ -105,6 +106,17 @@ def correct_fields(
         )
         _route_again(ctx, session, document, invoice, row.interpreter, actor=actor)
     return invoice
+
+
+def _totals_completed(invoice: Invoice, values: dict[str, Any]) -> dict[str, Any]:
+    """A total typed where none was read is both the invoice total and the amount due (they
+    differ only by a prepayment, which an invoice read without totals does not show)."""
+    completed = dict(values)
+    for typed, other in (("totals.payable", "totals.gross"), ("totals.gross", "totals.payable")):
+        missing = getattr(invoice.totals, other.split(".")[1]) is None
+        if completed.get(typed) is not None and missing and other not in completed:
+            completed[other] = completed[typed]
+    return completed
 
 
 def apply_corrections(invoice: Invoice, values: dict[str, Any]) -> None:

@@ -38,6 +38,7 @@ from kontera.services import derive
 from kontera.services.context import AppContext
 from kontera.services.intake import check_intake
 from kontera.services.layouts import layout_hints
+from kontera.services.page_turns import record_reader_turns
 from kontera.services.suppliers import seen_invoices
 from kontera.store import repo
 from kontera.store.db import session_scope
@@ -224,6 +225,7 @@ def _save_interpretation(ctx: AppContext, document_id: str, result: Interpretati
         duplicate = derive.duplicate_of(session, document, invoice)
         document.warnings = sum(1 for n in invoice.notes if n.severity is not Severity.INFO)
         session.add(_interpretation_row(document_id, result, rendering_sha))
+        record_reader_turns(session, document_id=document_id, turns=result.page_turns)
         if duplicate is not None:
             return derive.mark_duplicate(session, document, duplicate, actor=WORKER)
         repo.move_document(

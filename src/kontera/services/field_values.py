@@ -20,6 +20,8 @@ from stdnum import iso11649
 from kontera.domain import identifiers as ids
 from kontera.domain.errors import InvalidInput
 from kontera.domain.invoice import DocumentType
+from kontera.domain.messages import Message
+from kontera.domain.messages import msg
 
 DATE_FIELDS = {"issue_date", "due_date", "delivery_date", "period_start", "period_end"}
 AMOUNT_LEAVES = {
@@ -50,7 +52,7 @@ class FieldValueError(InvalidInput):
     code = "invalid_field"
     status = 422
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str | Message) -> None:
         super().__init__(message)
         self.field = field
 
@@ -90,7 +92,9 @@ def parse_amount_text(text: str, *, field: str = "amount") -> Decimal:
     except InvalidOperation:
         value = Decimal("NaN")
     if not value.is_finite() or not re.fullmatch(r"[+-]?\d+(\.\d+)?", cleaned):
-        raise FieldValueError(field, f"{text} is not an amount: write it as 1 234,56.")
+        raise FieldValueError(
+            field, msg("{text} is not an amount: write it as 1 234,56.", text=text)
+        )
     return value
 
 
@@ -106,7 +110,7 @@ def _date(path: str, text: str) -> date:
             return date(year + 2000 if year < 100 else year, month, day)
         except ValueError:
             pass
-    raise FieldValueError(path, f"{text} is not a date: write it as 15.12.2017.")
+    raise FieldValueError(path, msg("{text} is not a date: write it as 15.12.2017.", text=text))
 
 
 def _document_type(path: str, text: str, _: str | None) -> DocumentType:
@@ -120,7 +124,11 @@ def _currency(path: str, text: str, _: str | None) -> str:
     code = text.upper()
     if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
         raise FieldValueError(
-            path, f"{text} is not a currency code: write three letters such as NOK, SEK or EUR."
+            path,
+            msg(
+                "{text} is not a currency code: write three letters such as NOK, SEK or EUR.",
+                text=text,
+            ),
         )
     return code
 
@@ -131,7 +139,11 @@ def _kid(path: str, text: str, _: str | None) -> str:
         return value
     if not ids.valid_kid(value):
         raise FieldValueError(
-            path, f"KID {text} is not valid: check the digits, the last one is a check digit."
+            path,
+            msg(
+                "KID {text} is not valid: check the digits, the last one is a check digit.",
+                text=text,
+            ),
         )
     return value
 
@@ -144,7 +156,10 @@ def _bank_account(path: str, text: str, country: str | None) -> str:
         if not ids.valid_no_bank_account(compact):
             raise FieldValueError(
                 path,
-                f"{text} is not a Norwegian account number: 11 digits, the last a check digit.",
+                msg(
+                    "{text} is not a Norwegian account number: 11 digits, the last a check digit.",
+                    text=text,
+                ),
             )
         return compact
     return text
@@ -152,7 +167,9 @@ def _bank_account(path: str, text: str, country: str | None) -> str:
 
 def _iban(path: str, text: str, _: str | None) -> str:
     if not ids.valid_iban(text):
-        raise FieldValueError(path, f"{text} is not a valid IBAN: check the letters and digits.")
+        raise FieldValueError(
+            path, msg("{text} is not a valid IBAN: check the letters and digits.", text=text)
+        )
     return ids.normalise_iban(text)
 
 
@@ -161,14 +178,14 @@ def _org_number(path: str, text: str, _: str | None) -> str:
     plain = re.sub(r"[\s.\-]", "", text)
     country = {9: "NO", 10: "SE"}.get(len(plain)) if plain.isdigit() else None
     if country and not ids.valid_org_number(plain, country):
-        raise FieldValueError(path, f"{text} is not a valid organisation number.")
+        raise FieldValueError(path, msg("{text} is not a valid organisation number.", text=text))
     return plain if country == "NO" else text
 
 
 def _vat_id(path: str, text: str, _: str | None) -> str:
     if not ids.valid_vat_id(text):
         raise FieldValueError(
-            path, f"{text} is not a valid VAT number (for example NO923609016MVA)."
+            path, msg("{text} is not a valid VAT number (for example NO923609016MVA).", text=text)
         )
     return ids.normalise_vat_id(text)
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session
@@ -61,7 +62,7 @@ class Notice:
     at: datetime
     document_id: str | None = None
     title: str | None = None  # the supplier or file name of the document
-    detail: str | None = None  # the reason, as the document states it
+    detail: dict[str, Any] | str | None = None  # the reason (a catalogue message's JSON)
     count: int = 1
     new: bool = False
 
@@ -118,7 +119,7 @@ def _documents(rows: Iterable[Document], names: dict[str, str], kind: NoticeKind
             at=d.updated_at,
             document_id=d.id,
             title=d.supplier_name or d.filename,
-            detail=d.status_reason,
+            detail=d.status_reason_text or d.status_reason,
         )
         for d in rows
     ]

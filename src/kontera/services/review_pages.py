@@ -45,6 +45,39 @@ def document_detail(ctx: AppContext, *, company_id: str, document_id: str) -> di
     return view
 
 
+@dataclass(frozen=True, slots=True)
+class DocumentLabel:
+    """Enough to name another document in a link: supplier, number, amount, arrival."""
+
+    id: str
+    company_id: str
+    supplier_name: str | None
+    invoice_number: str | None
+    filename: str | None
+    gross: Any
+    currency: str | None
+    status: str
+    received_at: Any
+
+
+def document_label(ctx: AppContext, *, company_id: str, document_id: str) -> DocumentLabel | None:
+    with session_scope(ctx.engine) as session:
+        document = session.get(Document, document_id)
+        if document is None or document.company_id != company_id:
+            return None
+        return DocumentLabel(
+            document.id,
+            document.company_id,
+            document.supplier_name,
+            document.invoice_number,
+            document.filename,
+            document.gross,
+            document.currency,
+            document.status,
+            document.received_at,
+        )
+
+
 def _bank_account(invoice: dict[str, Any] | None) -> str | None:
     payment = (invoice or {}).get("payment") or {}
     value = payment.get("iban") or payment.get("bank_account") or payment.get("bankgiro")

@@ -1,0 +1,169 @@
+"""The finishing pages through the real application (no browser): pickers, notes, archive,
+notifications, upload without JavaScript, the connection test, Fortnox in words, and every
+new route closed to another bureau."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kontera.services.chart_fill import load_demo_chart
+from kontera.services.context import AppContext
+from kontera.services.documents import receive_document
+from tests.conftest import FIXTURES
+from tests.review.conftest import PASSWORD
+from tests.review.conftest import Bureau
+from tests.review.conftest import make_bureau
+from tests.review.invoice_pdf import invoice_pdf
+from tests.review.ui_client import UiClient
+
+
+@pytest.fixture
+def web(ctx: AppContext) -> Iterator[TestClient]:
+    from kontera.web import create_web_app
+
+    with TestClient(create_web_app(ctx)) as client:
+        yield client
+
+
+@pytest.fixture
+def fjord(ctx: AppContext) -> Bureau:
+    found = make_bureau(
+        ctx,
+        bureau="Fjordbyrå",
+        company="Demo Regnskap AS",
+        org="999999905",
+        email="kari@fjord.no",
+        role="admin",
+    )
+    load_demo_chart(ctx, company_id=found.company.id, fixtures=FIXTURES)
+    return found
+
+
+def receive(ctx: AppContext, bureau: Bureau, data: bytes, name: str) -> str:
+    return receive_document(ctx, company_id=bureau.company.id, data=data, filename=name).document.id
+
+
+def test_the_pickers_find_accounts_and_vat_codes_by_number_or_name(
+    web: TestClient, fjord: Bureau
+) -> None:
+    UiClient(web, fjord.user_email, PASSWORD)
+    base = f"/c/{fjord.company.id}/chart"
+    by_name = web.get(f"{base}/accounts", params={"q": "strøm"}).json()
+    assert by_name[0] == {"value": "6340", "name": "Strøm og oppvarming"}
+    by_number = web.get(f"{base}/accounts", params={"q": "63"}).json()
+    assert [a["value"] for a in by_number][:2] == ["6300", "6320"]
+    assert all(a["value"].startswith("63") for a in by_number)
+    vat = web.get(f"{base}/vat-codes", params={"q": "1"}).json()
+    assert vat[0]["value"] == "1" and vat[0]["name"]
+
+
+def test_a_note_is_kept_shown_and_found_in_the_archive(
+    ctx: AppContext, web: TestClient, fjord: Bureau
+) -> None:
+    ui = UiClient(web, fjord.user_email, PASSWORD)
+    document_id = receive(ctx, fjord, invoice_pdf(), "fjordtre.pdf")
+    base = f"/c/{fjord.company.id}/d/{document_id}"
+    assert ui.post(f"{base}/notes", {"text": "Spurt om rabatten"}).status_code == 303
+    page = web.get(base).text
+    assert "Spurt om rabatten" in page and "kari@fjord.no" in page
+
+    found = web.get("/archive", params={"q": "rabatten"}).text
+    assert base in found and "1 funnet" in found
+    by_amount = web.get("/archive", params={"q": "12 500,00"}).text
+    assert base in by_amount
+    assert "Ingenting funnet." in web.get("/archive", params={"q": "finnes-ikke"}).text
+
+
+def test_notifications_list_what_needs_the_person_and_the_badge_counts_it(
+    ctx: AppContext, web: TestClient, fjord: Bureau
+) -> None:
+    UiClient(web, fjord.user_email, PASSWORD)
+    receive(ctx, fjord, invoice_pdf(), "a.pdf")
+    duplicate = receive(ctx, fjord, invoice_pdf(without=("Sjøgata",)), "b.pdf")
+    receive(ctx, fjord, b"%PDF-1.4 broken", "broken.pdf")
+    queue = web.get("/").text
+    assert 'class="badge"' in queue and ">2<" in queue  # a duplicate and an unreadable file
+    page = web.get("/notifications").text
+    assert "Mulig duplikat" in page and f"/d/{duplicate}" in page
+    assert "Kontera kunne ikke lese dokumentet" in page
+    assert "fakturaer venter på kontroll" in page
+    assert 'class="tag">ny<' not in web.get("/notifications").text  # seen now
+
+
+def test_upload_without_javascript_takes_several_files(
+    ctx: AppContext, web: TestClient, fjord: Bureau
+) -> None:
+    ui = UiClient(web, fjord.user_email, PASSWORD)
+    files = [
+        ("files", ("a.pdf", invoice_pdf("UP-1"), "application/pdf")),
+        ("files", ("b.pdf", invoice_pdf("UP-2"), "application/pdf")),
+        ("files", ("empty.pdf", b"", "application/pdf")),
+    ]
+    response = web.post(
+        "/upload",
+        data={"csrf_token": ui.csrf, "company": fjord.company.id},
+        files=files,
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/?uploaded=2&again=0&refused=1"
+    assert "2 lastet opp" in web.get(response.headers["location"]).text
+
+
+def test_the_connection_test_and_fortnox_speak_to_the_bookkeeper(
+    web: TestClient, fjord: Bureau
+) -> None:
+    ui = UiClient(web, fjord.user_email, PASSWORD)
+    settings = web.get(f"/c/{fjord.company.id}/settings").text
+    assert 'id="fortnox-unavailable"' in settings and "KONTERA_" not in settings
+    refused = ui.post(f"/c/{fjord.company.id}/connection/fortnox")
+    assert refused.status_code == 409
+    assert "Ask whoever runs your Kontera" in refused.text and "KONTERA_" not in refused.text
+
+    ui.post(f"/c/{fjord.company.id}/connection", {"system": "tripletex", "secret": "token"})
+    tested = ui.post(f"/c/{fjord.company.id}/connection/test")
+    assert tested.status_code == 303
+    page = web.get(tested.headers["location"]).text
+    assert 'id="connection-result"' in page and "Virker ikke" in page
+    assert "KONTERA_" not in page
+
+
+def test_another_bureau_reaches_none_of_the_new_routes(
+    ctx: AppContext, web: TestClient, fjord: Bureau
+) -> None:
+    document_id = receive(ctx, fjord, invoice_pdf(), "fjordtre.pdf")
+    make_bureau(
+        ctx,
+        bureau="Vidda",
+        company="Vidda Kunde AS",
+        org="923609016",
+        email="ola@vidda.no",
+        history=False,
+    )
+    ui = UiClient(web, "ola@vidda.no", PASSWORD)
+    company = f"/c/{fjord.company.id}"
+    base = f"{company}/d/{document_id}"
+    for path in (f"{company}/chart/accounts", f"{base}/exported-file"):
+        assert web.get(path).status_code == 404, path
+    for path, form in (
+        (f"{base}/not-duplicate", {}),
+        (f"{base}/keep-instead", {}),
+        (f"{base}/reject-duplicate", {}),
+        (f"{base}/undo", {}),
+        (f"{base}/notes", {"text": "x"}),
+        (f"{base}/page/1/turn", {"by": "1"}),
+        (f"{company}/held-export", {"fmt": "sie4"}),
+        (f"{company}/connection/test", {}),
+    ):
+        assert ui.post(path, form).status_code == 404, path
+    assert f"/d/{document_id}" not in web.get("/archive", params={"q": "fjordtre"}).text
+    upload = web.post(
+        "/upload",
+        data={"csrf_token": ui.csrf, "company": fjord.company.id},
+        files=[("files", ("x.pdf", invoice_pdf("X-1"), "application/pdf"))],
+        follow_redirects=False,
+    )
+    assert upload.status_code == 404
