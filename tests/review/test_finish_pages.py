@@ -4,6 +4,7 @@ new route closed to another bureau."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -167,3 +168,30 @@ def test_another_bureau_reaches_none_of_the_new_routes(
         follow_redirects=False,
     )
     assert upload.status_code == 404
+
+
+def test_a_credit_note_carries_one_minus_sign_and_dates_are_typed_the_norwegian_way(
+    ctx: AppContext, web: TestClient, fjord: Bureau
+) -> None:
+    """GIVEN a credit note read from a PDF (it pays back 153 709,97)
+    WHEN a Norwegian bookkeeper opens it and types a due date as 15.12.2017
+    THEN every amount shows one minus sign, the type says "Kreditnota", and the date is taken
+    and shown as typed."""
+    ui = UiClient(web, fjord.user_email, PASSWORD)
+    pdf = (FIXTURES / "pdf" / "no-labels_above-000.pdf").read_bytes()
+    document_id = receive(ctx, fjord, pdf, "kreditnota.pdf")
+    base = f"/c/{fjord.company.id}/d/{document_id}"
+    page = web.get(base).text
+    assert 'value="−153 709,97"' in page  # the amount due, in its field
+    for doubled in ("−-", "-−", "−−", "--1"):
+        assert doubled not in page.replace("<!--", "").replace("-->", "")
+    assert '<option value="credit_note" selected>Kreditnota</option>' in page
+    queue = web.get("/", params={"status": "all"}).text
+    assert re.search(r"(?<![−-])[−-]153\u00a0709,97", queue)  # the queue: one sign too
+
+    answer = ui.post(f"{base}/fields", {"f:due_date": "15.12.2017", "o:due_date": ""})
+    assert answer.status_code == 303
+    assert 'id="f-due_date" name="f:due_date" value="15.12.2017"' in web.get(base).text
+    refused = ui.post(f"{base}/fields", {"f:due_date": "31.02.2017", "o:due_date": ""})
+    assert refused.status_code == 422
+    assert "31.02.2017 er ikke en dato: skriv den som 15.12.2017." in refused.text
