@@ -195,3 +195,29 @@ def test_a_credit_note_carries_one_minus_sign_and_dates_are_typed_the_norwegian_
     refused = ui.post(f"{base}/fields", {"f:due_date": "31.02.2017", "o:due_date": ""})
     assert refused.status_code == 422
     assert "31.02.2017 er ikke en dato: skriv den som 15.12.2017." in refused.text
+
+
+def test_a_duplicate_is_swapped_or_rejected_from_its_page(
+    ctx: AppContext, web: TestClient, fjord: Bureau
+) -> None:
+    """GIVEN a complete invoice flagged as the duplicate of an earlier, poorer copy
+    WHEN the bookkeeper keeps this one instead
+    THEN it goes on to review and the earlier copy becomes the duplicate (linked back);
+    AND a third copy, rejected as a duplicate, is rejected with the reason in Norwegian."""
+    ui = UiClient(web, fjord.user_email, PASSWORD)
+    poor = receive(ctx, fjord, invoice_pdf(without=("Sjøgata",)), "foto.pdf")
+    full = receive(ctx, fjord, invoice_pdf(), "skann.pdf")
+    company = fjord.company.id
+    page = web.get(f"/c/{company}/d/{full}").text
+    assert f'href="/c/{company}/d/{poor}" data-other-document' in page
+
+    assert ui.post(f"/c/{company}/d/{full}/keep-instead").status_code == 303
+    assert 'id="duplicate"' not in web.get(f"/c/{company}/d/{full}").text
+    swapped = web.get(f"/c/{company}/d/{poor}").text
+    assert f'href="/c/{company}/d/{full}" data-other-document' in swapped
+
+    third = receive(ctx, fjord, invoice_pdf(), "kopi.pdf")
+    assert ui.post(f"/c/{company}/d/{third}/reject-duplicate").status_code == 303
+    rejected = web.get(f"/c/{company}/d/{third}").text
+    assert "Et duplikat av en faktura som alt er mottatt." in rejected
+    assert 'id="approve"' not in rejected
