@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 from lxml import etree
@@ -226,9 +227,21 @@ def main() -> None:
     pooled: Counter[tuple[float, bool]] = Counter()
     for _, _, score in rows:
         pooled.update(score.by_confidence)
-    for confidence in sorted({c for c, _ in pooled}):
-        right, wrong = pooled[(confidence, True)], pooled[(confidence, False)]
-        print(f"  {confidence:.2f}: {right}/{right + wrong} = {right / max(1, right + wrong):.1%}")
+    # Bins, since a habit's confidence is its account's own record (many distinct values).
+    edges = (0.0, 0.8, 0.9, 0.95, 0.98, 0.99, 1.0)
+    for low, high in pairwise(edges):
+        inside = [
+            (c, ok, n)
+            for (c, ok), n in pooled.items()
+            if low <= c < high or (high == edges[-1] and c == high)
+        ]
+        right = sum(n for _, ok, n in inside if ok)
+        total = sum(n for _, _, n in inside)
+        if total:
+            mean = sum(c * n for c, _, n in inside) / total
+            print(
+                f"  {low:.2f}–{high:.2f} (mean {mean:.3f}): {right}/{total} = {right / total:.1%}"
+            )
 
 
 if __name__ == "__main__":

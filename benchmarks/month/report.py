@@ -288,6 +288,7 @@ def details(outcome: Outcome) -> dict[str, Any]:
         "notes": sorted(notes_codes(view)),
         "right_as_suggested": entirely_right(view, truth, suggested_lines(view)),
         "wrong_fields": sorted(field_errors(view.get("invoice"), truth)),
+        "field_confidence": field_confidences(view.get("invoice")),
         "wrong_postings": sorted(posting_parts_wrong(suggested_lines(view), truth)),
         "truth_postings": [[x.account, x.vat_code, str(x.net)] for x in truth.lines],
         "suggested": [
@@ -298,6 +299,18 @@ def details(outcome: Outcome) -> dict[str, Any]:
         "posting_fixes": outcome.posting_fixes,
         "refused": outcome.refused,
         "seconds_to_posted": seconds_to_post(outcome),
+    }
+
+
+def field_confidences(invoice: dict[str, Any] | None) -> dict[str, float]:
+    """The reader's confidence in each field a voucher carries (what the policy multiplies)."""
+    from kontera.suggest.voucher_confidence import VOUCHER_FIELDS
+
+    found = (invoice or {}).get("fields") or {}
+    return {
+        path: float(found[path].get("confidence") or 0.0)
+        for path in VOUCHER_FIELDS
+        if isinstance(found.get(path), dict) and found[path].get("value") not in (None, "")
     }
 
 
