@@ -147,6 +147,7 @@ def load(spec: CompanySpec, *, books_years: int, month: date, warmup: int = 0) -
         if line.amount is not None and line.amount != 0
     ]
     lines.sort(key=time_order)
+    lines = same_accounts(lines)
     dated = [line for line in lines if line.date is not None]
     if len(dated) >= len(lines) / 2:
         history = _split_by_month(spec, dated, books_years, month, warmup)
@@ -154,6 +155,30 @@ def load(spec: CompanySpec, *, books_years: int, month: date, warmup: int = 0) -
         history = _split_by_number(spec, lines, books_years, month, warmup)
     history.problems = len(problems)
     return history
+
+
+def account_key(label: str) -> str:
+    """An account's name as a ledger would know it, whatever spacing and case a published
+    file gave it: "Spares / Consumables" and "Spares/consumables" are one account."""
+    return re.sub(r"\s*([/&,;:()-])\s*", r"\1", " ".join(label.split())).casefold()
+
+
+def same_accounts(lines: list[HistoryLine]) -> list[HistoryLine]:
+    """Every spelling of an account under its oldest one.
+
+    Transparency files name accounts by text, and Harrogate's 2022-08 file respells them
+    ("Spares / Consumables Direct Purchase"): taken as they are, the month's truth would be
+    an account the books never had, and a voucher booked as always would count as wrong.
+    """
+    first: dict[str, str] = {}
+    unified = []
+    for line in lines:
+        if not line.account:
+            unified.append(line)
+            continue
+        name = first.setdefault(account_key(line.account), line.account)
+        unified.append(line if name == line.account else replace(line, account=name))
+    return unified
 
 
 def _split_by_month(
