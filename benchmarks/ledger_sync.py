@@ -14,7 +14,10 @@ quotas). Then 100 new postings and a renamed account, and the incremental sync.
 Times are wall-clock on this machine, the fake answering in the same process: "full sync"
 includes the simulated network (delay × calls) and the fake's own work building its answers;
 "Kontera's own time" is what is left — reading the answers, storing the lines, cursors and
-registers. The call budgets of the issue are printed beside the counts.
+registers. On a shared machine wall-clock times grow with the load, so the CPU time is
+printed too: the process's CPU time less the fake's (measured by the fake itself, which
+answers in the caller's thread) is Kontera's CPU for the sync, which the load does not
+inflate. The call budgets of the issue are printed beside the counts.
 """
 
 from __future__ import annotations
@@ -60,6 +63,14 @@ class Row:
     train_seconds: float | None
     fake_seconds: float  # the fake's own work answering the full sync's calls
     delay: float
+    cpu_seconds: float  # the process's CPU time during the full sync (fake included)
+    fake_cpu_seconds: float  # of which the fake's, building its answers
+    incremental_cpu_seconds: float
+
+    @property
+    def own_cpu_seconds(self) -> float:
+        """Kontera's CPU time for the full sync: what a loaded machine cannot inflate."""
+        return max(0.0, self.cpu_seconds - self.fake_cpu_seconds)
 
     @property
     def own_seconds(self) -> float:
@@ -85,16 +96,16 @@ def measure(system: str, lines: int | None, delay: float, train: bool, spec: boo
         )
         rig = connect_rig(ctx, company.id, system, books, delay=delay, check_spec=spec)
         try:
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             first = sync_company(
                 ctx, company_id=company.id, client=rig.client,
                 today=books.end + timedelta(days=1),
             )  # fmt: skip
-            seconds = time.perf_counter() - started
+            seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
             assert first.state == "succeeded", first.error
             assert first.counts["history_new"] == books.cost_lines
             calls = rig.calls
-            fake_seconds = float(rig.served.busy)
+            fake_seconds, fake_cpu = float(rig.served.busy), float(rig.served.busy_cpu)
             trained = None
             if train:
                 began = time.perf_counter()
@@ -102,12 +113,12 @@ def measure(system: str, lines: int | None, delay: float, train: bool, spec: boo
                 trained = time.perf_counter() - began
             books.rename_account(next(n for n, a in books.accounts.items() if a.active), "Nytt")
             books.add_vouchers(100)
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             second = sync_company(
                 ctx, company_id=company.id, client=rig.client,
                 today=books.end + timedelta(days=1),
             )  # fmt: skip
-            incremental = time.perf_counter() - began
+            incremental, incremental_cpu = time.perf_counter() - began, time.process_time() - cpu
             assert second.state == "succeeded", second.error
         finally:
             rig.close()
@@ -125,6 +136,9 @@ def measure(system: str, lines: int | None, delay: float, train: bool, spec: boo
         trained,
         fake_seconds,
         delay,
+        cpu_seconds,
+        fake_cpu,
+        incremental_cpu,
     )
 
 
@@ -152,8 +166,8 @@ def table(rows: list[Row], delay: float) -> str:
         "",
         "| system | cost lines | postings read | calls | budget | calls per 1 000 lines | "
         "full sync | lines/s | Kontera's own time (lines/s) | incremental: new lines, calls, "
-        "time | training |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "time (CPU) | Kontera's CPU (lines per CPU-second) | training |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         trained = f"{r.train_seconds:.0f} s" if r.train_seconds is not None else "—"
@@ -162,7 +176,9 @@ def table(rows: list[Row], delay: float) -> str:
             f"| {r.system} | {_n(r.lines)} | {postings} | {r.calls} | {r.budget} | "
             f"{r.calls_per_1000:.2f} | {r.seconds:.1f} s | {_n(round(r.lines_per_second))} | "
             f"{r.own_seconds:.1f} s ({_n(round(r.lines / max(r.own_seconds, 1e-9)))}) | "
-            f"{r.new_lines}, {r.incremental_calls}, {r.incremental_seconds:.1f} s | {trained} |"
+            f"{r.new_lines}, {r.incremental_calls}, {r.incremental_seconds:.1f} s "
+            f"({r.incremental_cpu_seconds:.1f} s) | {r.own_cpu_seconds:.1f} s "
+            f"({_n(round(r.lines / max(r.own_cpu_seconds, 1e-9)))}) | {trained} |"
         )
     return "\n".join(out)
 

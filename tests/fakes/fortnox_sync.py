@@ -50,6 +50,7 @@ class FortnoxBooks:
     delay: float = 0.0
     calls: dict[str, int] = field(default_factory=dict)
     busy: float = 0.0  # seconds spent answering (the delay not counted): the fake's own cost
+    busy_cpu: float = 0.0  # CPU seconds of that (the fake answers in the caller's thread)
 
     @property
     def total_calls(self) -> int:
@@ -120,10 +121,11 @@ def _counted(
         served.calls[name] = served.calls.get(name, 0) + 1
         if served.delay:
             await asyncio.sleep(served.delay)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         served.refresh()
         result: Response = endpoint(served, request)
         served.busy += time.perf_counter() - started
+        served.busy_cpu += time.thread_time() - cpu
         return result
 
     return wrapper

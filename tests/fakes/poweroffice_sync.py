@@ -164,6 +164,7 @@ class PowerOfficeBooks:
     delay: float = 0.0
     calls: dict[str, int] = field(default_factory=dict)
     busy: float = 0.0  # seconds spent answering (the delay not counted): the fake's own cost
+    busy_cpu: float = 0.0  # CPU seconds of that (the fake answers in the caller's thread)
     transactions: list[dict[str, Any]] = field(default_factory=list)
     _served: int = 0
 
@@ -235,11 +236,12 @@ def _endpoint(
         served.calls[path] = served.calls.get(path, 0) + 1
         if served.delay:
             await asyncio.sleep(served.delay)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.thread_time()
         try:
             return _answer(served, request, lister)
         finally:
             served.busy += time.perf_counter() - started
+            served.busy_cpu += time.thread_time() - cpu
 
     return endpoint
 
