@@ -37,6 +37,7 @@ COMMAND_MODULES: list[str] = [
     "kontera.commands.security",
     "kontera.commands.storage",
     "kontera.commands.sync",
+    "kontera.commands.folders",
 ]
 
 DataDir = Annotated[
@@ -96,6 +97,7 @@ def serve(
     from kontera.services.email_imap import start_imap_polling_in_background
     from kontera.services.email_in import resume_unfinished_mail
     from kontera.services.email_smtp import start_smtp_in_background
+    from kontera.services.folder_intake import start_watching
     from kontera.web import create_web_app
 
     ctx, huey = attach_queue(open_context(data_dir, quiet=False, demo=demo, require_secret=True))
@@ -114,12 +116,15 @@ def serve(
         typer.echo(f"Receiving mail for *@{ctx.settings.mail_domain} on {host}:{smtp_port}")
     if imap_every > 0:
         receivers.append(start_imap_polling_in_background(ctx, every_seconds=imap_every))
+    watcher = start_watching(ctx)  # the access point's and scanners' folders, if configured
     typer.echo(f"Kontera listening on http://{host}:{port}  (data: {ctx.settings.data_dir})")
     try:
         uvicorn.run(create_web_app(ctx, consumer=consumer), host=host, port=port, log_config=None)
     finally:
         for receiver in receivers:
             receiver.stop()
+        if watcher is not None:
+            watcher.stop()
 
 
 def _fixtures_dir() -> Path:
@@ -143,6 +148,7 @@ def worker(
     from kontera.jobs.queue import make_consumer
     from kontera.jobs.queue import requeue_unfinished
     from kontera.jobs.worker_http import serve_operations
+    from kontera.services.folder_intake import start_watching
 
     ctx, huey = attach_queue(open_context(data_dir, quiet=False, require_secret=True))
     requeue_unfinished(ctx)
@@ -150,6 +156,7 @@ def worker(
     port = metrics_port if metrics_port is not None else ctx.settings.metrics_port
     if port:
         serve_operations(ctx, port)
+    start_watching(ctx)  # the access point's and scanners' folders, if configured
     make_consumer(ctx, huey, workers=workers, embedded=False).run()
 
 
@@ -244,6 +251,7 @@ def interpret(
 
 
 def _register_areas() -> None:
+    from kontera.commands.folders import set_queue_attacher as set_folder_queue_attacher
     from kontera.commands.mail import set_queue_attacher
     from kontera.commands.webhooks import set_queue_attacher as set_webhook_queue_attacher
     from kontera.jobs.queue import attach_queue
@@ -253,6 +261,7 @@ def _register_areas() -> None:
     # Mail received by `kontera smtp` / `imap poll` is queued for the workers at once.
     set_queue_attacher(lambda ctx: attach_queue(ctx)[0])
     set_webhook_queue_attacher(lambda ctx: attach_queue(ctx)[0])
+    set_folder_queue_attacher(lambda ctx: attach_queue(ctx)[0])
 
 
 def main() -> None:

@@ -127,6 +127,8 @@ LABELS: dict[str, dict[str, str]] = {
         "inbox:taken": N_("taken from the accounting system's inbox"),
         "inbox:gone": N_("left the accounting system's inbox (handled there)"),
         "inbox:unavailable": N_("the accounting system's inbox could not be read"),
+        "access_point:taken": N_("received by the Peppol access point"),
+        "folder:taken": N_("taken from the scan folder"),
     },
     "actor": {  # who did it, when it was not a person (people are shown by e-mail)
         "worker": N_("Kontera"),
@@ -142,6 +144,18 @@ LABELS: dict[str, dict[str, str]] = {
         "admin": N_("an administrator"),
         "fortnox": N_("Fortnox"),
         "inbox": N_("the accounting system's inbox"),
+        "access_point": N_("the Peppol access point"),
+        "folder": N_("the scan folder"),
+    },
+    "origin": {  # how a document came to Kontera (Document.source)
+        "ledger": N_("ledger inbox"),
+        "access_point": N_("access point"),
+        "folder": N_("scan folder"),
+        "email": N_("e-mail"),
+        "upload": N_("upload"),
+        "ui": N_("upload"),
+        "api": N_("API"),
+        "demo": N_("demo"),
     },
     "system": {  # accounting systems and the file export
         "tripletex": N_("Tripletex"),

@@ -78,6 +78,8 @@ class QueueRow:
     warnings: int
     duplicate: bool
     filename: str | None
+    source: str = "api"  # how it came: ledger, access_point, folder, email, upload, api
+    source_system: str | None = None  # the ledger whose inbox it came from
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +232,8 @@ def queue_row(document: Document, company_name: str) -> QueueRow:
         warnings=document.warnings,
         duplicate=document.duplicate_of_id is not None,
         filename=document.filename,
+        source=document.source,
+        source_system=(document.provenance or {}).get("ledger"),
     )
 
 
