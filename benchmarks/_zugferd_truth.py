@@ -158,3 +158,18 @@ FINDINGS: dict[tuple[str, str], str] = {
         "XML 00.123.456.7-2014-1; PDF prints Nr. 00.123.456.7"
     ),
 }
+
+
+def line_totals(xml: bytes) -> list[Decimal]:
+    """Each invoice line's net amount (BT-131), in document order."""
+    tree = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    found = []
+    for line in _x(tree, "IncludedSupplyChainTradeLineItem"):
+        amounts = line.xpath(
+            ".//*[local-name()='SpecifiedTradeSettlementLineMonetarySummation' or "
+            "local-name()='SpecifiedTradeSettlementMonetarySummation']"
+            "/*[local-name()='LineTotalAmount']"
+        )
+        if amounts and amounts[0].text:
+            found.append(Decimal(amounts[0].text.strip()))
+    return found

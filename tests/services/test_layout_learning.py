@@ -1,4 +1,5 @@
-"""A bookkeeper corrects a field once; the next invoice from that supplier is read right.
+"""A bookkeeper corrects a field once; the next invoice from that supplier is read right,
+for text PDFs and for scans.
 
 The invoices are drawn here with reportlab: the supplier prints its invoice number with no
 label at all, in the right margin, which a template-free reader cannot know is the number.
@@ -6,11 +7,16 @@ label at all, in the right margin, which a template-free reader cannot know is t
 
 from __future__ import annotations
 
+import hashlib
 import io
 
+import pypdfium2
+from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from kontera.services.context import AppContext
+from kontera.services.layouts import words_key
 from tests.conftest import ApiClient
 
 
@@ -55,3 +61,45 @@ def test_a_corrected_field_is_read_right_on_the_suppliers_next_invoice(api: ApiC
     after = api.get(f"/v1/documents/{second['id']}")["invoice"]
     assert after["invoice_number"] == "A-20932"
     assert after["fields"]["invoice_number"]["source"] == "pdf_text"
+
+
+def scanned(pdf: bytes, shift: tuple[int, int], angle: float) -> bytes:
+    """The page as an office scanner gives it: 200 dpi, a little off place and askew."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[0].render(scale=200 / 72, grayscale=True).to_pil()
+    finally:
+        document.close()
+    placed = Image.new("L", image.size, 255)
+    placed.paste(image, shift)
+    tilted = placed.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
+    buffer = io.BytesIO()
+    tilted.save(buffer, format="PNG", dpi=(200, 200))
+    return buffer.getvalue()
+
+
+def test_a_correction_on_a_scan_teaches_the_next_scan_from_that_supplier(
+    api: ApiClient, ctx: AppContext
+) -> None:
+    """GIVEN a scanned invoice whose unlabelled number the reader cannot know
+    WHEN a bookkeeper corrects the number once
+    THEN the hint is learned from the words OCR read when the scan arrived (kept in the
+    document store, not read again), and the supplier's next scan — lying differently on the
+    glass — is read right from the learned place."""
+    first_png = scanned(unlabelled_number_invoice("A-20931", "12345678903"), (0, 0), 0.4)
+    first = api.upload(first_png, "first.png")
+    before = api.get(f"/v1/documents/{first['id']}")
+    assert before["invoice"]["invoice_number"] != "A-20931"
+    assert ctx.blobs.read(words_key(hashlib.sha256(first_png).hexdigest()))  # kept at reading
+
+    corrected = api.http.patch(
+        f"/v1/documents/{first['id']}/fields",
+        headers=api.headers,
+        json={"fields": {"invoice_number": "A-20931"}},
+    )
+    assert corrected.status_code == 200, corrected.text
+
+    second_png = scanned(unlabelled_number_invoice("A-20932", "23456789013"), (14, 22), -0.6)
+    after = api.get(f"/v1/documents/{api.upload(second_png, 'second.png')['id']}")["invoice"]
+    assert after["invoice_number"] == "A-20932"
+    assert after["fields"]["invoice_number"]["source"] == "ocr"

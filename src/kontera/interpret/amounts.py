@@ -55,7 +55,7 @@ def breakdown_candidates(
     rows: dict[tuple[Decimal, Decimal, Decimal], Candidate] = {}
     for page, page_texts in zip(pages, texts, strict=True):
         for index, text in enumerate(page_texts):
-            row = _vat_row(text)
+            row = vat_row(text)
             if row is not None and row not in rows:
                 words = text.line.words
                 rows[row] = Candidate(
@@ -70,7 +70,7 @@ def breakdown_candidates(
     return [replace(last, value=total, label=weight, label_text="VAT breakdown")]
 
 
-def _vat_row(text: LineText) -> tuple[Decimal, Decimal, Decimal] | None:
+def vat_row(text: LineText) -> tuple[Decimal, Decimal, Decimal] | None:
     numbers = [f.value for f in find_amounts(text.text, whole=True)]
     for i, base in enumerate(numbers):
         for tax in numbers[i + 1 :]:

@@ -33,6 +33,9 @@ class InterpretContext:
     render_missing: bool = True
     # Learned per-supplier layout hints (from bookkeepers' corrections), keyed by supplier.
     layout_hints: Mapping[str, Any] = dc_field(default_factory=dict)
+    # The field reader: None for the shipped learned model (`models/field_reader`), "rules" for
+    # the hand-weighted reader, or a `reader_model.Reader` (benchmarks, training).
+    field_reader: Any = None
 
 
 @dataclass(slots=True)
@@ -48,6 +51,9 @@ class Interpretation:
     # Pages the reader turned before reading (1-based number → quarter turns clockwise): the
     # field boxes of those pages are in the turned page, which is how the viewer shows it.
     page_turns: dict[int, int] = dc_field(default_factory=dict)
+    # The words OCR read (textpage.pages_to_json), when any page was a scan: kept by the
+    # service so that a correction can teach the layout without reading the scan again.
+    scan_words: bytes | None = None
 
 
 class Interpreter(Protocol):

@@ -24,8 +24,15 @@ _MIN_BIN = 40
 _Z = 1.96
 
 
+Tables = dict[str, list[tuple[float, float]]]
+
+
 def calibrate(raw: float, group: str, source: str) -> float:
-    tables = _table()
+    return calibrate_with(_table(), raw, group, source)
+
+
+def calibrate_with(tables: Tables, raw: float, group: str, source: str) -> float:
+    """`raw` → probability by the table of (source, group), else the group over all sources."""
     table = tables.get(f"{source}/{group}") or tables.get(f"any/{group}")
     if not table:
         return round(min(_UNFITTED_CEILING, 0.9 * raw), 4)
@@ -40,12 +47,15 @@ def calibrate(raw: float, group: str, source: str) -> float:
 
 
 @cache
-def _table() -> dict[str, list[tuple[float, float]]]:
+def _table() -> Tables:
     try:
         text = resources.files("kontera.interpret").joinpath(TABLE_FILE).read_text("utf-8")
     except FileNotFoundError:
         return {}
-    data = json.loads(text)
+    return tables_from_json(json.loads(text))
+
+
+def tables_from_json(data: dict[str, Any]) -> Tables:
     if data.get("format_version") != FORMAT_VERSION:
         return {}
     return {key: [(float(e), float(p)) for e, p in rows] for key, rows in data["groups"].items()}

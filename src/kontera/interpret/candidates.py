@@ -115,7 +115,7 @@ def labelled_candidates(
             continue
         for label in LABELS[field]:
             for match in label.pattern.finditer(lower):
-                if _excluded(field, lower, match.start(), match.end()):
+                if label_excluded(field, lower, match.start(), match.end()):
                     continue
                 label_box = union_box(
                     text.words_between(match.start(), match.end()) or text.line.words
@@ -140,7 +140,7 @@ def unlabelled_candidates(
     return found
 
 
-def _excluded(field: str, lower: str, start: int, end: int) -> bool:
+def label_excluded(field: str, lower: str, start: int, end: int) -> bool:
     """Does the label's own phrase (back to a colon or wide gap, on to the value) say otherwise?"""
     following = EXCLUDE_NEXT.get(field)
     if following is not None and following.match(lower, end):

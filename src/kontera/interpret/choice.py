@@ -43,10 +43,13 @@ class Choice:
     page: int | None
     box: Box | None
     evidence: str = ""
+    # Set by the learned reader, which calibrates its own scores (reader_model.py).
+    group_name: str = ""
+    confidence: float | None = None
 
     @property
     def group(self) -> str:
-        return GROUPS.get(self.path, "amount")
+        return self.group_name or GROUPS.get(self.path, "amount")
 
 
 @dataclass(frozen=True, slots=True)

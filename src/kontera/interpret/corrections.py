@@ -26,7 +26,7 @@ def hint_from_document(
     """The hint for `field` = `corrected_value` on this document, or None when the value is
     not printed on it (then there is nothing to learn). `page` (1-based) narrows the search
     when the bookkeeper's correction says where it was."""
-    for candidate in _pages(data, ctx):
+    for candidate in read_pages(data, ctx):
         if page is not None and candidate.number != page:
             continue
         hint = learn_from_correction(candidate, field, corrected_value)
@@ -35,7 +35,8 @@ def hint_from_document(
     return None
 
 
-def _pages(data: bytes, ctx: InterpretContext) -> list[Page]:
+def read_pages(data: bytes, ctx: InterpretContext) -> list[Page]:
+    """The document's pages as the interpreters read them: text layer, or OCR for scans."""
     kind = sniff(data)
     if kind is FileKind.PDF:
         return read_pdf_pages(data, ctx)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import replace
+from typing import Any
 
 from kontera.domain import identifiers as ids
 from kontera.domain.invoice import DocumentType
@@ -25,15 +26,18 @@ from kontera.interpret.candidates import unlabelled_candidates
 from kontera.interpret.choice import Choice
 from kontera.interpret.choice import decide
 from kontera.interpret.choice import pool
-from kontera.interpret.labels import CREDIT_NOTE
 from kontera.interpret.labels import fold
 from kontera.interpret.parse_text import Found
 from kontera.interpret.parse_text import find_currencies
 from kontera.interpret.parse_text import find_dates
 from kontera.interpret.parse_text import find_references
+from kontera.interpret.reader_hits import FIELD_KIND
+from kontera.interpret.reader_model import read_fields
+from kontera.interpret.reader_model import shipped_reader
 from kontera.interpret.seller import party_identifier
 from kontera.interpret.seller import seller_name
 from kontera.interpret.textpage import Page
+from kontera.interpret.titles import document_kind
 
 _PAYMENT_IDS = {
     "payment.iban": parse_ids.find_ibans,
@@ -56,7 +60,31 @@ def _valid_org(value: str) -> bool:
     return ids.valid_org_number(value, None)
 
 
-def extract_fields(pages: list[Page]) -> dict[str, Choice]:
+RULES = "rules"
+
+
+def extract_fields(pages: list[Page], reader: Any = None) -> dict[str, Choice]:
+    """One choice per field: the learned reader's for the fields it knows (`reader_model`),
+    the rules' for the rest (names, currency, credited invoice, BIC, plusgiro). `reader` None
+    means the shipped model, `RULES` the rules alone (also when no model is installed)."""
+    learned = shipped_reader() if reader is None else None if reader == RULES else reader
+    if learned is None:
+        return rule_fields(pages)
+    texts = [page_texts(page) for page in pages]
+    rest = [
+        _currency(pages, texts),
+        seller_name(pages),
+        _preceding_invoice(pages, texts),
+        *(
+            _payment_id(path, finder, pages, texts)
+            for path, finder in _PAYMENT_IDS.items()
+            if path not in FIELD_KIND
+        ),
+    ]
+    return {**{c.path: c for c in rest if c is not None}, **read_fields(pages, learned)}
+
+
+def rule_fields(pages: list[Page]) -> dict[str, Choice]:
     texts = [page_texts(page) for page in pages]
     choices = [
         _invoice_number(pages, texts),
@@ -74,12 +102,7 @@ def extract_fields(pages: list[Page]) -> dict[str, Choice]:
 
 def document_type(pages: list[Page]) -> DocumentType:
     """A credit-note title in the upper part of the first page."""
-    if not pages:
-        return DocumentType.INVOICE
-    first = pages[0]
-    head = " ".join(line.text for line in first.lines if line.top < first.height * 0.45)
-    found = CREDIT_NOTE.search(fold(head.lower()))
-    return DocumentType.CREDIT_NOTE if found else DocumentType.INVOICE
+    return document_kind(pages)[0]
 
 
 def _labelled(
@@ -144,8 +167,6 @@ def _dates(pages: list[Page], texts: list[list[LineText]]) -> list[Choice]:
 
 
 def _weak(candidate: Candidate, label: float) -> Candidate:
-    from dataclasses import replace
-
     return replace(candidate, label=label)
 
 

@@ -27,6 +27,7 @@ from kontera.interpret.ocr import OcrSettings
 from kontera.interpret.ocr import PageImage
 from kontera.interpret.ocr import ocr_pages
 from kontera.interpret.textpage import page_turns
+from kontera.interpret.textpage import scan_words
 
 ASSUMED_DPI = 200.0
 
@@ -55,6 +56,7 @@ class ImageInterpreter:
             rendering_mime=mime or _mime(data),
             page_count=len(pages),
             page_turns=page_turns(pages),
+            scan_words=scan_words(pages),
         )
 
 

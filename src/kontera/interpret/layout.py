@@ -23,11 +23,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from kontera.domain.fields import Box
+from kontera.domain.fields import Source
 from kontera.domain.invoice import Party
 from kontera.domain.suppliers import supplier_key
 from kontera.interpret import parse_ids
 from kontera.interpret.choice import Choice
+from kontera.interpret.labels import fold
 from kontera.interpret.parse_text import Found
 from kontera.interpret.parse_text import find_amounts
 from kontera.interpret.parse_text import find_currencies
@@ -39,6 +43,10 @@ from kontera.interpret.textpage import Page
 HINT_VERSION = 1
 _LEARNED_RAW = 0.97
 _FINGERPRINT_WORDS = 40
+_SAME_LAYOUT_SHARE = 0.5  # Jaccard share of label words at the same places
+_TEXT_SLACK = 6.0  # points a value may move on a text layer
+_SCAN_SLACK = 18.0  # … and on a scan (placement on the glass, skew, OCR box jitter)
+_ANCHOR_MATCH = 80  # rapidfuzz ratio for a label read again by OCR
 
 
 def _finder(field: str) -> Callable[[str], Sequence[Found[Any]]]:
@@ -59,13 +67,33 @@ def _finder(field: str) -> Callable[[str], Sequence[Found[Any]]]:
 
 def fingerprint(page: Page) -> str:
     """A layout's signature: the label-like words of the page's upper part, position-rounded."""
+    return hashlib.sha256(" ".join(_layout_tokens(page)).encode()).hexdigest()[:16]
+
+
+def _layout_tokens(page: Page) -> list[str]:
     words = [w for w in page.words if not any(c.isdigit() for c in w.text)][:_FINGERPRINT_WORDS]
-    tokens = sorted(f"{w.text.lower()}@{round(w.x0 / page.width * 10)}" for w in words)
-    return hashlib.sha256(" ".join(tokens).encode()).hexdigest()[:16]
+    return sorted(f"{w.text.lower()}@{round(w.x0 / page.width * 10)}" for w in words)
+
+
+def same_layout(hint: Mapping[str, Any], page: Page) -> bool:
+    """Is `page` in the layout the hint was learned on? The exact signature for text layers;
+    for scans (whose words OCR reads a little differently every time, a word or two lost or
+    misspelt) most of the label words at the same places."""
+    if hint.get("fingerprint") == fingerprint(page):
+        return True
+    learned = set(hint.get("layout_words") or ())
+    if not learned:
+        return False
+    tokens = set(_layout_tokens(page))
+    return len(learned & tokens) >= _SAME_LAYOUT_SHARE * len(learned | tokens)
 
 
 def learn_from_correction(page: Page, field: str, corrected_value: Any) -> dict[str, Any] | None:
-    """A JSON hint saying where `corrected_value` sits on `page`, or None when it is not there."""
+    """A JSON hint saying where `corrected_value` sits on `page`, or None when it is not there.
+
+    Besides the value's place (as fractions of the page), the hint keeps the label left of it
+    with the value's offset from that label: a scan lies a little differently on the glass
+    each time, and the label moves with the value."""
     finder = _finder(field)
     for line in page.lines:
         for found in finder(line.text):
@@ -83,8 +111,24 @@ def learn_from_correction(page: Page, field: str, corrected_value: Any) -> dict[
                     ],
                     "label": _label_left_of(line, found),
                     "fingerprint": fingerprint(page),
+                    "layout_words": _layout_tokens(page),
+                    "anchor": _anchor(page, line, found, box),
                 }
     return None
+
+
+def _anchor(page: Page, line: Line, found: Found[Any], box: Box) -> dict[str, Any] | None:
+    """The words just left of the value on its line, and the value's offset from them."""
+    left = [w for w in line.words if w.x1 <= box.x0 + 0.5][-3:]
+    left = [w for w in left if not any(c.isdigit() for c in w.text)]
+    if not left:
+        return None
+    x0, top = left[0].x0, min(w.top for w in left)
+    return {
+        "text": " ".join(w.text for w in left),
+        "dx": (box.x0 - x0) / page.width,
+        "dy": (box.top - top) / page.height,
+    }
 
 
 def apply_hints(
@@ -141,17 +185,48 @@ def _read_at_hint(hint: dict[str, Any], pages: list[Page]) -> Choice | None:
         return None
     x0, top, x1, bottom = hint["box"]
     target = Box(x0 * page.width, top * page.height, x1 * page.width, bottom * page.height)
-    same_layout = hint.get("fingerprint") == fingerprint(page)
+    target = _anchored(hint, page) or target
+    slack = _SCAN_SLACK if page.source is Source.OCR else _TEXT_SLACK
+    raw = _LEARNED_RAW if same_layout(hint, page) else 0.8
     finder = _finder(hint["field"])
+    best: tuple[float, Any, Box] | None = None
     for line in page.lines:
-        if line.bottom < target.top - 6 or line.top > target.bottom + 6:
+        if line.bottom < target.top - slack or line.top > target.bottom + slack:
             continue
         for found in finder(line.text):
             box = _words_box(line, found)
-            if box.x0 <= target.x1 + 6 and box.x1 >= target.x0 - 6:
-                raw = _LEARNED_RAW if same_layout else 0.8
-                return Choice(hint["field"], found.value, raw, page.number, box, "learned position")
-    return None
+            if box.x0 <= target.x1 + slack and box.x1 >= target.x0 - slack:
+                distance = abs(box.x0 - target.x0) + abs(box.top - target.top)
+                if best is None or distance < best[0]:
+                    best = (distance, found.value, box)
+    if best is None:
+        return None
+    return Choice(hint["field"], best[1], raw, page.number, best[2], "learned position")
+
+
+def _anchored(hint: dict[str, Any], page: Page) -> Box | None:
+    """Where the value should be, measured from its label as found on this page."""
+    anchor = hint.get("anchor")
+    if not isinstance(anchor, dict) or not anchor.get("text"):
+        return None
+    wanted = fold(str(anchor["text"]).lower())
+    x0, top, x1, bottom = hint["box"]
+    expected_top = top * page.height
+    best: tuple[float, Box] | None = None
+    for line in page.lines:
+        if abs(line.top - expected_top) > 0.08 * page.height:
+            continue
+        for start in range(len(line.words)):
+            words = line.words[start : start + len(wanted.split())]
+            text = fold(" ".join(w.text for w in words).lower())
+            score = fuzz.ratio(text, wanted)
+            if score >= _ANCHOR_MATCH and (best is None or score > best[0]):
+                label_x, label_top = words[0].x0, min(w.top for w in words)
+                vx = label_x + float(anchor["dx"]) * page.width
+                vy = label_top + float(anchor["dy"]) * page.height
+                width, height = (x1 - x0) * page.width, (bottom - top) * page.height
+                best = (score, Box(vx, vy, vx + width, vy + height))
+    return best[1] if best is not None else None
 
 
 def _same(found: Any, corrected: Any) -> bool:

@@ -8,6 +8,7 @@ deliberately ignored here: the e-invoice backend outranks this one when XML is p
 
 from __future__ import annotations
 
+import ctypes
 import math
 import time
 
@@ -30,6 +31,7 @@ from kontera.interpret.textpage import Page
 from kontera.interpret.textpage import Word
 from kontera.interpret.textpage import build_page
 from kontera.interpret.textpage import page_turns
+from kontera.interpret.textpage import scan_words
 
 # A page needs this many letters or digits in its text layer to be read without OCR.
 _MIN_USABLE_CHARS = 25
@@ -46,7 +48,12 @@ class PdfTextInterpreter:
         pages = read_pdf_pages(data, ctx)
         invoice = assemble_invoice(pages, ctx)
         return Interpretation(
-            invoice, self.name, rendering=data, page_count=len(pages), page_turns=page_turns(pages)
+            invoice,
+            self.name,
+            rendering=data,
+            page_count=len(pages),
+            page_turns=page_turns(pages),
+            scan_words=scan_words(pages),
         )
 
 
@@ -116,20 +123,36 @@ def _words_from_chars(textpage: pdfium.PdfTextPage, height: float) -> list[Word]
     text = textpage.get_text_range(0, count) if count else ""
     words: list[Word] = []
     chars: list[tuple[str, float, float, float, float]] = []
+    bold = False
     for i, char in enumerate(text[:count]):
         if char in _SPACES or _rotated(textpage, i):
             # Text set sideways (a margin imprint, a watermark) runs across lines: not read.
-            _flush(chars, words)
+            _flush(chars, words, bold)
             continue
         # Loose boxes (advance widths) abut, so a gap between them is real; tight boxes (the
         # glyphs' ink) keep neighbouring lines from overlapping.
         left, _, right, _ = textpage.get_charbox(i, loose=True)
         _, bottom, _, top = textpage.get_charbox(i)
         if chars and left - chars[-1][3] > 0.25 * max(top - bottom, 3.0):
-            _flush(chars, words)  # a gap with no space character: still two words
+            _flush(chars, words, bold)  # a gap with no space character: still two words
+        if not chars:
+            bold = _bold(textpage, i)  # a word's face is its first character's
         chars.append(("-" if char == "\x02" else char, left, height - top, right, height - bottom))
-    _flush(chars, words)
+    _flush(chars, words, bold)
     return words
+
+
+_FORCE_BOLD = 1 << 18
+
+
+def _bold(textpage: pdfium.PdfTextPage, index: int) -> bool:
+    """Is the character set in a bold face? pdfium's font weight is unset for most fonts, so
+    the font's name and flags decide."""
+    name = ctypes.create_string_buffer(96)
+    flags = ctypes.c_int(0)
+    size = pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, name, 96, ctypes.byref(flags))
+    face = name.value.lower() if 0 < size <= 96 else b""
+    return b"bold" in face or b"black" in face or bool(flags.value & _FORCE_BOLD)
 
 
 def _rotated(textpage: pdfium.PdfTextPage, index: int) -> bool:
@@ -137,7 +160,9 @@ def _rotated(textpage: pdfium.PdfTextPage, index: int) -> bool:
     return 0.05 < angle < 2 * math.pi - 0.05
 
 
-def _flush(chars: list[tuple[str, float, float, float, float]], words: list[Word]) -> None:
+def _flush(
+    chars: list[tuple[str, float, float, float, float]], words: list[Word], bold: bool
+) -> None:
     if chars:
         words.append(
             Word(
@@ -146,6 +171,7 @@ def _flush(chars: list[tuple[str, float, float, float, float]], words: list[Word
                 min(c[2] for c in chars),
                 max(c[3] for c in chars),
                 max(c[4] for c in chars),
+                bold=bold,
             )
         )
         chars.clear()

@@ -7,6 +7,7 @@ born-digital page and a scan of it.
 
 from __future__ import annotations
 
+import json
 import statistics
 from dataclasses import dataclass
 from dataclasses import field as dc_field
@@ -25,6 +26,8 @@ class Word:
     bottom: float
     # The OCR engine's own confidence in 0..1 (1.0 for a born-digital text layer).
     conf: float = 1.0
+    # Set in a bold face (known for text layers; OCR does not say).
+    bold: bool = False
 
     @property
     def height(self) -> float:
@@ -110,6 +113,7 @@ def _join_touching(words: list[Word]) -> list[Word]:
                 max(previous.x1, word.x1),
                 max(previous.bottom, word.bottom),
                 min(previous.conf, word.conf),
+                previous.bold or word.bold,
             )
         else:
             joined.append(word)
@@ -148,3 +152,37 @@ def phrases(line: Line) -> list[list[Word]]:
         else:
             groups[-1].append(word)
     return groups
+
+
+def pages_to_json(pages: list[Page]) -> list[dict[str, Any]]:
+    """Pages as plain JSON (words with boxes, confidence and face), to keep an OCR reading."""
+    return [
+        {
+            "number": p.number,
+            "width": p.width,
+            "height": p.height,
+            "source": p.source.value,
+            "words": [[w.text, w.x0, w.top, w.x1, w.bottom, w.conf, w.bold] for w in p.words],
+        }
+        for p in pages
+    ]
+
+
+def pages_from_json(raw: list[dict[str, Any]]) -> list[Page]:
+    return [
+        build_page(
+            int(p["number"]),
+            float(p["width"]),
+            float(p["height"]),
+            Source(p["source"]),
+            [Word(*w) for w in p["words"]],
+        )
+        for p in raw
+    ]
+
+
+def scan_words(pages: list[Page]) -> bytes | None:
+    """The pages as JSON bytes when OCR read any of them (nothing to keep for text layers)."""
+    if not any(page.source is Source.OCR for page in pages):
+        return None
+    return json.dumps(pages_to_json(pages)).encode()

@@ -37,6 +37,7 @@ from kontera.services import approvals
 from kontera.services import derive
 from kontera.services.context import AppContext
 from kontera.services.intake import check_intake
+from kontera.services.layouts import keep_scan_words
 from kontera.services.layouts import layout_hints
 from kontera.services.page_turns import record_reader_turns
 from kontera.services.suppliers import seen_invoices
@@ -203,6 +204,7 @@ def _interpret_step(ctx: AppContext, document_id: str) -> Status:
     context = replace(ctx.interpret_context(), layout_hints=hints)
     try:
         interpretation = interpret_bytes(ctx.blobs.get(sha256), context)
+        keep_scan_words(ctx, sha256, interpretation)
     except KonteraError as e:
         return _fail(ctx, document_id, e.text, error_code=e.code)
     except Exception:
