@@ -72,6 +72,7 @@ LABELS: dict[str, dict[str, str]] = {
         "totals.gross": N_("Total incl. VAT"),
         "totals.vat": N_("VAT"),
         "totals.payable": N_("Amount due"),
+        "totals.prepaid": N_("Paid in advance"),
     },
     "source": {
         "xml": N_("from the e-invoice"),

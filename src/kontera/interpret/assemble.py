@@ -215,9 +215,13 @@ def _check_payable(invoice: Invoice) -> None:
         return
     _dispute_totals(invoice)
     invoice.add_note(
-        Note(
-            f"The amount to pay ({totals.payable}) is not the total ({totals.gross}) less a "
-            "prepayment: please check the totals.",
+        note(
+            msg(
+                "The amount to pay ({payable}) is not the total ({gross}) less a prepayment: "
+                "please check the totals.",
+                payable=totals.payable,
+                gross=totals.gross,
+            ),
             Severity.WARNING,
             "payable_mismatch",
             field="totals.payable",
