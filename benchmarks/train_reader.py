@@ -1,6 +1,6 @@
 """Train the learned field reader and save it to `models/field_reader` (the model Kontera ships).
 
-    .venv/bin/python -m benchmarks.train_reader                 # the shipped model (≈ 20 min)
+    .venv/bin/python -m benchmarks.train_reader                 # the shipped model (≈ 12 CPU min)
     .venv/bin/python -m benchmarks.train_reader --per-family 6 --scans-per-family 0 --out /tmp/r
 
 Everything it reads is made by the project: the layout families of

@@ -1,20 +1,24 @@
 """A bookkeeper corrects a field once; the next invoice from that supplier is read right,
 for text PDFs and for scans.
 
-The invoices are drawn here with reportlab: the supplier prints its invoice number with no
-label at all, in the right margin, which a template-free reader cannot know is the number.
+The invoices are drawn here with reportlab: the supplier prints its invoice number in the
+right margin after "Ordrenr." (its billing system calls every number an order number), which
+a template-free reader cannot know is the invoice number (it may guess, but not with
+confidence).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+from typing import Any
 
 import pypdfium2
 from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from kontera.interpret.assemble import REVIEW_BELOW
 from kontera.services.context import AppContext
 from kontera.services.layouts import words_key
 from tests.conftest import ApiClient
@@ -31,6 +35,7 @@ def unlabelled_number_invoice(number: str, kid: str) -> bytes:
     page.drawString(400, 770, "Dato 03.11.2026")
     page.drawString(400, 755, "Forfall 17.11.2026")
     page.drawString(470, 700, number)
+    page.drawString(400, 700, "Ordrenr.")  # its billing system calls every number so
     page.drawString(50, 600, "Rørleggerarbeid")
     page.drawString(400, 600, "1 000,00")
     page.drawString(300, 560, "Sum eks. mva")
@@ -44,10 +49,17 @@ def unlabelled_number_invoice(number: str, kid: str) -> bytes:
     return buffer.getvalue()
 
 
+def known(invoice: dict[str, Any], number: str) -> bool:
+    """The invoice number is read and believed (a guess shown unsure goes to a person: the
+    reader may well pick the only number-shaped value, but it cannot be sure)."""
+    field = invoice["fields"].get("invoice_number")
+    return field is not None and field["value"] == number and field["confidence"] >= REVIEW_BELOW
+
+
 def test_a_corrected_field_is_read_right_on_the_suppliers_next_invoice(api: ApiClient) -> None:
     first = api.upload(unlabelled_number_invoice("A-20931", "12345678903"), "first.pdf")
     before = api.get(f"/v1/documents/{first['id']}")
-    assert before["invoice"]["invoice_number"] != "A-20931"  # the reader cannot know yet
+    assert not known(before["invoice"], "A-20931")  # the reader cannot know yet
 
     corrected = api.http.patch(
         f"/v1/documents/{first['id']}/fields",
@@ -59,7 +71,7 @@ def test_a_corrected_field_is_read_right_on_the_suppliers_next_invoice(api: ApiC
 
     second = api.upload(unlabelled_number_invoice("A-20932", "23456789013"), "second.pdf")
     after = api.get(f"/v1/documents/{second['id']}")["invoice"]
-    assert after["invoice_number"] == "A-20932"
+    assert known(after, "A-20932")
     assert after["fields"]["invoice_number"]["source"] == "pdf_text"
 
 
@@ -89,7 +101,7 @@ def test_a_correction_on_a_scan_teaches_the_next_scan_from_that_supplier(
     first_png = scanned(unlabelled_number_invoice("A-20931", "12345678903"), (0, 0), 0.4)
     first = api.upload(first_png, "first.png")
     before = api.get(f"/v1/documents/{first['id']}")
-    assert before["invoice"]["invoice_number"] != "A-20931"
+    assert not known(before["invoice"], "A-20931")
     assert ctx.blobs.read(words_key(hashlib.sha256(first_png).hexdigest()))  # kept at reading
 
     corrected = api.http.patch(
@@ -101,5 +113,5 @@ def test_a_correction_on_a_scan_teaches_the_next_scan_from_that_supplier(
 
     second_png = scanned(unlabelled_number_invoice("A-20932", "23456789013"), (14, 22), -0.6)
     after = api.get(f"/v1/documents/{api.upload(second_png, 'second.png')['id']}")["invoice"]
-    assert after["invoice_number"] == "A-20932"
+    assert known(after, "A-20932")
     assert after["fields"]["invoice_number"]["source"] == "ocr"

@@ -138,7 +138,10 @@ def _choice(
 ) -> Choice:
     first = options[0]
     source = _source(pages, first.hit.page)
-    raw = round(first.p, 4)
+    # A close runner-up makes the choice a guess, however probable each looks alone (two
+    # unlabelled numbers on an unseen layout): the score is the first's less that doubt.
+    runner_up = options[1].p if len(options) > 1 else 0.0
+    raw = round(first.p * (1.0 - runner_up), 4)
     return Choice(
         field,
         first.value,
@@ -171,7 +174,7 @@ def _totals(
                     score += _CONSISTENT_ODDS
                 if score > best[0]:
                     best = (score, (net, vat, gross))
-    net, vat, gross = best[1]
+    net, vat, gross = _printed(best[1], options, reader.floor)
     payable_options = pooled.get("totals.payable", [])
     payable = (
         payable_options[0] if payable_options and payable_options[0].p >= reader.floor else None
@@ -195,6 +198,20 @@ def _totals(
         gross_choice = chosen["totals.gross"]
         chosen["totals.payable"] = replace(gross_choice, path="totals.payable", evidence="gross")
     return chosen
+
+
+def _printed(
+    picks: tuple[Pooled | None, ...], options: list[list[Pooled | None]], floor: float
+) -> tuple[Pooled | None, ...]:
+    """A set that adds up only by leaving out a printed total (800 + derived 300 = 1 100 while
+    the page says VAT 200) hides a contradiction: the printed value goes back in, so the
+    mismatch is shown rather than a VAT nobody printed."""
+    if _adds_up(*picks) or sum(pick is None for pick in picks) != 1:
+        return picks
+    return tuple(
+        pick if pick is not None or not choices[0] or choices[0].p < floor else choices[0]
+        for pick, choices in zip(picks, options, strict=True)
+    )
 
 
 def _log_p(pick: Pooled | None, options: list[Pooled]) -> float:

@@ -95,8 +95,11 @@ def fit_model(examples: Iterable[Example], seed: int = SEED) -> Any:
         rows += [c.row for c in item.found]
         labels += item.labels
     model = HistGradientBoostingClassifier(
-        max_iter=250,
-        learning_rate=0.08,
+        # 150 rounds at 0.12 rather than 250 at 0.08: held-out accuracy within 0.3 points
+        # (text 97.5 % against 97.6 %, scans 92.6 % against 92.9 %), a model file of 425 kB
+        # instead of 676 kB, and 18 fits per training run that a busy two-core machine affords.
+        max_iter=150,
+        learning_rate=0.12,
         max_leaf_nodes=31,
         min_samples_leaf=30,
         l2_regularization=1.0,
