@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from kontera.services import connections
+from kontera.services import posting
 from kontera.services.chart_fill import load_demo_chart
 from kontera.services.context import AppContext
 from kontera.services.documents import receive_document
+from kontera.store import repo
+from kontera.store.db import session_scope
 from tests.conftest import FIXTURES
 from tests.review.conftest import PASSWORD
 from tests.review.conftest import Bureau
@@ -221,3 +226,31 @@ def test_a_duplicate_is_swapped_or_rejected_from_its_page(
     rejected = web.get(f"/c/{company}/d/{third}").text
     assert "Et duplikat av en faktura som alt er mottatt." in rejected
     assert 'id="approve"' not in rejected
+
+
+def test_an_approval_into_the_export_folder_names_the_file_it_wrote(
+    ctx: AppContext, web: TestClient, fjord: Bureau, tmp_path: Path
+) -> None:
+    """GIVEN a company whose connection is the export folder (as the demo company's)
+    WHEN an invoice is approved on its page as suggested
+    THEN the voucher is written into the folder and the page names that file."""
+    folder = tmp_path / "export"
+    settings = {"folder": str(folder), "format": "csv", "currency": "NOK"}
+    connections.connect(ctx, company_name=fjord.company.name, system="export", settings=settings)
+    ui = UiClient(web, fjord.user_email, PASSWORD)
+    document_id = receive(ctx, fjord, (FIXTURES / "demo" / "ehf-02.xml").read_bytes(), "e.xml")
+    base = f"/c/{fjord.company.id}/d/{document_id}"
+    assert "eksportmappen" in web.get(base).text  # what approval will do, said beforehand
+    assert ui.post(f"{base}/approve").status_code == 303
+    with session_scope(ctx.engine) as session:
+        voucher = repo.voucher_for(session, document_id=document_id)
+        assert voucher is not None and voucher.id is not None
+        voucher_id = voucher.id
+    assert (
+        posting.post_voucher(ctx, voucher_id) == "posted"
+    )  # as the worker does when the undo window is over
+
+    written = sorted(p.name for p in folder.iterdir())
+    assert f"kontera-{document_id}.csv" in written
+    page = web.get(base).text
+    assert f"Bilaget ble skrevet til eksportmappen som kontera-{document_id}.csv." in page
