@@ -34,7 +34,7 @@ from tests.review.test_acceptance_ui import upload
 
 pytestmark = pytest.mark.live
 NB = translator("nb")
-NO_TOTAL = ("Sum eks", "Mva 25", "Å betale")
+NO_TOTAL = ("Snekkerarbeid", "Sum eks", "Mva 25", "Å betale")  # no amount at all
 
 
 def bureau(ctx: AppContext, *, chart: bool = True) -> Any:
