@@ -1,4 +1,10 @@
-"""`kontera`: the command line. Settings are read here, once, and passed down."""
+"""`kontera`: the command line. Settings are read here, once, and passed down.
+
+Every command pays for its own imports and no other's: this module imports typer and nothing
+heavy, each command imports what it needs in its body, and the areas' command modules load
+only when one of their commands runs (`AREA_COMMANDS`). So `kontera --help` answers at once
+(benchmarks/cli_start.py measures it).
+"""
 
 from __future__ import annotations
 
@@ -6,24 +12,19 @@ import importlib
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Annotated
+from typing import Any
 
 import typer
+from typer.core import TyperCommand
+from typer.core import TyperGroup
 
-from kontera.config import Settings
-from kontera.domain.codec import invoice_to_json
 from kontera.domain.errors import KonteraError
-from kontera.logs import configure_logging
-from kontera.services import companies
-from kontera.services import secrets
-from kontera.services.context import AppContext
-from kontera.services.context import build_context
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-company_app = typer.Typer(no_args_is_help=True, help="Client companies.")
-apikey_app = typer.Typer(no_args_is_help=True, help="API keys for scanning tools and integrators.")
-app.add_typer(company_app, name="company")
-app.add_typer(apikey_app, name="apikey")
+if TYPE_CHECKING:
+    from kontera.config import Settings
+    from kontera.services.context import AppContext
 
 # Areas add their own commands through `register(app)`.
 COMMAND_MODULES: list[str] = [
@@ -40,12 +41,120 @@ COMMAND_MODULES: list[str] = [
     "kontera.commands.folders",
 ]
 
+# The areas' top-level commands and the first paragraph of their help, so that `kontera --help`
+# lists them without importing their modules (each pulls in the database layer, the models …).
+# tests/cli/test_cli_start.py holds this against the modules. A module missing here is
+# imported at start: correct, only slower.
+AREA_COMMANDS: dict[str, dict[str, str]] = {
+    "kontera.commands.ops": {
+        "backup": "Back up the database, the originals and the models into one tar.gz with "
+        "sha256s.",
+        "restore": "Verify a backup and restore it. Stop `serve` and workers first.",
+        "audit": "The audit trail.",
+    },
+    "kontera.commands.users": {"user": "Users of the review UI."},
+    "kontera.commands.mail": {
+        "smtp": "Receive supplier mail for <company-slug>@KONTERA_MAIL_DOMAIN until stopped.",
+        "imap": "Poll external mailboxes.",
+        "mailbox": "External mailboxes (IMAP).",
+        "mail": "Senders and the mail quarantine.",
+    },
+    "kontera.commands.post": {
+        "connect": "Connect a company to its accounting system (secrets are stored encrypted)."
+    },
+    "kontera.commands.history": {
+        "import-history": "Import posting history (SAF-T, SIE4 or CSV) and retrain the "
+        "suggestions.",
+        "retrain": "Retrain a company's suggestion model from its stored history.",
+    },
+    "kontera.commands.suggest": {
+        "evaluate-suggestions": "Train on the oldest 80 % of FILE, test on the newest 20 %; ends "
+        "with one JSON line.",
+        "train": "Train a company model from a history file and save it (skipped if unchanged).",
+    },
+    "kontera.commands.webhooks": {"webhook": "Outbound webhooks for integrators."},
+    "kontera.commands.security": {
+        "rotate-secrets": "After changing KONTERA_SECRET_KEY (old key in "
+        "KONTERA_SECRET_KEY_PREVIOUS): re-encrypt accounting tokens, webhook secrets and "
+        "mailbox passwords under the new key."
+    },
+    "kontera.commands.storage": {"storage": "The document store."},
+    "kontera.commands.sync": {
+        "sync": "Read chart, VAT codes, suppliers, dimensions and posting history from the ledger."
+    },
+    "kontera.commands.folders": {"folders": "Watched folders (access point, scanners)."},
+}
+
+
+def _area_of(name: str) -> str | None:
+    listed = (m for m in COMMAND_MODULES if name in AREA_COMMANDS.get(m, {}))
+    return next(listed, None)
+
+
+def load_area(group: TyperGroup, module_name: str) -> None:
+    """Import one area's command module and add its commands to `group`."""
+    area = typer.Typer()
+    _register(area, module_name)
+    for name, command in typer.main.get_group(area).commands.items():
+        group.add_command(command, name)
+
+
+def _register(target: typer.Typer, module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    module.register(target)
+    if hasattr(module, "set_queue_attacher"):
+        # What an area's command receives (mail, webhooks, folders) is queued for the workers.
+        module.set_queue_attacher(_attach_queue)
+
+
+def _attach_queue(ctx: AppContext) -> AppContext:
+    from kontera.jobs.queue import attach_queue
+
+    return attach_queue(ctx)[0]
+
+
+class AreaGroup(TyperGroup):
+    """The top-level group: an area's commands are listed from `AREA_COMMANDS` and loaded
+    when one of them is run (or asked for its own help)."""
+
+    # Typer vendors its own click (typer._click), so the contexts are typed loosely here.
+    def list_commands(self, ctx: Any) -> list[str]:
+        listed = [n for m in COMMAND_MODULES for n in AREA_COMMANDS.get(m, {})]
+        return [*super().list_commands(ctx), *(n for n in listed if n not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = super().get_command(ctx, cmd_name)
+        area = _area_of(cmd_name)
+        if found is not None or area is None:
+            return found
+        return TyperCommand(cmd_name, short_help=AREA_COMMANDS[area][cmd_name])
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        area = _area_of(args[0]) if args else None
+        if area is not None and args[0] not in self.commands:
+            load_area(self, area)
+        return super().resolve_command(ctx, args)
+
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="`kontera`: the command line. Settings are read here, once, and passed down.",
+    cls=AreaGroup,
+)
+company_app = typer.Typer(no_args_is_help=True, help="Client companies.")
+apikey_app = typer.Typer(no_args_is_help=True, help="API keys for scanning tools and integrators.")
+app.add_typer(company_app, name="company")
+app.add_typer(apikey_app, name="apikey")
+
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Overrides KONTERA_DATA_DIR.", show_default=False)
 ]
 
 
 def load_settings(data_dir: Path | None = None) -> Settings:
+    from kontera.config import Settings
+
     settings = Settings()
     if data_dir is not None:
         settings = settings.model_copy(update={"data_dir": data_dir})
@@ -63,6 +172,10 @@ def open_context(
 
     Long-running processes (`require_secret`) refuse to start without KONTERA_SECRET_KEY;
     a demo makes itself a key of its own."""
+    from kontera.logs import configure_logging
+    from kontera.services import secrets
+    from kontera.services.context import build_context
+
     settings = load_settings(data_dir)
     if demo:
         settings = secrets.demo_settings(settings)
@@ -168,6 +281,8 @@ def company_create(
     data_dir: DataDir = None,
 ) -> None:
     """Create a client company; prints its id and inbound mail address."""
+    from kontera.services import companies
+
     ctx = open_context(data_dir)
     company = companies.create_company(ctx, name=name, org_number=org_number, country=country)
     typer.echo(f"Created company {company.name} (id {company.id}, slug {company.slug})")
@@ -193,6 +308,8 @@ def apikey_create(
     data_dir: DataDir = None,
 ) -> None:
     """Create an API key. It is printed once and stored only as a hash."""
+    from kontera.services import companies
+
     ctx = open_context(data_dir)
     created = companies.create_api_key(ctx, company_name=company, name=name)
     typer.echo(created.key)
@@ -205,6 +322,7 @@ def apikey_list(
 ) -> None:
     """The company's API keys: id, name, prefix, created, and whether revoked."""
     from kontera.services import api_keys
+    from kontera.services import companies
 
     ctx = open_context(data_dir)
     found = companies.find_company(ctx, company)
@@ -221,6 +339,7 @@ def apikey_revoke(
 ) -> None:
     """Revoke an API key: from the next request on it gets 401."""
     from kontera.services import api_keys
+    from kontera.services import companies
 
     ctx = open_context(data_dir)
     found = companies.find_company(ctx, company)
@@ -235,9 +354,12 @@ def interpret(
     as_json: Annotated[bool, typer.Option("--json", help="Print the interpretation JSON.")] = False,
 ) -> None:
     """Interpret a file without touching the database."""
+    from kontera.domain.codec import invoice_to_json
+    from kontera.interpret import InterpretContext
     from kontera.interpret import interpret_bytes
 
-    result = interpret_bytes(path.read_bytes())
+    # Nothing here shows a rendered view, so none is drawn (reportlab and pdfium stay unloaded).
+    result = interpret_bytes(path.read_bytes(), InterpretContext(render_missing=False))
     data = invoice_to_json(result.invoice)
     if as_json:
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -251,17 +373,10 @@ def interpret(
 
 
 def _register_areas() -> None:
-    from kontera.commands.folders import set_queue_attacher as set_folder_queue_attacher
-    from kontera.commands.mail import set_queue_attacher
-    from kontera.commands.webhooks import set_queue_attacher as set_webhook_queue_attacher
-    from kontera.jobs.queue import attach_queue
-
+    """Areas not listed in `AREA_COMMANDS` are registered now; the listed ones load lazily."""
     for module_name in COMMAND_MODULES:
-        importlib.import_module(module_name).register(app)
-    # Mail received by `kontera smtp` / `imap poll` is queued for the workers at once.
-    set_queue_attacher(lambda ctx: attach_queue(ctx)[0])
-    set_webhook_queue_attacher(lambda ctx: attach_queue(ctx)[0])
-    set_folder_queue_attacher(lambda ctx: attach_queue(ctx)[0])
+        if module_name not in AREA_COMMANDS:
+            _register(app, module_name)
 
 
 def main() -> None:

@@ -44,12 +44,23 @@ def _image() -> Interpreter:
     return ImageInterpreter()
 
 
-# Each entry builds one backend; heavy imports stay inside the builders.
-BACKENDS: list[Callable[[], Interpreter]] = [_ubl, _cii, _pdf_xml, _pdf_text, _image]
+_XML = frozenset({FileKind.UBL, FileKind.CII, FileKind.XML})
+_IMAGES = frozenset(kind for kind in FileKind if kind.is_image)
+# Each entry builds one backend, and only for the kinds of file it can read at all: the heavy
+# imports (pdfium, Tesseract, numpy, reportlab) stay inside the builders, so reading an
+# e-invoice never pays for the PDF and image readers.
+BACKENDS: list[tuple[frozenset[FileKind], Callable[[], Interpreter]]] = [
+    (_XML, _ubl),
+    (_XML, _cii),
+    (frozenset({FileKind.PDF}), _pdf_xml),
+    (frozenset({FileKind.PDF}), _pdf_text),
+    (_IMAGES, _image),
+]
 
 
 def choose_interpreter(kind: FileKind, data: bytes) -> Interpreter:
-    scored = [(backend.score(kind, data), backend) for backend in (b() for b in BACKENDS)]
+    candidates = (build() for kinds, build in BACKENDS if kind in kinds)
+    scored = [(backend.score(kind, data), backend) for backend in candidates]
     best_score, best = max(scored, key=lambda pair: pair[0], default=(0, None))
     if best is None or best_score <= 0:
         raise UnsupportedDocument(
