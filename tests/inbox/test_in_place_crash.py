@@ -69,7 +69,7 @@ class DieAt(httpx.BaseTransport):
 def dying(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[DieAt]]:
     armed: list[DieAt] = []
 
-    def client() -> httpx.Client:
+    def client(_: AppContext) -> httpx.Client:
         transport = armed.pop() if armed else httpx.HTTPTransport()
         return httpx.Client(transport=transport, timeout=30)
 
