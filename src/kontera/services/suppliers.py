@@ -21,6 +21,7 @@ from kontera.interpret.matching import match_supplier
 from kontera.interpret.matching import same_name_notes
 from kontera.interpret.matching import shared_account_notes
 from kontera.store.tables import Document
+from kontera.store.tables import PostingHistory
 from kontera.store.tables_interpret import Supplier
 from kontera.store.tables_interpret import SupplierBankAccount
 from kontera.store.types import utcnow
@@ -101,18 +102,30 @@ def _register(session: Session, *, document: Document, invoice: Invoice) -> Supp
     )
     session.add(supplier)
     session.flush()
-    invoice.add_note(
-        note(
-            msg(
-                "First invoice from {supplier}: check the supplier "
-                "and the bank account before approving.",
-                supplier=invoice.seller.name or msg("this supplier"),
-            ),
-            Severity.INFO,
-            code="new_supplier",
+    name = invoice.seller.name or msg("this supplier")
+    if _in_the_books(session, document.company_id, document.supplier_key):
+        # Not new to the company (its posting history names it), only to Kontera: the bank
+        # account is what nobody has vouched for yet.
+        text = msg(
+            "{supplier} is in the company's books, but this is its first invoice in "
+            "Kontera: check the bank account before approving.",
+            supplier=name,
         )
-    )
+    else:
+        text = msg(
+            "First invoice from {supplier}: check the supplier "
+            "and the bank account before approving.",
+            supplier=name,
+        )
+    invoice.add_note(note(text, Severity.INFO, code="new_supplier"))
     return supplier
+
+
+def _in_the_books(session: Session, company_id: str, key: str) -> bool:
+    query = select(PostingHistory.id).where(
+        PostingHistory.company_id == company_id, PostingHistory.supplier_key == key
+    )
+    return session.exec(query.limit(1)).first() is not None
 
 
 def _record_accounts(
