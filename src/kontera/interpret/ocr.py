@@ -82,10 +82,6 @@ def _read_page(page: PageImage, settings: OcrSettings) -> Page:
     return read
 
 
-def tesseract_version() -> str:
-    return str(_run(pytesseract.get_tesseract_version))
-
-
 def _words(image: Image.Image, dpi: float, settings: OcrSettings) -> list[Word]:
     with _as_file(image) as path:
         data: dict[str, list[Any]] = _run(  # type: ignore[assignment]

@@ -11,13 +11,14 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from decimal import InvalidOperation
 from typing import Any
 
 import pycountry
 from stdnum import iso11649
 
 from kontera.domain import identifiers as ids
+from kontera.domain.amounts import NotAnAmount
+from kontera.domain.amounts import parse_amount
 from kontera.domain.errors import InvalidInput
 from kontera.domain.invoice import DocumentType
 from kontera.domain.messages import Message
@@ -41,8 +42,6 @@ AMOUNT_LEAVES = {
     "taxable",
     "tax",
 }
-_MINUS = str.maketrans({"−": "-", "–": "-", "\u2012": "-"})
-_GROUPING = re.compile(r"[\s\u00a0\u202f']")
 _DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})$")
 
 
@@ -74,28 +73,15 @@ def parse_field_value(path: str, raw: Any, *, country: str | None = None) -> Any
 
 
 def parse_amount_text(text: str, *, field: str = "amount") -> Decimal:
-    """`1 234,56`, `1.234,56`, `1,234.56`, `1234.56`, `−75` → Decimal, else a clear error."""
-    cleaned = _GROUPING.sub("", text.translate(_MINUS))
-    commas, dots = cleaned.count(","), cleaned.count(".")
-    if commas and dots:
-        mark = "," if cleaned.rfind(",") > cleaned.rfind(".") else "."
-        other = "." if mark == "," else ","
-        cleaned = cleaned.replace(other, "").replace(mark, ".")
-    elif commas == 1:
-        cleaned = cleaned.replace(",", ".")
-    elif commas > 1:
-        cleaned = cleaned.replace(",", "")
-    elif dots > 1:
-        cleaned = cleaned.replace(".", "")
+    """`1 234,56`, `1.234,56`, `1,234.56`, `1234.56`, `−75` → Decimal, else a clear error.
+
+    The project's one parser (`kontera.domain.amounts`); a single mark is the decimal mark."""
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite() or not re.fullmatch(r"[+-]?\d+(\.\d+)?", cleaned):
+        return parse_amount(text)
+    except NotAnAmount as e:
         raise FieldValueError(
             field, msg("{text} is not an amount: write it as 1 234,56.", text=text)
-        )
-    return value
+        ) from e
 
 
 def _date(path: str, text: str) -> date:

@@ -102,7 +102,7 @@ def sync_company(
     reader: LedgerReader | None = None
     rules_before = _rules_state(ctx, company_id) if "registers" in parts else None
     try:
-        with _http(client) as http:
+        with _http(ctx, client) as http:
             reader = _reader(ctx, company_id, http)
             window = _window(ctx, company_id, full, today or date.today())
             if "registers" in parts:
@@ -253,11 +253,11 @@ def _note(progress: Progress | None, stage: str, done: int) -> None:
 
 
 @contextmanager
-def _http(client: httpx.Client | None) -> Iterator[httpx.Client]:
+def _http(ctx: AppContext, client: httpx.Client | None) -> Iterator[httpx.Client]:
     if client is not None:
         yield client
         return
-    with httpx.Client(timeout=httpx.Timeout(60.0, connect=10.0)) as own:
+    with ctx.http_client(timeout=httpx.Timeout(60.0, connect=10.0)) as own:
         yield own
 
 
