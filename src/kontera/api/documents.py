@@ -44,6 +44,10 @@ class PostingIn(BaseModel):
     vat_code: str | None = None
     description: str | None = None
     line_index: int | None = None
+    # {"department": "20", "project": "1001"}; and an accrual schedule
+    # {"account", "start", "end", "releases": [{"date", "amount"}]} (docs/attestation.md).
+    dimensions: dict[str, str] | None = None
+    accrual: dict[str, Any] | None = None
 
 
 class ApproveIn(BaseModel):

@@ -23,6 +23,7 @@ from kontera.domain.invoice import Note
 from kontera.domain.invoice import Severity
 from kontera.domain.messages import Message
 from kontera.domain.money import money_str
+from kontera.domain.suggestion import Suggestion
 
 
 def to_jsonable(value: Any) -> Any:
@@ -77,6 +78,13 @@ def invoice_from_json(data: dict[str, Any]) -> Invoice:
     invoice = _decode(Invoice, data)
     assert isinstance(invoice, Invoice)
     return invoice
+
+
+def suggestion_from_json(data: dict[str, Any]) -> Suggestion:
+    """A stored suggestion (`to_jsonable(Suggestion)`) as the domain value again."""
+    suggestion = _decode(Suggestion, data)
+    assert isinstance(suggestion, Suggestion)
+    return suggestion
 
 
 def field_from_json(data: dict[str, Any], value: Any = None) -> Field:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from decimal import Decimal
+from typing import Any
 
 from kontera.domain.messages import Message
 
@@ -30,6 +31,13 @@ class LineSuggestion:
     vat_confidence: float = 0.0  # how sure the VAT code is; 0 with no code (VAT abstained)
     vat_rate_hint: Decimal | None = None  # the VAT rate of a line split from the breakdown
     reason_text: Message | None = None
+    # Dimension kind ("department", "project", "cost_centre") → code, each with how sure and
+    # why (`kontera.suggest.dimensions`); only the kinds Kontera is sure enough of are set.
+    dimensions: dict[str, str] = dc_field(default_factory=dict)
+    dimension_confidence: dict[str, float] = dc_field(default_factory=dict)
+    dimension_reasons: dict[str, str] = dc_field(default_factory=dict)
+    # A line that pays for a period, proposed as an accrual (`kontera.domain.accrual`, JSON).
+    accrual: dict[str, Any] | None = None
 
     def explained(self, reason: Message) -> LineSuggestion:
         self.reason, self.reason_text = str(reason), reason

@@ -57,6 +57,12 @@ class Voucher:
     invoice_number: str | None = None
     due_date: dt.date | None = None
     payee: Payee = dc_field(default_factory=Payee)
+    # A journal voucher has no supplier (an accrual's monthly release): connectors post it as
+    # the ledger's plain/manual voucher, never as a supplier invoice.
+    journal: bool = False
+    # The day whose exchange rate converts it (a release is converted at its invoice's rate,
+    # so the prepaid account empties exactly); None: its own date.
+    rate_date: dt.date | None = None
 
     def balance(self) -> Decimal:
         return sum((p.amount for p in self.postings), ZERO)

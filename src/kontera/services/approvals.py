@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlmodel import Session
 
 from kontera.domain.codec import invoice_from_json
+from kontera.domain.codec import suggestion_from_json
 from kontera.domain.codec import to_jsonable
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import InvalidInput
@@ -16,8 +18,10 @@ from kontera.domain.messages import Message
 from kontera.domain.messages import msg
 from kontera.domain.status import REVIEWABLE
 from kontera.domain.status import Status
+from kontera.domain.suggestion import Suggestion
 from kontera.post import PostingJob
 from kontera.post import retry_failed
+from kontera.services import attestation
 from kontera.services.approval_checks import require_approvable
 from kontera.services.context import AppContext
 from kontera.services.corrections import correct_fields as correct_fields
@@ -29,6 +33,7 @@ from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
 from kontera.store.tables import PostingHistory
+from kontera.store.tables import SuggestionRecord
 from kontera.store.tables import VoucherRecord
 
 
@@ -39,6 +44,10 @@ class ApprovedLine:
     vat_code: str | None = None
     description: str | None = None
     line_index: int | None = None
+    # kind ("department", "project", "cost_centre") → code; an accrual schedule as JSON
+    # (`kontera.domain.accrual.Accrual.to_json`).
+    dimensions: dict[str, str] | None = None
+    accrual: dict[str, Any] | None = None
 
 
 def approve(
@@ -66,18 +75,19 @@ def approve(
         _check_lines(approved)
         require_approvable(session, company_id=company_id, invoice=invoice, lines=list(approved))
         edited = lines is not None and lines != suggested
-        voucher = _voucher_record(session, document, actor=actor)
-        voucher.payload = {"lines": [to_jsonable(line) for line in approved], "edited": edited}
-        session.add(voucher)
-        _learn(session, document, invoice, approved)
-        confirm_accounts(session, document=document, invoice=invoice)
-        repo.move_document(
-            session,
-            document=document,
-            target=Status.APPROVED,
-            actor=actor,
-            detail={"auto": auto, "edited": edited, "lines": voucher.payload["lines"]},
-        )
+        gate = attestation.gate(session, document=document, invoice=invoice, actor=actor, auto=auto)
+        if gate.approve:
+            _record_approval(session, document, invoice, approved, actor=actor, auto=auto,
+                             edited=edited)  # fmt: skip
+        else:
+            _hold(session, document, invoice, gate, approved if edited else None, actor=actor)
+    if not gate.approve:
+        if gate.sent_to is not None:
+            raise attestation.AwaitingAttestation(
+                f"This invoice must be attested by {gate.sent_to} first ({gate.why}); "
+                "it has been sent to them."
+            )
+        return document
     on_document_approved(ctx, document_id)
     schedule_posting(ctx, document_id=document_id, delay=posting_delay)
     if should_retrain(ctx, company_id):
@@ -85,6 +95,72 @@ def approve(
     else:
         ctx.queue.refresh_company(company_id, document.supplier_key)
     return document
+
+
+def _record_approval(
+    session: Session,
+    document: Document,
+    invoice: Invoice,
+    approved: list[ApprovedLine],
+    *,
+    actor: str,
+    auto: bool,
+    edited: bool,
+) -> None:
+    voucher = _voucher_record(session, document, actor=actor)
+    voucher.payload = {"lines": [to_jsonable(line) for line in approved], "edited": edited}
+    session.add(voucher)
+    _learn(session, document, invoice, approved)
+    confirm_accounts(session, document=document, invoice=invoice)
+    repo.move_document(
+        session,
+        document=document,
+        target=Status.APPROVED,
+        actor=actor,
+        detail={"auto": auto, "edited": edited, "lines": voucher.payload["lines"]},
+    )
+
+
+def _hold(
+    session: Session,
+    document: Document,
+    invoice: Invoice,
+    gate: attestation.Gate,
+    edited: list[ApprovedLine] | None,
+    *,
+    actor: str,
+) -> None:
+    """The approval stands as an attestation (or the invoice went to its attestant): the
+    document waits for the next person, with the lines this person chose as its proposal."""
+    if edited is not None:
+        session.add(
+            SuggestionRecord(
+                document_id=document.id,
+                model=f"edited by {actor}",
+                payload={"lines": [_proposal(line) for line in edited], "model": "edited"},
+            )
+        )
+    record = repo.latest_suggestion(session, document_id=document.id)
+    suggestion = suggestion_from_json(record.payload) if record else Suggestion([], "none")
+    target, reasons = attestation.route(
+        session, document, invoice, suggestion, Status(document.status), []
+    )
+    if Status(document.status) is Status.ATTESTING and target is not Status.ATTESTING:
+        target = Status.SUGGESTED
+    repo.move_document(
+        session,
+        document=document,
+        target=target,
+        actor=actor,
+        reason=" ".join(reasons) or None,
+        detail={"attested_only": gate.attested_only, "sent_to": gate.sent_to},
+    )
+
+
+def _proposal(line: ApprovedLine) -> dict[str, Any]:
+    data: dict[str, Any] = to_jsonable(line)
+    return {**data, "line_index": line.line_index or 0, "confidence": 1.0,
+            "reason": "Chosen by the person who attested.", "abstained": False}  # fmt: skip
 
 
 def _voucher_record(session: Session, document: Document, *, actor: str) -> VoucherRecord:
@@ -125,6 +201,8 @@ def _suggested_lines(session: Session, document_id: str) -> list[ApprovedLine]:
             vat_code=line.get("vat_code"),
             description=line.get("description"),
             line_index=line.get("line_index"),
+            dimensions=dict(line.get("dimensions") or {}) or None,
+            accrual=line.get("accrual") or None,
         )
         for line in record.payload.get("lines", [])
     ]
@@ -159,8 +237,17 @@ def _learn(
                 vat_code=line.vat_code,
                 source="approval",
                 document_id=document.id,
+                department=_dimension(line, "department"),
+                project=_dimension(line, "project"),
+                cost_centre=_dimension(line, "cost_centre"),
+                buyer_reference=invoice.references.buyer_reference,
+                order_reference=invoice.references.order,
             )
         )
+
+
+def _dimension(line: ApprovedLine, kind: str) -> str | None:
+    return (line.dimensions or {}).get(kind) or None
 
 
 def reject(

@@ -31,6 +31,7 @@ from kontera.domain.suggestion import Suggestion
 from kontera.i18n.labels import label_message
 from kontera.interpret.matching import DuplicateMatch
 from kontera.interpret.matching import find_duplicate
+from kontera.services import attestation
 from kontera.services.approval_checks import suggestion_problems
 from kontera.services.archive_text import store_search_text
 from kontera.services.context import AppContext
@@ -154,6 +155,7 @@ def route(
     if failure:  # refused by the ledger before: that stays the first thing to fix
         reasons.insert(0, failure)
     target = Status.NEEDS_REVIEW if reasons else Status.SUGGESTED
+    target, reasons = attestation.route(session, document, invoice, suggestion, target, reasons)
     repo.move_document(
         session,
         document=document,

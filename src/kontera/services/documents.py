@@ -35,6 +35,9 @@ from kontera.interpret.base import Interpretation
 from kontera.interpret.matching import find_credited_invoice
 from kontera.services import approvals
 from kontera.services import derive
+from kontera.services.attestation import AttestationRefused
+from kontera.services.attestation import AwaitingAttestation
+from kontera.services.attestation import TwoPeopleRequired
 from kontera.services.context import AppContext
 from kontera.services.intake import check_intake
 from kontera.services.layouts import keep_scan_words
@@ -272,11 +275,28 @@ def _suggest_step(ctx: AppContext, document_id: str) -> Status:
         )
         company_id = document.company_id
     if routed.status is Status.SUGGESTED and routed.suggestion.auto_approvable:
+        return _auto_approve(ctx, company_id, document_id)
+    return routed.status
+
+
+def _auto_approve(ctx: AppContext, company_id: str, document_id: str) -> Status:
+    """The policy's approval, unless people must act (attestation, the two-person rule)."""
+    try:
         approvals.approve(
             ctx, company_id=company_id, document_id=document_id, actor="auto-approval", auto=True
         )
-        return Status.APPROVED
-    return routed.status
+    except (TwoPeopleRequired, AwaitingAttestation, AttestationRefused) as e:
+        with session_scope(ctx.engine) as session:
+            repo.add_event(
+                session,
+                company_id=company_id,
+                document_id=document_id,
+                actor="auto-approval",
+                action="auto_approval:withheld",
+                detail={"why": e.message},
+            )
+        return Status.SUGGESTED
+    return Status.APPROVED
 
 
 def _fail(ctx: AppContext, document_id: str, reason: Message, *, error_code: str) -> Status:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kontera.domain.codec import to_jsonable
+from kontera.services import attestation
 from kontera.services.context import AppContext
 from kontera.store import repo
 from kontera.store.db import session_scope
@@ -60,6 +61,7 @@ def document_view(ctx: AppContext, *, company_id: str, document_id: str) -> dict
             "suggestion": suggestion.payload if suggestion else None,
             "voucher": _voucher_view(voucher) if voucher else None,
             "notes": (invoice or {}).get("notes", []),
+            "attestation": attestation.view(session, document_id),
             "events": [event_view(e) for e in events],
         }
 

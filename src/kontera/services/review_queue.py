@@ -333,11 +333,15 @@ def bulk_approve(
             skipped[document_id] = "not confident enough for bulk approval"
             continue
         try:
-            approvals.approve(
+            done = approvals.approve(
                 ctx, company_id=document.company_id, document_id=document_id, actor=actor
             )
         except KonteraError as e:
             skipped[document_id] = e.message
+            continue
+        if done.status not in (Status.APPROVED.value, Status.POSTING.value):
+            # Two people must act: this approval stands as the person's attestation.
+            skipped[document_id] = done.status_reason or "waits for a second person"
             continue
         approved.append(document_id)
     return BulkResult(approved, skipped)

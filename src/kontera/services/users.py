@@ -46,7 +46,7 @@ from kontera.store.types import utcnow
 
 # The UI's session cookie (set by kontera.review.auth, read also by the OAuth callback).
 SESSION_COOKIE = "kontera_session"
-ROLES = ("bookkeeper", "approver", "admin")
+ROLES = ("attestant", "bookkeeper", "approver", "admin")
 LOCALES = ("nb", "en", "sv")
 MIN_PASSWORD = 8
 MAX_FAILED_SIGN_INS = 10
@@ -59,9 +59,10 @@ _DUMMY_HASH = _HASHER.hash("not-a-real-password")
 
 # What each role may do beyond reading, correcting, approving and rejecting one invoice.
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "bookkeeper": frozenset({"review"}),
-    "approver": frozenset({"review", "bulk_approve", "history"}),
-    "admin": frozenset({"review", "bulk_approve", "history", "settings", "users"}),
+    "attestant": frozenset({"attest"}),
+    "bookkeeper": frozenset({"review", "attest"}),
+    "approver": frozenset({"review", "attest", "bulk_approve", "history"}),
+    "admin": frozenset({"review", "attest", "bulk_approve", "history", "settings", "users"}),
 }
 
 

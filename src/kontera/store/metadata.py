@@ -6,6 +6,7 @@ from sqlalchemy import MetaData
 from sqlmodel import SQLModel
 
 from kontera.store import tables  # noqa: F401
+from kontera.store import tables_attest  # noqa: F401
 from kontera.store import tables_chart  # noqa: F401
 from kontera.store import tables_dimensions  # noqa: F401
 from kontera.store import tables_finish  # noqa: F401

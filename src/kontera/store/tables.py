@@ -206,3 +206,7 @@ class PostingHistory(SQLModel, table=True):
     department: str | None = None
     project: str | None = None
     cost_centre: str | None = None
+    # The invoice's buyer's reference and order reference (BT-10, BT-13): evidence for the
+    # account and the dimensions (approvals keep them; `attest_0001`).
+    buyer_reference: str | None = None
+    order_reference: str | None = None
