@@ -164,6 +164,21 @@ class VoucherOut(BaseModel):
     last_error: str | None
 
 
+class AttestationOut(BaseModel):
+    """The invoice's latest attestation request (docs/attestation.md)."""
+
+    state: str = Field(description="pending, attested, refused or withdrawn.")
+    attestant: str | None = Field(
+        description="Who must attest (e-mail); null: anyone but the person who approves."
+    )
+    why: str = Field(description="The rule that chose the attestant, in English.")
+    why_text: MessageOut | None = Field(default=None, description="The same as a message.")
+    requested_at: datetime
+    acted_by: str | None = Field(description="Who attested or refused.")
+    acted_at: datetime | None
+    comment: str | None = Field(description="The attestant's comment (always on a refusal).")
+
+
 class DocumentOut(DocumentSummaryOut):
     invoice: dict[str, Any] | None = Field(
         description="The interpretation (docs/interpretation-json.md); null until read."
@@ -171,6 +186,9 @@ class DocumentOut(DocumentSummaryOut):
     suggestion: dict[str, Any] | None = Field(description="The proposed postings.")
     voucher: VoucherOut | None
     notes: list[NoteOut]
+    attestation: AttestationOut | None = Field(
+        default=None, description="Who must attest it and what they did; null: no attestation."
+    )
     events: list[EventOut] = Field(description="The audit trail, oldest first.")
 
 

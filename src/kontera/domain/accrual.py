@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import msg
 from kontera.domain.money import ZERO
 from kontera.domain.money import round_cents
 
@@ -101,7 +102,7 @@ def monthly_releases(amount: Decimal, start: date, end: date, booked_on: date) -
     """Equal monthly shares of `amount` (signed) over the months of the period."""
     months = months_of(start, end)
     if not months or len(months) > MAX_MONTHS:
-        raise InvalidInput(f"An accrual covers 1 to {MAX_MONTHS} months.")
+        raise InvalidInput(msg("An accrual covers 1 to {n} months.", n=MAX_MONTHS))
     share = round_cents(amount / len(months))
     shares = [share] * (len(months) - 1) + [amount - share * (len(months) - 1)]
     releases: list[Release] = []

@@ -21,6 +21,7 @@ LABELS: dict[str, dict[str, str]] = {
         "interpreted": N_("Interpreted"),
         "suggested": N_("Ready to approve"),
         "needs_review": N_("Needs review"),
+        "attesting": N_("Waiting for attestation"),
         "approved": N_("Approved"),
         "posting": N_("Posting"),
         "posted": N_("Posted"),

@@ -9,16 +9,15 @@ from typing import Any
 from sqlmodel import Session
 
 from kontera.domain.codec import invoice_from_json
-from kontera.domain.codec import suggestion_from_json
 from kontera.domain.codec import to_jsonable
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import InvalidInput
 from kontera.domain.invoice import Invoice
 from kontera.domain.messages import Message
+from kontera.domain.messages import joined
 from kontera.domain.messages import msg
 from kontera.domain.status import REVIEWABLE
 from kontera.domain.status import Status
-from kontera.domain.suggestion import Suggestion
 from kontera.post import PostingJob
 from kontera.post import retry_failed
 from kontera.services import attestation
@@ -84,9 +83,9 @@ def approve(
     if not gate.approve:
         if gate.sent_to is not None:
             raise attestation.AwaitingAttestation(
-                f"This invoice must be attested by {gate.sent_to} first ({gate.why}); "
-                "it has been sent to them."
-            )
+                msg("This invoice must be attested by {person} first ({why}); it has been "
+                    "sent to them.", person=gate.sent_to, why=gate.why)
+            )  # fmt: skip
         return document
     on_document_approved(ctx, document_id)
     schedule_posting(ctx, document_id=document_id, delay=posting_delay)
@@ -140,19 +139,14 @@ def _hold(
                 payload={"lines": [_proposal(line) for line in edited], "model": "edited"},
             )
         )
-    record = repo.latest_suggestion(session, document_id=document.id)
-    suggestion = suggestion_from_json(record.payload) if record else Suggestion([], "none")
-    target, reasons = attestation.route(
-        session, document, invoice, suggestion, Status(document.status), []
-    )
-    if Status(document.status) is Status.ATTESTING and target is not Status.ATTESTING:
-        target = Status.SUGGESTED
+    session.flush()
+    target, reasons = attestation.placement(session, document)
     repo.move_document(
         session,
         document=document,
         target=target,
         actor=actor,
-        reason=" ".join(reasons) or None,
+        reason=joined(reasons) if reasons else None,
         detail={"attested_only": gate.attested_only, "sent_to": gate.sent_to},
     )
 

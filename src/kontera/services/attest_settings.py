@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from decimal import InvalidOperation
 from typing import Any
 
 from sqlmodel import Session
@@ -25,6 +24,9 @@ from sqlmodel import select
 
 from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import NotFound
+from kontera.domain.messages import Message
+from kontera.domain.messages import msg
+from kontera.i18n import formats
 from kontera.services.context import AppContext
 from kontera.store import repo
 from kontera.store.db import session_scope
@@ -106,7 +108,7 @@ def save(ctx: AppContext, *, company_id: str, values: dict[str, Any], actor: str
 
 
 def _checked(values: dict[str, Any]) -> dict[str, Any]:
-    limit = parse_amount(values.get("two_person_limit"), "The two-person limit")
+    limit = parse_amount(values.get("two_person_limit"), msg("The two-person limit"))
     try:
         days = int(values.get("remind_days_before_due") or 0)
     except (TypeError, ValueError) as e:
@@ -129,17 +131,13 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
-def parse_amount(value: Any, what: str) -> Decimal | None:
-    """An amount as people type it (`50 000`, `50000,00`); None when left empty."""
+def parse_amount(value: Any, what: Message) -> Decimal | None:
+    """An amount as people type it (`50 000`, `50000,00`, `50 000.00`); None when left empty."""
     if value is None or str(value).strip() == "":
         return None
-    text = str(value).replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    try:
-        amount = Decimal(text)
-    except InvalidOperation as e:
-        raise InvalidInput(f"{what} must be an amount, like 50000.") from e
+    amount = formats.parse_amount(str(value), "nb")
     if amount < 0 or not amount.is_finite():
-        raise InvalidInput(f"{what} cannot be negative.")
+        raise InvalidInput(msg("{what} cannot be negative.", what=what))
     return amount.quantize(Decimal("0.01"))
 
 
@@ -187,9 +185,11 @@ def add_rule(
     actor: str,
 ) -> AttestRule:
     if kind not in RULE_KINDS:
-        raise InvalidInput(f"Unknown rule kind {kind!r}; choose one of {', '.join(RULE_KINDS)}.")
+        raise InvalidInput(
+            msg("Unknown rule kind {kind}; choose one of {kinds}.", kind=kind, kinds=RULE_KINDS)
+        )
     value = (value or "").strip()
-    amount = parse_amount(min_amount, "The amount")
+    amount = parse_amount(min_amount, msg("The amount"))
     if kind == "amount" and amount is None:
         raise InvalidInput("An amount rule needs the amount it starts from.")
     if kind != "amount" and not value:
@@ -252,7 +252,7 @@ def set_limit(
     ctx: AppContext, *, company_id: str, user_id: str, max_amount: Any, actor: str
 ) -> Decimal | None:
     """The most this person may attest or approve for the company; empty: no limit."""
-    amount = parse_amount(max_amount, "The limit")
+    amount = parse_amount(max_amount, msg("The limit"))
     with session_scope(ctx.engine) as session:
         require_member(session, company_id, user_id)
         row = session.get(AttestLimit, (company_id, user_id))

@@ -37,6 +37,10 @@ from kontera.domain.errors import Forbidden
 from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import NotFound
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import N_
+from kontera.domain.messages import Message
+from kontera.domain.messages import joined
+from kontera.domain.messages import msg
 from kontera.domain.money import ZERO
 from kontera.domain.status import REVIEWABLE
 from kontera.domain.status import Status
@@ -113,18 +117,25 @@ def amount_for_limits(session: Session, company: Company, document: Document) ->
 
 def two_person_reasons(
     settings: AttestSettings, amount: Decimal | None, invoice: Invoice, currency: str
-) -> list[str]:
+) -> list[Message]:
     """Why two different people must act on this invoice (empty: one may do both)."""
     codes = {note.code for note in invoice.notes}
     reasons = []
     limit = settings.two_person_limit
-    if limit is not None and (amount is None or amount > limit):
-        shown = "unknown (no exchange rate yet)" if amount is None else f"{amount} {currency}"
-        reasons.append(f"the amount, {shown}, is above {limit} {currency}")
+    if limit is not None and amount is None:
+        reasons.append(
+            msg("the amount cannot be converted to {currency} yet (no exchange rate)",
+                currency=currency)
+        )  # fmt: skip
+    elif limit is not None and amount is not None and amount > limit:
+        reasons.append(
+            msg("the amount, {amount} {currency}, is above {limit} {currency}",
+                amount=amount, limit=limit, currency=currency)
+        )  # fmt: skip
     if settings.two_person_new_supplier and "new_supplier" in codes:
-        reasons.append("it is the first invoice from this supplier")
+        reasons.append(msg("it is the first invoice from this supplier"))
     if settings.two_person_bank_change and codes & BANK_CHANGE_NOTES:
-        reasons.append("the supplier asks to be paid into an account not used before")
+        reasons.append(msg("the supplier asks to be paid into an account not used before"))
     return reasons
 
 
@@ -135,7 +146,7 @@ def two_person_reasons(
 class Match:
     attestant_id: str
     rule_id: str | None
-    why: str
+    why: Message
 
 
 def match_rule(
@@ -154,7 +165,7 @@ def match_rule(
         if _meets(rule, invoice, suggestion_lines, supplier_key):
             return Match(rule.attestant_id, rule.id, rule_words(rule))
     if settings.default_attestant:
-        return Match(settings.default_attestant, None, "the company's default attestant")
+        return Match(settings.default_attestant, None, msg("the company's default attestant"))
     return None
 
 
@@ -191,17 +202,22 @@ def _norm(text: str | None) -> str:
     return " ".join((text or "").casefold().split())
 
 
-def rule_words(rule: AttestRule) -> str:
-    words = {
-        "buyer_reference": f"the buyer's reference is {rule.value!r}",
-        "department": f"a posting is on department {rule.value}",
-        "project": f"a posting is on project {rule.value}",
-        "supplier": f"the supplier is {rule.value}",
-        "amount": "the amount",
-    }[rule.kind]
+_RULE_WORDS = {
+    "buyer_reference": N_("the buyer's reference is {value}"),
+    "department": N_("a posting is on department {value}"),
+    "project": N_("a posting is on project {value}"),
+    "supplier": N_("the supplier is {value}"),
+}
+
+
+def rule_words(rule: AttestRule) -> Message:
+    """The rule in words ("the buyer's reference is Kari", "…, from 50 000,00")."""
+    if rule.kind == "amount":
+        return msg("the amount is {amount} or more", amount=rule.min_amount)
+    what = Message(_RULE_WORDS[rule.kind], {"value": rule.value})
     if rule.min_amount is not None:
-        words += f" (from {rule.min_amount})"
-    return words
+        return msg("{rule}, from {amount}", rule=what, amount=rule.min_amount)
+    return what
 
 
 def current(session: Session, document_id: str) -> Attestation | None:
@@ -220,8 +236,8 @@ def route(
     invoice: Invoice,
     suggestion: Suggestion,
     target: Status,
-    reasons: list[str],
-) -> tuple[Status, list[str]]:
+    reasons: list[Message],
+) -> tuple[Status, list[Message]]:
     """Where a freshly suggested document goes once attestation has had its say."""
     company = repo.get_company(session, company_id=document.company_id)
     settings = attest_settings.settings_of(company.settings)
@@ -249,8 +265,8 @@ def _placed(
     invoice: Invoice,
     request: Attestation | None,
     target: Status,
-    reasons: list[str],
-) -> tuple[Status, list[str]]:
+    reasons: list[Message],
+) -> tuple[Status, list[Message]]:
     settings = attest_settings.settings_of(company.settings)
     currency = company_currency(company)
     people = two_person_reasons(
@@ -261,23 +277,37 @@ def _placed(
     if request is not None and request.state == REFUSED:
         return Status.NEEDS_REVIEW, [refused_words(request), *reasons]
     if request is not None and request.state == ATTESTED:
-        said = f"Attested by {request.acted_by}."
+        said = [msg("Attested by {person}.", person=request.acted_by)]
         if people:
-            said += f" A second person must approve it: {'; '.join(people)}."
-        return target, [said, *reasons]
+            said.append(msg("A second person must approve it: {why}.", why=listed(people)))
+        return target, [*said, *reasons]
     if people:
-        return target, [*reasons, f"Two people must act on this invoice: {'; '.join(people)}."]
+        why = listed(people)
+        return target, [*reasons, msg("Two people must act on this invoice: {why}.", why=why)]
     return target, reasons
 
 
-def waiting_words(session: Session, request: Attestation) -> str:
-    who = _email(session, request.attestant_id) or "a second person"
-    return f"Waiting for attestation by {who} ({request.why})."
+def listed(reasons: list[Message]) -> Message:
+    return joined(reasons, "; ")
 
 
-def refused_words(request: Attestation) -> str:
-    comment = f": {request.comment}" if request.comment else "."
-    return f"{request.acted_by} refused to attest this invoice{comment}"
+def why_of(request: Attestation) -> Message:
+    return Message.from_json(request.why_text) if request.why_text else Message(request.why)
+
+
+def waiting_words(session: Session, request: Attestation) -> Message:
+    who = _email(session, request.attestant_id)
+    return msg("Waiting for attestation by {person} ({why}).", person=who, why=why_of(request))
+
+
+def refused_words(request: Attestation) -> Message:
+    if request.comment:
+        return msg(
+            "{person} refused to attest this invoice: {comment}",
+            person=request.acted_by,
+            comment=request.comment,
+        )
+    return msg("{person} refused to attest this invoice.", person=request.acted_by)
 
 
 def _email(session: Session, user_id: str | None) -> str | None:
@@ -291,7 +321,8 @@ def _request(session: Session, document: Document, match: Match, *, actor: str) 
         document_id=document.id,
         attestant_id=match.attestant_id,
         rule_id=match.rule_id,
-        why=match.why,
+        why=str(match.why),
+        why_text=match.why.to_json(),
         requested_by=actor,
     )
     session.add(request)
@@ -301,7 +332,7 @@ def _request(session: Session, document: Document, match: Match, *, actor: str) 
         document_id=document.id,
         actor=actor,
         action="attest:requested",
-        detail={"attestant": _email(session, match.attestant_id), "why": match.why,
+        detail={"attestant": _email(session, match.attestant_id), "why": str(match.why),
                 "rule_id": match.rule_id},
     )  # fmt: skip
     return request
@@ -319,7 +350,7 @@ class Gate:
     approve: bool
     attested_only: bool = False
     sent_to: str | None = None
-    why: str = ""
+    why: Message | None = None
 
 
 def gate(session: Session, *, document: Document, invoice: Invoice, actor: str, auto: bool) -> Gate:
@@ -333,38 +364,42 @@ def gate(session: Session, *, document: Document, invoice: Invoice, actor: str, 
     if request is None and settings.enabled:
         request = _late_route(session, company, document, invoice, settings, amount)
         if request is not None and (user is None or request.attestant_id != user.id):
-            return Gate(False, sent_to=_email(session, request.attestant_id), why=request.why)
+            sent_to = _email(session, request.attestant_id)
+            return Gate(False, sent_to=sent_to, why=why_of(request))
     if request is not None and request.state == REFUSED:
+        refusal = refused_words(request)
         raise AttestationRefused(
-            refused_words(request) + " Send it for attestation again, or reject it."
+            msg("{refusal} Send it for attestation again, or reject it.", refusal=refusal)
         )
     if request is not None and request.state == PENDING:
         if auto or user is None or request.attestant_id != user.id:
             raise AwaitingAttestation(waiting_words(session, request))
         _record(session, request, actor=actor, user=user, state=ATTESTED, comment=None)
-        return Gate(not people, attested_only=bool(people), why="; ".join(people))
+        return Gate(not people, attested_only=bool(people), why=listed(people))
     if not people:
         return Gate(True)
+    why = listed(people)
     if auto:
         raise TwoPeopleRequired(
-            f"Auto-approval cannot act on this invoice: two people must act ({'; '.join(people)})."
+            msg("Auto-approval cannot act on this invoice: two people must act ({why}).", why=why)
         )
     if request is not None and request.state == ATTESTED:
         if _same_person(request, actor, user):
             raise TwoPeopleRequired(
-                f"You attested this invoice; another person must approve it ({'; '.join(people)})."
+                msg("You attested this invoice; another person must approve it ({why}).", why=why)
             )
         return Gate(True)
     first = Attestation(
         company_id=document.company_id,
         document_id=document.id,
         attestant_id=None,
-        why="; ".join(people),
+        why=str(why),
+        why_text=why.to_json(),
         requested_by=actor,
     )
     session.add(first)
     _record(session, first, actor=actor, user=user, state=ATTESTED, comment=None)
-    return Gate(False, attested_only=True, why="; ".join(people))
+    return Gate(False, attested_only=True, why=why)
 
 
 def _check_limit(
@@ -376,11 +411,17 @@ def _check_limit(
     if limit is None or (amount is not None and amount <= limit):
         return
     currency = company_currency(company)
-    shown = "an amount Kontera cannot convert yet" if amount is None else f"{amount} {currency}"
+    if amount is None:
+        raise OverApprovalLimit(
+            msg("Your limit for {company} is {limit} {currency}, and this invoice's amount "
+                "cannot be converted to {currency} yet. Ask someone without a limit.",
+                company=company.name, limit=limit, currency=currency)
+        )  # fmt: skip
     raise OverApprovalLimit(
-        f"Your limit for {company.name} is {limit} {currency}; this invoice is {shown}. "
-        "Ask someone with a higher limit."
-    )
+        msg("Your limit for {company} is {limit} {currency}; this invoice is {amount} "
+            "{currency}. Ask someone with a higher limit.",
+            company=company.name, limit=limit, amount=amount, currency=currency)
+    )  # fmt: skip
 
 
 def _same_person(request: Attestation, actor: str, user: User | None) -> bool:
@@ -484,22 +525,22 @@ def _act(
         if state == ATTESTED:
             _check_limit(session, company, user, amount_for_limits(session, company, document))
         _record(session, request, actor=actor, user=user, state=state, comment=comment)
-        target, reasons = _after_acting(session, company, document)
+        session.flush()
+        target, reasons = placement(session, document)
         repo.move_document(
             session,
             document=document,
             target=target,
             actor=actor,
-            reason=" ".join(reasons) or None,
+            reason=joined(reasons) if reasons else None,
             detail={"attestation": state},
         )
     return document
 
 
-def _after_acting(
-    session: Session, company: Company, document: Document
-) -> tuple[Status, list[str]]:
-    """The status and reasons the document has now that its attestant acted."""
+def placement(session: Session, document: Document) -> tuple[Status, list[Message]]:
+    """The status and reasons the document has now that someone acted on its attestation."""
+    company = repo.get_company(session, company_id=document.company_id)
     interpretation = repo.latest_interpretation(session, document_id=document.id)
     record = repo.latest_suggestion(session, document_id=document.id)
     if interpretation is None or record is None:
@@ -510,8 +551,8 @@ def _after_acting(
         session, company_id=company.id, invoice=invoice, suggestion=suggestion
     )
     target = Status.NEEDS_REVIEW if reasons else Status.SUGGESTED
-    return _placed(session, company, document, invoice, current(session, document.id), target,
-                   reasons)  # fmt: skip
+    request = current(session, document.id)
+    return _placed(session, company, document, invoice, request, target, reasons)
 
 
 def send_for_attestation(
@@ -527,7 +568,7 @@ def send_for_attestation(
         if request is not None and request.state in (PENDING, REFUSED):
             request.state = WITHDRAWN
             session.add(request)
-        match = Match(attestant.id, None, f"sent by {actor}")
+        match = Match(attestant.id, None, msg("sent by {person}", person=actor))
         waiting = waiting_words(session, _request(session, document, match, actor=actor))
         session.flush()
         repo.move_document(
@@ -568,6 +609,7 @@ def view(session: Session, document_id: str) -> dict[str, Any] | None:
         "state": request.state,
         "attestant": _email(session, request.attestant_id),
         "why": request.why,
+        "why_text": request.why_text or None,
         "requested_at": request.requested_at.isoformat(),
         "acted_by": request.acted_by,
         "acted_at": request.acted_at.isoformat() if request.acted_at else None,

@@ -17,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import JSON
 from sqlalchemy import Column
 from sqlalchemy import Text
 from sqlmodel import Field
@@ -69,7 +70,10 @@ class Attestation(SQLModel, table=True):
     # Who must attest; None: anyone but the person who approves (the two-person rule).
     attestant_id: str | None = Field(default=None, foreign_key="user.id", index=True)
     rule_id: str | None = None
-    why: str = ""  # the rule in words, or why two people must act
+    why: str = ""  # the rule in words (English), or why two people must act
+    why_text: dict[str, Any] = Field(  # the same as a message (`Message.to_json`)
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
     state: str = Field(default="pending", index=True)  # pending, attested, refused, withdrawn
     requested_at: datetime = _ts()
     requested_by: str = "worker"

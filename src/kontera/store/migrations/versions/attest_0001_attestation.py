@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("attestant_id", _TEXT(), nullable=True),
         sa.Column("rule_id", _TEXT(), nullable=True),
         sa.Column("why", _TEXT(), nullable=False),
+        sa.Column("why_text", sa.JSON(), nullable=False),
         sa.Column("state", _TEXT(), nullable=False),
         sa.Column("requested_at", _TS(timezone=True), nullable=False),
         sa.Column("requested_by", _TEXT(), nullable=False),
