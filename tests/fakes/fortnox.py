@@ -5,10 +5,12 @@ one stops working once used); 25 requests per 5 s per tenant with 429; voucher r
 existing account and either a debit or a credit, debits equal to credits; supplier invoices
 on an existing supplier with rows that balance and a Total that matches, `Credit` agreeing
 with the sign of `Total`; no row on an inactive account (`Active` false) and nothing dated in
-the locked period (`/3/settings/lockedperiod`), for vouchers, supplier invoices and their
-booking (`PUT …/bookkeep`, once); inbox files only as PDF/PNG/JPEG/TIFF; file connections only
-to an existing file and voucher. Second vouchers with the same comment are *not* refused, so
-the tests can see doubles. (Fortnox rows carry no VAT code: there is none to refuse.)
+the locked period (`/3/settings/lockedperiod`), a row's `CostCenter` and `Project` only
+ones that exist and are active (a completed project is refused), for vouchers, supplier
+invoices and their booking (`PUT …/bookkeep`, once); inbox files only as PDF/PNG/JPEG/TIFF;
+file connections only to an existing file and voucher. Second vouchers with the same comment
+are *not* refused, so the tests can see doubles. (Fortnox rows carry no VAT code: there is
+none to refuse.)
 """
 
 from __future__ import annotations
@@ -80,6 +82,11 @@ class FakeFortnox:
     accounts: set[int] = field(default_factory=lambda: set(BAS_ACCOUNTS))  # the chart
     inactive_accounts: set[int] = field(default_factory=set)
     locked_until: date | None = None  # /3/settings/lockedperiod EndDate
+    # The company's cost centres and projects: code → active (a project: not completed).
+    cost_centres: dict[str, bool] = field(
+        default_factory=lambda: {"10": True, "20": True, "90": False}
+    )
+    projects: dict[str, bool] = field(default_factory=lambda: {"1001": True, "1002": False})
     # Financial years by id; the last one is preselected. Numbers restart in each year.
     years: dict[int, tuple[str, str]] = field(
         default_factory=lambda: {1: ("2025-01-01", "2025-12-31"), 2: ("2026-01-01", "2026-12-31")}
@@ -202,7 +209,7 @@ class FakeFortnox:
             return locked
         problem = check_rows(
             voucher.get("VoucherRows") or [], self.accounts, self.inactive_accounts
-        )
+        ) or self._dimension_problem(voucher.get("VoucherRows") or [])
         if problem:
             return fortnox_error(400, problem, 2000550)
         series = voucher["VoucherSeries"]
@@ -222,6 +229,19 @@ class FakeFortnox:
         ]
         return self.page(request, "Vouchers", items)
 
+    def _dimension_problem(self, rows: list[dict[str, Any]]) -> str | None:
+        for row in rows:
+            for kind, register in (("CostCenter", self.cost_centres), ("Project", self.projects)):
+                code = row.get(kind)
+                if not code:
+                    continue
+                what, closed = _dimension_words(kind)
+                if code not in register:
+                    return f"{what} {code} finns inte."
+                if not register[code]:
+                    return f"{what} {code} är {closed}."
+        return None
+
     # -- supplier invoices ------------------------------------------------------------
 
     async def invoice_create(self, request: Request) -> JSONResponse:
@@ -230,6 +250,7 @@ class FakeFortnox:
             return fortnox_error(400, "Leverantören finns inte.", 2000433)
         rows = invoice.get("SupplierInvoiceRows") or []
         problem = check_rows(rows, self.accounts, self.inactive_accounts)
+        problem = problem or self._dimension_problem(rows)
         if problem:
             return fortnox_error(400, problem, 2000550)
         locked = self._locked(invoice.get("InvoiceDate", ""))
@@ -366,6 +387,10 @@ class FakeFortnox:
             return JSONResponse(body, status_code=201)
 
         return endpoint
+
+
+def _dimension_words(kind: str) -> tuple[str, str]:
+    return ("Kostnadsstället", "inaktivt") if kind == "CostCenter" else ("Projektet", "avslutat")
 
 
 def check_rows(

@@ -65,6 +65,8 @@ class FortnoxBooks:
         self.fake.inactive_accounts = {
             int(n) for n, a in self.books.accounts.items() if not a.active
         }
+        self.fake.cost_centres = {c: d.active for c, d in self.books.departments.items()}
+        self.fake.projects = {c: p.active for c, p in self.books.projects.items()}
         for s in self.books.suppliers.values():
             self.fake.suppliers.setdefault(str(s.number), _supplier(s))
 

@@ -4,7 +4,8 @@ Enforced: client-credentials tokens (Basic application:client key) and the subsc
 on every call; 10 requests per second with 429; supplier invoices and credit notes on an
 existing supplier subledger account, with an invoice/credit-note number, known account and
 VAT code ids, each VAT code valid for its account (and the account's own code where it is
-locked to one), no line on an inactive account, lines adding up to the header amount, all
+locked to one), no line on an inactive account, a line's `DepartmentCode` and `ProjectCode`
+only codes that exist and are active, lines adding up to the header amount, all
 amounts positive (the side is in the field name: Debit… on invoices, Credit… on credit
 notes), nothing dated on or before the client's lock date, a DueDate not before the
 VoucherDate and a SupplierBankAccountId that is one of the supplier's; suppliers' bank
@@ -73,6 +74,11 @@ class FakePowerOffice:
     pages: dict[str, list[bytes]] = field(default_factory=dict)
     bank_accounts: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> account
     inactive_accounts: set[str] = field(default_factory=set)
+    # The client's departments and projects: code → active.
+    departments: dict[str, bool] = field(
+        default_factory=lambda: {"10": True, "20": True, "90": False}
+    )
+    projects: dict[str, bool] = field(default_factory=lambda: {"1001": True, "1002": False})
     vat_locked: dict[str, str] = field(default_factory=dict)
     lock_date: date | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -275,6 +281,9 @@ class FakePowerOffice:
             if code is None or not vat_allowed(code, account) or (locked and code != locked):
                 message = f"Mva-kode {code} kan ikke brukes på konto {account}."
                 return problem(400, "Validation failed", {f"{side}VatId": [message]})
+            problem_text = self._dimension_problem(line)
+            if problem_text is not None:
+                return problem(400, "Validation failed", {problem_text[0]: [problem_text[1]]})
             amount = Decimal(str(line["CurrencyAmount"]))
             if amount < 0:
                 message = f"Linjebeløpet {amount} har feil fortegn for {side.lower()}-linjen."
@@ -284,6 +293,20 @@ class FakePowerOffice:
             return problem(
                 400, "Validation failed", {"CurrencyAmount": [f"Linjene summerer til {total}."]}
             )
+        return None
+
+    def _dimension_problem(self, line: dict[str, Any]) -> tuple[str, str] | None:
+        for name, register, what in (
+            ("DepartmentCode", self.departments, "Avdeling"),
+            ("ProjectCode", self.projects, "Prosjekt"),
+        ):
+            code = line.get(name)
+            if code is None:
+                continue
+            if code not in register:
+                return name, f"{what} {code} finnes ikke."
+            if not register[code]:
+                return name, f"{what} {code} er ikke aktiv."
         return None
 
     async def voucher_get(self, request: Request) -> JSONResponse:

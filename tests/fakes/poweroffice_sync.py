@@ -178,6 +178,8 @@ class PowerOfficeBooks:
         self._served = len(self.books.vouchers)
         self.fake.account_ids = {n: ACCOUNT_IDS + int(n) for n in self.books.accounts}
         self.fake.inactive_accounts = {n for n, a in self.books.accounts.items() if not a.active}
+        self.fake.departments = {c: d.active for c, d in self.books.departments.items()}
+        self.fake.projects = {c: p.active for c, p in self.books.projects.items()}
         self.fake.vat_locked = {
             n: a.vat_code for n, a in self.books.accounts.items() if a.vat_locked
         }

@@ -5,10 +5,12 @@ postings with `row` ≥ 1 summing to zero (gross, and in currency); each VAT typ
 account it is used on (input VAT only on cost/asset accounts, none on balance accounts, and
 only the account's own VAT type where the account is `vatLocked`); no posting on an inactive
 account (`isInactive`) or in a closed accounting period (`AccountingPeriod.isClosed`); the
-supplier on supplier-ledger postings, and one that exists; an amount and its currency amount
-with the same sign; suppliers' bank accounts (`bankAccountPresentation`) with valid check
-digits; attachments only as PDF/PNG/JPEG/TIFF, appended; a request quota, reported in
-`X-Rate-Limit-*` headers on every answer and enforced with 429.
+supplier on supplier-ledger postings, and one that exists; a department or project on a
+posting only one that exists, a department not inactive and a project not closed; an amount
+and its currency amount with the same sign; suppliers' bank accounts
+(`bankAccountPresentation`) with valid check digits; attachments only as PDF/PNG/JPEG/TIFF,
+appended; a request quota, reported in `X-Rate-Limit-*` headers on every answer and enforced
+with 429.
 It does NOT refuse a second voucher with the same externalVoucherNumber — neither does
 Tripletex — so the tests can see doubles.
 """
@@ -53,6 +55,11 @@ ACCOUNTS = {
     "7320": "Reklame",
     "7790": "Annen kostnad",
 }
+# The company's departments and projects: number → (name, usable). Ids are 30 000 / 40 000 +
+# the number, as in the served books (`tests.fakes.tripletex_sync`).
+DEPARTMENTS = {"10": ("Administrasjon", True), "20": ("Salg", True), "90": ("Nedlagt", False)}
+PROJECTS = {"1001": ("Kontorflytting", True), "1002": ("Messe 2016", False)}
+DEPARTMENT_IDS, PROJECT_IDS = 30_000, 40_000
 VAT_TYPES = {"0": 0, "1": 25, "11": 15, "13": 12, "86": 25, "88": 12}
 CURRENCIES = ("NOK", "SEK", "EUR", "USD", "DKK")
 
@@ -80,6 +87,8 @@ class FakeTripletex:
     inactive_accounts: set[str] = field(default_factory=set)
     vat_locked: dict[str, str] = field(default_factory=dict)
     closed_until: date | None = None
+    departments: dict[str, tuple[str, bool]] = field(default_factory=lambda: dict(DEPARTMENTS))
+    projects: dict[str, tuple[str, bool]] = field(default_factory=lambda: dict(PROJECTS))
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1001))
 
     def __post_init__(self) -> None:
@@ -94,6 +103,8 @@ class FakeTripletex:
             Route("/v2/ledger/account", self.search("account"), methods=["GET"]),
             Route("/v2/ledger/vatType", self.search("vatType"), methods=["GET"]),
             Route("/v2/currency", self.search("currency"), methods=["GET"]),
+            Route("/v2/department", self.search("department"), methods=["GET"]),
+            Route("/v2/project", self.search("project"), methods=["GET"]),
             Route("/v2/supplier", self.supplier_search, methods=["GET"]),
             Route("/v2/supplier", self.supplier_create, methods=["POST"]),
             Route("/v2/ledger/voucher/>externalVoucherNumber", self.by_external, methods=["GET"]),
@@ -146,21 +157,24 @@ class FakeTripletex:
         return JSONResponse({"value": {"token": token, "expirationDate": q["expirationDate"]}})
 
     def search(self, kind: str) -> Any:
-        tables = {
-            "account": ("number", self.account_ids),
-            "vatType": ("number", self.vat_ids),
-            "currency": ("code", self.currency_ids),
-        }
-        param, table = tables[kind]
+        param = {"department": "departmentNumber", "currency": "code"}.get(kind, "number")
 
         async def endpoint(request: Request) -> JSONResponse:
             if (refused := self._guard(request)) is not None:
                 return refused
+            table = self._table(kind)  # read when asked: a test may change the books
             wanted = request.query_params.get(param)
             values = [{"id": table[wanted]}] if wanted in table else []
             return listing(values)
 
         return endpoint
+
+    def _table(self, kind: str) -> dict[str, int]:
+        if kind == "department":
+            return _ids_of(self.departments, DEPARTMENT_IDS)
+        if kind == "project":
+            return _ids_of(self.projects, PROJECT_IDS)
+        return {"account": self.account_ids, "vatType": self.vat_ids}.get(kind, self.currency_ids)
 
     async def supplier_search(self, request: Request) -> JSONResponse:
         if (refused := self._guard(request)) is not None:
@@ -264,6 +278,17 @@ class FakeTripletex:
             return "postings.supplier", "Leverandør mangler på posteringen mot 2400."
         if p.get("supplier") and p["supplier"].get("id") not in self.suppliers:
             return "postings.supplier", "Leverandøren finnes ikke."
+        for kind, register, base, words in (
+            ("department", self.departments, DEPARTMENT_IDS, ("Avdelingen", "inaktiv")),
+            ("project", self.projects, PROJECT_IDS, ("Prosjektet", "avsluttet")),
+        ):
+            if p.get(kind) is None:
+                continue
+            number = str(int(p[kind].get("id", 0)) - base)
+            if number not in register:
+                return f"postings.{kind}", f"{words[0]} finnes ikke."
+            if not register[number][1]:
+                return f"postings.{kind}", f"{words[0]} {number} er {words[1]}."
         gross, currency = (
             Decimal(str(p.get(k, 0))) for k in ("amountGross", "amountGrossCurrency")
         )
@@ -274,6 +299,10 @@ class FakeTripletex:
     @staticmethod
     def _number(table: dict[str, int], wanted_id: int) -> str | None:
         return next((number for number, i in table.items() if i == wanted_id), None)
+
+
+def _ids_of(register: dict[str, tuple[str, bool]], base: int) -> dict[str, int]:
+    return {number: base + int(number) for number in register}
 
 
 def _bank_account_problem(account: dict[str, Any]) -> str | None:

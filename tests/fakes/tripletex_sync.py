@@ -95,6 +95,9 @@ def serve_books(
 ) -> TripletexBooks:
     served = TripletexBooks(fake, books, delay)
     fake.vat_ids = {code: 500 + i for i, code in enumerate(books.vat_codes)}
+    # Postings may name the books' departments and projects (the posting side checks them).
+    fake.departments = {c: (d.name, d.active) for c, d in books.departments.items()}
+    fake.projects = {c: (p.name, p.active) for c, p in books.projects.items()}
     served.refresh()
     routes = [
         Route("/v2/ledger/account", _endpoint(served, "account", _accounts), methods=["GET"]),
@@ -260,20 +263,25 @@ def _suppliers(served: TripletexBooks, request: Request) -> list[dict[str, Any]]
     return found
 
 
-def _dimension_list(kind: str, base: int, register: dict[str, Any]) -> list[dict[str, Any]]:
+def _dimension_list(
+    kind: str, base: int, register: dict[str, Any], wanted: str | None = None
+) -> list[dict[str, Any]]:
     number_field = "departmentNumber" if kind == "department" else "number"
     return [
         _ref(kind, base + int(code), name=d.name, **{number_field: code}, isInactive=not d.active)
         for code, d in register.items()
+        if not wanted or code == wanted  # the number filter, as Tripletex has it
     ]
 
 
 def _departments(served: TripletexBooks, request: Request) -> list[dict[str, Any]]:
-    return _dimension_list("department", DEPARTMENT_IDS, served.books.departments)
+    wanted = request.query_params.get("departmentNumber")
+    return _dimension_list("department", DEPARTMENT_IDS, served.books.departments, wanted)
 
 
 def _projects(served: TripletexBooks, request: Request) -> list[dict[str, Any]]:
-    projects = _dimension_list("project", PROJECT_IDS, served.books.projects)
+    wanted = request.query_params.get("number")
+    projects = _dimension_list("project", PROJECT_IDS, served.books.projects, wanted)
     for item in projects:
         item["isClosed"] = item.pop("isInactive")
     return projects

@@ -245,7 +245,7 @@ def correct(
     "/{document_id}/approve",
     summary="Approve, optionally with edited postings",
     response_model=DocumentOut,
-    responses=errors(400, 401, 404, 409, 422),
+    responses=errors(400, 401, 403, 404, 409, 422),
 )
 def approve(
     document_id: str,

@@ -203,6 +203,9 @@ ERROR_MEANINGS = {
     400: "The request cannot be carried out as sent: no `file` field, a form field too long, "
     "a body that is not JSON, or postings that cannot be booked (the message says which).",
     401: "No API key, or not a valid one.",
+    403: "Attestation forbids it for this actor: two different people must act on this "
+    "invoice (one attests, another approves), or it is above the actor's approval limit "
+    "(the message says which).",
     404: "No such document (or not your company's: ids reveal nothing).",
     409: "The document is not in a state that allows this, or the `external_id` is taken "
     "by other bytes (`document_id` names the first document).",

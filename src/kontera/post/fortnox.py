@@ -409,6 +409,19 @@ def _row(row: Row, in_currency: Row | None = None) -> dict[str, Any]:
         out["CreditCurrency"] = json_amount(-amount) if amount < 0 else 0.0
     if row.description:
         out["TransactionInformation"] = row.description[:100]
+    out.update(fortnox_dimensions(dict(row.dimensions)))
+    return out
+
+
+def fortnox_dimensions(dimensions: dict[str, str]) -> dict[str, str]:
+    """Fortnox's cost centre and project of a row: a department is posted as the cost centre
+    (Fortnox's unit for it; the ledger sync reads cost centres as departments too)."""
+    out = {}
+    centre = dimensions.get("cost_centre") or dimensions.get("department")
+    if centre:
+        out["CostCenter"] = centre
+    if dimensions.get("project"):
+        out["Project"] = dimensions["project"]
     return out
 
 
@@ -416,7 +429,9 @@ def _converted(rows: list[Row], rate: Decimal) -> list[Row]:
     """Rows in SEK, rounded per row, with the rounding residual on the payable row."""
     as_voucher = Voucher(date.min, "", [_as_posting(r) for r in rows])
     amounts = base_currency_amounts(as_voucher, rate)
-    return [Row(r.account, a, r.description) for r, a in zip(rows, amounts, strict=True)]
+    return [
+        Row(r.account, a, r.description, r.dimensions) for r, a in zip(rows, amounts, strict=True)
+    ]
 
 
 def _as_posting(row: Row) -> Posting:

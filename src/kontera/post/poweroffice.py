@@ -266,12 +266,19 @@ class PowerOfficeConnector:
         account_id = self._account_id(posting.account)
         side = "Credit" if credit_note else "Debit"
         amount = -posting.amount if credit_note else posting.amount
-        return {
+        line: dict[str, Any] = {
             f"{side}AccountId": account_id,
             f"{side}VatId": vat_id,
             "CurrencyAmount": json_amount(amount),
             "Description": (posting.description or "")[:200],
         }
+        # Go keeps departments and projects by code; a cost centre is its department.
+        department = posting.dimensions.get("department") or posting.dimensions.get("cost_centre")
+        if department:
+            line["DepartmentCode"] = department
+        if posting.dimensions.get("project"):
+            line["ProjectCode"] = posting.dimensions["project"]
+        return line
 
     def _voucher(self, external_id: str) -> dict[str, Any]:
         """The supplier invoice or credit note with this id (ids do not say which)."""

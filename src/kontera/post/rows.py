@@ -31,6 +31,8 @@ class Row:
     account: str
     amount: Decimal
     description: str | None = None
+    # The posting's department / project / cost centre (kind → code); none on VAT rows.
+    dimensions: tuple[tuple[str, str], ...] = ()
 
 
 def explicit_vat_rows(voucher: Voucher, vat_table: VatTable = DEFAULT_VAT_TABLE) -> list[Row]:
@@ -41,7 +43,7 @@ def explicit_vat_rows(voucher: Voucher, vat_table: VatTable = DEFAULT_VAT_TABLE)
     for posting in voucher.postings:
         if posting.is_payable or posting.vat_code is None:
             target = payable if posting.is_payable else rows
-            target.append(Row(posting.account, posting.amount, posting.description))
+            target.append(Row(posting.account, posting.amount, posting.description, _dims(posting)))
             continue
         _split(posting, vat_table, rows, vat_rows)
     for account, amount in sorted(vat_rows.items()):
@@ -61,16 +63,20 @@ def _split(
     tax = posting.vat_amount or ZERO
     net = posting.amount - tax
     if vat.kind is VatKind.INPUT and vat.input_account:
-        rows.append(Row(posting.account, net, posting.description))
+        rows.append(Row(posting.account, net, posting.description, _dims(posting)))
         vat_rows[vat.input_account] = vat_rows.get(vat.input_account, ZERO) + tax
         return
-    rows.append(Row(posting.account, posting.amount, posting.description))
+    rows.append(Row(posting.account, posting.amount, posting.description, _dims(posting)))
     if vat.kind is VatKind.REVERSE_CHARGE and vat.output_account:
         computed = round_cents(net * vat.rate / _HUNDRED)
         # Deductible: debit input VAT; not deductible: the VAT is a cost on the same account.
         debit_account = vat.input_account or posting.account
         vat_rows[debit_account] = vat_rows.get(debit_account, ZERO) + computed
         vat_rows[vat.output_account] = vat_rows.get(vat.output_account, ZERO) - computed
+
+
+def _dims(posting: Posting) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(posting.dimensions.items()))
 
 
 def base_currency_amounts(voucher: Voucher, rate: Decimal) -> list[Decimal]:

@@ -178,6 +178,8 @@ class TripletexConnector:
         if not p.is_payable:
             vat = self.vat_table.get(p.vat_code)
             posting["vatType"] = {"id": self._lookup("vatType", vat.tripletex_number)}
+            for kind, code in tripletex_dimensions(p).items():
+                posting[kind] = {"id": self._lookup(kind, code)}
             return posting
         posting["supplier"] = {"id": self._supplier_id(p.supplier_ref, voucher.payee)}
         if voucher.invoice_number:
@@ -292,8 +294,24 @@ _LOOKUPS = {
     "account": ("/ledger/account", "number"),
     "vatType": ("/ledger/vatType", "number"),
     "currency": ("/currency", "code"),
+    "department": ("/department", "departmentNumber"),
+    "project": ("/project", "number"),
 }
-_WORDS = {"account": "account", "vatType": "VAT type", "currency": "currency"}
+_WORDS = {
+    "account": "account",
+    "vatType": "VAT type",
+    "currency": "currency",
+    "department": "department",
+    "project": "project",
+}
+
+
+def tripletex_dimensions(p: Posting) -> dict[str, str]:
+    """Tripletex's department and project of a posting; it has no cost centres of its own,
+    so a cost centre is posted as the department (the unit Tripletex counts costs by)."""
+    found = {"department": p.dimensions.get("department") or p.dimensions.get("cost_centre")}
+    found["project"] = p.dimensions.get("project")
+    return {kind: code for kind, code in found.items() if code}
 
 
 def supplier_bank_accounts(payee: Payee) -> list[dict[str, str]]:

@@ -266,9 +266,17 @@ def approved_postings(lines: list[dict[str, object]], invoice: Invoice) -> list[
                 line_index=int(str(line["line_index"]))
                 if line.get("line_index") is not None
                 else number,
+                dimensions=_dimensions(line.get("dimensions")),
             )
         )
     return postings
+
+
+def _dimensions(value: object) -> tuple[tuple[str, str], ...]:
+    """The line's department / project / cost centre codes, as the voucher carries them."""
+    if not isinstance(value, dict):
+        return ()
+    return tuple(sorted((str(k), str(v).strip()) for k, v in value.items() if str(v or "").strip()))
 
 
 def _net_for(invoice: Invoice, line: dict[str, object], count: int) -> Decimal:
