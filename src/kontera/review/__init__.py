@@ -21,6 +21,7 @@ from kontera.domain.errors import KonteraError
 from kontera.i18n import translator
 from kontera.review import admin_routes
 from kontera.review import archive_routes
+from kontera.review import attest_routes
 from kontera.review import auth
 from kontera.review import detail_routes
 from kontera.review import finish_routes
@@ -41,7 +42,15 @@ def mount_review(app: FastAPI, ctx: AppContext) -> None:
     """Add the UI's routes to `app` (whose `state.ctx` is `ctx`)."""
     app.state.ctx = ctx
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="review-static")
-    for module in (auth, queue_routes, detail_routes, finish_routes, archive_routes, admin_routes):
+    for module in (
+        auth,
+        queue_routes,
+        detail_routes,
+        finish_routes,
+        attest_routes,
+        archive_routes,
+        admin_routes,
+    ):
         app.include_router(module.router)
     app.add_exception_handler(auth.SignInRequired, auth.sign_in_required_response)  # type: ignore[arg-type]
     _html_errors_for_ui(app)
