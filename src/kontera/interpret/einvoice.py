@@ -9,6 +9,8 @@
 from __future__ import annotations
 
 import logging
+from abc import ABC
+from abc import abstractmethod
 from typing import ClassVar
 
 from kontera.domain.filetypes import FileKind
@@ -28,7 +30,7 @@ from kontera.interpret.xmlsafe import parse_xml
 log = logging.getLogger(__name__)
 
 
-class XmlInvoiceInterpreter:
+class XmlInvoiceInterpreter(ABC):
     """One XML e-invoice syntax: `looks_like` decides by namespace, `read` builds the invoice.
 
     The namespace decides, not the root name or the generic sniffer's kind: ZUGFeRD's 2014
@@ -51,11 +53,11 @@ class XmlInvoiceInterpreter:
             invoice, self.name, render_missing=self.render_missing and ctx.render_missing
         )
 
-    def looks_like(self, data: bytes) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    def looks_like(self, data: bytes) -> bool: ...
 
-    def read(self, root: Element) -> Invoice:
-        raise NotImplementedError
+    @abstractmethod
+    def read(self, root: Element) -> Invoice: ...
 
 
 def finish_interpretation(
