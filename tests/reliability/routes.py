@@ -111,13 +111,14 @@ def _typed_ints(dependant: Any) -> frozenset[str]:
 def _form_fields(dependant: Any) -> tuple[tuple[str, str], ...]:
     fields = []
     for field in _declared(dependant, "body_params"):
-        kind = type(getattr(field, "field_info", None)).__name__
-        if kind not in ("Form", "File"):
+        source = type(getattr(field, "field_info", None)).__name__
+        if source not in ("Form", "File"):
             continue
-        annotation = str(_annotation(field))
-        shape = "file" if kind == "File" or "UploadFile" in annotation else "str"
         declared = _annotation(field)
-        kind = "int" if declared in (int, float) else "bool" if declared is bool else shape
+        if source == "File" or "UploadFile" in str(declared):
+            kind = "file"
+        else:
+            kind = "int" if declared in (int, float) else "bool" if declared is bool else "str"
         fields.append((field.alias, kind))
     return tuple(fields)
 
