@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -105,6 +107,13 @@ def test_a_message_survives_json() -> None:
     message = msg("Page {n} of {total}", n=1, total=msg("Due"), when=(date(2020, 1, 2),))
     again = Message.from_json(message.to_json())
     assert again == message
+
+
+def test_an_untyped_librarys_value_is_stored_as_its_text() -> None:
+    error: Any = ValueError("Failed to load document (PDFium: Data format error).")
+    message = msg("The PDF cannot be opened ({e}).", e=error)
+    stored = json.loads(json.dumps(message.to_json()))
+    assert str(Message.from_json(stored)) == str(message)
 
 
 def test_plural_forms() -> None:

@@ -118,7 +118,11 @@ def _param_to_json(value: Param) -> Any:
         return {"decimal": str(value)}
     if isinstance(value, date):
         return {"date": value.isoformat()}
-    return value
+    if value is None or isinstance(value, int | str):
+        return value
+    # An untyped library's value (an exception from pypdfium2 is `Any` to mypy) must not stop a
+    # failure from being recorded: the document would stay "received" with no reason shown.
+    return str(value)
 
 
 def _param_from_json(raw: Any) -> Param:

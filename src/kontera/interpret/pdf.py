@@ -80,14 +80,16 @@ def _read_text_and_scans(
         try:
             document = pdfium.PdfDocument(data)
         except pdfium.PdfiumError as e:
-            raise InterpretationFailed(msg("The PDF cannot be opened ({e}).", e=e)) from e
+            raise InterpretationFailed(msg("The PDF cannot be opened ({e}).", e=str(e))) from e
         try:
             pages = [_text_page(document, index) for index in range(len(document))]
             _check_deadline(deadline, ctx)
             scans = [i for i, page in enumerate(pages) if not _usable(page)]
             images = [_render(document, i, ctx.ocr_dpi) for i in scans]
         except pdfium.PdfiumError as e:
-            raise InterpretationFailed(msg("A page of the PDF cannot be read ({e}).", e=e)) from e
+            raise InterpretationFailed(
+                msg("A page of the PDF cannot be read ({e}).", e=str(e))
+            ) from e
         finally:
             document.close()
     return pages, scans, images
