@@ -1,9 +1,10 @@
 """Checks a careful bookkeeper makes on a received e-invoice, each citing its official rule id.
 
 The rules live in small modules by family and register themselves on import:
-`checks_calc` (EN 16931 BR-CO-*), `checks_vat` / `checks_vat_o` (VAT categories BR-S/Z/E/AE/
-IC/G/O-*), `checks_national` (Peppol NO-R-*, SE-R-*), `checks_mandatory` (BR-01… that matter
-on reception) and `checks_ids` (check digits of org.nr, VAT ids, KID, account numbers, IBAN).
+`checks_calc` (EN 16931 BR-CO-*), `checks_vat` (VAT categories BR-S/Z/E/AE/IC/G/O-*, the
+seven generated from one table), `checks_national` (Peppol NO-R-*, SE-R-*), `checks_mandatory`
+(BR-01… that matter on reception) and `checks_ids` (check digits of org.nr, VAT ids, KID,
+account numbers, IBAN).
 Failures become `Note`s on the invoice; a check never raises.
 """
 
@@ -18,7 +19,6 @@ from kontera.interpret import checks_mandatory as checks_mandatory
 from kontera.interpret import checks_national as checks_national
 from kontera.interpret import checks_peppol as checks_peppol
 from kontera.interpret import checks_vat as checks_vat
-from kontera.interpret import checks_vat_o as checks_vat_o
 from kontera.interpret.checks_base import RULES
 from kontera.interpret.checks_base import run_rules
 
@@ -31,7 +31,6 @@ _FAMILIES = (
     checks_mandatory,
     checks_national,
     checks_vat,
-    checks_vat_o,
 )
 
 

@@ -3,7 +3,9 @@ charge), BR-IC (intra-community, code K), BR-G (export), BR-O (not subject to VA
 
 The seven families share one shape (01 breakdown present, 02–04 identifiers, 05–07 rates,
 08 taxable amount, 09 VAT amount, 10 exemption reason), so each family is described by a
-`Family` and its rules are registered from small shared functions.
+`Family` and its rules are registered from small shared functions. Category O turns three of
+them round (VAT ids forbidden, no rate at all) and adds 11–14 (nothing else beside it); the
+two extra intra-community rules BR-IC-11/12 are written out at the end.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import VatBreakdown
@@ -25,6 +28,8 @@ from kontera.interpret.checks_base import total
 
 _ZERO = Decimal(0)
 Identified = Callable[[Invoice], bool]
+# What rules 05–07 ask of the rate on lines, allowances and charges of the category.
+RateRule = Literal["above_zero", "zero", "none"]
 
 
 def _seller_vat(invoice: Invoice) -> bool:
@@ -45,6 +50,10 @@ def _intra_community_parties(invoice: Invoice) -> bool:
     return _seller_vat(invoice) and bool(invoice.buyer.vat_id)
 
 
+def _any_vat_id(invoice: Invoice) -> bool:
+    return _seller_vat(invoice) or bool(invoice.buyer.vat_id)
+
+
 @dataclass(frozen=True, slots=True)
 class Family:
     prefix: str
@@ -53,6 +62,10 @@ class Family:
     identified: Identified
     who: Message  # what identifiers 02–04 ask for, in words
     needs_exemption_reason: bool
+    rate: RateRule = "zero"
+    # Category O: 02–04 forbid the VAT ids `identified` looks for, and 11–14 keep every other
+    # category out of the invoice.
+    not_subject: bool = False
 
 
 _SELLER_VAT_ID = msg("a seller VAT id")
@@ -67,6 +80,7 @@ FAMILIES = [
         _seller_vat_or_tax_registration,
         _SELLER_VAT_ID,
         False,
+        rate="above_zero",
     ),
     Family("BR-Z", "Z", msg("zero rated"), _seller_vat_or_tax_registration, _SELLER_VAT_ID, False),
     Family("BR-E", "E", msg("exempt"), _seller_vat_or_tax_registration, _SELLER_VAT_ID, True),
@@ -87,7 +101,19 @@ FAMILIES = [
         True,
     ),
     Family("BR-G", "G", msg("export outside the EU"), _seller_vat, _SELLER_VAT_ID, True),
+    Family(
+        "BR-O",
+        "O",
+        msg("not subject to VAT"),
+        _any_vat_id,
+        msg("no seller or buyer VAT id"),
+        True,
+        rate="none",
+        not_subject=True,
+    ),
 ]
+# Where a category is used, as the object of a sentence ("… all lines must …").
+_ITEMS = {"lines": msg("lines"), "allowances": msg("allowances"), "charges": msg("charges")}
 
 
 def _lines(invoice: Invoice, code: str) -> list[int]:
@@ -127,39 +153,53 @@ def _same_rate(a: Decimal | None, b: Decimal | None) -> bool:
     return (a if a is not None else _ZERO) == (b if b is not None else _ZERO)
 
 
-def _register_family(f: Family) -> None:
-    label = msg("VAT category {code} ({name})", code=f.code, name=f.name)
+def _label(f: Family) -> Message:
+    return msg("VAT category {code} ({name})", code=f.code, name=f.name)
 
+
+def _register_family(f: Family) -> None:
+    label = _label(f)
+    _register_breakdown_present(f, label)
+    for suffix, where in (("02", "lines"), ("03", "allowances"), ("04", "charges")):
+        _register_identifiers(f, suffix, where, label)
+    for suffix, where in (("05", "lines"), ("06", "allowances"), ("07", "charges")):
+        _register_rate(f, suffix, where, label)
+    _register_amounts(f, label)
+    _register_exemption_reason(f, label)
+    if f.not_subject:
+        _register_alone(f, label)
+
+
+def _register_breakdown_present(f: Family, label: Message) -> None:
     @rule(f"{f.prefix}-01", field="vat_breakdown")
     def breakdown_present(invoice: Invoice) -> Problems:
         if not _used(invoice, f.code):
             return []
         count = len(_breakdowns(invoice, f.code))
-        wanted_ok = count >= 1 if f.code == "S" else count == 1
-        wanted = (
-            msg(
-                "{label} is used, so the VAT breakdown needs at least one {code} entry (it has "
-                "{count})",
-                label=label,
-                code=f.code,
-                count=count,
+        if f.code == "S":
+            return only_if(
+                count < 1,
+                msg(
+                    "{label} is used, so the VAT breakdown needs at least one {code} entry (it "
+                    "has {count})",
+                    label=label,
+                    code=f.code,
+                    count=count,
+                ),
             )
-            if f.code == "S"
-            else msg(
+        return only_if(
+            count != 1,
+            msg(
                 "{label} is used, so the VAT breakdown needs exactly one {code} entry (it has "
                 "{count})",
                 label=label,
                 code=f.code,
                 count=count,
-            )
+            ),
         )
-        return only_if(not wanted_ok, wanted)
 
-    for suffix, where in (("02", "lines"), ("03", "allowances"), ("04", "charges")):
-        _register_identifiers(f, suffix, where, label)
-    for suffix, where in (("05", "lines"), ("06", "allowances"), ("07", "charges")):
-        _register_rate(f, suffix, where, label)
 
+def _register_amounts(f: Family, label: Message) -> None:
     @rule(f"{f.prefix}-08", field="vat_breakdown")
     def taxable_amount(invoice: Invoice) -> Problems:
         problems = []
@@ -190,6 +230,8 @@ def _register_family(f: Family) -> None:
             if not _vat_amount_ok(v, expected := _expected_vat(f.code, v))
         ]
 
+
+def _register_exemption_reason(f: Family, label: Message) -> None:
     @rule(f"{f.prefix}-10", field="vat_breakdown")
     def exemption_reason(invoice: Invoice) -> Problems:
         for v in _breakdowns(invoice, f.code):
@@ -224,15 +266,20 @@ def _items(invoice: Invoice, code: str, where: str) -> list[int]:
 def _register_identifiers(f: Family, suffix: str, where: str, label: Message) -> None:
     @rule(f"{f.prefix}-{suffix}", field="seller.vat_id")
     def identifiers(invoice: Invoice) -> Problems:
-        used = bool(_items(invoice, f.code, where))
+        if not _items(invoice, f.code, where):
+            return []
+        if f.not_subject:
+            return only_if(
+                f.identified(invoice),
+                msg(
+                    "{items} with {category} exclude seller and buyer VAT ids",
+                    items=WHERE[where],
+                    category=label,
+                ),
+            )
         return only_if(
-            used and not f.identified(invoice),
-            msg(
-                "{items} with {label} need {who}",
-                items=WHERE[where],
-                label=label,
-                who=f.who,
-            ),
+            not f.identified(invoice),
+            msg("{items} with {label} need {who}", items=WHERE[where], label=label, who=f.who),
         )
 
 
@@ -247,30 +294,83 @@ def _rates(invoice: Invoice, code: str, where: str) -> list[Decimal | None]:
     ]
 
 
+_RATE_WRONG: dict[RateRule, Callable[[Decimal | None], bool]] = {
+    "above_zero": lambda r: r is None or r <= 0,
+    "zero": lambda r: r is None or r != 0,
+    "none": lambda r: r is not None,
+}
+
+
+def _rate_message(f: Family, where: str, label: Message) -> Message:
+    items = WHERE[where]
+    if f.rate == "above_zero":
+        return msg("{items} with {label} need a rate above 0 %", items=items, label=label)
+    if f.rate == "zero":
+        return msg("{items} with {label} must have a 0 % rate", items=items, label=label)
+    return msg("{items} with {category} must not state a VAT rate", items=items, category=label)
+
+
 def _register_rate(f: Family, suffix: str, where: str, label: Message) -> None:
+    wrong = _RATE_WRONG[f.rate]
+    message = _rate_message(f, where, label)
+
     @rule(f"{f.prefix}-{suffix}", field=where)
     def rate(invoice: Invoice) -> Problems:
-        rates = _rates(invoice, f.code, where)
-        if f.code == "S":
-            bad = [r for r in rates if r is None or r <= 0]
-            return only_if(
-                bool(bad),
-                msg(
-                    "{items} with {label} need a rate above 0 %",
-                    items=WHERE[where],
-                    label=label,
-                ),
-            )
-        bad = [r for r in rates if r is None or r != 0]
+        return only_if(any(wrong(r) for r in _rates(invoice, f.code, where)), message)
+
+
+def _register_alone(f: Family, label: Message) -> None:
+    @rule(f"{f.prefix}-11", field="vat_breakdown")
+    def alone_in_breakdown(invoice: Invoice) -> Problems:
+        others = [v for v in invoice.vat_breakdown if v.category != f.code]
         return only_if(
-            bool(bad),
+            bool(_breakdowns(invoice, f.code)) and bool(others),
+            msg("With {category} the VAT breakdown may have no other categories", category=label),
+        )
+
+    for suffix, where in (("12", "lines"), ("13", "allowances"), ("14", "charges")):
+        _register_all_of_category(f, suffix, where, label)
+
+
+def _register_all_of_category(f: Family, suffix: str, where: str, label: Message) -> None:
+    @rule(f"{f.prefix}-{suffix}", field="lines" if where == "lines" else "allowances_charges")
+    def all_of_category(invoice: Invoice) -> Problems:
+        if not _breakdowns(invoice, f.code):
+            return []
+        return only_if(
+            any(c != f.code for c in _categories(invoice, where)),
             msg(
-                "{items} with {label} must have a 0 % rate",
-                items=WHERE[where],
-                label=label,
+                "With {category} in the breakdown, all {items} must be category {code}",
+                category=label,
+                items=_ITEMS[where],
+                code=f.code,
             ),
         )
 
 
+def _categories(invoice: Invoice, where: str) -> list[str | None]:
+    if where == "lines":
+        return [line.vat_category for line in invoice.lines]
+    charges = where == "charges"
+    return [a.vat_category for a in invoice.allowances_charges if a.is_charge is charges]
+
+
 for _family in FAMILIES:
     _register_family(_family)
+
+
+@rule("BR-IC-11", field="delivery_date")
+def ic_delivery_date(invoice: Invoice) -> Problems:
+    has_date = invoice.delivery_date or invoice.period_start or invoice.period_end
+    return only_if(
+        bool(_breakdowns(invoice, "K")) and not has_date,
+        msg("Intra-community supply needs the delivery date or the invoicing period"),
+    )
+
+
+@rule("BR-IC-12", field="delivery_country")
+def ic_delivery_country(invoice: Invoice) -> Problems:
+    return only_if(
+        bool(_breakdowns(invoice, "K")) and not invoice.delivery_country,
+        msg("Intra-community supply needs the country the goods were delivered to"),
+    )
