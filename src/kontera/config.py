@@ -50,6 +50,26 @@ class Settings(BaseSettings):
     )
     session_max_age_seconds: int = Field(default=8 * 3600, description="UI session lifetime.")
     mail_domain: str = Field(default="inbox.kontera.local", description="Inbound mail domain.")
+    mail_relay_host: str | None = Field(
+        default=None,
+        description="SMTP server for Kontera's outgoing mail (attestation requests, reminders).",
+    )
+    mail_relay_port: int = Field(default=25, description="Port of that SMTP server.")
+    mail_relay_starttls: bool = Field(default=False, description="STARTTLS towards the relay.")
+    mail_relay_username: str | None = Field(default=None, description="Relay sign-in, if any.")
+    mail_relay_password: str | None = Field(default=None, description="Its password.")
+    mail_from: str | None = Field(
+        default=None, description="From address of Kontera's mail; default kontera@<mail domain>."
+    )
+    attest_link_days: int = Field(
+        default=14, ge=1, description="How long the link in an attestation e-mail works."
+    )
+    attest_mail_interval_minutes: int = Field(
+        default=10, description="Workers send reminders and retry attestation mail this often."
+    )
+    attest_mail_max_attempts: int = Field(
+        default=10, ge=1, description="Attempts per attestation e-mail before it is given up."
+    )
     metrics_token: str | None = Field(
         default=None, description="When set, /metrics wants `Authorization: Bearer <token>`."
     )

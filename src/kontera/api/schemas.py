@@ -164,6 +164,18 @@ class VoucherOut(BaseModel):
     last_error: str | None
 
 
+class AttestMailOut(BaseModel):
+    """The latest e-mail to the attestant (the request or a reminder)."""
+
+    kind: str = Field(description="request or reminder.")
+    state: str = Field(description="pending, sent, failed (given up) or cancelled.")
+    to: str
+    attempts: int
+    last_error: str | None = Field(description="The SMTP server's answer to the last attempt.")
+    sent_at: datetime | None
+    next_attempt_at: datetime | None = Field(description="When it is tried again (pending).")
+
+
 class AttestationOut(BaseModel):
     """The invoice's latest attestation request (docs/attestation.md)."""
 
@@ -177,6 +189,9 @@ class AttestationOut(BaseModel):
     acted_by: str | None = Field(description="Who attested or refused.")
     acted_at: datetime | None
     comment: str | None = Field(description="The attestant's comment (always on a refusal).")
+    mail: AttestMailOut | None = Field(
+        default=None, description="The latest e-mail to the attestant; null: none sent."
+    )
 
 
 class DocumentOut(DocumentSummaryOut):

@@ -9,6 +9,7 @@ tokens opens nothing else, and a new purpose never needs a new secret:
 | `TOKENS` | accounting-system credentials and OAuth tokens, webhook signing secrets (Fernet) |
 | `MAILBOX` | passwords of companies' IMAP mailboxes (Fernet) |
 | `OAUTH_STATE` | the signed `state` of the Fortnox sign-in (itsdangerous) |
+| `ATTEST_LINK` | the signed, expiring link in an attestation e-mail (itsdangerous) |
 
 A `Keyring` holds the current secret and the previous ones (`KONTERA_SECRET_KEY_PREVIOUS`):
 decryption and signature checks accept any of them, encryption and signing use the current
@@ -33,6 +34,7 @@ from kontera.post.oauth import OAuthTokens
 TOKENS = b"kontera/post/token-encryption/v1"
 MAILBOX = b"kontera/mail/imap-password/v2"
 OAUTH_STATE = b"kontera/oauth/state/v1"
+ATTEST_LINK = b"kontera/attest/link/v1"
 MIN_SECRET_LENGTH = 16
 
 

@@ -22,6 +22,7 @@ from kontera.i18n import translator
 from kontera.review import admin_routes
 from kontera.review import archive_routes
 from kontera.review import attest_routes
+from kontera.review import attest_settings_routes
 from kontera.review import auth
 from kontera.review import detail_routes
 from kontera.review import finish_routes
@@ -48,6 +49,7 @@ def mount_review(app: FastAPI, ctx: AppContext) -> None:
         detail_routes,
         finish_routes,
         attest_routes,
+        attest_settings_routes,
         archive_routes,
         admin_routes,
     ):

@@ -20,6 +20,7 @@ from kontera.review.auth import PostingUser
 from kontera.review.auth import User
 from kontera.review.web import app_context
 from kontera.review.web import render
+from kontera.services import attest_links
 from kontera.services import attestation
 from kontera.services import review_pages
 
@@ -51,6 +52,18 @@ def to_attest(request: Request, user: User) -> Response:
         if document.company_id in user.company_ids
     ]
     return render(request, "attest_list.html", user, rows=rows)
+
+
+@router.get(attest_links.LINK_PATH + "{token}")
+def follow_link(request: Request, user: User, token: str) -> Response:
+    """The signed link of an attestation e-mail: after sign-in, to that invoice's attest page.
+
+    The token names one request and expires; it signs nobody in, and it leads only the
+    person it was sent to (anyone else is refused in words)."""
+    opened = attest_links.open_link(
+        app_context(request), token=token, user_id=user.user_id, actor=user.email
+    )
+    return RedirectResponse(attest_url(opened.company_id, opened.document_id), status_code=303)
 
 
 @router.get(PAGE, response_class=HTMLResponse)

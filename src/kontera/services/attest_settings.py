@@ -157,6 +157,21 @@ def require_member(session: Session, company_id: str, user_id: str) -> User:
     return user
 
 
+def members(ctx: AppContext, *, company_id: str) -> list[User]:
+    """The active people who may attest for this company (granted, or its bureau's admins)."""
+    with session_scope(ctx.engine) as session:
+        company = repo.get_company(session, company_id=company_id)
+        granted = select(UserCompany.user_id).where(UserCompany.company_id == company_id)
+        query = select(User).where(col(User.is_active), col(User.id).in_(granted))
+        found = {u.id: u for u in session.exec(query).all()}
+        if company.bureau_id is not None:
+            admins = select(User).where(
+                col(User.is_active), User.role == "admin", User.bureau_id == company.bureau_id
+            )
+            found |= {u.id: u for u in session.exec(admins).all()}
+        return sorted(found.values(), key=lambda u: u.email)
+
+
 # -- rules ---------------------------------------------------------------------------------
 
 

@@ -45,6 +45,7 @@ from kontera.domain.money import ZERO
 from kontera.domain.status import REVIEWABLE
 from kontera.domain.status import Status
 from kontera.domain.suggestion import Suggestion
+from kontera.services import attest_mail
 from kontera.services import attest_settings
 from kontera.services.approval_checks import suggestion_problems
 from kontera.services.attest_settings import AttestSettings
@@ -326,6 +327,7 @@ def _request(session: Session, document: Document, match: Match, *, actor: str) 
         requested_by=actor,
     )
     session.add(request)
+    attest_mail.record(session, request, kind=attest_mail.REQUEST, now=request.requested_at)
     repo.add_event(
         session,
         company_id=document.company_id,
@@ -614,6 +616,23 @@ def view(session: Session, document_id: str) -> dict[str, Any] | None:
         "acted_by": request.acted_by,
         "acted_at": request.acted_at.isoformat() if request.acted_at else None,
         "comment": request.comment,
+        "mail": _mail_view(session, request),
+    }
+
+
+def _mail_view(session: Session, request: Attestation) -> dict[str, Any] | None:
+    """The latest e-mail to the attestant: sent, waiting to be tried again, or given up."""
+    mail = attest_mail.latest_for(session, request.id)
+    if mail is None:
+        return None
+    return {
+        "kind": mail.kind,
+        "state": mail.state,
+        "to": mail.recipient,
+        "attempts": mail.attempts,
+        "last_error": mail.last_error,
+        "sent_at": mail.sent_at.isoformat() if mail.sent_at else None,
+        "next_attempt_at": mail.next_attempt_at.isoformat() if mail.state == "pending" else None,
     }
 
 

@@ -3,7 +3,8 @@
 - `keyring(settings)` refuses to work without `KONTERA_SECRET_KEY` (a clear error, never a
   silent default); `KONTERA_SECRET_KEY_PREVIOUS` adds older keys that are still accepted.
 - `token_cipher` / `mailbox_cipher` encrypt what is stored (see `kontera.post.crypto` for the
-  purposes); `oauth_signing_keys` sign the Fortnox sign-in state.
+  purposes); `oauth_signing_keys` sign the Fortnox sign-in state, `attest_link_keys` the
+  links in attestation e-mails.
 - `rotate_secrets` re-encrypts every stored secret under the current key, so the previous
   keys can then be dropped (the procedure is in docs/operations.md).
 - `demo_settings` gives `kontera serve --demo` a random key of its own, kept in the data
@@ -27,6 +28,7 @@ from kontera.domain.errors import KonteraError
 from kontera.domain.errors import PermanentError
 from kontera.domain.messages import msg
 from kontera.ingest import sealing
+from kontera.post.crypto import ATTEST_LINK
 from kontera.post.crypto import MAILBOX
 from kontera.post.crypto import MIN_SECRET_LENGTH
 from kontera.post.crypto import OAUTH_STATE
@@ -79,6 +81,10 @@ def token_cipher(settings: Settings) -> TokenCipher:
 
 def oauth_signing_keys(settings: Settings) -> list[bytes]:
     return keyring(settings).signing_keys(OAUTH_STATE)
+
+
+def attest_link_keys(settings: Settings) -> list[bytes]:
+    return keyring(settings).signing_keys(ATTEST_LINK)
 
 
 class MailboxCipher:

@@ -4,7 +4,10 @@
   the attestant (by the buyer's reference, a department or project, a supplier, an amount);
 - `AttestLimit`: the largest amount a person may attest or approve for a company;
 - `Attestation`: one request for one document — pending, attested or refused — with who
-  acted, when, their comment, and when the attestant was told (e-mail) and reminded.
+  acted, when, their comment, and when the attestant was told (e-mail) and reminded;
+- `AttestMail`: the outbox of e-mails to attestants (the request, the reminders), written in
+  the transaction that makes the request, sent and retried by the workers; one reminder per
+  request and day (`uq_attest_mail_once`).
 
 The company-wide switches (on/off, default attestant, two-person rule, reminders) live in
 `Company.settings["attestation"]` (`kontera.services.attest_settings`). Migrations `attest_*`.
@@ -20,6 +23,7 @@ from typing import Any
 from sqlalchemy import JSON
 from sqlalchemy import Column
 from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 from sqlmodel import SQLModel
 
@@ -83,3 +87,21 @@ class Attestation(SQLModel, table=True):
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     notified_at: datetime | None = _ts(nullable=True)
     reminded_on: date | None = None
+
+
+class AttestMail(SQLModel, table=True):
+    __tablename__ = "attest_mail"
+    __table_args__ = (UniqueConstraint("request_id", "kind", "day", name="uq_attest_mail_once"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    company_id: str = Field(foreign_key="company.id", index=True)
+    request_id: str = Field(foreign_key="attest_request.id", index=True)
+    kind: str  # request, reminder
+    day: date  # the (Nordic) day it was made for
+    recipient: str
+    state: str = Field(default="pending", index=True)  # pending, sent, failed, cancelled
+    attempts: int = 0
+    next_attempt_at: datetime = _ts()
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    sent_at: datetime | None = _ts(nullable=True)
+    created_at: datetime = _ts()
