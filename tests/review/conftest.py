@@ -79,10 +79,10 @@ def make_bureau(
 class LiveServer:
     """`create_web_app(ctx)` served by uvicorn in a thread, as `kontera serve` does."""
 
-    def __init__(self, ctx: AppContext) -> None:
+    def __init__(self, ctx: AppContext, port: int | None = None) -> None:
         from kontera.web import create_web_app
 
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
             create_web_app(ctx), host="127.0.0.1", port=self.port, log_config=None, lifespan="on"

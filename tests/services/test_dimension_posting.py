@@ -50,6 +50,11 @@ def ledger(request: pytest.FixtureRequest) -> Iterator[tuple[str, Any, str]]:
 
 @pytest.fixture
 def settings(tmp_path: Path, ledger: tuple[str, Any, str]) -> Settings:
+    return ledger_settings(tmp_path, ledger)
+
+
+def ledger_settings(tmp_path: Path, ledger: tuple[str, Any, str]) -> Settings:
+    """Kontera's settings for the fakes: their application keys, Fortnox's sign-in."""
     _, _, url = ledger
     keys = {
         "tripletex_consumer_token": FakeTripletex().consumer_token,
