@@ -82,7 +82,7 @@ def _data(ctx: AppContext, bureau: Bureau, ids: list[str]) -> set[str]:
 def _walk(page: Any, base: str, bureau: Bureau, ids: list[str]) -> list[str]:
     company = bureau.company.id
     paths = ["/", "/?status=all", f"/c/{company}/settings", f"/c/{company}/suppliers"]
-    paths += ["/users", "/models", f"/c/{company}/d/no-such-document"]
+    paths += ["/users", "/models", f"/c/{company}/d/no-such-document", f"/c/{company}/attestation"]
     paths += ["/notifications", "/archive?q=Fjordtre", "/archive?q=ingen-slik-faktura"]
     paths += [f"/c/{company}/d/{document_id}" for document_id in ids]
     texts: list[str] = []

@@ -33,10 +33,12 @@ from sqlmodel import select
 from kontera.config import Settings
 from kontera.domain.errors import Forbidden
 from kontera.domain.errors import TransientError
+from kontera.domain.messages import N_
 from kontera.domain.messages import Message
 from kontera.domain.messages import msg
 from kontera.domain.status import Status
 from kontera.i18n import render
+from kontera.i18n import translator
 from kontera.services.attest_links import make_link
 from kontera.services.context import AppContext
 from kontera.store import mail_outbox
@@ -58,6 +60,7 @@ FIRST_RETRY = timedelta(minutes=1)
 MAX_WAIT = timedelta(hours=6)
 SMTP_TIMEOUT = 30.0
 SIGNATURE = msg("This is an automatic message from Kontera.")
+GREETING = msg("Hello,")
 
 
 def local_day(moment: datetime) -> date:
@@ -74,6 +77,7 @@ def record(
     user = session.get(User, request.attestant_id) if request.attestant_id else None
     if user is None:
         return None
+    session.flush()  # the request's row first: nothing orders inserts by a bare foreign key
     mail = AttestMail(
         company_id=request.company_id,
         request_id=request.id,
@@ -275,14 +279,20 @@ def compose(
     else:
         subject = msg("Invoice from {supplier} waits for your attestation", supplier=supplier)
         opening = msg("{company} asks you to attest this invoice.", company=company_name)
-    lines = [msg("Hello,"), opening, *_facts(document, request)]
     link = make_link(settings, request.id)
-    lines.append(
-        msg("Open it to attest or refuse it. You sign in with your Kontera account; the link "
-            "works for {days} days:", days=settings.attest_link_days)
+    invitation = msg(
+        "Open it to attest or refuse it. You sign in with your Kontera account; the link "
+        "works for {days} days:", days=settings.attest_link_days
     )  # fmt: skip
-    body = "\n\n".join(render(line, locale) for line in lines)
-    body += f"\n\n{link}\n\n-- \n{render(SIGNATURE, locale)}\n"
+    parts = [
+        render(GREETING, locale),
+        render(opening, locale),
+        "\n".join(_facts(document, request, locale)),
+        render(invitation, locale),
+        link,
+        f"-- \n{render(SIGNATURE, locale)}",
+    ]
+    body = "\n\n".join(parts) + "\n"
     message = EmailMessage()
     message["From"] = settings.mail_from or f"kontera@{settings.mail_domain}"
     message["To"] = mail.recipient
@@ -293,18 +303,21 @@ def compose(
     return message
 
 
-def _facts(document: Document, request: Attestation) -> list[Message]:
-    facts = [msg("Supplier: {supplier}", supplier=document.supplier_name or "")]
-    if document.invoice_number:
-        facts.append(msg("Invoice number: {number}", number=document.invoice_number))
-    if document.gross is not None:
-        facts.append(msg("Amount: {amount} {currency}", amount=document.gross,
-                         currency=document.currency or ""))  # fmt: skip
-    if document.due_date is not None:
-        facts.append(msg("Due date: {due}", due=document.due_date))
+def _facts(document: Document, request: Attestation, locale: str) -> list[str]:
+    """The invoice in a few lines, each "label: value" with the value as the reader writes it."""
+    t = translator(locale)
     why = Message.from_json(request.why_text) if request.why_text else Message(request.why)
-    facts.append(msg("Why you: {why}", why=why))
-    return facts
+    facts = [
+        (N_("Supplier"), document.supplier_name or document.filename or ""),
+        (N_("Invoice number"), document.invoice_number or ""),
+        (
+            N_("Amount"),
+            "" if document.gross is None else t.amount(document.gross, document.currency),
+        ),
+        (N_("Due date"), t.date(document.due_date) if document.due_date else ""),
+        (N_("Why you"), t.text(why)),
+    ]
+    return [f"{t(label)}: {value}" for label, value in facts if value]
 
 
 # -- what people see -----------------------------------------------------------------------
