@@ -268,31 +268,40 @@ class FakePowerOffice:
         side = "Debit" if kind == "SupplierInvoices" else "Credit"
         total = Decimal(0)
         for line in body.get("SupplierVoucherLines") or []:
-            account = _key_of(self.account_ids, line.get(f"{side}AccountId"))
-            code = _key_of(self.vat_ids, line.get(f"{side}VatId"))
-            if account is None:
-                return problem(
-                    400, "Validation failed", {f"{side}AccountId": ["Kontoen finnes ikke."]}
-                )
-            if account in self.inactive_accounts:
-                message = f"Konto {account} er inaktiv."
-                return problem(400, "Validation failed", {f"{side}AccountId": [message]})
-            locked = self.vat_locked.get(account)
-            if code is None or not vat_allowed(code, account) or (locked and code != locked):
-                message = f"Mva-kode {code} kan ikke brukes på konto {account}."
-                return problem(400, "Validation failed", {f"{side}VatId": [message]})
-            problem_text = self._dimension_problem(line)
-            if problem_text is not None:
-                return problem(400, "Validation failed", {problem_text[0]: [problem_text[1]]})
-            amount = Decimal(str(line["CurrencyAmount"]))
-            if amount < 0:
-                message = f"Linjebeløpet {amount} har feil fortegn for {side.lower()}-linjen."
-                return problem(400, "Validation failed", {"CurrencyAmount": [message]})
-            total += amount
+            refused = self.check_line(line)
+            if refused is not None:
+                return refused
+            total += signed_amount(side, line)
         if total != Decimal(str(body.get("CurrencyAmount"))):
             return problem(
                 400, "Validation failed", {"CurrencyAmount": [f"Linjene summerer til {total}."]}
             )
+        return None
+
+    def check_line(self, line: dict[str, Any]) -> JSONResponse | None:
+        """One supplier voucher line, on the side its fields name, as Go checks it."""
+        side = line_side(line)
+        if side is None:
+            message = "Linjen må ha en debet- eller kreditkonto."
+            return problem(400, "Validation failed", {"DebitAccountId": [message]})
+        account = _key_of(self.account_ids, line.get(f"{side}AccountId"))
+        code = _key_of(self.vat_ids, line.get(f"{side}VatId"))
+        if account is None:
+            return problem(400, "Validation failed", {f"{side}AccountId": ["Kontoen finnes ikke."]})
+        if account in self.inactive_accounts:
+            message = f"Konto {account} er inaktiv."
+            return problem(400, "Validation failed", {f"{side}AccountId": [message]})
+        locked = self.vat_locked.get(account)
+        if code is None or not vat_allowed(code, account) or (locked and code != locked):
+            message = f"Mva-kode {code} kan ikke brukes på konto {account}."
+            return problem(400, "Validation failed", {f"{side}VatId": [message]})
+        problem_text = self._dimension_problem(line)
+        if problem_text is not None:
+            return problem(400, "Validation failed", {problem_text[0]: [problem_text[1]]})
+        amount = Decimal(str(line.get("CurrencyAmount", 0)))
+        if amount < 0:
+            message = f"Linjebeløpet {amount} har feil fortegn for {side.lower()}-linjen."
+            return problem(400, "Validation failed", {"CurrencyAmount": [message]})
         return None
 
     def _dimension_problem(self, line: dict[str, Any]) -> tuple[str, str] | None:
@@ -333,6 +342,21 @@ class FakePowerOffice:
             return problem(400, "Validation failed", {"file": ["Filformatet støttes ikke."]})
         self.pages.setdefault(voucher_id, []).append(content)
         return Response(status_code=201)
+
+
+def line_side(line: dict[str, Any]) -> str | None:
+    """The side a supplier voucher line names by its fields (the supplier is the other)."""
+    debit, credit = line.get("DebitAccountId"), line.get("CreditAccountId")
+    if (debit is None) == (credit is None):
+        return None
+    return "Debit" if debit is not None else "Credit"
+
+
+def signed_amount(side: str, line: dict[str, Any]) -> Decimal:
+    """A line's amount toward the voucher's total: positive on the voucher's own side (debit
+    on an invoice), negative on the other (a discount or rounding down)."""
+    amount = Decimal(str(line.get("CurrencyAmount", 0)))
+    return amount if line_side(line) == side else -amount
 
 
 def _csv(value: str | None) -> set[str]:

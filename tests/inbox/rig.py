@@ -18,6 +18,7 @@ from typing import Any
 from kontera.services import companies
 from kontera.services.context import AppContext
 from tests.fakes import fortnox_inbox
+from tests.fakes import poweroffice_inbox
 from tests.fakes import tripletex_inbox
 from tests.fakes.books import Books
 from tests.fakes.inbox_documents import CorpusInvoice
@@ -25,6 +26,11 @@ from tests.fakes.inbox_documents import Party
 from tests.fakes.ledger_rig import LedgerRig
 from tests.fakes.ledger_rig import connect_rig
 
+SERVE_INBOX: dict[str, Any] = {
+    "tripletex": tripletex_inbox.serve_inbox,
+    "fortnox": fortnox_inbox.serve_inbox,
+    "poweroffice": poweroffice_inbox.serve_inbox,
+}
 ORG = {"NO": "923609016", "SE": "5560360793"}
 NAME = {"NO": "Fjordinnboks AS", "SE": "Inkorgen Örebro AB"}
 
@@ -33,7 +39,7 @@ NAME = {"NO": "Fjordinnboks AS", "SE": "Inkorgen Örebro AB"}
 class InboxRig:
     company_id: str
     ledger: LedgerRig
-    inbox: Any  # tripletex_inbox.TripletexInbox / fortnox_inbox.FortnoxInbox
+    inbox: Any  # TripletexInbox / FortnoxInbox / PowerOfficeInbox (tests.fakes.*_inbox)
 
     @property
     def client(self) -> Any:
@@ -78,8 +84,7 @@ def inbox_rig(ctx: AppContext, system: str, books: Books) -> Iterator[InboxRig]:
         ctx, name=NAME[country], org_number=ORG[country], country=country
     )
     ledger = connect_rig(ctx, company.id, system, books, serve=True)
-    serve = tripletex_inbox.serve_inbox if system == "tripletex" else fortnox_inbox.serve_inbox
-    inbox = serve(ledger.fake)
+    inbox = SERVE_INBOX[system](ledger.fake)
     try:
         yield InboxRig(company.id, ledger, inbox)
     finally:
@@ -150,3 +155,29 @@ def _chosen(line: dict[str, Any]) -> dict[str, Any]:
     first = alternatives[0]
     vat = line.get("vat_code") or first.get("vat_code")
     return {**line, "account": first["account"], "vat_code": vat, "_chosen": True}
+
+
+def suggested_accounts(ctx: AppContext, document_id: str) -> set[str]:
+    """The accounts of what a person approved: Kontera's suggestion, an abstained line taking
+    the first alternative (as `approve_as_a_person` chooses)."""
+    from kontera.store import repo
+    from kontera.store.db import session_scope
+
+    with session_scope(ctx.engine) as session:
+        record = repo.latest_suggestion(session, document_id=document_id)
+        assert record is not None
+        return {str(_chosen(line)["account"]) for line in record.payload.get("lines", [])}
+
+
+def posted_as_suggested(ctx: AppContext, rig: InboxRig, document_id: str, voucher_id: str) -> None:
+    """The lines on a voucher in PowerOffice Go's approval inbox are the suggestion's accounts
+    (and the prepayment and rounding accounts Kontera's voucher builder adds), Go's own
+    pre-coding gone."""
+    numbers = {ident: number for number, ident in rig.fake.account_ids.items()}
+    on_lines = {
+        numbers[line.get("DebitAccountId") or line.get("CreditAccountId")]
+        for line in rig.inbox.lines(voucher_id)
+    }
+    suggested = suggested_accounts(ctx, document_id)
+    assert suggested <= on_lines, (suggested, on_lines)
+    assert on_lines - suggested <= set(BUILDER_ACCOUNTS[rig.ledger.books.country]), on_lines

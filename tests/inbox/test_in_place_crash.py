@@ -1,8 +1,10 @@
 """Completing the ledger's own invoice is exactly once, like posting: kill the worker at every
 write, before the request leaves and after the ledger acted, and run the posting again.
 
-GIVEN invoices waiting in a fake Tripletex's (Fortnox's) inbox, taken by Kontera and approved
-WHEN the worker dies at the postings/update request or at the approval/booking request —
+GIVEN invoices waiting in a fake Tripletex's (Fortnox's) inbox or sent by a fake PowerOffice Go
+      for approval, taken by Kontera and approved
+WHEN the worker dies at the postings/update request or at the approval/booking request (in
+     Go: removing its line, adding Kontera's, approving) —
      before it is sent, or after the ledger acted but before the answer came back — and a new
      worker runs the posting again from what was saved
 THEN each invoice ends booked once, approved once, with one set of Kontera's postings, no
@@ -12,6 +14,7 @@ THEN each invoice ends booked once, approved once, with one set of Kontera's pos
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,8 +41,13 @@ from tests.services.test_ledger_sync import books_for
 WRITES = {
     "tripletex": (r"/postings$", r"/:approve$"),
     "fortnox": (r"/3/supplierinvoices/\d+$", r"/bookkeep$"),
+    # Go's pre-coded line removed, Kontera's line added, the voucher approved.
+    "poweroffice": (r"/VoucherLines/\d+$", r"/VoucherLines$", r"/VoucherApproval/[0-9a-f-]+$"),
 }
-CASES = [(write, after) for write in range(2) for after in (False, True)]
+
+
+def cases(system: str) -> list[tuple[str, bool]]:
+    return [(write, after) for write in WRITES[system] for after in (False, True)]
 
 
 @pytest.fixture
@@ -56,7 +64,7 @@ class DieAt(httpx.BaseTransport):
         self.part, self.after, self.died = part, after, False
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        hit = request.method == "PUT" and re.search(self.part, request.url.path) is not None
+        hit = request.method != "GET" and re.search(self.part, request.url.path) is not None
         if hit and not self.died:
             self.died = True
             if self.after:
@@ -77,14 +85,14 @@ def dying(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[DieAt]]:
     yield armed
 
 
-@pytest.mark.parametrize("system", ["tripletex", "fortnox"])
+@pytest.mark.parametrize("system", ["tripletex", "fortnox", "poweroffice"])
 def test_a_worker_killed_at_each_write_completes_each_invoice_once(
     ctx: AppContext, system: str, dying: list[DieAt]
 ) -> None:
     books = books_for(system, 600)
     with inbox_rig(ctx, system, books) as rig:
         invoices = corpus_invoices(
-            books.country, len(CASES), buyer=rig.buyer, sellers=rig.sellers()
+            books.country, len(cases(system)), buyer=rig.buyer, sellers=rig.sellers()
         )
         rig.deliver(invoices)
         outcome = sync_company(ctx, company_id=rig.company_id, client=rig.client)
@@ -94,8 +102,8 @@ def test_a_worker_killed_at_each_write_completes_each_invoice_once(
                 select(Document).where(Document.company_id == rig.company_id)
             ).all()
             ids = sorted(d.id for d in waiting)
-        for document_id, (write, after) in zip(ids, CASES, strict=True):
-            dying.append(DieAt(WRITES[system][write], after))
+        for document_id, (write, after) in zip(ids, cases(system), strict=True):
+            dying.append(DieAt(write, after))
             with pytest.raises(Crash):
                 approve_as_a_person(ctx, rig.company_id, document_id)
             assert not dying, "the armed worker did not run"
@@ -108,7 +116,7 @@ def test_a_worker_killed_at_each_write_completes_each_invoice_once(
             with session_scope(ctx.engine) as session:
                 document = session.get(Document, document_id)
                 assert document is not None and document.status == Status.POSTED.value
-        _assert_each_completed_once(rig, system, len(CASES))
+        _assert_each_completed_once(rig, system, len(cases(system)))
         assert rig.spec_violations == []
 
 
@@ -121,6 +129,14 @@ def _assert_each_completed_once(rig: InboxRig, system: str, count: int) -> None:
         for invoice in rig.inbox.invoices.values():
             assert len(invoice["approvalListElements"]) == 1
         assert all(v["_debits"] for v in booked)
+    elif system == "poweroffice":
+        vouchers = list(rig.inbox.vouchers.values())
+        assert len(vouchers) == count
+        assert all(v["_approvals"] == ["Approve"] and v["VoucherNo"] for v in vouchers)
+        assert len({v["VoucherNo"] for v in vouchers}) == count
+        for voucher in vouchers:  # Kontera's lines once each: they add up to the invoice
+            total = sum(Decimal(str(line["CurrencyAmount"])) for line in voucher["SupplierVoucherLines"])
+            assert total == Decimal(str(voucher["CurrencyAmount"]))
     else:
         invoices = list(rig.fake.invoices.values())
         assert len(invoices) == count

@@ -1,10 +1,12 @@
 """Issue 16's acceptance for the ledgers' inboxes, and an invoice handled in the ledger meanwhile.
 
 GIVEN 50 (CI: 8) e-invoices from the corpus (readdressed to the company, from suppliers of
-      its books) waiting in a fake Tripletex's / Fortnox's inbox
+      its books) waiting in a fake Tripletex's / Fortnox's inbox, or sent by a fake PowerOffice
+      Go to Kontera for approval (its Voucher Approval workflow)
 WHEN the inbox is read twice, and every document is approved as Kontera suggests it
 THEN each invoice was fetched once (the second read fetches none), each became a document,
-     each is completed in place — booked in the fake, no voucher beside it — and the same
+     each is completed in place — booked (approved and posted) in the fake with the accounts
+     Kontera suggested, no voucher beside it — and the same
      EHF arriving by e-mail afterwards is recognised as the document Kontera already has.
 
 GIVEN an invoice Kontera took, then booked by a person in the ledger before approval
@@ -34,6 +36,7 @@ from tests.fakes.ledger_rig import rig_settings
 from tests.inbox.rig import InboxRig
 from tests.inbox.rig import approve_as_a_person
 from tests.inbox.rig import inbox_rig
+from tests.inbox.rig import posted_as_suggested
 from tests.services.test_ledger_sync import books_for
 
 # The issue's 50 take ~2.5 min per system (interpreting, suggesting and posting each through
@@ -57,7 +60,7 @@ def items(ctx: AppContext, company_id: str) -> list[InboxItem]:
         return list(session.exec(select(InboxItem).where(InboxItem.company_id == company_id)).all())
 
 
-@pytest.mark.parametrize("system", ["tripletex", "fortnox"])
+@pytest.mark.parametrize("system", ["tripletex", "fortnox", "poweroffice"])
 def test_fifty_waiting_invoices_fetched_once_and_completed_in_place(
     ctx: AppContext, system: str
 ) -> None:
@@ -81,6 +84,11 @@ def test_fifty_waiting_invoices_fetched_once_and_completed_in_place(
         assert [d.status_reason for d in posted if d.status != Status.POSTED.value] == []
         assert {i.state for i in items(ctx, rig.company_id)} == {"completed"}
         _assert_completed_in_place(rig, system)
+        if system == "poweroffice":  # approved exactly as suggested
+            for item in items(ctx, rig.company_id):
+                assert item.document_id is not None
+                voucher_id = item.details["voucher_id"]
+                posted_as_suggested(ctx, rig, item.document_id, voucher_id)
         assert rig.spec_violations == []
 
         # The same EHF, forwarded by e-mail: the document Kontera has, not a second one.
@@ -103,13 +111,18 @@ def _assert_completed_in_place(rig: InboxRig, system: str) -> None:
     if system == "tripletex":
         assert all(v["number"] and v["_debits"] for v in rig.inbox.vouchers.values())
         assert all(len(i["approvalListElements"]) == 1 for i in rig.inbox.invoices.values())
+    elif system == "poweroffice":
+        vouchers = list(rig.inbox.vouchers.values())
+        assert len(vouchers) == COUNT
+        assert all(v["ApprovalState"] == "Approved" and v["VoucherNo"] for v in vouchers)
+        assert all(v["_approvals"] == ["Approve"] and "kontera:" in v["_comment"] for v in vouchers)
     else:
         invoices = list(rig.fake.invoices.values())
         assert len(invoices) == COUNT
         assert all(i["Booked"] and "kontera:" in i["Comments"] for i in invoices)
 
 
-@pytest.mark.parametrize("system", ["tripletex", "fortnox"])
+@pytest.mark.parametrize("system", ["tripletex", "fortnox", "poweroffice"])
 def test_an_invoice_booked_in_the_ledger_meanwhile_is_not_booked_again(
     ctx: AppContext, system: str
 ) -> None:
@@ -124,6 +137,8 @@ def test_an_invoice_booked_in_the_ledger_meanwhile_is_not_booked_again(
         if system == "tripletex":  # a person books it in Tripletex
             voucher = rig.inbox.vouchers[int(handled.details["voucher_id"])]
             rig.inbox._book(voucher)
+        elif system == "poweroffice":  # a person posts it in Go
+            rig.inbox.handle_in_go(handled.details["voucher_id"])
         else:
             rig.fake.invoices[handled.details["given_number"]]["Booked"] = True
         again = sync_company(ctx, company_id=rig.company_id, client=rig.client, parts=INBOX_ONLY)
@@ -141,3 +156,7 @@ def test_an_invoice_booked_in_the_ledger_meanwhile_is_not_booked_again(
         assert rig.fake.vouchers == {}
         if system == "fortnox":
             assert len(rig.fake.invoices) == 2
+        if system == "poweroffice":  # not approved by Kontera, its lines as Go left them
+            voucher = rig.inbox.vouchers[handled.details["voucher_id"]]
+            assert voucher["_approvals"] == [] and voucher["ApprovalState"] == "Submitted"
+        assert rig.spec_violations == []

@@ -1,7 +1,7 @@
 """The ledger's own inbox: each waiting invoice becomes a document once, and approving it
 completes that invoice in the ledger — no second voucher.
 
-GIVEN a company connected to a fake Tripletex or Fortnox holding generated books, with
+GIVEN a company connected to a fake Tripletex, Fortnox or PowerOffice Go holding generated books, with
       e-invoices from the corpus (readdressed to the company, from suppliers in its books)
       waiting in the ledger's inbox
 WHEN the inbox is read, twice
@@ -27,6 +27,7 @@ from tests.fakes.inbox_documents import corpus_invoices
 from tests.fakes.ledger_rig import rig_settings
 from tests.inbox.rig import approve_as_a_person
 from tests.inbox.rig import inbox_rig
+from tests.inbox.rig import posted_as_suggested
 from tests.services.test_ledger_sync import books_for
 
 LINES = 600
@@ -48,7 +49,7 @@ def items(ctx: AppContext, company_id: str) -> list[InboxItem]:
         return list(session.exec(select(InboxItem).where(InboxItem.company_id == company_id)).all())
 
 
-@pytest.mark.parametrize("system", ["tripletex", "fortnox"])
+@pytest.mark.parametrize("system", ["tripletex", "fortnox", "poweroffice"])
 def test_inbox_taken_once_and_completed_in_place(ctx: AppContext, system: str) -> None:
     books = books_for(system, LINES)
     with inbox_rig(ctx, system, books) as rig:
@@ -76,6 +77,11 @@ def test_inbox_taken_once_and_completed_in_place(ctx: AppContext, system: str) -
             voucher_id = int(item.details["voucher_id"])
             assert rig.inbox.booked(voucher_id) and rig.inbox.approved(voucher_id)
             assert rig.inbox.debit_postings(voucher_id)
+            assert rig.fake.vouchers == {}
+        elif system == "poweroffice":
+            voucher_id = item.details["voucher_id"]
+            assert rig.inbox.approved(voucher_id) and rig.inbox.posted(voucher_id)
+            posted_as_suggested(ctx, rig, document.id, voucher_id)
             assert rig.fake.vouchers == {}
         else:
             invoice = rig.inbox.invoice(item.details["given_number"])

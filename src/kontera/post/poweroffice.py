@@ -266,6 +266,11 @@ class PowerOfficeConnector:
         account_id = self._account_id(posting.account)
         side = "Credit" if credit_note else "Debit"
         amount = -posting.amount if credit_note else posting.amount
+        if amount < 0:
+            # A discount or a rounding down: Go takes each line's side from its fields and
+            # refuses negative amounts, so it is the other side, positive.
+            side = "Debit" if credit_note else "Credit"
+            amount = -amount
         line: dict[str, Any] = {
             f"{side}AccountId": account_id,
             f"{side}VatId": vat_id,
