@@ -63,7 +63,7 @@ from tests.fakes.tripletex_inbox import starlette
 
 ROLE = "VoucherApproval_Full"
 KINDS = {"SupplierInvoices": "SupplierInvoice", "SupplierCreditNotes": "SupplierCreditNote"}
-PRECODED = "4300"  # Go's EHF pre-coding puts the whole amount on one cost account
+PRECODED = "4"  # Go's EHF pre-coding puts the whole amount on one (purchase) cost account
 LINE_IDS = 60_000
 PAGE_IDS = 11_000
 FORBIDDEN = "Integration does not have required permission to use endpoint"
@@ -150,7 +150,7 @@ class PowerOfficeInbox:
         voucher["SupplierVoucherLines"].append(
             self._line(
                 {
-                    f"{side}AccountId": self.fake.account_ids.get(PRECODED),
+                    f"{side}AccountId": self._precoded_account(),
                     "CurrencyAmount": float(amount),
                     "Description": "EHF",
                 }
@@ -159,10 +159,21 @@ class PowerOfficeInbox:
         self.vouchers[voucher_id] = voucher
         return voucher
 
+    def _precoded_account(self) -> int | None:
+        return next(
+            (
+                ident
+                for number, ident in sorted(self.fake.account_ids.items())
+                if number.startswith(PRECODED) and number not in self.fake.inactive_accounts
+            ),
+            None,
+        )
+
     def _line(self, body: dict[str, Any]) -> dict[str, Any]:
         now = self.fake.now().isoformat()
         line_id = LINE_IDS + next(self._ids)
-        return {**body, "Id": line_id, "CreatedDateTimeOffset": now, "LastChangedDateTimeOffset": now}
+        stamps = {"CreatedDateTimeOffset": now, "LastChangedDateTimeOffset": now}
+        return {**body, "Id": line_id, **stamps}
 
     def _supplier(self, org: str, name: str) -> dict[str, Any]:
         for supplier in self.fake.suppliers.values():

@@ -1,9 +1,9 @@
 """The ledger's own inbox: each waiting invoice becomes a document once, and approving it
 completes that invoice in the ledger — no second voucher.
 
-GIVEN a company connected to a fake Tripletex, Fortnox or PowerOffice Go holding generated books, with
-      e-invoices from the corpus (readdressed to the company, from suppliers in its books)
-      waiting in the ledger's inbox
+GIVEN a company connected to a fake Tripletex, Fortnox or PowerOffice Go holding generated
+      books, with e-invoices from the corpus (readdressed to the company, from suppliers in
+      its books) waiting in the ledger's inbox
 WHEN the inbox is read, twice
 THEN each invoice is fetched once (the second run fetches none) and becomes a document with
      source `ledger` and the ledger's id; WHEN one is approved as suggested, THEN the
