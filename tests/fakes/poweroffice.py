@@ -4,11 +4,14 @@ Enforced: client-credentials tokens (Basic application:client key) and the subsc
 on every call; 10 requests per second with 429; supplier invoices and credit notes on an
 existing supplier subledger account, with an invoice/credit-note number, known account and
 VAT code ids, each VAT code valid for its account (and the account's own code where it is
-locked to one), no line on an inactive account, a line's `DepartmentCode` and `ProjectCode`
-only codes that exist and are active, lines adding up to the header amount, all
+locked to one), no line on an inactive account, a line's `DepartmentId` and `ProjectId`
+(`SupplierVoucherLinePostDto` has ids, no codes: `DepartmentCode`/`ProjectCode` are refused)
+only of departments and projects that exist and are active (`/Departments`, `/Projects`),
+lines adding up to the header amount (a line on the other side counting against it), all
 amounts positive (the side is in the field name: Debit… on invoices, Credit… on credit
-notes), nothing dated on or before the client's lock date, a DueDate not before the
-VoucherDate and a SupplierBankAccountId that is one of the supplier's; suppliers' bank
+notes; a discount is a line on the other side), nothing dated on or before the client's
+lock date, a DueDate not before the VoucherDate and a SupplierBankAccountId that is one of
+the supplier's; suppliers' bank
 accounts (`/ContactBankAccounts/{contactId}`) with a valid Norwegian account number or IBAN;
 voucher pages only as PDF/PNG/JPEG/TIFF (201 without a body, as documented). Doubles are not
 refused, so the tests can see them. Timestamps follow the injected clock.
@@ -46,6 +49,8 @@ from tests.fakes.tripletex import VAT_TYPES
 from tests.fakes.tripletex import vat_allowed
 
 EPOCH = datetime(2026, 11, 22, tzinfo=UTC)
+DEPARTMENT_IDS = 10_000  # + the department's code: its id in Go
+PROJECT_IDS = 20_000  # + the project's code
 KINDS = {"SupplierInvoices": "IncomingInvoice", "SupplierCreditNotes": "IncomingCreditNote"}
 
 
@@ -94,6 +99,8 @@ class FakePowerOffice:
                 Route("/OAuth/Token", self.token, methods=["POST"]),
                 Route(f"{v2}/GeneralLedgerAccounts", self.guarded(self.accounts), methods=["GET"]),
                 Route(f"{v2}/VatCodes", self.guarded(self.vat_codes), methods=["GET"]),
+                Route(f"{v2}/Departments", self.guarded(self.department_list), methods=["GET"]),
+                Route(f"{v2}/Projects", self.guarded(self.project_list), methods=["GET"]),
                 Route(f"{v2}/Suppliers", self.guarded(self.supplier_list), methods=["GET"]),
                 Route(f"{v2}/Suppliers", self.guarded(self.supplier_create), methods=["POST"]),
                 Route(
@@ -159,6 +166,12 @@ class FakePowerOffice:
 
     async def vat_codes(self, request: Request) -> JSONResponse:
         return JSONResponse([{"Id": i, "Code": code} for code, i in self.vat_ids.items()])
+
+    async def department_list(self, request: Request) -> JSONResponse:
+        return JSONResponse(_dimensions(self.departments, DEPARTMENT_IDS))
+
+    async def project_list(self, request: Request) -> JSONResponse:
+        return JSONResponse(_dimensions(self.projects, PROJECT_IDS))
 
     async def supplier_list(self, request: Request) -> Response:
         size = int(request.query_params.get("PageSize", 5000))
@@ -305,15 +318,19 @@ class FakePowerOffice:
         return None
 
     def _dimension_problem(self, line: dict[str, Any]) -> tuple[str, str] | None:
-        for name, register, what in (
-            ("DepartmentCode", self.departments, "Avdeling"),
-            ("ProjectCode", self.projects, "Prosjekt"),
+        for name, register, base, what in (
+            ("DepartmentId", self.departments, DEPARTMENT_IDS, "Avdeling"),
+            ("ProjectId", self.projects, PROJECT_IDS, "Prosjekt"),
         ):
-            code = line.get(name)
-            if code is None:
+            code_field = name.replace("Id", "Code")
+            if code_field in line:
+                return code_field, f"Ukjent felt {code_field}; bruk {name}."
+            ident = line.get(name)
+            if ident is None or ident == -1:  # -1: none
                 continue
+            code = str(int(ident) - base)
             if code not in register:
-                return name, f"{what} {code} finnes ikke."
+                return name, f"{what} med id {ident} finnes ikke."
             if not register[code]:
                 return name, f"{what} {code} er ikke aktiv."
         return None
@@ -357,6 +374,13 @@ def signed_amount(side: str, line: dict[str, Any]) -> Decimal:
     on an invoice), negative on the other (a discount or rounding down)."""
     amount = Decimal(str(line.get("CurrencyAmount", 0)))
     return amount if line_side(line) == side else -amount
+
+
+def _dimensions(register: dict[str, bool], base: int) -> list[dict[str, Any]]:
+    return [
+        {"Id": base + int(code), "Code": code, "Name": code, "IsActive": active}
+        for code, active in register.items()
+    ]
 
 
 def _csv(value: str | None) -> set[str]:

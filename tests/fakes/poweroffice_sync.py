@@ -43,6 +43,8 @@ from starlette.routing import Route
 
 from tests.fakes.books import Books
 from tests.fakes.books import BookVoucher
+from tests.fakes.poweroffice import DEPARTMENT_IDS
+from tests.fakes.poweroffice import PROJECT_IDS
 from tests.fakes.poweroffice import FakePowerOffice
 from tests.fakes.poweroffice import problem
 from tests.fakes.spec_gate import SpecGate
@@ -375,14 +377,14 @@ def _bank_accounts(served: PowerOfficeBooks, request: Request) -> list[dict[str,
 
 def _departments(served: PowerOfficeBooks, request: Request) -> list[dict[str, Any]]:
     return [
-        {"Id": 10_000 + int(code), "Code": code, "Name": d.name, "IsActive": d.active}
+        {"Id": DEPARTMENT_IDS + int(code), "Code": code, "Name": d.name, "IsActive": d.active}
         for code, d in served.books.departments.items()
     ]
 
 
 def _projects(served: PowerOfficeBooks, request: Request) -> list[dict[str, Any]]:
     return [
-        {"Id": 20_000 + int(code), "Code": code, "Name": p.name, "IsActive": p.active}
+        {"Id": PROJECT_IDS + int(code), "Code": code, "Name": p.name, "IsActive": p.active}
         for code, p in served.books.projects.items()
     ]
 

@@ -11,6 +11,10 @@ WHEN Kontera's PowerOffice connector approves an unknown voucher, approves one t
      lines that do not add up to the voucher, or adds a line with an unknown account or VAT
      code, a negative amount, or to a posted voucher
 THEN each is refused with Go's reason and nothing changes.
+
+GIVEN an EHF waiting for approval in Go
+WHEN a person approves Kontera's suggestion with one of the books' departments on its lines
+THEN Go's voucher carries the department by Go's id (its write model has no codes).
 """
 
 from __future__ import annotations
@@ -28,15 +32,20 @@ from kontera.post.http import CredentialsRejected
 from kontera.post.http import RemoteNotFound
 from kontera.post.poweroffice import PowerOfficeConnector
 from kontera.post.poweroffice import PowerOfficeCredentials
+from kontera.services import approvals
+from kontera.services.approvals import ApprovedLine
 from kontera.services.context import AppContext
 from kontera.services.ledger_sync import sync_company
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
+from kontera.store.tables_inbox import InboxItem
 from tests.fakes.inbox_documents import corpus_invoices
 from tests.fakes.ledger_rig import rig_settings
+from tests.fakes.poweroffice import DEPARTMENT_IDS
 from tests.fakes.tripletex import vat_allowed
 from tests.inbox.rig import InboxRig
+from tests.inbox.rig import _chosen
 from tests.inbox.rig import inbox_rig
 from tests.services.test_ledger_sync import books_for
 
@@ -167,3 +176,57 @@ def _cost_account(rig: InboxRig) -> tuple[int, int]:
         if a.active and a.number.startswith("6") and vat_allowed(a.vat_code, a.number)
     )
     return rig.fake.account_ids[account.number], rig.fake.vat_ids[account.vat_code]
+
+
+def test_a_department_reaches_go_by_its_id(ctx: AppContext) -> None:
+    books = books_for("poweroffice", LINES)
+    department = next(code for code, d in books.departments.items() if d.active)
+    with inbox_rig(ctx, "poweroffice", books) as rig:
+        rig.deliver(corpus_invoices(books.country, 1, buyer=rig.buyer, sellers=rig.sellers()))
+        assert sync_company(ctx, company_id=rig.company_id, client=rig.client).state == (
+            "succeeded"
+        )
+        with session_scope(ctx.engine) as session:
+            (item,) = session.exec(select(InboxItem)).all()
+            record = repo.latest_suggestion(session, document_id=str(item.document_id))
+            assert record is not None
+            suggested = [_chosen(line) for line in record.payload["lines"]]
+        lines = [
+            ApprovedLine(
+                account=line["account"],
+                amount=Decimal(line["amount"]) if line.get("amount") is not None else None,
+                vat_code=line.get("vat_code"),
+                line_index=line.get("line_index"),
+                dimensions={"department": department},
+            )
+            for line in suggested
+        ]
+        approvals.approve(
+            ctx,
+            company_id=rig.company_id,
+            document_id=str(item.document_id),
+            actor="bookkeeper",
+            lines=lines,
+        )
+        voucher_id = item.details["voucher_id"]
+        assert rig.inbox.approved(voucher_id), _reason(ctx, str(item.document_id))
+        numbers = {ident: number for number, ident in rig.fake.account_ids.items()}
+        chosen = {line["account"] for line in suggested}
+        on_cost = [
+            line
+            for line in rig.inbox.lines(voucher_id)
+            if numbers[line.get("DebitAccountId") or line.get("CreditAccountId")] in chosen
+        ]
+        assert on_cost
+        wanted = DEPARTMENT_IDS + int(department)
+        departments = [line.get("DepartmentId") for line in on_cost]
+        # None: a line the voucher builder adds (rounding) carries no department
+        assert wanted in departments and set(departments) <= {wanted, None}
+        assert all("DepartmentCode" not in line for line in on_cost)
+        assert rig.spec_violations == []
+
+
+def _reason(ctx: AppContext, document_id: str) -> str | None:
+    with session_scope(ctx.engine) as session:
+        document = session.get(Document, document_id)
+        return document.status_reason if document is not None else None

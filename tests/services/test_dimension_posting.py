@@ -4,7 +4,7 @@ GIVEN a company connected to Tripletex, PowerOffice Go or Fortnox (each fake on 
       port, with departments 10/20, an inactive 90, project 1001 and a closed project 1002)
 WHEN an invoice is approved through the API with a department and a project on its lines
 THEN the voucher carries them where that ledger keeps them (Tripletex `department`/`project`
-     refs, Go `DepartmentCode`/`ProjectCode`, Fortnox `CostCenter`/`Project`), and a closed
+     refs, Go `DepartmentId`/`ProjectId`, Fortnox `CostCenter`/`Project`), and a closed
      project is refused by the ledger, the document coming back to review with its message.
 """
 
@@ -149,7 +149,7 @@ def test_a_department_and_a_project_reach_the_ledger(
         if system == "tripletex":
             assert (line["department"]["id"], line["project"]["id"]) == (30_020, 41_001)
         elif system == "poweroffice":
-            assert (line["DepartmentCode"], line["ProjectCode"]) == ("20", "1001")
+            assert (line["DepartmentId"], line["ProjectId"]) == (10_020, 21_001)
         else:
             assert (line["CostCenter"], line["Project"]) == ("20", "1001")
 

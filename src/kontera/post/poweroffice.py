@@ -150,6 +150,7 @@ class PowerOfficeConnector:
         self._token: tuple[str, datetime] | None = None
         self._accounts: dict[str, int] = {}
         self._vat_ids: dict[str, int] | None = None
+        self._dimension_ids: dict[tuple[str, str], int] = {}  # (register, code) -> Go's id
         self._suppliers: dict[str, _Supplier] | None = None
         self._descriptions: dict[str, str] = {}  # voucher id -> description, once read
         self.clock_skew = clock_skew  # between Kontera's clock and PowerOffice's
@@ -277,13 +278,27 @@ class PowerOfficeConnector:
             "CurrencyAmount": json_amount(amount),
             "Description": (posting.description or "")[:200],
         }
-        # Go keeps departments and projects by code; a cost centre is its department.
+        # A line names its department and project by Go's id (SupplierVoucherLinePostDto has
+        # no codes); Kontera knows them by code. A cost centre is its department.
         department = posting.dimensions.get("department") or posting.dimensions.get("cost_centre")
         if department:
-            line["DepartmentCode"] = department
+            line["DepartmentId"] = self._dimension_id("/Departments", "codes", department)
         if posting.dimensions.get("project"):
-            line["ProjectCode"] = posting.dimensions["project"]
+            project = posting.dimensions["project"]
+            line["ProjectId"] = self._dimension_id("/Projects", "projectCodes", project)
         return line
+
+    def _dimension_id(self, path: str, parameter: str, code: str) -> int:
+        """Go's id of the department (project) with this code, asked once per connector."""
+        if (path, code) not in self._dimension_ids:
+            found = self._call("GET", path, params={parameter: code}) or []
+            ids = [int(d["Id"]) for d in found if str(d.get("Code")) == code]
+            if not ids and path == "/Departments":
+                raise PermanentError(msg("PowerOffice Go has no department {code}.", code=code))
+            if not ids:
+                raise PermanentError(msg("PowerOffice Go has no project {code}.", code=code))
+            self._dimension_ids[(path, code)] = ids[0]
+        return self._dimension_ids[(path, code)]
 
     def _voucher(self, external_id: str) -> dict[str, Any]:
         """The supplier invoice or credit note with this id (ids do not say which)."""
