@@ -158,11 +158,16 @@ def test_poweroffice_refusals(case: str) -> None:
     assert words in (job.last_error or "")
 
 
-def test_poweroffice_refuses_an_unbalanced_voucher_and_a_negative_line() -> None:
+def test_poweroffice_refuses_an_unbalanced_voucher_and_sends_a_negative_line_positive() -> None:
     rig = poweroffice_rig()
     assert "Linjene summerer" in sent_directly(rig, unbalanced(no_voucher()))
+    # Go refuses negative line amounts (the fake too: "feil fortegn"); a discount line is
+    # sent on the other side, positive, and the voucher still adds up.
     rig = poweroffice_rig()
-    assert "feil fortegn" in sent_directly(rig, _flip_line_sign(no_voucher()))
+    voucher_id = rig.connector.create_voucher(_flip_line_sign(no_voucher()), "k-1")
+    lines = rig.fake.vouchers[voucher_id]["SupplierVoucherLines"]
+    (discount,) = [line for line in lines if "CreditAccountId" in line]
+    assert Decimal(str(discount["CurrencyAmount"])) > 0
 
 
 FORTNOX_CASES = {
