@@ -134,6 +134,6 @@ def test_attested_from_the_mailed_link_then_approved_and_posted_with_its_dimensi
         if system == "tripletex":
             assert (line["department"]["id"], line["project"]["id"]) == (30_020, 41_001)
         elif system == "poweroffice":
-            assert (line["DepartmentCode"], line["ProjectCode"]) == ("20", "1001")
+            assert (line["DepartmentId"], line["ProjectId"]) == (10_020, 21_001)
         else:
             assert (line["CostCenter"], line["Project"]) == ("20", "1001")
