@@ -15,6 +15,10 @@ THEN each is refused with Go's reason and nothing changes.
 GIVEN an EHF waiting for approval in Go
 WHEN a person approves Kontera's suggestion with one of the books' departments on its lines
 THEN Go's voucher carries the department by Go's id (its write model has no codes).
+
+GIVEN a scanned supplier voucher (two JPEG pages, no EHF) sent for approval
+WHEN the inbox is read
+THEN it becomes one document: a PDF of both pages.
 """
 
 from __future__ import annotations
@@ -230,3 +234,32 @@ def _reason(ctx: AppContext, document_id: str) -> str | None:
     with session_scope(ctx.engine) as session:
         document = session.get(Document, document_id)
         return document.status_reason if document is not None else None
+
+
+def test_a_scanned_voucher_arrives_as_one_pdf_of_its_pages(ctx: AppContext) -> None:
+    from io import BytesIO
+
+    import pikepdf
+    from PIL import Image
+
+    def page(shade: int) -> bytes:
+        out = BytesIO()
+        Image.new("RGB", (320, 450), (shade, shade, shade)).save(out, "JPEG")
+        return out.getvalue()
+
+    books = books_for("poweroffice", LINES)
+    with inbox_rig(ctx, "poweroffice", books) as rig:
+        voucher_id = rig.inbox.scan([page(250), page(240)], Decimal("1250.00"), "2026-12-01")
+        outcome = sync_company(ctx, company_id=rig.company_id, client=rig.client)
+        assert outcome.state == "succeeded", outcome.error
+        assert outcome.counts["inbox_new"] == 1
+        with session_scope(ctx.engine) as session:
+            (document,) = session.exec(select(Document)).all()
+            assert document.source == "ledger"
+            assert document.external_id == f"poweroffice:voucher:{voucher_id}"
+            assert document.content_type == "application/pdf"
+            content = ctx.blobs.get(document.sha256)
+        with pikepdf.open(BytesIO(content)) as pdf:
+            assert len(pdf.pages) == 2
+        assert rig.inbox.downloads == {}  # no EHF to fetch
+        assert rig.spec_violations == []
