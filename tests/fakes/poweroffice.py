@@ -51,7 +51,11 @@ from tests.fakes.tripletex import vat_allowed
 EPOCH = datetime(2026, 11, 22, tzinfo=UTC)
 DEPARTMENT_IDS = 10_000  # + the department's code: its id in Go
 PROJECT_IDS = 20_000  # + the project's code
-KINDS = {"SupplierInvoices": "IncomingInvoice", "SupplierCreditNotes": "IncomingCreditNote"}
+KINDS = {
+    "SupplierInvoices": "IncomingInvoice",
+    "SupplierCreditNotes": "IncomingCreditNote",
+    "ManualJournals": "ManualJournal",
+}
 
 
 def problem(
@@ -242,6 +246,8 @@ class FakePowerOffice:
         return JSONResponse({**body, "Id": voucher_id}, status_code=201)
 
     def _check(self, kind: str, body: dict[str, Any]) -> JSONResponse | None:
+        if kind == "ManualJournals":
+            return self._check_journal(body)
         number_field = "InvoiceNo" if kind == "SupplierInvoices" else "CreditNoteNo"
         if not body.get(number_field):
             return problem(400, "Validation failed", {number_field: ["Må fylles ut."]})
@@ -315,6 +321,35 @@ class FakePowerOffice:
         if amount < 0:
             message = f"Linjebeløpet {amount} har feil fortegn for {side.lower()}-linjen."
             return problem(400, "Validation failed", {"CurrencyAmount": [message]})
+        return None
+
+    def _check_journal(self, body: dict[str, Any]) -> JSONResponse | None:
+        """A manual journal: signed lines (debit positive) on known accounts, each with a VAT
+        code valid for its account, summing to zero, dated after the lock date."""
+        voucher_date = date.fromisoformat(body["VoucherDate"])
+        if self.lock_date and voucher_date <= self.lock_date:
+            message = f"Bilagsdatoen er innenfor låst periode (låst til og med {self.lock_date})."
+            return problem(400, "Validation failed", {"VoucherDate": [message]})
+        lines = body.get("VoucherLines") or []
+        if len(lines) < 2:
+            return problem(400, "Validation failed", {"VoucherLines": ["Minst to linjer."]})
+        total = Decimal(0)
+        for line in lines:
+            account = _key_of(self.account_ids, line.get("AccountId"))
+            code = _key_of(self.vat_ids, line.get("VatId"))
+            if account is None or account in self.inactive_accounts:
+                message = f"Kontoen {account} kan ikke brukes."
+                return problem(400, "Validation failed", {"AccountId": [message]})
+            if code is None or not vat_allowed(code, account):
+                message = f"Mva-kode {code} kan ikke brukes på konto {account}."
+                return problem(400, "Validation failed", {"VatId": [message]})
+            problem_text = self._dimension_problem(line)
+            if problem_text is not None:
+                return problem(400, "Validation failed", {problem_text[0]: [problem_text[1]]})
+            total += Decimal(str(line["CurrencyAmount"]))
+        if total != 0:
+            message = f"Bilaget er ikke i balanse (differanse {total})."
+            return problem(400, "Validation failed", {"VoucherLines": [message]})
         return None
 
     def _dimension_problem(self, line: dict[str, Any]) -> tuple[str, str] | None:

@@ -117,3 +117,35 @@ def monthly_releases(amount: Decimal, start: date, end: date, booked_on: date) -
 
 def schedule(amount: Decimal, start: date, end: date, booked_on: date, account: str) -> Accrual:
     return Accrual(account, start, end, tuple(monthly_releases(amount, start, end, booked_on)))
+
+
+def add_months(day: date, months: int) -> date:
+    """The first day of the month `months` after `day`'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_count(start: date, end: date) -> int:
+    """Whole months a period pays for, counted as a bookkeeper does: 01.01–31.12 and
+    15.01–14.01 are both twelve (from its start to the day after its end, rounded)."""
+    after = date.fromordinal(end.toordinal() + 1)
+    whole = (after.year - start.year) * 12 + after.month - start.month
+    return max(1, round(whole + (after.day - start.day) / 30))
+
+
+def by_months(
+    amount: Decimal, first_month: date, months: int, booked_on: date, account: str
+) -> Accrual:
+    """The schedule a person chooses: `months` monthly releases from `first_month`."""
+    if not 1 <= months <= MAX_MONTHS:
+        raise InvalidInput(msg("An accrual covers 1 to {n} months.", n=MAX_MONTHS))
+    start = date(first_month.year, first_month.month, 1)
+    last = add_months(start, months - 1)
+    return schedule(amount, start, month_end(last.year, last.month), booked_on, account)
+
+
+def first_month_and_count(accrual: Accrual) -> tuple[date, int]:
+    """What the review page edits: the first month and the number of months."""
+    return date(accrual.start.year, accrual.start.month, 1), len(
+        months_of(accrual.start, accrual.end)
+    )

@@ -27,6 +27,7 @@ from kontera.post.http import CredentialsRejected
 from kontera.post.job import PostingJob
 from kontera.post.job import Step
 from kontera.post.job import advance
+from kontera.post.job import advance_journal
 from kontera.post.job import retry_failed
 from kontera.post.oauth import OAuthState
 from kontera.post.oauth import OAuthTokens
@@ -67,6 +68,7 @@ __all__ = [
     "VoucherOptions",
     "WebhookSender",
     "advance",
+    "advance_journal",
     "approved_from_suggestions",
     "authorization_url",
     "build_voucher",

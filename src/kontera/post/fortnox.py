@@ -36,6 +36,7 @@ from kontera.domain.money import ZERO
 from kontera.domain.voucher import Payee
 from kontera.domain.voucher import Posting
 from kontera.domain.voucher import Voucher
+from kontera.post.accruals import is_journal_key
 from kontera.post.connector import AttachmentFile
 from kontera.post.connector import attachment_name
 from kontera.post.http import ApiClient
@@ -120,7 +121,7 @@ class FortnoxConnector:
     # -- the Connector protocol --------------------------------------------------------
 
     def find_voucher(self, idempotency_key: str, since: datetime | None = None) -> str | None:
-        if self._invoices:
+        if self._invoices and not is_journal_key(idempotency_key):
             for item in self._pages("/3/supplierinvoices", "SupplierInvoices"):
                 if item.get("ExternalInvoiceNumber") == idempotency_key:
                     if not item.get("Booked"):
@@ -140,7 +141,7 @@ class FortnoxConnector:
         rows = explicit_vat_rows(voucher, self.vat_table)
         rate = self._rate(voucher)
         sek_rows = rows if rate is None else _converted(rows, rate)
-        if self._invoices:
+        if self._invoices and not voucher.journal:
             body = self._invoice_body(voucher, rows, sek_rows, rate, idempotency_key)
             data = self._call("POST", "/3/supplierinvoices", json={"SupplierInvoice": body})
             given = str(data["SupplierInvoice"]["GivenNumber"])
@@ -225,7 +226,7 @@ class FortnoxConnector:
                     currency=voucher.currency,
                 )
             )
-        return self.exchange_rate(voucher.currency, voucher.date)
+        return self.exchange_rate(voucher.currency, voucher.rate_date or voucher.date)
 
     def _voucher_body(self, voucher: Voucher, rows: list[Row], key: str) -> dict[str, Any]:
         return {

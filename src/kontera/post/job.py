@@ -108,11 +108,41 @@ def advance(
     now: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> PostingJob:
     """Run the job as far as it goes now. Transient failures leave it resumable."""
-    try:
+
+    def steps() -> None:
         if job.step is Step.PENDING:
             _create(job, connector, voucher, save, now)
         if job.step is Step.VOUCHER_CREATED:
             _attach(job, connector, attachment, save)
+
+    return _guarded(job, steps, save, now)
+
+
+def advance_journal(
+    job: PostingJob,
+    connector: Connector,
+    voucher: Voucher,
+    save: Save,
+    *,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> PostingJob:
+    """A follow-up journal voucher (an accrual's release): the same looked-up create, and
+    no attachment (the invoice's own voucher carries the document)."""
+
+    def steps() -> None:
+        if job.step is Step.PENDING:
+            _create(job, connector, voucher, save, now)
+        if job.step is Step.VOUCHER_CREATED:
+            _done(job, save)
+
+    return _guarded(job, steps, save, now)
+
+
+def _guarded(
+    job: PostingJob, steps: Callable[[], None], save: Save, now: Callable[[], datetime]
+) -> PostingJob:
+    try:
+        steps()
     except TransientError as e:
         job.attempts += 1
         job.last_error = e.message
@@ -146,6 +176,10 @@ def _attach(job: PostingJob, connector: Connector, file: AttachmentFile, save: S
     key = job.idempotency_key
     found = connector.find_attachment(job.external_id, key)
     job.attachment_id = found or connector.attach(job.external_id, file, key)
+    _done(job, save)
+
+
+def _done(job: PostingJob, save: Save) -> None:
     job.step = Step.POSTED
     job.last_error = None
     job.next_attempt_at = None

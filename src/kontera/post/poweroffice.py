@@ -76,7 +76,13 @@ DEFAULT_BASE_URL = "https://goapi.poweroffice.net/v2"
 DEFAULT_TOKEN_URL = "https://goapi.poweroffice.net/OAuth/Token"
 _INVOICES = "/JournalEntryVouchers/SupplierInvoices"
 _CREDIT_NOTES = "/JournalEntryVouchers/SupplierCreditNotes"
-_SUPPLIER_TYPES = {"IncomingInvoice": _INVOICES, "IncomingCreditNote": _CREDIT_NOTES}
+_JOURNALS = "/JournalEntryVouchers/ManualJournals"
+# The voucher types Kontera creates, and where each one is read back.
+_SUPPLIER_TYPES = {
+    "IncomingInvoice": _INVOICES,
+    "IncomingCreditNote": _CREDIT_NOTES,
+    "ManualJournal": _JOURNALS,
+}
 _PAGE_SIZE = 1000
 _RATE_LIMIT_SLACK = timedelta(seconds=2)  # the 10/s limiter may hold a request this long
 _SEND_SLACK = timedelta(seconds=2)  # longest from the job's `since` to the create request
@@ -185,6 +191,8 @@ class PowerOfficeConnector:
 
     def create_voucher(self, voucher: Voucher, idempotency_key: str) -> str:
         started = self.now()  # the job saved its `since` just before calling
+        if voucher.journal:
+            return self._create_journal(voucher, idempotency_key, started)
         payable = next(p for p in voucher.postings if p.is_payable)
         credit_note = payable.amount > 0  # the supplier owes us
         supplier = self._supplier(payable.supplier_ref, voucher.payee)
@@ -211,6 +219,34 @@ class PowerOfficeConnector:
         if rate is not None:
             # Without it Go books at its own (ECB) rate; the books want Norges Bank's.
             body["CurrencyExchangeRate"] = json_amount(rate)
+        path = _CREDIT_NOTES if credit_note else _INVOICES
+        return self._send_once(path, body, started)
+
+    def _create_journal(self, voucher: Voucher, key: str, started: datetime) -> str:
+        """A manual journal voucher (an accrual's release): signed lines, debit positive,
+        each on its account with Go's no-VAT code, without a supplier."""
+        body: dict[str, Any] = {
+            "VoucherDate": voucher.date.isoformat(),
+            "CurrencyCode": voucher.currency,
+            "Description": _description(voucher.description, key),
+            "VoucherLines": [self._journal_line(p) for p in voucher.postings],
+        }
+        rate = self._rate(voucher)
+        if rate is not None:
+            body["CurrencyExchangeRate"] = json_amount(rate)
+        return self._send_once(_JOURNALS, body, started)
+
+    def _journal_line(self, posting: Posting) -> dict[str, Any]:
+        line: dict[str, Any] = {
+            "AccountId": self._account_id(posting.account),
+            "VatId": self._vat_id(self.vat_table.get(posting.vat_code).poweroffice_code),
+            "CurrencyAmount": json_amount(posting.amount),
+            "Description": (posting.description or "")[:200],
+        }
+        line.update(self._dimension_fields(posting))
+        return line
+
+    def _send_once(self, path: str, body: dict[str, Any], started: datetime) -> str:
         self._headers()  # a fresh token now, not between the check below and the request
         if self.now() - started > _SEND_SLACK:
             # Lookups were slow (retries): sending now would leave the window that
@@ -220,7 +256,6 @@ class PowerOfficeConnector:
             )
         # One attempt only: a retry here would also leave that window. A refused or
         # unanswered request comes back to the job, which looks before it sends again.
-        path = _CREDIT_NOTES if credit_note else _INVOICES
         data = self._call("POST", path, json=body, attempts=1)
         return str(data["Id"])
 
@@ -260,7 +295,7 @@ class PowerOfficeConnector:
                     base_currency=self.base_currency,
                 )
             )
-        return self.exchange_rate(voucher.currency, voucher.date)
+        return self.exchange_rate(voucher.currency, voucher.rate_date or voucher.date)
 
     def _line(self, posting: Posting, credit_note: bool) -> dict[str, Any]:
         vat_id = self._vat_id(self.vat_table.get(posting.vat_code).poweroffice_code)
@@ -278,15 +313,20 @@ class PowerOfficeConnector:
             "CurrencyAmount": json_amount(amount),
             "Description": (posting.description or "")[:200],
         }
-        # A line names its department and project by Go's id (SupplierVoucherLinePostDto has
-        # no codes); Kontera knows them by code. A cost centre is its department.
+        line.update(self._dimension_fields(posting))
+        return line
+
+    def _dimension_fields(self, posting: Posting) -> dict[str, int]:
+        """A line names its department and project by Go's id (SupplierVoucherLinePostDto has
+        no codes); Kontera knows them by code. A cost centre is its department."""
+        fields = {}
         department = posting.dimensions.get("department") or posting.dimensions.get("cost_centre")
         if department:
-            line["DepartmentId"] = self._dimension_id("/Departments", "codes", department)
+            fields["DepartmentId"] = self._dimension_id("/Departments", "codes", department)
         if posting.dimensions.get("project"):
             project = posting.dimensions["project"]
-            line["ProjectId"] = self._dimension_id("/Projects", "projectCodes", project)
-        return line
+            fields["ProjectId"] = self._dimension_id("/Projects", "projectCodes", project)
+        return fields
 
     def _dimension_id(self, path: str, parameter: str, code: str) -> int:
         """Go's id of the department (project) with this code, asked once per connector."""

@@ -160,7 +160,8 @@ class TripletexConnector:
                     base_currency=self.base_currency,
                 )
             )
-        return base_currency_amounts(voucher, self.exchange_rate(voucher.currency, voucher.date))
+        day = voucher.rate_date or voucher.date
+        return base_currency_amounts(voucher, self.exchange_rate(voucher.currency, day))
 
     def _posting(self, voucher: Voucher, p: Posting, row: int, base: Decimal) -> dict[str, Any]:
         posting: dict[str, Any] = {

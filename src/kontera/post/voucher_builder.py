@@ -54,6 +54,8 @@ class ApprovedPosting:
     description: str | None = None
     line_index: int | None = None
     dimensions: tuple[tuple[str, str], ...] = ()
+    # An accrued line: the prepaid-expenses account its net amount is moved to.
+    accrual_account: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,9 @@ class VoucherOptions:
     # Largest difference (document currency) booked as rounding rather than refused.
     rounding_tolerance: Decimal = Decimal("1.00")
     country: str = "NO"
+    # An accrued line's move to prepaid expenses rides on the invoice's own voucher, where
+    # the ledger takes credit lines on it (`kontera.post.accruals.transfer_in_invoice`).
+    accrual_in_invoice: bool = True
 
     @classmethod
     def for_country(cls, country: str) -> VoucherOptions:
@@ -120,6 +125,8 @@ def build_voucher(
     if (invoice.seller.country or opts.country).upper() != opts.country:
         _foreign_vat_into_cost(cost, invoice, vat_table)
     lines = [*cost, *_rounding(cost, invoice, opts), *_prepaid(invoice, opts)]
+    if opts.accrual_in_invoice:
+        lines += [row for p in postings if p.accrual_account for row in accrual_transfer(p, opts)]
     lines.append(_payable(invoice, lines, opts))
     voucher = Voucher(
         date=invoice.issue_date,
@@ -242,6 +249,21 @@ def _prepaid(invoice: Invoice, opts: VoucherOptions) -> list[Posting]:
             vat_amount=ZERO,
         )
     ]
+
+
+def accrual_transfer(approved: ApprovedPosting, opts: VoucherOptions) -> list[Posting]:
+    """Debit prepaid expenses, credit the cost account: the line's net, without VAT (the VAT
+    was deducted on the cost line, in the invoice's period, as the law has it)."""
+    assert approved.accrual_account is not None
+    net = round_cents(approved.amount)
+    text = f"Periodisering {approved.description or ''}".strip()[:250]
+    no_vat = no_vat_code(opts.country)
+    index = approved.line_index
+    return [
+        Posting(approved.accrual_account, net, no_vat, text, net, ZERO, line_index=index),
+        Posting(approved.account, -net, no_vat, text, -net, ZERO, line_index=index,
+                dimensions=dict(approved.dimensions)),
+    ]  # fmt: skip
 
 
 def _reconcile_vat(cost: list[Posting], invoice: Invoice, vat_table: VatTable) -> None:

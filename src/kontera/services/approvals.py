@@ -21,6 +21,8 @@ from kontera.domain.status import Status
 from kontera.post import PostingJob
 from kontera.post import retry_failed
 from kontera.services import attestation
+from kontera.services.accrual_posting import check_accrual
+from kontera.services.accrual_posting import kept_release_jobs
 from kontera.services.approval_checks import require_approvable
 from kontera.services.context import AppContext
 from kontera.services.corrections import correct_fields as correct_fields
@@ -107,7 +109,13 @@ def _record_approval(
     edited: bool,
 ) -> None:
     voucher = _voucher_record(session, document, actor=actor)
-    voucher.payload = {"lines": [to_jsonable(line) for line in approved], "edited": edited}
+    voucher.payload = {
+        "lines": [to_jsonable(line) for line in approved],
+        "edited": edited,
+        # Release vouchers already sent stay known by their jobs, so approving again after
+        # a refusal finds them instead of sending them twice.
+        **kept_release_jobs(voucher.payload),
+    }
     session.add(voucher)
     _learn(session, document, invoice, approved)
     confirm_accounts(session, document=document, invoice=invoice)
@@ -210,6 +218,8 @@ def _check_lines(lines: list[ApprovedLine]) -> None:
             raise InvalidInput(
                 msg("Choose an account for line {number} before approving.", number=number)
             )
+        if line.accrual:
+            check_accrual(line.accrual, line.amount, number)
 
 
 def _learn(

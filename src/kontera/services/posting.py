@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 import httpx
 
@@ -37,8 +40,12 @@ from kontera.post import Step
 from kontera.post import VoucherOptions
 from kontera.post import advance
 from kontera.post import build_voucher
+from kontera.post.accruals import JournalVoucher
+from kontera.post.accruals import follow_up_vouchers
+from kontera.post.accruals import transfer_in_invoice
 from kontera.post.http import CallObserver
 from kontera.post.http import CallRecord
+from kontera.services import accrual_posting
 from kontera.services import inbox_posting
 from kontera.services.connections import connection_of
 from kontera.services.connections import connector_for
@@ -67,6 +74,16 @@ class Prepared:
     voucher: Voucher
     attachment: AttachmentFile
     job: PostingJob
+    # An accrued invoice's release vouchers, and their jobs by key (`accrual_posting`).
+    follow_ups: list[JournalVoucher] = field(default_factory=list)
+    release_jobs: dict[str, Any] = field(default_factory=dict)
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def finished(self) -> bool:
+        if self.job.step is Step.FAILED:
+            return True
+        return self.job.done and not accrual_posting.pending(self.follow_ups, self.release_jobs)
 
 
 def schedule_posting(ctx: AppContext, *, document_id: str, delay: float = 0.0) -> bool:
@@ -150,7 +167,7 @@ def _post_leased(ctx: AppContext, lease: Lease) -> str:
     except KonteraError as e:
         _give_back(ctx, voucher_id, e.text)
         return Step.FAILED.value
-    if prepared.job.done:
+    if prepared.finished:
         return prepared.job.step.value
     with session_scope(ctx.engine) as session:
         record = session.get(VoucherRecord, voucher_id)
@@ -165,7 +182,7 @@ def _post_leased(ctx: AppContext, lease: Lease) -> str:
     observer = _audit_calls(ctx, company_id, document_id)
     try:
         with _http_client(ctx) as client:
-            connector = connector_for(
+            base = connector_for(
                 ctx,
                 row,
                 client=client,
@@ -176,7 +193,7 @@ def _post_leased(ctx: AppContext, lease: Lease) -> str:
             connector = inbox_posting.route(
                 ctx,
                 voucher_id=voucher_id,
-                connector=connector,
+                connector=base,
                 settings=dict(row.settings),
                 job=prepared.job,
             )
@@ -187,11 +204,33 @@ def _post_leased(ctx: AppContext, lease: Lease) -> str:
                 prepared.attachment,
                 lambda j: _save_job(ctx, lease, j),
             )
+            if job.step is Step.POSTED and prepared.follow_ups:
+                job = _post_follow_ups(ctx, lease, Fenced(base.name, base, lease), prepared) or job
     except KonteraError as e:  # a connection that cannot even be set up: a person must act
         _give_back(ctx, voucher_id, e.text)
         return Step.FAILED.value
     _conclude(ctx, voucher_id, job)
     return job.step.value
+
+
+def _post_follow_ups(
+    ctx: AppContext, lease: Lease, connector: Fenced, prepared: Prepared
+) -> PostingJob | None:
+    """The accrual's vouchers, in the same leased run; each save is a fenced write."""
+
+    def save(jobs: dict[str, Any]) -> None:
+        lease.write(payload={**prepared.payload, accrual_posting.RELEASE_JOBS: dict(jobs)})
+        waiting = any(
+            PostingJob.from_json(j).step in (Step.PENDING, Step.VOUCHER_CREATED)
+            for j in jobs.values()
+        )
+        if waiting and ctx.stopping.hand_back_due():
+            raise HandBack(lease.voucher_id)
+
+    jobs = dict(prepared.release_jobs)
+    return accrual_posting.post_follow_ups(
+        prepared.follow_ups, jobs, connector, prepared.job.system, save
+    )
 
 
 def _audit_calls(ctx: AppContext, company_id: str, document_id: str) -> CallObserver:
@@ -231,9 +270,19 @@ def _prepare(ctx: AppContext, voucher_id: str) -> Prepared:
         interpretation = repo.latest_interpretation(session, document_id=record.document_id)
         assert document is not None and interpretation is not None
         invoice = invoice_from_json(interpretation.payload)
-        postings = approved_postings(record.payload.get("lines", []), invoice)
-        voucher = build_voucher(invoice, postings, VoucherOptions.for_country(company.country))
+        lines = record.payload.get("lines", [])
+        postings, accrued = accrual_posting.accrued_postings(
+            lines, approved_postings(lines, invoice)
+        )
+        options = replace(
+            VoucherOptions.for_country(company.country),
+            accrual_in_invoice=transfer_in_invoice(record.target),
+        )
+        voucher = build_voucher(invoice, postings, options)
         voucher.external_id = record.idempotency_key
+        follow_ups = follow_up_vouchers(
+            invoice, accrued, options, key=record.idempotency_key, currency=voucher.currency
+        )
         if interpretation.rendering_sha256 is None and document.kind in E_INVOICE_KINDS:
             interpretation.rendering_sha256 = ctx.blobs.put(render_invoice_pdf(invoice))
             session.add(interpretation)
@@ -248,7 +297,9 @@ def _prepare(ctx: AppContext, voucher_id: str) -> Prepared:
             filename=_attachment_name(document, rendered=bool(interpretation.rendering_sha256)),
             mime=_mime(document, rendered=bool(interpretation.rendering_sha256)),
         )
-    return Prepared(voucher, attachment, job)
+        payload = dict(record.payload)
+    jobs = dict(payload.get(accrual_posting.RELEASE_JOBS) or {})
+    return Prepared(voucher, attachment, job, follow_ups, jobs, payload)
 
 
 def approved_postings(lines: list[dict[str, object]], invoice: Invoice) -> list[ApprovedPosting]:

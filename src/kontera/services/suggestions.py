@@ -25,6 +25,7 @@ from sqlmodel import select
 from kontera.domain.errors import KonteraError
 from kontera.domain.invoice import Invoice
 from kontera.domain.suggestion import Suggestion
+from kontera.services.accrual_settings import accrual_settings
 from kontera.services.chart import load_chart
 from kontera.services.context import AppContext
 from kontera.services.ledger_rules import open_accounts
@@ -36,6 +37,7 @@ from kontera.store.blobs import BlobFolder
 from kontera.store.db import session_scope
 from kontera.store.tables import Company
 from kontera.store.tables import PostingHistory
+from kontera.suggest.accruals import propose_accruals
 from kontera.suggest.artifact import MODEL_FILE
 from kontera.suggest.artifact import SIDECAR_FILE
 from kontera.suggest.artifact import ModelInfo
@@ -88,6 +90,9 @@ def suggest_postings(
     )
     suggestion = respect_vat(chart, suggestion, invoice)
     suggestion.payable_account = "2440" if company.country == "SE" else "2400"
+    accruals = accrual_settings(company)
+    if accruals["enabled"]:
+        suggestion = propose_accruals(suggestion, invoice, accruals["prepaid_account"])
     policy = auto_approval_policy(company)
     track = supplier_track_record(
         session, company_id=company.id, supplier_key=supplier_key, invoices=policy.earn_after
