@@ -41,16 +41,15 @@ from kontera.services.history_files import import_history_file
 from tests.acceptance.matrix_inputs import NO
 from tests.acceptance.matrix_inputs import SE
 from tests.acceptance.matrix_inputs import Country
+from tests.acceptance.matrix_inputs import Line  # the generator in fixtures/ehf_invoice.py
+from tests.acceptance.matrix_inputs import Spec
+from tests.acceptance.matrix_inputs import ubl
 from tests.acceptance.matrix_inputs import history_csv
 from tests.conftest import ApiClient
 from tests.fakes.fortnox import FakeFortnox
 from tests.fakes.poweroffice import FakePowerOffice
 from tests.fakes.tripletex import FakeTripletex
 from tests.servers import asgi_server
-
-from ehf_invoice import Line  # noqa: E402  (fixtures/ is on the path through matrix_inputs)
-from ehf_invoice import Spec  # noqa: E402
-from ehf_invoice import ubl  # noqa: E402
 
 LEDGERS = ("tripletex", "poweroffice", "fortnox_vouchers", "fortnox_supplier_invoices")
 NET = Decimal("11999.99")  # a year that does not divide evenly: the last month takes the cent
@@ -132,7 +131,8 @@ def connect(ctx: AppContext, client: TestClient, ledger: str, fake: Any, url: st
         )  # fmt: skip
         authorize = connections.start_fortnox(ctx, company_name=name, user_id=admin.id)
         mode = "supplier_invoice" if ledger == "fortnox_supplier_invoices" else "voucher"
-        connections.update_settings(ctx, company_name=name, settings={"base_url": url, "mode": mode})
+        options = {"base_url": url, "mode": mode}
+        connections.update_settings(ctx, company_name=name, settings=options)
         state = parse_qs(urlparse(authorize).query)["state"][0]
         client.cookies.set(users.SESSION_COOKIE, users.start_session(ctx, user=admin).token)
         answer = client.get(
@@ -165,11 +165,12 @@ def ledger_rows(ledger: str, fake: Any) -> list[tuple[str, date, str, Decimal]]:
     the supplier's row included."""
     rows: list[tuple[str, date, str, Decimal]] = []
     if ledger == "tripletex":
+        accounts = {i: n for n, i in fake.account_ids.items()}
         for vid, v in fake.vouchers.items():
-            accounts = {i: n for n, i in fake.account_ids.items()}
+            day = date.fromisoformat(v["date"])
             for p in v["postings"]:
-                rows.append((str(vid), date.fromisoformat(v["date"]),
-                             accounts[p["account"]["id"]], Decimal(str(p["amountGross"]))))  # fmt: skip
+                amount = Decimal(str(p["amountGross"]))
+                rows.append((str(vid), day, accounts[p["account"]["id"]], amount))
         return rows
     if ledger == "poweroffice":
         accounts = {i: n for n, i in fake.account_ids.items()}
@@ -221,9 +222,7 @@ def test_an_annual_subscription_is_released_month_by_month(
     rows = ledger_rows(name, fake)
     cost = line["account"]
     months = [month_end(2027, m) for m in range(1, 13)]
-    releases = [
-        (day, amount) for _, day, acc, amount in rows if acc == cost and day in months
-    ]
+    releases = [(day, amount) for _, day, acc, amount in rows if acc == cost and day in months]
     assert sorted(day for day, _ in releases) == months  # one release in each month
     assert {amount for _, amount in releases[:-1]} == {Decimal("1000.00")}
     assert sorted(amount for _, amount in releases)[0] == Decimal("999.99")
