@@ -43,8 +43,8 @@ from tests.acceptance.matrix_inputs import SE
 from tests.acceptance.matrix_inputs import Country
 from tests.acceptance.matrix_inputs import Line  # the generator in fixtures/ehf_invoice.py
 from tests.acceptance.matrix_inputs import Spec
-from tests.acceptance.matrix_inputs import ubl
 from tests.acceptance.matrix_inputs import history_csv
+from tests.acceptance.matrix_inputs import ubl
 from tests.conftest import ApiClient
 from tests.fakes.fortnox import FakeFortnox
 from tests.fakes.poweroffice import FakePowerOffice

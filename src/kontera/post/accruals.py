@@ -115,4 +115,3 @@ def _journal(
     )
     voucher.check_balanced()
     return voucher
-
