@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import UTC
 from datetime import date
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -47,6 +49,7 @@ from tests.acceptance.matrix_inputs import history_csv
 from tests.acceptance.matrix_inputs import ubl
 from tests.conftest import ApiClient
 from tests.fakes.fortnox import FakeFortnox
+from tests.fakes.poweroffice import EPOCH as PO_EPOCH
 from tests.fakes.poweroffice import FakePowerOffice
 from tests.fakes.tripletex import FakeTripletex
 from tests.servers import asgi_server
@@ -80,7 +83,8 @@ def make_fake(ledger: str) -> Any:
     if ledger == "tripletex":
         fake: Any = FakeTripletex()
     elif ledger == "poweroffice":
-        fake = FakePowerOffice()
+        # Go's timestamps on the real clock: the lookup after a lost answer searches by them.
+        fake = FakePowerOffice(clock=lambda: (datetime.now(UTC) - PO_EPOCH).total_seconds())
     else:
         fake = FakeFortnox()
         fake.years[3] = ("2027-01-01", "2027-12-31")  # the books of the coming year are open

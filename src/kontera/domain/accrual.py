@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import Message
 from kontera.domain.messages import msg
 from kontera.domain.money import ZERO
 from kontera.domain.money import round_cents
@@ -149,3 +150,27 @@ def first_month_and_count(accrual: Accrual) -> tuple[date, int]:
     return date(accrual.start.year, accrual.start.month, 1), len(
         months_of(accrual.start, accrual.end)
     )
+
+
+def accrual_reason(data: dict[str, Any], accrual: Accrual) -> Message:
+    """Why the schedule is there, from where its period was read (`source`)."""
+    start = _optional_day(data.get("period_start")) or accrual.start
+    end = _optional_day(data.get("period_end")) or accrual.end
+    source = data.get("source")
+    if source == "line_period":
+        return msg("The line covers {start} to {end} (its period on the e-invoice).",
+                   start=start, end=end)  # fmt: skip
+    if source == "invoice_period":
+        return msg("The invoice covers {start} to {end} (its invoice period).",
+                   start=start, end=end)  # fmt: skip
+    if source == "text":
+        return msg("The text “{words}” names the period {start} to {end}.",
+                   words=str(data.get("evidence") or ""), start=start, end=end)  # fmt: skip
+    return msg("A person chose this accrual.")
+
+
+def _optional_day(value: Any) -> date | None:
+    try:
+        return _day(value) if value else None
+    except ValueError:
+        return None

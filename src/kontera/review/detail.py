@@ -12,6 +12,8 @@ from typing import Any
 from kontera.domain.messages import Message
 from kontera.domain.messages import as_message
 from kontera.i18n.formats import format_date
+from kontera.review.accrual_form import AccrualView
+from kontera.review.accrual_form import accrual_view
 
 # The fields a bookkeeper checks, in reading order; all of them editable.
 KEY_FIELDS = (
@@ -156,6 +158,7 @@ class PostingRow:
     confidence: float | None
     reason: Message | dict[str, Any] | str  # a message (or its JSON); old data: English text
     alternatives: list[dict[str, Any]]
+    accrual: AccrualView | None = None
 
 
 def posting_rows(view: dict[str, Any]) -> list[PostingRow]:
@@ -182,9 +185,14 @@ def posting_rows(view: dict[str, Any]) -> list[PostingRow]:
                 confidence=hint.get("confidence"),
                 reason=hint.get("reason_text") or hint.get("reason") or "",
                 alternatives=(hint.get("alternatives") or [])[:3],
+                accrual=accrual_view(line.get("accrual"), _issued(view)),
             )
         )
     return rows
+
+
+def _issued(view: dict[str, Any]) -> str | None:
+    return (view.get("invoice") or {}).get("issue_date")
 
 
 def approval_lines(rows: list[PostingRow]) -> list[dict[str, object]]:

@@ -26,6 +26,7 @@ from kontera.domain.messages import Message
 from kontera.domain.messages import msg
 from kontera.review import detail
 from kontera.review import pages
+from kontera.review.accrual_form import accrual_from_form
 from kontera.review.auth import PostingUser
 from kontera.review.auth import User
 from kontera.review.queue_routes import parse_filters
@@ -279,6 +280,7 @@ def _approved_lines(form: FormData) -> list[ApprovedLine] | None:
                 vat_code=str(form.get(f"vat_code_{i}") or "").strip() or None,
                 description=str(form.get(f"description_{i}") or "").strip() or None,
                 line_index=int(index_text) if index_text.isdigit() else None,
+                accrual=accrual_from_form(form, i, amount),
             )
         )
     return lines

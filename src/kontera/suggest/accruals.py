@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from kontera.domain.accrual import accrual_reason
 from kontera.domain.accrual import by_months
 from kontera.domain.accrual import month_count
 from kontera.domain.errors import InvalidInput
@@ -145,10 +146,12 @@ def _proposal(
         accrual = by_months(Decimal(line.amount), period.start, months, issued, prepaid_account)
     except InvalidInput:  # longer than an accrual may be: an asset, a person's decision
         return None
-    return {
+    proposal: dict[str, object] = {
         **accrual.to_json(),
         "source": period.source,
         "evidence": period.evidence,
         "period_start": period.start.isoformat(),
         "period_end": period.end.isoformat(),
     }
+    proposal["reason"] = str(accrual_reason(proposal, accrual))  # English, for the API
+    return proposal
