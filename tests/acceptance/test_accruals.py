@@ -64,13 +64,13 @@ def country_of(ledger: str) -> Country:
     return SE if ledger.startswith("fortnox") else NO
 
 
-def subscription_ehf(country: Country) -> bytes:
+def subscription_ehf(country: Country, number: str = "AB-2027", net: Decimal = NET) -> bytes:
     item = "Programvarelisens årsabonnement" if country.code == "NO" else "Programvarulicens år"
     spec = Spec(
-        number="AB-2027",
+        number=number,
         seller=country.supplier,
         buyer=country.buyer,
-        lines=[Line(item, NET)],
+        lines=[Line(item, net)],
         issue_date=ISSUED,
         currency="NOK" if country.code == "NO" else "SEK",
         payment=country.payment,
