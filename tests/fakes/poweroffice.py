@@ -13,7 +13,9 @@ notes; a discount is a line on the other side), nothing dated on or before the c
 lock date, a DueDate not before the VoucherDate and a SupplierBankAccountId that is one of
 the supplier's; suppliers' bank
 accounts (`/ContactBankAccounts/{contactId}`) with a valid Norwegian account number or IBAN;
-voucher pages only as PDF/PNG/JPEG/TIFF (201 without a body, as documented). Doubles are not
+voucher pages only as PDF/PNG/JPEG/TIFF (201 without a body, as documented); manual journal
+vouchers (`ManualJournals`: signed lines on known accounts with a VAT code each account takes,
+summing to zero, after the lock date). Doubles are not
 refused, so the tests can see them. Timestamps follow the injected clock.
 """
 
