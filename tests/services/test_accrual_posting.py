@@ -29,6 +29,7 @@ from kontera.jobs.queue import attach_queue
 from kontera.services import posting
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
+from kontera.services.recovery import unfinished_vouchers
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
@@ -149,12 +150,14 @@ def test_a_crash_after_a_release_reached_the_ledger_does_not_double_it(
     with pytest.raises(Crash):
         posting.post_voucher(dying, voucher_id)
     assert status(held.ctx, document_id) == "posting"
+    assert voucher_id in unfinished_vouchers(held.ctx)  # the restart sweep finds it
     before = voucher_count(held)
     assert before == crash_at  # the last one sent did reach the ledger
 
     assert posting.post_voucher(held.ctx, voucher_id) == "posted"
 
     assert status(held.ctx, document_id) == "posted"
+    assert voucher_id not in unfinished_vouchers(held.ctx)
     cost = "6110" if held.ledger.startswith("fortnox") else "6900"
     assert release_days(held, cost) == Counter(MONTHS)  # each month once
     opening = 1 if held.ledger == "poweroffice" else 0

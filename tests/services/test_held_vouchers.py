@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,33 @@ def test_held_approvals_go_out_as_one_file_and_are_then_posted(
     assert held_vouchers.held_document_ids(ctx, company_id=api.company_id) == []
     with pytest.raises(NotFound):
         held_vouchers.export_held(ctx, company_id=api.company_id, fmt=fmt, actor="kari")
+
+
+def test_a_held_accrued_invoice_goes_out_with_its_monthly_releases(
+    ctx: AppContext, api: ApiClient
+) -> None:
+    """GIVEN an annual fee approved with its accrual while no system is connected
+    WHEN the bookkeeper downloads the SIE file
+    THEN it holds the invoice (net moved to 1700) and twelve release vouchers that empty 1700."""
+    from tests.acceptance.matrix_inputs import NO
+    from tests.acceptance.test_accruals import subscription_ehf
+
+    document_id = api.upload(subscription_ehf(NO, net=Decimal("1200.00")))["id"]
+    lines = api.get(f"/v1/documents/{document_id}")["suggestion"]["lines"]
+    accrual = lines[0]["accrual"]
+    assert accrual is not None
+    posted = [{"account": "6900", "vat_code": "1", "amount": "1200.00", "line_index": 0,
+               "accrual": accrual}]  # fmt: skip
+    response = api.http.post(
+        f"/v1/documents/{document_id}/approve", headers=api.headers, json={"postings": posted}
+    )
+    assert response.status_code == 200, response.text
+
+    export = held_vouchers.export_held(
+        ctx, company_id=api.company_id, fmt=ExportFormat.SIE4, actor="kari"
+    )
+
+    text = export.content.decode("cp437")
+    assert text.count("#VER") == 13
+    prepaid = [Decimal(line.split()[3]) for line in text.splitlines() if "#TRANS 1700" in line]
+    assert prepaid[0] == Decimal("1200.00") and len(prepaid) == 13 and sum(prepaid) == 0

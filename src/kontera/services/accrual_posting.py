@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -93,6 +94,20 @@ def pending(planned: list[JournalVoucher], jobs: dict[str, Any]) -> bool:
     return any(
         PostingJob.from_json(jobs[p.key]).step is not Step.POSTED if p.key in jobs else True
         for p in planned
+    )
+
+
+def next_attempt(jobs: dict[str, Any]) -> datetime | None:
+    """When the earliest release waiting after a passing failure is to be tried again."""
+    times = [t for j in jobs.values() if (t := PostingJob.from_json(j).next_attempt_at)]
+    return min(times) if times else None
+
+
+def in_flight(jobs: dict[str, Any]) -> bool:
+    """Whether a release is part-way (not yet posted, not waiting for a retry)."""
+    return any(
+        job.step in (Step.PENDING, Step.VOUCHER_CREATED) and job.next_attempt_at is None
+        for job in (PostingJob.from_json(j) for j in jobs.values())
     )
 
 

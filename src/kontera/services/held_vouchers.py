@@ -26,10 +26,13 @@ from kontera.domain.status import Status
 from kontera.domain.voucher import Voucher
 from kontera.post import VoucherOptions
 from kontera.post import build_voucher
+from kontera.post.accruals import JournalVoucher
+from kontera.post.accruals import follow_up_vouchers
 from kontera.post.export import Company as ExportCompany
 from kontera.post.export import ExportFormat
 from kontera.post.export import csv_export
 from kontera.post.export import sie4
+from kontera.services.accrual_posting import accrued_postings
 from kontera.services.connections import connection_of
 from kontera.services.context import AppContext
 from kontera.services.posting import approved_postings
@@ -101,11 +104,11 @@ def export_held(ctx: AppContext, *, company_id: str, fmt: ExportFormat, actor: s
         ids = _held(session, company_id)
         if not ids:
             raise NotFound("No approved invoices are waiting to be exported.")
-        entries, skipped = _vouchers(session, company, ids)
+        entries, follow_ups, skipped = _vouchers(session, company, ids)
         if not entries:
             reasons = [as_message(reason) for reason in sorted(set(skipped.values()))]
             raise KonteraError(joined(reasons))
-        export = _file(company, fmt, entries)
+        export = _file(company, fmt, entries, follow_ups)
         sha = ctx.blobs.put(export.content)
         for document_id, record, _ in entries:
             _mark_exported(session, company_id, document_id, record, export.filename, sha, actor)
@@ -120,38 +123,47 @@ def export_held(ctx: AppContext, *, company_id: str, fmt: ExportFormat, actor: s
 
 def _vouchers(
     session: Session, company: Company, ids: list[str]
-) -> tuple[list[tuple[str, VoucherRecord, Voucher]], dict[str, str]]:
+) -> tuple[list[tuple[str, VoucherRecord, Voucher]], list[JournalVoucher], dict[str, str]]:
+    """Each held invoice's voucher, and an accrued invoice's release vouchers beside it."""
     options = VoucherOptions.for_country(company.country)
-    entries, skipped = [], {}
+    entries, follow_ups, skipped = [], [], {}
     for document_id in ids:
         record = repo.voucher_for(session, document_id=document_id)
         row = repo.latest_interpretation(session, document_id=document_id)
         if record is None or row is None:
             continue
         invoice = invoice_from_json(row.payload)
+        lines = record.payload.get("lines", [])
         try:
-            voucher = build_voucher(
-                invoice, approved_postings(record.payload.get("lines", []), invoice), options
-            )
+            postings, accrued = accrued_postings(lines, approved_postings(lines, invoice))
+            voucher = build_voucher(invoice, postings, options)
         except KonteraError as e:
             skipped[document_id] = e.message
             continue
         voucher.external_id = record.idempotency_key
         entries.append((document_id, record, voucher))
-    return entries, skipped
+        follow_ups += follow_up_vouchers(
+            invoice, accrued, options, key=record.idempotency_key, currency=voucher.currency
+        )
+    return entries, follow_ups, skipped
 
 
 def _file(
-    company: Company, fmt: ExportFormat, entries: list[tuple[str, VoucherRecord, Voucher]]
+    company: Company,
+    fmt: ExportFormat,
+    entries: list[tuple[str, VoucherRecord, Voucher]],
+    follow_ups: list[JournalVoucher],
 ) -> ExportFile:
     today = date.today()
     stem = f"kontera-{company.slug}-{today:%Y%m%d}"
+    keyed = [(r.idempotency_key, v) for _, r, v in entries]
+    keyed += [(item.key, item.voucher) for item in follow_ups]
     if fmt is ExportFormat.CSV:
-        content = csv_export([(r.idempotency_key, v, None) for _, r, v in entries])
+        content = csv_export([(key, voucher, None) for key, voucher in keyed])
         return ExportFile(f"{stem}.csv", content, "text/csv; charset=utf-8", [], {})
     currency = CURRENCY.get(company.country.upper(), "NOK")
     target = ExportCompany(company.name, company.org_number, currency)
-    content = sie4([(r.idempotency_key, v) for _, r, v in entries], target, generated=today)
+    content = sie4(keyed, target, generated=today)
     return ExportFile(f"{stem}.se", content, "text/plain; charset=cp437", [], {})
 
 

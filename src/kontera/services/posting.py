@@ -202,7 +202,7 @@ def _post_leased(ctx: AppContext, lease: Lease) -> str:
                 Fenced(connector.name, connector, lease),
                 prepared.voucher,
                 prepared.attachment,
-                lambda j: _save_job(ctx, lease, j),
+                lambda j: _save_job(ctx, lease, j, more=bool(prepared.follow_ups)),
             )
             if job.step is Step.POSTED and prepared.follow_ups:
                 job = _post_follow_ups(ctx, lease, Fenced(base.name, base, lease), prepared) or job
@@ -219,12 +219,13 @@ def _post_follow_ups(
     """The accrual's vouchers, in the same leased run; each save is a fenced write."""
 
     def save(jobs: dict[str, Any]) -> None:
-        lease.write(payload={**prepared.payload, accrual_posting.RELEASE_JOBS: dict(jobs)})
-        waiting = any(
-            PostingJob.from_json(j).step in (Step.PENDING, Step.VOUCHER_CREATED)
-            for j in jobs.values()
+        done = not accrual_posting.pending(prepared.follow_ups, jobs)
+        lease.write(
+            payload={**prepared.payload, accrual_posting.RELEASE_JOBS: dict(jobs)},
+            state=Step.POSTED.value if done else Step.VOUCHER_CREATED.value,
+            next_attempt_at=accrual_posting.next_attempt(jobs),
         )
-        if waiting and ctx.stopping.hand_back_due():
+        if accrual_posting.in_flight(jobs) and ctx.stopping.hand_back_due():
             raise HandBack(lease.voucher_id)
 
     jobs = dict(prepared.release_jobs)
@@ -358,14 +359,19 @@ def _mime(document: Document, *, rendered: bool) -> str:
     )
 
 
-def _save_job(ctx: AppContext, lease: Lease, job: PostingJob) -> None:
+def _save_job(ctx: AppContext, lease: Lease, job: PostingJob, *, more: bool = False) -> None:
     """Save a step, only while this run still holds the lease (a fenced write).
 
     Right after a save no ledger request is in flight: the one moment a stopping worker may
-    hand an unfinished posting back (a finished one, or one waiting for a retry, goes on)."""
+    hand an unfinished posting back (a finished one, or one waiting for a retry, goes on).
+    With `more` vouchers to follow (an accrual's releases), the invoice's voucher being
+    posted does not end the outbox job: the recovery sweep must still find it."""
+    state = job.step.value
+    if more and job.step is Step.POSTED:
+        state = Step.VOUCHER_CREATED.value
     lease.write(
         job=job.to_json(),
-        state=job.step.value,
+        state=state,
         external_id=job.external_id,
         attachment_id=job.attachment_id,
         attempts=job.attempts,
