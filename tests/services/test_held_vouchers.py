@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -88,7 +89,7 @@ def test_a_held_accrued_invoice_goes_out_with_its_monthly_releases(
     document_id = api.upload(subscription_ehf(NO, net=Decimal("1200.00")))["id"]
     lines = api.get(f"/v1/documents/{document_id}")["suggestion"]["lines"]
     accrual = lines[0]["accrual"]
-    assert accrual is not None
+    assert accrual is not None, json.dumps(lines)
     posted = [{"account": "6900", "vat_code": "1", "amount": "1200.00", "line_index": 0,
                "accrual": accrual}]  # fmt: skip
     response = api.http.post(

@@ -126,3 +126,10 @@ def test_a_credit_note_schedule_is_negative_and_a_wrong_count_refused() -> None:
     assert [r.amount for r in schedule.releases] == [Decimal("-33.33")] * 2 + [Decimal("-33.34")]
     with pytest.raises(InvalidInput):
         by_months(Decimal("100.00"), date(2027, 1, 1), 0, ISSUED, "1700")
+
+
+def test_a_line_without_an_account_yet_is_still_proposed_as_an_accrual() -> None:
+    invoice = Invoice(issue_date=ISSUED, lines=[InvoiceLine(description="Årsavgift 2027")])
+    line = LineSuggestion(0, None, None, 0.0, Decimal("600.00"), "Årsavgift 2027", abstained=True)
+    propose_accruals(Suggestion([line], "test"), invoice, "1790")
+    assert line.accrual is not None and line.accrual["account"] == "1790"

@@ -41,9 +41,19 @@ RELEASE_JOBS = "release_jobs"
 SaveJobs = Callable[[dict[str, Any]], None]
 
 
-def check_accrual(data: dict[str, Any], amount: Decimal | None, number: int) -> None:
-    """A person's (or the API's) schedule: well formed, and adding up to the line."""
+def check_accrual(data: dict[str, Any], account: str, amount: Decimal | None, number: int) -> None:
+    """A person's (or the API's) schedule: well formed, on a cost account, and adding up to
+    the line."""
     accrual = Accrual.from_json(data)
+    if account.strip().startswith(("1", "2")):
+        raise InvalidInput(
+            msg(
+                "Line {number}: account {account} is an asset or a debt; only a cost is "
+                "accrued. Switch the accrual off or choose a cost account.",
+                number=number,
+                account=account,
+            )
+        )
     if amount is not None and accrual.total != round_cents(amount):
         raise InvalidInput(
             msg(

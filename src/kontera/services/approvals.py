@@ -219,7 +219,7 @@ def _check_lines(lines: list[ApprovedLine]) -> None:
                 msg("Choose an account for line {number} before approving.", number=number)
             )
         if line.accrual:
-            check_accrual(line.accrual, line.amount, number)
+            check_accrual(line.accrual, line.account, line.amount, number)
 
 
 def _learn(

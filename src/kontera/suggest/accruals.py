@@ -20,6 +20,7 @@ from kontera.domain.accrual import by_months
 from kontera.domain.accrual import month_count
 from kontera.domain.errors import InvalidInput
 from kontera.domain.invoice import Invoice
+from kontera.domain.money import round_cents
 from kontera.domain.suggestion import LineSuggestion
 from kontera.domain.suggestion import Suggestion
 
@@ -55,7 +56,7 @@ def line_period(invoice: Invoice, line_index: int, description: str | None) -> P
     texts = [description or ""]
     if 0 <= line_index < len(invoice.lines):
         item = invoice.lines[line_index]
-        texts += [item.item_name or "", item.note or ""]
+        texts += [item.description or "", item.item_name or "", item.note or ""]
     texts.append(invoice.note or "")
     for text in texts:
         found = period_in_text(text, invoice.issue_date)
@@ -124,17 +125,32 @@ def propose_accruals(suggestion: Suggestion, invoice: Invoice, prepaid_account: 
     """Give every line that pays for more than one month its proposed schedule."""
     if invoice.issue_date is None:
         return suggestion
+    alone = len(suggestion.lines) == 1
     for line in suggestion.lines:
-        proposed = _proposal(line, invoice, prepaid_account, invoice.issue_date)
+        amount = line.amount if line.amount is not None else _net_of(line, invoice, alone)
+        proposed = _proposal(line, amount, invoice, prepaid_account, invoice.issue_date)
         if proposed is not None:
             line.accrual = proposed
     return suggestion
 
 
+def _net_of(line: LineSuggestion, invoice: Invoice, alone: bool) -> Decimal | None:
+    """The amount a line without one is posted with: its invoice line's net, or, for the
+    one line of the whole invoice, the invoice's net (as approval takes it)."""
+    if 0 <= line.line_index < len(invoice.lines) and invoice.lines[line.line_index].net:
+        return invoice.lines[line.line_index].net
+    return invoice.totals.net if alone else None
+
+
 def _proposal(
-    line: LineSuggestion, invoice: Invoice, prepaid_account: str, issued: date
+    line: LineSuggestion,
+    amount: Decimal | None,
+    invoice: Invoice,
+    prepaid_account: str,
+    issued: date,
 ) -> dict[str, object] | None:
-    if line.amount is None or not line.account or line.account.startswith(_BALANCE_CLASSES):
+    # A line without an account yet is proposed too: the period does not depend on it.
+    if amount is None or (line.account or "").startswith(_BALANCE_CLASSES):
         return None
     period = line_period(invoice, line.line_index, line.description)
     if period is None:
@@ -143,7 +159,7 @@ def _proposal(
     if months < 2:
         return None
     try:
-        accrual = by_months(Decimal(line.amount), period.start, months, issued, prepaid_account)
+        accrual = by_months(round_cents(amount), period.start, months, issued, prepaid_account)
     except InvalidInput:  # longer than an accrual may be: an asset, a person's decision
         return None
     proposal: dict[str, object] = {
