@@ -3,14 +3,11 @@
 The invoice's own voucher moves each accrued line's net amount to prepaid expenses
 (`voucher_builder.accrual_transfer`); each release voucher then debits the line's cost
 account (with its dimensions) and credits prepaid expenses with that month's share. Lines
-released on the same day share one voucher. Where a ledger takes only debit lines on a
-supplier invoice (PowerOffice Go), the move to prepaid expenses is a journal voucher of its
-own on the invoice's date ("opening"), posted before the releases.
+released on the same day share one voucher.
 
 Each voucher carries an idempotency key of its own, derived from the invoice's
-(`<key>.accrual-<YYYY-MM-DD>`, `<key>.accrual-opening`), looked up before it is sent, as
-the invoice's voucher is. It is converted at the invoice's exchange rate, so the prepaid
-account empties exactly.
+(`<key>.accrual-<YYYY-MM-DD>`), looked up before it is sent, as the invoice's voucher is.
+It is converted at the invoice's exchange rate, so the prepaid account empties exactly.
 """
 
 from __future__ import annotations
@@ -27,12 +24,8 @@ from kontera.domain.voucher import Posting
 from kontera.domain.voucher import Voucher
 from kontera.post.voucher_builder import ApprovedPosting
 from kontera.post.voucher_builder import VoucherOptions
-from kontera.post.voucher_builder import accrual_transfer
 
 JOURNAL_MARK = ".accrual-"
-# Ledgers whose supplier-invoice lines are debits only: the move to prepaid expenses cannot
-# ride on the invoice's voucher there.
-_DEBIT_ONLY_INVOICES = frozenset({"poweroffice"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +42,6 @@ class JournalVoucher:
     voucher: Voucher
 
 
-def transfer_in_invoice(system: str) -> bool:
-    return system not in _DEBIT_ONLY_INVOICES
-
-
 def is_journal_key(key: str) -> bool:
     """Whether an idempotency key is an accrual's follow-up voucher (never a supplier
     invoice: a ledger that books invoices elsewhere looks for it among its vouchers)."""
@@ -67,15 +56,11 @@ def follow_up_vouchers(
     key: str,
     currency: str,
 ) -> list[JournalVoucher]:
-    """The opening voucher (when it cannot ride on the invoice's) and the releases, by date."""
+    """The release vouchers, one per release day, in date order."""
     if not accrued or invoice.issue_date is None:
         return []
     booked = invoice.issue_date
     planned: list[JournalVoucher] = []
-    if not options.accrual_in_invoice:
-        rows = [row for item in accrued for row in accrual_transfer(item.posting, options)]
-        opening = _journal(booked, "Periodisering", invoice, rows, currency, booked)
-        planned.append(JournalVoucher(f"{key}{JOURNAL_MARK}opening", opening))
     for day in sorted({r.day for item in accrued for r in item.schedule.releases}):
         rows = [row for item in accrued for row in _release_rows(item, day, options)]
         if rows:

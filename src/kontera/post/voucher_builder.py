@@ -68,9 +68,6 @@ class VoucherOptions:
     # Largest difference (document currency) booked as rounding rather than refused.
     rounding_tolerance: Decimal = Decimal("1.00")
     country: str = "NO"
-    # An accrued line's move to prepaid expenses rides on the invoice's own voucher, where
-    # the ledger takes credit lines on it (`kontera.post.accruals.transfer_in_invoice`).
-    accrual_in_invoice: bool = True
 
     @classmethod
     def for_country(cls, country: str) -> VoucherOptions:
@@ -125,8 +122,8 @@ def build_voucher(
     if (invoice.seller.country or opts.country).upper() != opts.country:
         _foreign_vat_into_cost(cost, invoice, vat_table)
     lines = [*cost, *_rounding(cost, invoice, opts), *_prepaid(invoice, opts)]
-    if opts.accrual_in_invoice:
-        lines += [row for p in postings if p.accrual_account for row in accrual_transfer(p, opts)]
+    # An accrued line's net moves to prepaid expenses on the invoice's own voucher.
+    lines += [row for p in postings if p.accrual_account for row in accrual_transfer(p, opts)]
     lines.append(_payable(invoice, lines, opts))
     voucher = Voucher(
         date=invoice.issue_date,

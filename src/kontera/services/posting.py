@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from dataclasses import field
-from dataclasses import replace
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
@@ -42,7 +41,6 @@ from kontera.post import advance
 from kontera.post import build_voucher
 from kontera.post.accruals import JournalVoucher
 from kontera.post.accruals import follow_up_vouchers
-from kontera.post.accruals import transfer_in_invoice
 from kontera.post.http import CallObserver
 from kontera.post.http import CallRecord
 from kontera.services import accrual_posting
@@ -275,10 +273,7 @@ def _prepare(ctx: AppContext, voucher_id: str) -> Prepared:
         postings, accrued = accrual_posting.accrued_postings(
             lines, approved_postings(lines, invoice)
         )
-        options = replace(
-            VoucherOptions.for_country(company.country),
-            accrual_in_invoice=transfer_in_invoice(record.target),
-        )
+        options = VoucherOptions.for_country(company.country)
         voucher = build_voucher(invoice, postings, options)
         voucher.external_id = record.idempotency_key
         follow_ups = follow_up_vouchers(
