@@ -1,10 +1,10 @@
 """An accrued invoice's follow-up vouchers through the posting outbox, each exactly once.
 
 After the invoice's own voucher is posted, the same leased run posts its release vouchers in
-date order. Each has a `PostingJob` of its own, saved in the voucher record's payload (`release_jobs`, by
-idempotency key) under the run's lease before and after every request, and looked up in the
-ledger before it is sent, as the invoice's voucher is: a crash, a lost answer or a second
-runner never posts one twice.
+date order. Each has a `PostingJob` of its own, saved in the voucher record's payload
+(`release_jobs`, by idempotency key) under the run's lease before and after every request,
+and looked up in the ledger before it is sent, as the invoice's voucher is: a crash, a lost
+answer or a second runner never posts one twice.
 
 All releases are posted at once, dated in their months (most ledgers take future dates, and
 Tripletex's and Fortnox's own accruals do the same): the bookkeeper sees the whole schedule
