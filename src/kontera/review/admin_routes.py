@@ -20,6 +20,7 @@ from kontera.review.auth import PostingUser
 from kontera.review.auth import User
 from kontera.review.web import app_context
 from kontera.review.web import render
+from kontera.services import accrual_settings
 from kontera.services import company_settings
 from kontera.services import connection_check
 from kontera.services import connections
@@ -53,6 +54,7 @@ def settings_page(
         "settings.html",
         user,
         policy=policy,
+        accruals=accrual_settings.company_accrual_settings(ctx, company_id=company_id),
         company=company,
         connection=connection,
         sync=sync_status.sync_status(ctx, company_id=company_id),
@@ -142,6 +144,26 @@ def save_settings(
         },
     )
     return RedirectResponse(f"/c/{company_id}/settings?saved=1", status_code=303)
+
+
+@router.post("/c/{company_id}/accruals")
+def save_accruals(
+    request: Request,
+    user: PostingUser,
+    company_id: str,
+    prepaid_account: Annotated[str, Form()],
+    enabled: Annotated[str, Form()] = "",
+) -> Response:
+    user.require_company(company_id)
+    user.require("settings")
+    accrual_settings.save_accrual_settings(
+        app_context(request),
+        company_id=company_id,
+        enabled=enabled == "1",
+        prepaid_account=prepaid_account,
+        actor=user.email,
+    )
+    return RedirectResponse(f"/c/{company_id}/settings?saved=1#accruals", status_code=303)
 
 
 @router.get("/c/{company_id}/suppliers", response_class=HTMLResponse)

@@ -28,6 +28,11 @@ def accrual_settings(company: Company) -> dict[str, Any]:
     }
 
 
+def company_accrual_settings(ctx: AppContext, *, company_id: str) -> dict[str, Any]:
+    with session_scope(ctx.engine) as session:
+        return accrual_settings(repo.get_company(session, company_id=company_id))
+
+
 def save_accrual_settings(
     ctx: AppContext, *, company_id: str, enabled: bool, prepaid_account: str, actor: str
 ) -> dict[str, Any]:
