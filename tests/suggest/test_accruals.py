@@ -133,3 +133,10 @@ def test_a_line_without_an_account_yet_is_still_proposed_as_an_accrual() -> None
     line = LineSuggestion(0, None, None, 0.0, Decimal("600.00"), "Årsavgift 2027", abstained=True)
     propose_accruals(Suggestion([line], "test"), invoice, "1790")
     assert line.accrual is not None and line.accrual["account"] == "1790"
+
+
+def test_a_period_over_by_the_invoice_date_is_not_proposed() -> None:
+    """A quarter invoiced after it ended: nothing is left to spread over later months."""
+    invoice = Invoice(issue_date=date(2027, 4, 10), period_start=date(2027, 1, 1),
+                      period_end=date(2027, 3, 31))  # fmt: skip
+    assert proposed("Subscription fee 1st quarter", invoice=invoice) is None

@@ -162,6 +162,8 @@ def _proposal(
         accrual = by_months(round_cents(amount), period.start, months, issued, prepaid_account)
     except InvalidInput:  # longer than an accrual may be: an asset, a person's decision
         return None
+    if len(accrual.releases) < 2:  # the period is over when booked: nothing left to spread
+        return None
     proposal: dict[str, object] = {
         **accrual.to_json(),
         "source": period.source,
