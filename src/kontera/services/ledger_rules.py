@@ -88,31 +88,52 @@ def _open_account(
     alternatives = [c for c in line.alternatives if is_open(c.account)]
     default = default_account if default_account and is_open(default_account) else None
     if default and (line.abstained or not supplier_known or line.account is None):
-        said = _said(line)
-        reason = (
-            msg(
-                "The supplier's default account in {ledger} is {account} ({reason}).",
-                ledger=ledger,
-                account=default,
-                reason=said,
-            )
-            if said
-            else msg(
-                "The supplier's default account in {ledger} is {account}.",
-                ledger=ledger,
-                account=default,
-            )
-        )
-        return replace(
-            line,
-            account=default,
-            vat_code=_vat_of(alternatives, default),
-            abstained=False,
-            alternatives=alternatives,
-        ).explained(reason)
+        return _supplier_default(line, default, alternatives, ledger)
     if line.account is None or is_open(line.account):
         return replace(line, alternatives=alternatives)
-    closed = line.account
+    return _instead_of_closed(line, line.account, default, alternatives, ledger)
+
+
+def _supplier_default(
+    line: LineSuggestion,
+    default: str,
+    alternatives: list[Candidate],
+    ledger: str | Message,
+) -> LineSuggestion:
+    """The ledger's default account for the supplier, where the history has no better word."""
+    said = _said(line)
+    reason = (
+        msg(
+            "The supplier's default account in {ledger} is {account} ({reason}).",
+            ledger=ledger,
+            account=default,
+            reason=said,
+        )
+        if said
+        else msg(
+            "The supplier's default account in {ledger} is {account}.",
+            ledger=ledger,
+            account=default,
+        )
+    )
+    return replace(
+        line,
+        account=default,
+        vat_code=_vat_of(alternatives, default),
+        abstained=False,
+        alternatives=alternatives,
+    ).explained(reason)
+
+
+def _instead_of_closed(
+    line: LineSuggestion,
+    closed: str,
+    default: str | None,
+    alternatives: list[Candidate],
+    ledger: str | Message,
+) -> LineSuggestion:
+    """The next open account when the likeliest one is closed: an alternative, the supplier's
+    default, or none (the line then waits for a person)."""
     if alternatives:
         best = alternatives[0]
         return replace(
