@@ -78,13 +78,7 @@ def receive_document(
     actor: str = "api",
 ) -> Received:
     """Store the original first, then record the document and queue its processing."""
-    if not data:
-        raise EmptyDocument("The file is empty (0 bytes).")
-    if len(data) > ctx.settings.max_upload_bytes:
-        limit_mb = ctx.settings.max_upload_bytes / 1024 / 1024
-        raise DocumentTooLarge(
-            msg("The file is larger than the {limit} MB limit.", limit=round(limit_mb))
-        )
+    _check_size(ctx, data)
     if external_id is not None:
         earlier = _by_external_id(ctx, company_id, external_id, hashlib.sha256(data).hexdigest())
         if earlier is not None:
@@ -103,33 +97,63 @@ def receive_document(
         provenance=provenance or {},
     )
     try:
-        with session_scope(ctx.engine) as session:
-            existing = repo.find_document_by_sha(session, company_id=company_id, sha256=sha256)
-            if existing is not None:
-                _note_received_again(session, existing, actor=actor, source=source)
-                return Received(existing, duplicate=True)
-            session.add(document)
-            repo.add_event(
-                session,
-                company_id=company_id,
-                document_id=document.id,
-                actor=actor,
-                action="received",
-                to_status=Status.RECEIVED.value,
-                detail={"source": source, "filename": document.filename, "size": len(data)},
-            )
+        earlier = _record_received(ctx, document, actor=actor)
     except IntegrityError:
-        # The same bytes (or the same external_id) arrived concurrently; the first one won.
-        if external_id is not None:
-            earlier = _by_external_id(ctx, company_id, external_id, sha256)
-            if earlier is not None:
-                return earlier
-        with session_scope(ctx.engine) as session:
-            existing = repo.find_document_by_sha(session, company_id=company_id, sha256=sha256)
-            assert existing is not None
-            return Received(existing, duplicate=True)
+        return _first_of_a_race(ctx, document)
+    if earlier is not None:
+        return earlier
     ctx.queue.process_document(document.id)
     return Received(document, duplicate=False)
+
+
+def _check_size(ctx: AppContext, data: bytes) -> None:
+    if not data:
+        raise EmptyDocument("The file is empty (0 bytes).")
+    if len(data) > ctx.settings.max_upload_bytes:
+        limit_mb = ctx.settings.max_upload_bytes / 1024 / 1024
+        raise DocumentTooLarge(
+            msg("The file is larger than the {limit} MB limit.", limit=round(limit_mb))
+        )
+
+
+def _record_received(ctx: AppContext, document: Document, *, actor: str) -> Received | None:
+    """The new document and its `received` event, or the earlier one with the same bytes."""
+    with session_scope(ctx.engine) as session:
+        existing = repo.find_document_by_sha(
+            session, company_id=document.company_id, sha256=document.sha256
+        )
+        if existing is not None:
+            _note_received_again(session, existing, actor=actor, source=document.source)
+            return Received(existing, duplicate=True)
+        session.add(document)
+        repo.add_event(
+            session,
+            company_id=document.company_id,
+            document_id=document.id,
+            actor=actor,
+            action="received",
+            to_status=Status.RECEIVED.value,
+            detail={
+                "source": document.source,
+                "filename": document.filename,
+                "size": document.size,
+            },
+        )
+    return None
+
+
+def _first_of_a_race(ctx: AppContext, document: Document) -> Received:
+    """The same bytes (or the same external_id) arrived concurrently; the first one won."""
+    if document.external_id is not None:
+        earlier = _by_external_id(ctx, document.company_id, document.external_id, document.sha256)
+        if earlier is not None:
+            return earlier
+    with session_scope(ctx.engine) as session:
+        existing = repo.find_document_by_sha(
+            session, company_id=document.company_id, sha256=document.sha256
+        )
+        assert existing is not None
+        return Received(existing, duplicate=True)
 
 
 def _by_external_id(

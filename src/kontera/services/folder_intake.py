@@ -41,6 +41,7 @@ from sqlmodel import select
 
 from kontera.domain.errors import KonteraError
 from kontera.services.context import AppContext
+from kontera.services.documents import Received
 from kontera.services.documents import receive_document
 from kontera.store import repo
 from kontera.store.db import session_scope
@@ -190,30 +191,22 @@ def _take_one(ctx: AppContext, found: Found, company_id: str, report: FolderRepo
 def _receive(
     ctx: AppContext, found: Found, company_id: str, content: bytes, external_id: str
 ) -> bool:
-    envelope: dict[str, str] = {}
-    data = content
-    if found.origin == ACCESS_POINT:
-        data, envelope = unwrap_sbd(content)
-    mime = "application/xml" if found.origin == ACCESS_POINT else _mime(found.path)
-    name = found.path.name
-    if found.origin == ACCESS_POINT:
-        name = name.removesuffix(".doc.xml").removesuffix(".xml") + ".xml"
-    provenance = {
-        "origin": found.origin,
-        "path": found.relative,
-        "folder": found.company_key,
-        **envelope,
-    }
+    data, envelope = unwrap_sbd(content) if found.origin == ACCESS_POINT else (content, {})
     try:
         received = receive_document(
             ctx,
             company_id=company_id,
             data=data,
-            filename=name,
-            content_type=mime,
+            filename=_document_name(found),
+            content_type="application/xml" if found.origin == ACCESS_POINT else _mime(found.path),
             source=found.origin,
             external_id=external_id,
-            provenance=provenance,
+            provenance={
+                "origin": found.origin,
+                "path": found.relative,
+                "folder": found.company_key,
+                **envelope,
+            },
             actor=found.origin,
         )
     except KonteraError as e:
@@ -221,6 +214,26 @@ def _receive(
             "file in a watched folder refused", extra={"path": found.relative, "why": e.message}
         )
         return False
+    _record_taken(ctx, found, company_id, external_id, received, envelope)
+    return True
+
+
+def _document_name(found: Found) -> str:
+    """An access point's `<id>.doc.xml` is shown as `<id>.xml`; a scanner's file as it is."""
+    name = found.path.name
+    if found.origin == ACCESS_POINT:
+        return name.removesuffix(".doc.xml").removesuffix(".xml") + ".xml"
+    return name
+
+
+def _record_taken(
+    ctx: AppContext,
+    found: Found,
+    company_id: str,
+    external_id: str,
+    received: Received,
+    envelope: dict[str, str],
+) -> None:
     item = InboxItem(
         company_id=company_id,
         origin=found.origin,
@@ -244,7 +257,6 @@ def _receive(
             )
     except IntegrityError:
         pass  # recorded by a worker that died before acknowledging: taken once
-    return True
 
 
 def _known(ctx: AppContext, company_id: str, origin: str, external_id: str) -> bool:

@@ -105,27 +105,7 @@ def sync_company(
         with _http(ctx, client) as http:
             reader = _reader(ctx, company_id, http)
             window = _window(ctx, company_id, full, today or date.today())
-            if "registers" in parts:
-                _registers(ctx, company_id, reader, window, outcome.counts, progress)
-            if "history" in parts:
-                ledger_history.sync_history(
-                    ctx,
-                    company_id=company_id,
-                    run_id=run_id,
-                    reader=reader,
-                    window=window,
-                    counts=outcome.counts,
-                    progress=progress,
-                )
-            if "inbox" in parts:
-                ledger_inbox.take_inbox(
-                    ctx,
-                    company_id=company_id,
-                    run_id=run_id,
-                    reader=reader,
-                    counts=outcome.counts,
-                    progress=progress,
-                )
+            _read_parts(ctx, company_id, run_id, reader, window, outcome, progress, parts)
     except Exception as e:  # recorded for the company's page; the worker goes on
         reason = sync_runs.in_words(e, SYSTEM_NAMES[system])
         outcome.state, outcome.error, outcome.error_text = "failed", str(reason), reason
@@ -138,6 +118,51 @@ def sync_company(
         ctx, outcome.run_id, outcome.state, outcome.counts, outcome.calls, outcome.error_text
     )
     _audit(ctx, company_id, outcome)
+    _learn_from(ctx, company_id, outcome, full=full, rules_before=rules_before)
+    return outcome
+
+
+def _read_parts(
+    ctx: AppContext,
+    company_id: str,
+    run_id: str,
+    reader: LedgerReader,
+    window: SyncWindow,
+    outcome: SyncOutcome,
+    progress: Progress | None,
+    parts: frozenset[str],
+) -> None:
+    if "registers" in parts:
+        _registers(ctx, company_id, reader, window, outcome.counts, progress)
+    if "history" in parts:
+        ledger_history.sync_history(
+            ctx,
+            company_id=company_id,
+            run_id=run_id,
+            reader=reader,
+            window=window,
+            counts=outcome.counts,
+            progress=progress,
+        )
+    if "inbox" in parts:
+        ledger_inbox.take_inbox(
+            ctx,
+            company_id=company_id,
+            run_id=run_id,
+            reader=reader,
+            counts=outcome.counts,
+            progress=progress,
+        )
+
+
+def _learn_from(
+    ctx: AppContext,
+    company_id: str,
+    outcome: SyncOutcome,
+    *,
+    full: bool,
+    rules_before: tuple[object, ...] | None,
+) -> None:
     if outcome.counts.get("history_new") or (full and outcome.state == "succeeded"):
         ctx.queue.train_company(company_id)  # which suggests again for the waiting invoices
     elif (
@@ -148,7 +173,6 @@ def sync_company(
         # An account closed, a VAT code withdrawn, a default account changed: a waiting
         # invoice must not keep a suggestion that approval would now refuse.
         relearn.resuggest_waiting(ctx, company_id=company_id)
-    return outcome
 
 
 def _rules_state(ctx: AppContext, company_id: str) -> tuple[object, ...]:
