@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from kontera.api.app import create_app
 from kontera.services import api_keys
@@ -94,7 +95,7 @@ def test_every_api_action_is_audited_as_the_key_that_did_it(
     assert rejected.status_code == 200, rejected.text
 
     with session_scope(ctx.engine) as session:
-        events = session.query(AuditEvent).filter(AuditEvent.document_id == document_id).all()
+        events = session.exec(select(AuditEvent).where(AuditEvent.document_id == document_id)).all()
     actors = {e.action: e.actor for e in events}
     assert actors["received"] == f"apikey:{ids['scanner']}:scanner"
     assert actors["status:rejected"] == f"apikey:{ids['erp']}:erp"

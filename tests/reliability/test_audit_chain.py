@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import text
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from kontera.config import Settings
@@ -33,7 +34,7 @@ from tests.reliability.test_backup import fresh_database
 
 def _status_events(ctx: AppContext) -> list[AuditEvent]:
     with session_scope(ctx.engine) as session:
-        rows = session.query(AuditEvent).filter(AuditEvent.action.like("status:%")).all()  # type: ignore[attr-defined]
+        rows = session.exec(select(AuditEvent).where(AuditEvent.action.like("status:%"))).all()  # type: ignore[attr-defined]
         return sorted(rows, key=lambda e: e.id or 0)
 
 
@@ -41,7 +42,9 @@ def test_every_event_is_linked_and_the_chains_verify(ctx: AppContext, api: ApiCl
     api.upload((FIXTURES / "demo" / "ehf-01.xml").read_bytes())
     api.upload(b"not an invoice", "x.bin")
     with session_scope(ctx.engine) as session:
-        events = session.query(AuditEvent).filter(AuditEvent.company_id == api.company_id).all()
+        events = session.exec(
+            select(AuditEvent).where(AuditEvent.company_id == api.company_id)
+        ).all()
     assert events and all(e.hash and e.seq for e in events)
     assert sorted(e.seq for e in events) == list(range(1, len(events) + 1))
     assert all(report.broken is None for report in verify(ctx))

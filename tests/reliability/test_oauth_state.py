@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from kontera.api.app import create_app
 from kontera.config import Settings
@@ -89,7 +90,7 @@ def call_back(client: TestClient, ctx: AppContext, user: User | None, state: str
 
 def stored_tokens(ctx: AppContext) -> str | None:
     with session_scope(ctx.engine) as session:
-        row = session.query(AccountingConnection).one()
+        row = session.exec(select(AccountingConnection)).one()
         return row.tokens
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from kontera.services.context import AppContext
 from kontera.store.db import session_scope
@@ -39,7 +40,7 @@ def test_an_admin_connects_tripletex_and_the_secret_is_stored_encrypted(ctx: App
         assert "tripletex" in page and "https://api.tripletex.io/v2" in page
         assert "employee-token-123" not in page
     with session_scope(ctx.engine) as session:
-        row = session.query(AccountingConnection).one()
+        row = session.exec(select(AccountingConnection)).one()
     assert row.system == "tripletex"
     assert row.secret and "employee-token-123" not in row.secret
 
@@ -61,4 +62,4 @@ def test_a_bookkeeper_cannot_change_the_connection(ctx: AppContext) -> None:
         )
         assert refused.status_code in (403, 404)
     with session_scope(ctx.engine) as session:
-        assert session.query(AccountingConnection).count() == 0
+        assert session.exec(select(AccountingConnection)).first() is None

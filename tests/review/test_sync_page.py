@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from kontera.config import Settings
 from kontera.services.context import AppContext
@@ -61,5 +62,5 @@ def test_sync_now_and_what_the_page_says(ctx: AppContext) -> None:
         page = http.get(f"/c/{company_id}/settings").text
     assert "Tripletex avviste nøkkelen: koble til integrasjonen på nytt." in page
     with session_scope(ctx.engine) as session:
-        triggers = [run.trigger for run in session.query(SyncRun).all()]
+        triggers = [run.trigger for run in session.exec(select(SyncRun)).all()]
     assert triggers.count("ui") == 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from kontera.config import Settings
 from kontera.jobs.queue import HueyQueue
@@ -47,7 +48,7 @@ def test_the_schedule_syncs_each_connected_company_once_per_round(
         assert queue._syncs_once_per_round(ctx, 60) == 1
         assert queue._syncs_once_per_round(ctx, 60) == 0  # another consumer, same round
     with session_scope(ctx.engine) as session:
-        runs = session.query(SyncRun).all()
+        runs = session.exec(select(SyncRun)).all()
     assert [(r.company_id, r.trigger, r.state) for r in runs] == [
         (company_id, "schedule", "succeeded")
     ]

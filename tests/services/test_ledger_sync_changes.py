@@ -18,6 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from kontera.config import Settings
 from kontera.services import suggestions
@@ -141,7 +142,7 @@ def _small_pages(ctx: AppContext, company_id: str) -> None:
 def _as_found_after_the_worker_died(ctx: AppContext, company_id: str) -> None:
     """The killed run's row, as the next worker finds it once its heartbeat is stale."""
     with session_scope(ctx.engine) as session:
-        for run in session.query(SyncRun).filter(SyncRun.state == "running").all():
+        for run in session.exec(select(SyncRun).where(SyncRun.state == "running")).all():
             run.heartbeat_at = utcnow() - timedelta(hours=1)
             session.add(run)
 

@@ -15,6 +15,8 @@ import sys
 from collections import deque
 from pathlib import Path
 
+from sqlmodel import select
+
 from kontera.services import connections
 from kontera.services.context import build_context
 from kontera.store.db import session_scope
@@ -84,7 +86,7 @@ def test_syncing_and_posting_at_once_stay_within_the_quota(tmp_path: Path) -> No
     assert busiest_second(arrivals) <= 10
     assert len(rig.fake.vouchers) == VOUCHERS
     with session_scope(ctx.engine) as session:
-        run = session.query(SyncRun).one()
+        run = session.exec(select(SyncRun)).one()
     assert run.state == "succeeded" and run.counts["history_new"] == books.cost_lines
 
 

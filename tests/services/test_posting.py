@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from kontera.config import Settings
 from kontera.services import connections
@@ -114,7 +115,7 @@ def test_running_the_outbox_again_never_posts_twice(
     created = api.upload(EHF)
     approve(api, created["id"], [{"account": "6900", "vat_code": "1"}])
     with session_scope(context.engine) as session:
-        voucher_id = session.query(VoucherRecord).one().id
+        voucher_id = session.exec(select(VoucherRecord)).one().id
     for _ in range(3):
         assert posting.post_voucher(context, voucher_id) == "posted"
     assert len(fake.vouchers) == 1
