@@ -26,7 +26,7 @@ from sqlmodel import select
 
 from kontera.config import Settings
 from kontera.services import attest_links
-from kontera.services import attest_mail
+from kontera.services import attest_mail_status
 from kontera.services import attest_reminders
 from kontera.services import attest_settings
 from kontera.services import users
@@ -166,7 +166,7 @@ def test_a_refusing_smtp_server_keeps_the_mail_which_is_retried_and_shown(
     assert "attest:mail_failed" in actions(ctx, document["id"])
     shown = api.get(f"/v1/documents/{document['id']}")["attestation"]["mail"]
     assert shown["state"] == "pending" and shown["last_error"].startswith("451")
-    (listed,) = attest_mail.undelivered(ctx, company_id=api.company_id)
+    (listed,) = attest_mail_status.undelivered(ctx, company_id=api.company_id)
     assert listed.recipient == "kari@demo.no" and listed.attempts == 1
 
     assert attest_reminders.run_schedule(ctx) == 0  # not due again yet: nothing is hammered
@@ -177,7 +177,7 @@ def test_a_refusing_smtp_server_keeps_the_mail_which_is_retried_and_shown(
     assert delivered["To"] == "kari@demo.no"
     (mail,) = mails(ctx)
     assert (mail.state, mail.attempts, mail.last_error) == ("sent", 2, None)
-    assert attest_mail.undelivered(ctx, company_id=api.company_id) == []
+    assert attest_mail_status.undelivered(ctx, company_id=api.company_id) == []
 
 
 def test_a_mail_is_given_up_after_the_last_attempt_and_can_be_sent_again(
@@ -196,7 +196,7 @@ def test_a_mail_is_given_up_after_the_last_attempt_and_can_be_sent_again(
     assert (mail.state, mail.attempts) == ("failed", 2)
     assert attest_reminders.run_schedule(at(limited, mail.next_attempt_at + timedelta(days=1))) == 0
     inbox.refuse = False
-    attest_mail.send_again(ctx, company_id=api.company_id, mail_id=mail.id, actor="anne")
+    attest_mail_status.send_again(ctx, company_id=api.company_id, mail_id=mail.id, actor="anne")
     inbox.wait_for(1)
     assert mails(ctx)[0].state == "sent"
 

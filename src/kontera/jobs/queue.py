@@ -31,8 +31,7 @@ from kontera.config import Settings
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import TransientError
 from kontera.domain.status import Status
-from kontera.services import attest_mail
-from kontera.services import attest_reminders
+from kontera.jobs import outboxes
 from kontera.services import documents
 from kontera.services import ledger_sync
 from kontera.services import posting
@@ -44,7 +43,6 @@ from kontera.services.health import QueueDepth
 from kontera.services.lease import LEASE
 from kontera.services.stopping import REQUEST_SETTLE
 from kontera.services.stopping import Stopping
-from kontera.store import mail_outbox
 from kontera.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -80,7 +78,6 @@ class HueyQueue:
         sweep_every_minutes: int = 0,
         sync_every_minutes: int = 0,
         inbox_every_minutes: int = 0,
-        attest_mail_every_minutes: int = 0,
     ) -> None:
         self.huey = huey
         self._process = huey.task(retries=2, retry_delay=5, name="process_document")(
@@ -122,25 +119,6 @@ class HueyQueue:
             huey.periodic_task(every_minutes(inbox_every_minutes), name="read_inboxes")(
                 lambda: self._inboxes_once_per_round(get_ctx(), inbox_every_minutes)
             )
-        self._attest_mail = huey.task(name="send_attest_mail")(
-            lambda mail_id: _send_or_retry(get_ctx(), mail_id)
-        )
-        if attest_mail_every_minutes > 0:
-            huey.periodic_task(every_minutes(attest_mail_every_minutes), name="attest_mail")(
-                lambda: self._attest_mail_once_per_round(get_ctx(), attest_mail_every_minutes)
-            )
-
-    def _attest_mail_once_per_round(self, ctx: AppContext, minutes: int) -> int:
-        """The first consumer of a round makes the day's reminders and queues every
-        attestation e-mail that is due (retries, and any whose task was lost)."""
-        round_number = _minute_number(utcnow()) // minutes
-        if not self.huey.put_if_empty(f"attest_mail:{round_number}", "1"):
-            return 0
-        self.huey.delete(f"attest_mail:{round_number - 1}")
-        return attest_reminders.run_schedule(ctx, self.send_attest_mail)
-
-    def send_attest_mail(self, mail_id: str) -> None:
-        self._attest_mail(mail_id)
 
     def _inboxes_once_per_round(self, ctx: AppContext, minutes: int) -> int:
         """Like the syncs: the first consumer of a round queues one inbox read per company
@@ -222,14 +200,6 @@ class HueyQueue:
             self._post(voucher_id)
 
 
-def _send_or_retry(ctx: AppContext, mail_id: str) -> str:
-    """One attempt at an attestation e-mail; an SMTP server that is down is tried again."""
-    try:
-        return attest_mail.send(ctx, mail_id)
-    except TransientError as e:
-        raise RetryTask(e.message, delay=e.retry_after or 60.0) from None
-
-
 def _deliver_or_retry(ctx: AppContext, delivery_id: str) -> str:
     """One attempt; a receiver that is down is tried again when the service says, and the
     worker thread goes on with other work meanwhile (Huey schedules the retry)."""
@@ -279,18 +249,15 @@ def attach_queue(ctx: AppContext) -> tuple[AppContext, Huey]:
     """Give a context a Huey-backed queue whose tasks run with that same context."""
     huey = build_huey(ctx.settings)
     holder: dict[str, AppContext] = {}
-    every = ctx.settings.requeue_interval_minutes
     queue = HueyQueue(
         huey,
         lambda: holder["ctx"],
-        sweep_every_minutes=every,
+        sweep_every_minutes=ctx.settings.requeue_interval_minutes,
         sync_every_minutes=ctx.settings.sync_interval_minutes,
         inbox_every_minutes=ctx.settings.inbox_interval_minutes,
-        attest_mail_every_minutes=ctx.settings.attest_mail_interval_minutes,
     )
     holder["ctx"] = ctx.with_queue(queue)
-    webhooks.connect_outbox(holder["ctx"])
-    mail_outbox.set_dispatcher(ctx.engine, queue.send_attest_mail)
+    outboxes.connect(huey, holder["ctx"], lambda: holder["ctx"])
     return holder["ctx"], huey
 
 

@@ -19,7 +19,7 @@ from kontera.review.auth import PostingUser
 from kontera.review.auth import User
 from kontera.review.web import app_context
 from kontera.review.web import render
-from kontera.services import attest_mail
+from kontera.services import attest_mail_status
 from kontera.services import attest_settings
 from kontera.services import attestation
 from kontera.services import users
@@ -53,7 +53,7 @@ def attestation_page(request: Request, user: User, company_id: str, saved: str =
         rules=[(rule, attestation.rule_words(rule)) for rule in rules],
         kinds=attest_settings.RULE_KINDS,
         limits=attest_settings.limits(ctx, company_id=company_id),
-        undelivered=attest_mail.undelivered(ctx, company_id=company_id),
+        undelivered=attest_mail_status.undelivered(ctx, company_id=company_id),
         saved=bool(saved),
     )
 
@@ -136,7 +136,7 @@ def set_limit(
 def send_again(request: Request, user: PostingUser, company_id: str, mail_id: str) -> Response:
     user.require_company(company_id)
     user.require("settings")
-    attest_mail.send_again(
+    attest_mail_status.send_again(
         app_context(request), company_id=company_id, mail_id=mail_id, actor=user.email
     )
     return _back(company_id, "#mail")

@@ -23,6 +23,7 @@ from datetime import datetime
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -31,7 +32,6 @@ from sqlmodel import col
 from sqlmodel import select
 
 from kontera.config import Settings
-from kontera.domain.errors import Forbidden
 from kontera.domain.errors import TransientError
 from kontera.domain.messages import N_
 from kontera.domain.messages import Message
@@ -237,25 +237,6 @@ def _failed(ctx: AppContext, claimed: Claimed, error: str, *, permanent: bool) -
     )
 
 
-def send_again(ctx: AppContext, *, company_id: str, mail_id: str, actor: str) -> None:
-    """A person asks for a given-up (or waiting) mail to be tried once more, now."""
-    with session_scope(ctx.engine) as session:
-        mail = session.get(AttestMail, mail_id)
-        if mail is None or mail.company_id != company_id or mail.state not in (PENDING, FAILED):
-            raise Forbidden("This e-mail cannot be sent again.")
-        mail.state, mail.next_attempt_at = PENDING, ctx.clock()
-        session.add(mail)
-        mail_outbox.note_new(session, mail.id)
-        repo.add_event(
-            session,
-            company_id=company_id,
-            document_id=None,
-            actor=actor,
-            action="attest:mail_retried",
-            detail={"mail_id": mail.id, "to": mail.recipient, "kind": mail.kind},
-        )
-
-
 # -- the words -----------------------------------------------------------------------------
 
 
@@ -320,51 +301,7 @@ def _facts(document: Document, request: Attestation, locale: str) -> list[str]:
     return [f"{t(label)}: {value}" for label, value in facts if value]
 
 
-# -- what people see -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Undelivered:
-    id: str
-    document_id: str
-    supplier: str
-    kind: str
-    recipient: str
-    state: str
-    attempts: int
-    last_error: str | None
-    next_attempt_at: datetime
-
-
-def undelivered(ctx: AppContext, *, company_id: str) -> list[Undelivered]:
-    """Mails given up, or waiting after a failed attempt, newest first."""
-    with session_scope(ctx.engine) as session:
-        query = (
-            select(AttestMail, Attestation, Document)
-            .join(Attestation, col(Attestation.id) == col(AttestMail.request_id))
-            .join(Document, col(Document.id) == col(Attestation.document_id))
-            .where(
-                AttestMail.company_id == company_id,
-                (col(AttestMail.state) == FAILED)
-                | ((col(AttestMail.state) == PENDING) & col(AttestMail.last_error).is_not(None)),
-            )
-            .order_by(col(AttestMail.created_at).desc())
-            .limit(50)
-        )
-        return [
-            Undelivered(
-                m.id,
-                d.id,
-                d.supplier_name or d.filename or "",
-                m.kind,
-                m.recipient,
-                m.state,
-                m.attempts,
-                m.last_error,
-                m.next_attempt_at,
-            )
-            for m, _, d in session.exec(query).all()
-        ]
+# -- what people see ---------------------------------------------------------------------
 
 
 def latest_for(session: Session, request_id: str) -> AttestMail | None:
@@ -374,3 +311,19 @@ def latest_for(session: Session, request_id: str) -> AttestMail | None:
         .order_by(col(AttestMail.created_at).desc())
     )
     return session.exec(query).first()
+
+
+def mail_view(session: Session, request_id: str) -> dict[str, Any] | None:
+    """The latest e-mail to the attestant: sent, waiting to be tried again, or given up."""
+    mail = latest_for(session, request_id)
+    if mail is None:
+        return None
+    return {
+        "kind": mail.kind,
+        "state": mail.state,
+        "to": mail.recipient,
+        "attempts": mail.attempts,
+        "last_error": mail.last_error,
+        "sent_at": mail.sent_at.isoformat() if mail.sent_at else None,
+        "next_attempt_at": mail.next_attempt_at.isoformat() if mail.state == PENDING else None,
+    }

@@ -514,11 +514,7 @@ def _act(
     with session_scope(ctx.engine) as session:
         document = repo.get_document(session, company_id=company_id, document_id=document_id)
         request = current(session, document_id)
-        if (
-            request is None
-            or request.state != PENDING
-            or Status(document.status) != (Status.ATTESTING)
-        ):
+        if request is None or request.state != PENDING or document.status != Status.ATTESTING:
             raise Conflict("This invoice is not waiting for attestation (any more).")
         company = repo.get_company(session, company_id=company_id)
         user = attest_settings.user_by_email(session, actor)
@@ -616,23 +612,7 @@ def view(session: Session, document_id: str) -> dict[str, Any] | None:
         "acted_by": request.acted_by,
         "acted_at": request.acted_at.isoformat() if request.acted_at else None,
         "comment": request.comment,
-        "mail": _mail_view(session, request),
-    }
-
-
-def _mail_view(session: Session, request: Attestation) -> dict[str, Any] | None:
-    """The latest e-mail to the attestant: sent, waiting to be tried again, or given up."""
-    mail = attest_mail.latest_for(session, request.id)
-    if mail is None:
-        return None
-    return {
-        "kind": mail.kind,
-        "state": mail.state,
-        "to": mail.recipient,
-        "attempts": mail.attempts,
-        "last_error": mail.last_error,
-        "sent_at": mail.sent_at.isoformat() if mail.sent_at else None,
-        "next_attempt_at": mail.next_attempt_at.isoformat() if mail.state == "pending" else None,
+        "mail": attest_mail.mail_view(session, request.id),
     }
 
 
