@@ -21,6 +21,14 @@ SMOKE = [
     ["security_overhead.py", "--calls", "200"],
     ["suggest_speed.py", "--sizes", "20000", "--source", "synthetic"],
     ["suggest_accuracy.py", "--limit", "20000", "--only", "orebro"],
+    [
+        "suggest_accuracy.py",
+        "--limit",
+        "4000",
+        "--only",
+        "greater-london-authority",
+        "--dimensions-only",
+    ],
     ["pdf_accuracy.py", "--limit", "8", "--scan-limit", "2"],
     # A small leave-one-family-out run: four layout families, three invoices each, one scan.
     [

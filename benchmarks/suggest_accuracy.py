@@ -1,7 +1,7 @@
 """Posting-suggestion accuracy on every posting-history dataset of the shared corpus.
 
     .venv/bin/python benchmarks/suggest_accuracy.py [--limit N] [--plots DIR] [--only NAME]
-        [--refresh-windows N [--retrain]]
+        [--refresh-windows N [--retrain]] [--dimensions-only | --no-dimensions]
 
 Each dataset: oldest 80 % trains, newest 20 % tests (by date; Örebro has no dates and is
 split by invoice number). Prints a table per dataset and its JSON line, then a summary.
@@ -13,6 +13,10 @@ time (cost centre, expense area, service, directorate, the account's own descrip
 never used. Harrogate's file mixes several bodies (mostly Harrogate Borough Council); it is
 evaluated as the README gives it. Calderdale's `expense_code` is cost centre + account, so
 its target is the `account` part (and, for comparison, the coarse `expense_type`).
+
+Then, on the datasets with department / cost-centre columns, the dimension suggestions and
+the account with and without the buyer's reference (`benchmarks/_dimensions.py` says how;
+there those columns are the *targets*, or stand for a buyer's reference, each row labelled).
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ from kontera.suggest.evaluate import plot_accuracy_coverage
 from kontera.suggest.importers import read_history
 from kontera.suggest.metrics import reliability
 from kontera.suggest.model import time_order
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _dimensions
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "posting-history"
 
@@ -75,10 +82,40 @@ def main() -> int:
         "--retrain", action="store_true",
         help="with --refresh-windows: retrain the whole model before each window",
     )  # fmt: skip
+    parser.add_argument(
+        "--dimensions-only", action="store_true", help="only the dimension measurements"
+    )
+    parser.add_argument("--no-dimensions", action="store_true", help="skip them")
     args = parser.parse_args()
     if not CORPUS.is_dir():
         print(f"corpus not found at {CORPUS}; nothing to measure")
         return 0
+    if not args.dimensions_only:
+        _accounts(args)
+    if not args.no_dimensions:
+        _dimension_figures(args)
+    return 0
+
+
+def _dimension_figures(args: argparse.Namespace) -> None:
+    rows = []
+    for name, (extra, buyer_column) in _dimensions.DIMENSION_COLUMNS.items():
+        if args.only and name not in args.only:
+            continue
+        relative, mapping = DATASETS[name]
+        columns = [*mapping, *extra, f"buyer_reference={buyer_column}"]
+        lines = sorted(
+            read_history(CORPUS / relative, None, parse_mapping(columns)), key=time_order
+        )
+        if args.limit:
+            lines = lines[-args.limit :]
+        rows += _dimensions.measure(name, lines)
+        sys.stdout.flush()
+    if rows:
+        _dimensions.print_table(rows)
+
+
+def _accounts(args: argparse.Namespace) -> None:
     results = {}
     for name, (relative, mapping) in DATASETS.items():
         if args.only and name not in args.only:
@@ -110,7 +147,6 @@ def main() -> int:
             plot_accuracy_coverage(result, args.plots / f"{name}.png", name)
         sys.stdout.flush()
     _table(results)
-    return 0
 
 
 def print_reliability(confidence: Any, correct: Any) -> None:

@@ -35,7 +35,8 @@ class LineSuggestion:
     # why (`kontera.suggest.dimensions`); only the kinds Kontera is sure enough of are set.
     dimensions: dict[str, str] = dc_field(default_factory=dict)
     dimension_confidence: dict[str, float] = dc_field(default_factory=dict)
-    dimension_reasons: dict[str, str] = dc_field(default_factory=dict)
+    dimension_reasons: dict[str, str] = dc_field(default_factory=dict)  # English, for the API
+    dimension_reason_texts: dict[str, Message] = dc_field(default_factory=dict)
     # A line that pays for a period, proposed as an accrual (`kontera.domain.accrual`, JSON).
     accrual: dict[str, Any] | None = None
 

@@ -138,6 +138,8 @@ def _values(company_id: str, line: HistoryLine, source: str) -> dict[str, Any]:
         department=line.department,
         project=line.project,
         cost_centre=line.cost_centre,
+        buyer_reference=line.buyer_reference,
+        order_reference=line.order_reference,
         created_at=utcnow(),
     )
 

@@ -216,6 +216,11 @@ def history_lines(ctx: AppContext, company_id: str) -> Iterator[HistoryLine]:
             amount=row.amount,
             currency=row.currency,
             vat_code=row.vat_code,
+            department=row.department,
+            project=row.project,
+            cost_centre=row.cost_centre,
+            buyer_reference=row.buyer_reference,
+            order_reference=row.order_reference,
         )
 
 

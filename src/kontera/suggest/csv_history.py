@@ -2,7 +2,8 @@
 
 Canonical columns: date, supplier_id, supplier_name, supplier_org_number, description, amount,
 currency, account, vat_code — plus the optional invoice_number, vat_rate, supplier_country and
-item_classification. Required: account, one supplier column, and a date (a file without dates
+item_classification, the buyer's and order reference and the dimensions (department,
+project, cost_centre). Required: account, one supplier column, and a date (a file without dates
 may map invoice_number instead: evaluation then orders by invoice number).
 
 `--map column=name` says which of the file's columns holds a canonical one; unmapped canonical
@@ -45,6 +46,11 @@ CANONICAL_COLUMNS = (
     "vat_rate",
     "supplier_country",
     "item_classification",
+    "buyer_reference",
+    "order_reference",
+    "department",
+    "project",
+    "cost_centre",
 )
 SUPPLIER_COLUMNS = ("supplier_id", "supplier_name", "supplier_org_number")
 _ACCOUNT_WITH_NAME = re.compile(r"^\s*(\d{3,})\s+(\S.*?)\s*$")
@@ -128,6 +134,11 @@ def _line(row: Mapping[str, str | None], columns: Mapping[str, tuple[str, ...]])
         "invoice_number",
         "supplier_country",
         "item_classification",
+        "buyer_reference",
+        "order_reference",
+        "department",
+        "project",
+        "cost_centre",
     ):
         fields[name] = value.get(name) or None
     if not any(fields[c] for c in SUPPLIER_COLUMNS):

@@ -41,6 +41,8 @@ class Query:
     classification: str | None = None
     month: int | None = None
     ordinal: int = 0  # days since 0001-01-01; 0 when unknown
+    buyer_reference: str = ""  # "Deres ref" / "Er referens" (BT-10), as written
+    order_reference: str = ""  # the buyer's order number (BT-13)
 
 
 def query_from_history(line: HistoryLine) -> Query:
@@ -54,6 +56,8 @@ def query_from_history(line: HistoryLine) -> Query:
         classification=line.item_classification,
         month=line.date.month if line.date else None,
         ordinal=line.date.toordinal() if line.date else 0,
+        buyer_reference=line.buyer_reference or "",
+        order_reference=line.order_reference or "",
     )
 
 
@@ -61,6 +65,7 @@ def queries_from_invoice(invoice: Invoice, key: str) -> list[Query]:
     """One query per invoice line (one for the whole invoice when it has no lines)."""
     seller = invoice.seller
     when = invoice.issue_date
+    refs = invoice.references
     lines = invoice.lines or [InvoiceLine(description=invoice.note, net=invoice.totals.net)]
     return [
         Query(
@@ -73,6 +78,8 @@ def queries_from_invoice(invoice: Invoice, key: str) -> list[Query]:
             classification=line.classifications[0].code if line.classifications else None,
             month=when.month if when else None,
             ordinal=when.toordinal() if when else 0,
+            buyer_reference=refs.buyer_reference or "",
+            order_reference=refs.order or "",
         )
         for line in lines
     ]
@@ -100,13 +107,37 @@ def wording_key(query: Query) -> str:
     return f"{query.supplier}|{' '.join(words(query.description))}"
 
 
+def reference_key(text: str) -> str:
+    """A reference as people write it, made comparable: 'kari  nordmann' = 'KARI NORDMANN'."""
+    return " ".join(text.upper().split())
+
+
+def order_key(text: str) -> str:
+    """An order number's pattern, digits masked: 'P20-1234' and 'P20-1299' share 'P00-0000'
+    only when the department is written into its letters; a bare number says nothing."""
+    masked = _DIGITS.sub("0", reference_key(text))
+    return masked if any(c.isalpha() for c in masked) else ""
+
+
+def reference_tokens(query: Query) -> list[str]:
+    """The buyer's reference (alone and per supplier) and the order number's pattern: they
+    name who ordered, which often decides the account and the department."""
+    tokens = []
+    if buyer := reference_key(query.buyer_reference):
+        tokens += [f"br:{buyer}", f"sbr:{query.supplier}|{buyer}"]
+    if order := order_key(query.order_reference):
+        tokens.append(f"or:{order}")
+    return tokens
+
+
 def text_tokens(query: Query) -> list[str]:
     """Tokens of what the line says, with the supplier crossed in so the same word can mean
-    different accounts for different suppliers."""
+    different accounts for different suppliers; and who ordered it (`reference_tokens`)."""
     found = words(query.description)
     tokens = [f"w:{w}" for w in found]
     tokens += [f"b:{a}_{b}" for a, b in itertools.pairwise(found)]
     tokens += [f"sw:{query.supplier}|{w}" for w in found]
+    tokens += reference_tokens(query)
     if query.vat_rate is not None:
         tokens.append(f"vat:{query.vat_rate}")
     if query.currency:

@@ -53,6 +53,11 @@ class HistoryLine:
     department: str | None = None
     project: str | None = None
     cost_centre: str | None = None
+    # The invoice's buyer's reference (BT-10, "Deres ref") and order reference (BT-13): they
+    # often name the person or department that ordered, so they are evidence for the account
+    # and the dimensions.
+    buyer_reference: str | None = None
+    order_reference: str | None = None
 
     @property
     def supplier_key(self) -> str:

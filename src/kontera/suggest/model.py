@@ -19,10 +19,13 @@ import numpy as np
 
 from kontera.domain.errors import InvalidInput
 from kontera.domain.invoice import Invoice
+from kontera.domain.messages import Message
 from kontera.domain.messages import msg
 from kontera.domain.suggestion import Candidate
 from kontera.domain.suggestion import LineSuggestion
 from kontera.domain.suggestion import Suggestion
+from kontera.suggest.dimensions import DimensionModel
+from kontera.suggest.dimensions import used_kinds
 from kontera.suggest.evidence import IntArray
 from kontera.suggest.evidence import fit_evidence
 from kontera.suggest.explain import account_label
@@ -79,6 +82,7 @@ class CompanyModel:
         aliases: dict[str, str] | None = None,
         chart: str = "",
         abstain_below: float = DEFAULT_ABSTAIN_BELOW,
+        dimensions: DimensionModel | None = None,
     ) -> None:
         self.accounts = accounts
         self.account_names = account_names
@@ -89,6 +93,8 @@ class CompanyModel:
         self.aliases = aliases or {}
         self.chart = chart
         self.abstain_below = abstain_below
+        # Department / project / cost centre evidence; None when the history has none.
+        self.dimensions = dimensions
 
     @classmethod
     def train(
@@ -114,6 +120,7 @@ class CompanyModel:
             vat=learn_vat_habits([(h.account, h.vat_code) for h in ordered], vat_code_map),
             aliases=_aliases(ordered),
             chart=chart,
+            dimensions=DimensionModel.train(ordered) if used_kinds(ordered) else None,
         )
 
     def refresh(self, lines: Iterable[HistoryLine]) -> CompanyModel:
@@ -148,7 +155,15 @@ class CompanyModel:
             aliases={**self.aliases, **_aliases(ordered)},
             chart=self.chart,
             abstain_below=self.abstain_below,
+            dimensions=self._refreshed_dimensions(ordered),
         )
+
+    def _refreshed_dimensions(self, ordered: Sequence[HistoryLine]) -> DimensionModel | None:
+        if not used_kinds(ordered):
+            return None
+        if self.dimensions is None:  # the first approvals with a department: learn them now
+            return DimensionModel.train(ordered)
+        return self.dimensions.refresh(ordered)
 
     def rank_queries(
         self, queries: Sequence[Query], allowed: Callable[[str], bool] | None = None
@@ -253,7 +268,7 @@ class CompanyModel:
                 percent=round(confidence * 100),
                 reason=reason,
             )
-        return LineSuggestion(
+        suggestion = LineSuggestion(
             line_index=i,
             account=None if abstained else account,
             vat_code=None if abstained else vat.code,
@@ -263,6 +278,22 @@ class CompanyModel:
             alternatives=alternatives,
             abstained=abstained,
         ).explained(msg("{reason} VAT: {vat}.", reason=reason, vat=vat.reason))
+        return self._with_dimensions(suggestion, query, account, display)
+
+    def _with_dimensions(
+        self, line: LineSuggestion, query: Query, account: str, display: str | Message
+    ) -> LineSuggestion:
+        """The dimensions Kontera is sure enough of, each with its confidence and reason."""
+        if self.dimensions is None:
+            return line
+        for guess in self.dimensions.guess(query, account, display):
+            if guess.code is None or guess.reason is None:
+                continue
+            line.dimensions[guess.kind] = guess.code
+            line.dimension_confidence[guess.kind] = guess.confidence
+            line.dimension_reasons[guess.kind] = str(guess.reason)
+            line.dimension_reason_texts[guess.kind] = guess.reason
+        return line
 
     def _vat(self, account: str, invoice: Invoice, i: int) -> Any:
         line = invoice.lines[i] if i < len(invoice.lines) else None

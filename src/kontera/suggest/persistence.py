@@ -19,6 +19,7 @@ from kontera.suggest.artifact import is_current
 from kontera.suggest.artifact import load_state
 from kontera.suggest.artifact import read_sidecar
 from kontera.suggest.artifact import save_state
+from kontera.suggest.dimensions import DimensionModel
 from kontera.suggest.evidence import Association
 from kontera.suggest.evidence import Evidence
 from kontera.suggest.evidence import Table
@@ -95,6 +96,7 @@ def model_to_state(model: CompanyModel) -> dict[str, Any]:
         "vat_by_account": {a: dict(c) for a, c in model.vat.by_account.items()},
         "vat_to_standard": dict(model.vat.to_standard),
         "aliases": dict(model.aliases),
+        "dimensions": model.dimensions.to_json() if model.dimensions else "",
     }
 
 
@@ -136,9 +138,15 @@ def model_from_state(state: Mapping[str, Any]) -> CompanyModel:
             aliases=dict(state["aliases"]),
             chart=str(state["chart"]),
             abstain_below=float(state["abstain_below"]),
+            # Models saved before dimensions were learnt have none until they are retrained.
+            dimensions=_dimensions(state.get("dimensions")),
         )
     except (KeyError, TypeError) as e:
         raise ModelIncompatible(msg("the model file is missing {e}; retrain it", e=str(e))) from e
+
+
+def _dimensions(saved: Any) -> DimensionModel | None:
+    return DimensionModel.from_json(saved) if isinstance(saved, str) and saved else None
 
 
 def _plain(value: Any) -> Any:

@@ -296,4 +296,7 @@ def _history_line(
         amount=transaction.amount,
         currency="SEK",
         invoice_number=f"{voucher.series}{voucher.number}",
+        # SIE 4's standard dimensions: 1 is the cost centre, 6 the project.
+        cost_centre=dict(transaction.objects).get("1"),
+        project=dict(transaction.objects).get("6"),
     )

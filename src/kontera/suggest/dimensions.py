@@ -1,0 +1,351 @@
+"""Department, project and cost centre per line, from the same counted evidence as accounts.
+
+For each dimension kind the company's history has, Kontera counts which code went with each
+piece of evidence a new line brings: the buyer's reference ("Deres ref: Kari" → department 20),
+the order number's pattern, the supplier, the supplier and account together, the account, the
+exact wording, single words. A line's candidates are scored by a weighted blend of those
+counts (strong, specific evidence weighs more, thin evidence less); the top code's share of
+the blend is mapped to a probability by isotonic regression fitted on the newest fifth of the
+history seen from the older four fifths, as accounts are. "No code" is a candidate like any
+other, so a company that leaves most lines without a project gets no project noise.
+
+Kinds the history does not use (fewer than `MIN_LINES` lines or `MIN_SHARE` of them with a
+code) are not suggested at all. The model is plain counts, kept as JSON inside the company's
+model file, and recounted with the account evidence after every approval.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+import numpy as np
+
+from kontera.domain.messages import N_
+from kontera.domain.messages import Message
+from kontera.domain.messages import msg
+from kontera.suggest.features import Query
+from kontera.suggest.features import order_key
+from kontera.suggest.features import query_from_history
+from kontera.suggest.features import reference_key
+from kontera.suggest.features import wording_key
+from kontera.suggest.features import words
+from kontera.suggest.history import HistoryLine
+
+KINDS = ("department", "project", "cost_centre")
+KIND_LABELS = {"department": N_("department"), "project": N_("project"),
+               "cost_centre": N_("cost centre")}  # fmt: skip
+NO_CODE = ""  # the line had no code of this kind: a candidate like any other
+MIN_LINES = 10
+MIN_SHARE = 0.02
+ABSTAIN_BELOW = 0.5
+CALIBRATION_SHARE = 0.2
+MIN_CALIBRATION_LINES = 30
+# How much one source's evidence weighs once it is plentiful; a source seen n times counts
+# n / (n + 1) of its weight, so one earlier line is a hint and twenty are a habit.
+WEIGHTS = {
+    "buyer_reference": 4.0,
+    "supplier_buyer_reference": 4.0,
+    "order_reference": 2.0,
+    "wording": 2.5,
+    "supplier_account": 2.0,
+    "supplier": 1.0,
+    "supplier_latest": 1.0,
+    "account": 0.6,
+    "word": 0.25,
+}
+PRIOR_WEIGHT = 0.05
+
+Counts = dict[str, dict[str, float]]  # key → code → count
+
+
+@dataclass(frozen=True, slots=True)
+class DimensionGuess:
+    """One kind's suggestion for one line: the code (None: abstain or no code), why."""
+
+    kind: str
+    code: str | None
+    confidence: float
+    reason: Message | None = None
+    best: str = NO_CODE  # the likeliest code even when abstaining (for measuring)
+
+
+def evidence_keys(query: Query, account: str | None) -> dict[str, list[str]]:
+    """Every source's key(s) for one line; an empty list when the line has nothing for it."""
+    buyer = reference_key(query.buyer_reference)
+    order = order_key(query.order_reference)
+    text = words(query.description)
+    return {
+        "buyer_reference": [buyer] if buyer else [],
+        "supplier_buyer_reference": [f"{query.supplier}|{buyer}"] if buyer else [],
+        "order_reference": [order] if order else [],
+        "wording": [wording_key(query)] if text else [],
+        "supplier_account": [f"{query.supplier}|{account}"] if account else [],
+        "supplier": [query.supplier],
+        "supplier_latest": [query.supplier],
+        "account": [account] if account else [],
+        "word": sorted(set(text)),
+    }
+
+
+@dataclass(slots=True)
+class KindEvidence:
+    """Counts for one dimension kind, per source and key."""
+
+    kind: str
+    prior: dict[str, float] = field(default_factory=dict)
+    sources: dict[str, Counts] = field(default_factory=dict)
+    curve_x: list[float] = field(default_factory=list)  # isotonic calibration, raw share →
+    curve_y: list[float] = field(default_factory=list)  # P(right)
+
+    def count(self, query: Query, account: str | None, code: str) -> None:
+        self.prior[code] = self.prior.get(code, 0.0) + 1.0
+        for source, keys in evidence_keys(query, account).items():
+            table = self.sources.setdefault(source, {})
+            for key in keys:
+                if source == "supplier_latest":
+                    table[key] = {code: 1.0}  # lines are counted oldest first
+                    continue
+                cell = table.setdefault(key, {})
+                cell[code] = cell.get(code, 0.0) + 1.0
+
+    def scores(self, query: Query, account: str | None) -> dict[str, dict[str, float]]:
+        """code → source → weighted contribution."""
+        blend: dict[str, dict[str, float]] = {}
+        for source, keys in evidence_keys(query, account).items():
+            table = self.sources.get(source, {})
+            for key in keys:
+                cell = table.get(key)
+                if not cell:
+                    continue
+                total = sum(cell.values())
+                weight = WEIGHTS[source] * total / (total + 1.0) / total
+                for code, n in cell.items():
+                    parts = blend.setdefault(code, {})
+                    parts[source] = parts.get(source, 0.0) + weight * n
+        lines = sum(self.prior.values()) or 1.0
+        for code, n in self.prior.items():
+            parts = blend.setdefault(code, {})
+            parts["prior"] = PRIOR_WEIGHT * n / lines
+        return blend
+
+    def calibrate(self, share: float) -> float:
+        if not self.curve_x:
+            return share * 0.8  # no newer lines to learn from: be modest
+        return float(np.interp(share, self.curve_x, self.curve_y))
+
+
+class DimensionModel:
+    """The company's dimension evidence, one `KindEvidence` per kind it uses."""
+
+    def __init__(self, kinds: dict[str, KindEvidence], names: dict[str, str] | None = None):
+        self.kinds = kinds
+        self.names = names or {}  # supplier key → name, for the reasons
+
+    @classmethod
+    def train(cls, lines: Sequence[HistoryLine]) -> DimensionModel:
+        """`lines` oldest first. Calibrated on the newest fifth seen from the older lines."""
+        used = used_kinds(lines)
+        queries = [query_from_history(line) for line in lines]
+        cut = int(len(lines) * (1 - CALIBRATION_SHARE))
+        kinds: dict[str, KindEvidence] = {}
+        for kind in used:
+            older = _counted(kind, lines[:cut], queries[:cut])
+            curve = _calibration(older, lines[cut:], queries[cut:])
+            final = _counted(kind, lines, queries)
+            final.curve_x, final.curve_y = curve
+            kinds[kind] = final
+        names = {line.supplier_key: line.supplier_name for line in lines if line.supplier_name}
+        return cls(kinds, names)
+
+    def refresh(self, lines: Sequence[HistoryLine]) -> DimensionModel:
+        """Recount from the whole history, keeping the calibration (as accounts do)."""
+        queries = [query_from_history(line) for line in lines]
+        kinds = {}
+        for kind in used_kinds(lines):
+            counted = _counted(kind, lines, queries)
+            if old := self.kinds.get(kind):
+                counted.curve_x, counted.curve_y = old.curve_x, old.curve_y
+            kinds[kind] = counted
+        names = {line.supplier_key: line.supplier_name for line in lines if line.supplier_name}
+        return DimensionModel(kinds, {**self.names, **names})
+
+    def guess(
+        self, query: Query, account: str | None, supplier_display: str | Message
+    ) -> list[DimensionGuess]:
+        return [
+            _guess(evidence, query, account, supplier_display) for evidence in self.kinds.values()
+        ]
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "names": self.names,
+                "kinds": {
+                    k: {"prior": e.prior, "sources": e.sources, "x": e.curve_x, "y": e.curve_y}
+                    for k, e in self.kinds.items()
+                },
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> DimensionModel:
+        raw: dict[str, Any] = json.loads(text)
+        kinds = {
+            kind: KindEvidence(kind, part["prior"], part["sources"], part["x"], part["y"])
+            for kind, part in raw["kinds"].items()
+        }
+        return cls(kinds, raw.get("names") or {})
+
+
+def used_kinds(lines: Iterable[HistoryLine]) -> list[str]:
+    """The kinds enough of the history carries a code of."""
+    total = 0
+    with_code = dict.fromkeys(KINDS, 0)
+    for line in lines:
+        total += 1
+        for kind in KINDS:
+            if getattr(line, kind):
+                with_code[kind] += 1
+    return [k for k in KINDS if with_code[k] >= max(MIN_LINES, MIN_SHARE * total)]
+
+
+def _counted(kind: str, lines: Sequence[HistoryLine], queries: Sequence[Query]) -> KindEvidence:
+    evidence = KindEvidence(kind)
+    for line, query in zip(lines, queries, strict=True):
+        evidence.count(query, line.account, getattr(line, kind) or NO_CODE)
+    return evidence
+
+
+def _top(
+    evidence: KindEvidence, query: Query, account: str | None
+) -> tuple[str, float, dict[str, float]]:
+    blend = evidence.scores(query, account)
+    if not blend:
+        return NO_CODE, 0.0, {}
+    totals = {code: sum(parts.values()) for code, parts in blend.items()}
+    code = max(totals, key=lambda c: (totals[c], c == NO_CODE))
+    return code, totals[code] / sum(totals.values()), blend[code]
+
+
+def _calibration(
+    evidence: KindEvidence, lines: Sequence[HistoryLine], queries: Sequence[Query]
+) -> tuple[list[float], list[float]]:
+    if len(lines) < MIN_CALIBRATION_LINES or not evidence.prior:
+        return [], []
+    from sklearn.isotonic import IsotonicRegression
+
+    shares, right = [], []
+    for line, query in zip(lines, queries, strict=True):
+        code, share, _ = _top(evidence, query, line.account)
+        shares.append(share)
+        right.append(float(code == (getattr(line, evidence.kind) or NO_CODE)))
+    curve = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
+    curve.fit(np.array(shares), np.array(right))
+    return [float(x) for x in curve.X_thresholds_], [float(y) for y in curve.y_thresholds_]
+
+
+def _guess(
+    evidence: KindEvidence, query: Query, account: str | None, supplier_display: str | Message
+) -> DimensionGuess:
+    code, share, parts = _top(evidence, query, account)
+    confidence = evidence.calibrate(share)
+    if code == NO_CODE:
+        return DimensionGuess(evidence.kind, None, confidence, best=code)
+    reason = _reason(evidence, query, account, code, parts, supplier_display)
+    if confidence < ABSTAIN_BELOW:
+        return DimensionGuess(evidence.kind, None, confidence, reason, best=code)
+    return DimensionGuess(evidence.kind, code, confidence, reason, best=code)
+
+
+def _reason(
+    evidence: KindEvidence,
+    query: Query,
+    account: str | None,
+    code: str,
+    parts: dict[str, float],
+    supplier_display: str | Message,
+) -> Message:
+    """The counted evidence that weighed most for the code, in one sentence."""
+    kind = msg(KIND_LABELS[evidence.kind])
+    keys = evidence_keys(query, account)
+    # The supplier's latest line is a one-line count: its habit over all lines says it better.
+    named = {("supplier" if s == "supplier_latest" else s): w for s, w in parts.items()}
+    ranked = sorted((s for s in named if s != "prior"), key=lambda s: -named[s])
+    for source in ranked:
+        for key in keys.get(source, []):
+            cell = evidence.sources.get(source, {}).get(key) or {}
+            here, total = int(cell.get(code, 0)), int(sum(cell.values()))
+            if here:
+                return _sentence(source, kind, code, here, total, query, account, key,
+                                 supplier_display)  # fmt: skip
+    here = int(evidence.prior.get(code, 0))
+    return msg(
+        "{kind} {code}: the company's most used ({here} of {total} lines)",
+        kind=kind,
+        code=code,
+        here=here,
+        total=int(sum(evidence.prior.values())),
+    )
+
+
+def _sentence(
+    source: str,
+    kind: Message,
+    code: str,
+    here: int,
+    total: int,
+    query: Query,
+    account: str | None,
+    key: str,
+    supplier_display: str | Message,
+) -> Message:
+    counts: dict[str, Any] = {"kind": kind, "code": code, "here": here, "total": total}
+    if source in ("buyer_reference", "supplier_buyer_reference"):
+        return msg(
+            "{kind} {code}: the buyer's reference '{ref}' went there {here} of {total} times",
+            ref=query.buyer_reference.strip(),
+            **counts,
+        )
+    if source == "order_reference":
+        return msg(
+            "{kind} {code}: order numbers like '{ref}' went there {here} of {total} times",
+            ref=query.order_reference.strip(),
+            **counts,
+        )
+    if source == "wording":
+        text = query.description.strip()
+        return msg(
+            "{kind} {code}: the same text ('{text}') went there {here} of {total} times",
+            text=text if len(text) <= 40 else text[:39] + "…",
+            **counts,
+        )
+    if source == "supplier_account":
+        return msg(
+            "{kind} {code}: {here} of {total} earlier lines from {supplier} on account "
+            "{account} went there",
+            supplier=supplier_display,
+            account=account or "",
+            **counts,
+        )
+    if source in ("supplier", "supplier_latest"):
+        return msg(
+            "{kind} {code}: {here} of {total} earlier lines from {supplier} went there",
+            supplier=supplier_display,
+            **counts,
+        )
+    if source == "account":
+        return msg(
+            "{kind} {code}: {here} of {total} earlier lines on account {account} went there",
+            account=account or "",
+            **counts,
+        )
+    return msg(
+        "{kind} {code}: lines saying '{word}' went there {here} of {total} times",
+        word=key,
+        **counts,
+    )
