@@ -145,6 +145,11 @@ LABELS: dict[str, dict[str, str]] = {
         "access_point:taken": N_("received by the Peppol access point"),
         "folder:taken": N_("taken from the scan folder"),
     },
+    "dimension": {  # a posting line's dimension kinds (review page)
+        "department": N_("Department"),
+        "project": N_("Project"),
+        "cost_centre": N_("Cost centre"),
+    },
     "attest_state": {  # an attestation request (services.attestation)
         "pending": N_("Waiting for attestation"),
         "attested": N_("Attested"),

@@ -4,6 +4,7 @@ warnings. Pure functions over the JSON, so they are easy to test and cheap to ru
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field
 from dataclasses import replace
 from decimal import Decimal
 from decimal import InvalidOperation
@@ -159,6 +160,10 @@ class PostingRow:
     reason: Message | dict[str, Any] | str  # a message (or its JSON); old data: English text
     alternatives: list[dict[str, Any]]
     accrual: AccrualView | None = None
+    # Kind → code on the line; for the suggested ones, how sure and why (as for the account).
+    dimensions: dict[str, str] = field(default_factory=dict)
+    dimension_confidence: dict[str, float] = field(default_factory=dict)
+    dimension_reasons: dict[str, Any] = field(default_factory=dict)
 
 
 def posting_rows(view: dict[str, Any]) -> list[PostingRow]:
@@ -186,6 +191,7 @@ def posting_rows(view: dict[str, Any]) -> list[PostingRow]:
                 reason=hint.get("reason_text") or hint.get("reason") or "",
                 alternatives=(hint.get("alternatives") or [])[:3],
                 accrual=accrual_view(line.get("accrual"), _issued(view)),
+                **_dimension_parts(line, hint),
             )
         )
     return rows
@@ -193,6 +199,20 @@ def posting_rows(view: dict[str, Any]) -> list[PostingRow]:
 
 def _issued(view: dict[str, Any]) -> str | None:
     return (view.get("invoice") or {}).get("issue_date")
+
+
+def _dimension_parts(line: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+    """The line's dimensions, and confidence and reason for those still as suggested."""
+    dimensions = {k: str(v) for k, v in (line.get("dimensions") or {}).items() if v}
+    suggested = hint.get("dimensions") or {}
+    same = [k for k, v in dimensions.items() if suggested.get(k) == v]
+    reasons = hint.get("dimension_reason_texts") or hint.get("dimension_reasons") or {}
+    confidence = hint.get("dimension_confidence") or {}
+    return {
+        "dimensions": dimensions,
+        "dimension_confidence": {k: float(confidence[k]) for k in same if k in confidence},
+        "dimension_reasons": {k: reasons[k] for k in same if k in reasons},
+    }
 
 
 def approval_lines(rows: list[PostingRow]) -> list[dict[str, object]]:
@@ -204,6 +224,7 @@ def approval_lines(rows: list[PostingRow]) -> list[dict[str, object]]:
             "amount": row.amount,
             "description": row.description,
             "line_index": row.line_index,
+            "dimensions": dict(row.dimensions),
         }
         for row in rows
     ]

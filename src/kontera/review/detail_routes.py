@@ -40,6 +40,8 @@ from kontera.services import review_pages
 from kontera.services import review_queue
 from kontera.services.approvals import ApprovedLine
 from kontera.services.chart import company_chart
+from kontera.services.dimension_choices import DIMENSION_KINDS
+from kontera.services.dimension_choices import dimension_choices
 from kontera.services.field_values import FieldValueError
 from kontera.services.field_values import parse_amount_text
 from kontera.services.review_queue import QueueLink
@@ -109,6 +111,9 @@ def _page(
         q=q,
         reviewable=view["status"] in ("suggested", "needs_review"),
         names=detail.chart_names(chart, rows),
+        dimension_choices=dimension_choices(
+            ctx, company_id=company_id, on_page=[row.dimensions for row in rows]
+        ),
         plan=held_vouchers.posting_plan(ctx, company_id=company_id),
         posting_delay=round(ctx.settings.posting_delay_seconds),
         undoable=detail.undoable(view),
@@ -273,6 +278,11 @@ def _approved_lines(form: FormData) -> list[ApprovedLine] | None:
         if not account and amount is None:
             continue
         index_text = str(form.get(f"line_index_{i}") or "")
+        dimensions = {
+            kind: code
+            for kind in DIMENSION_KINDS
+            if (code := str(form.get(f"dim_{kind}_{i}") or "").strip())
+        }
         lines.append(
             ApprovedLine(
                 account=account,
@@ -281,6 +291,7 @@ def _approved_lines(form: FormData) -> list[ApprovedLine] | None:
                 description=str(form.get(f"description_{i}") or "").strip() or None,
                 line_index=int(index_text) if index_text.isdigit() else None,
                 accrual=accrual_from_form(form, i, amount),
+                dimensions=dimensions or None,
             )
         )
     return lines

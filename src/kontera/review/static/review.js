@@ -496,12 +496,17 @@
       }
       const description = field(splitting, "description").value;
       const index = field(splitting, "line_index").value;
+      // Each part keeps the line's department, project and cost centre; change them after.
+      const dimensions = {};
+      splitting.querySelectorAll('select[data-name^="dim_"]').forEach((el) => {
+        dimensions[el.dataset.name] = el.value;
+      });
       let after = splitting;
       rows.forEach((row, i) => {
         const value = (name) => row.querySelector(`[data-part="${name}"]`).value.trim();
         const values = {
           account: value("account"), vat_code: value("vat_code"), amount: shown(amounts[i]),
-          description: description, line_index: index,
+          description: description, line_index: index, ...dimensions,
         };
         after = newLine(after, values);
       });
