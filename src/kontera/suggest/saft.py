@@ -31,7 +31,14 @@ from kontera.suggest.history import ImportProblem
 from kontera.suggest.parsing import parse_amount
 from kontera.suggest.parsing import parse_date
 
-_RECORDS = {"Account", "Supplier", "TaxCodeDetails", "Transaction"}
+_RECORDS = {"Account", "Supplier", "TaxCodeDetails", "Transaction", "AnalysisTypeTableEntry"}
+# SAF-T leaves the analysis types to the company ("A" = "Avdeling" in the Skatteetaten
+# example); the description says which of Kontera's dimension kinds a type is.
+_ANALYSIS_KINDS = (
+    ("department", ("avdeling", "avdelning", "department")),
+    ("project", ("prosjekt", "projekt", "project")),
+    ("cost_centre", ("kostnadssted", "kostnadsställe", "kostsenter", "cost centre", "cost center")),
+)
 # NS 4102: 24xx payables, 27xx VAT and public duties — never what an invoice line is "for".
 _NOT_COST_PREFIXES = ("24", "27")
 
@@ -72,6 +79,13 @@ class SaftLine:
     customer_id: str | None
     tax_code: str | None
     tax_percentage: Decimal | None
+    analysis: tuple[tuple[str, str], ...] = ()  # (AnalysisType, AnalysisID) per line
+
+
+@dataclass(frozen=True, slots=True)
+class SaftAnalysisType:
+    analysis_type: str
+    description: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +96,7 @@ class SaftTransaction:
     lines: list[SaftLine] = field(default_factory=list)
 
 
-SaftRecord = SaftAccount | SaftSupplier | SaftTaxCode | SaftTransaction
+SaftRecord = SaftAccount | SaftSupplier | SaftTaxCode | SaftTransaction | SaftAnalysisType
 
 
 def iter_saft(source: Path | IO[bytes]) -> Iterator[SaftRecord]:
@@ -115,6 +129,7 @@ def _is_record(element: etree._Element, name: str) -> bool:
         "Supplier": "Suppliers",
         "TaxCodeDetails": "TaxTableEntry",
         "Transaction": "Journal",
+        "AnalysisTypeTableEntry": "AnalysisTypeTable",
     }
     return parent_name == expected[name]
 
@@ -132,6 +147,10 @@ def _record(element: etree._Element, name: str) -> SaftRecord:
             _text(element, "Name"),
             _text(element, "RegistrationNumber") or None,
             _text(element, "Address/Country") or None,
+        )
+    if name == "AnalysisTypeTableEntry":
+        return SaftAnalysisType(
+            _text(element, "AnalysisType"), _text(element, "AnalysisTypeDescription")
         )
     if name == "TaxCodeDetails":
         return SaftTaxCode(
@@ -163,6 +182,10 @@ def _line(element: etree._Element) -> SaftLine:
         customer_id=_text(element, "CustomerID") or None,
         tax_code=_text(element, "TaxInformation/TaxCode") or None,
         tax_percentage=_decimal(_text(element, "TaxInformation/TaxPercentage")),
+        analysis=tuple(
+            (_text(a, "AnalysisType"), _text(a, "AnalysisID"))
+            for a in _children(element, "Analysis")
+        ),
     )
 
 
@@ -170,19 +193,33 @@ def read_saft_history(source: Path | IO[bytes]) -> Iterator[HistoryItem]:
     """The cost lines of supplier transactions, with supplier, account name and VAT code."""
     accounts: dict[str, SaftAccount] = {}
     suppliers: dict[str, SaftSupplier] = {}
+    kinds: dict[str, str] = {}  # analysis type → dimension kind
     for record in iter_saft(source):
-        if isinstance(record, SaftAccount):
+        if isinstance(record, SaftAnalysisType):
+            if kind := analysis_kind(record.description):
+                kinds.setdefault(record.analysis_type, kind)
+        elif isinstance(record, SaftAccount):
             accounts[record.account_id] = record
         elif isinstance(record, SaftSupplier):
             suppliers[record.supplier_id] = record
         elif isinstance(record, SaftTransaction):
-            yield from _supplier_cost_lines(record, accounts, suppliers)
+            yield from _supplier_cost_lines(record, accounts, suppliers, kinds)
+
+
+def analysis_kind(description: str) -> str | None:
+    """'Avdeling' → department, 'Prosjekt' → project, 'Kostnadssted' → cost_centre."""
+    text = description.lower()
+    for kind, words in _ANALYSIS_KINDS:
+        if any(word in text for word in words):
+            return kind
+    return None
 
 
 def _supplier_cost_lines(
     transaction: SaftTransaction,
     accounts: dict[str, SaftAccount],
     suppliers: dict[str, SaftSupplier],
+    kinds: dict[str, str],
 ) -> Iterator[HistoryItem]:
     supplier_ids = {line.supplier_id for line in transaction.lines if line.supplier_id}
     if not supplier_ids:
@@ -212,7 +249,16 @@ def _supplier_cost_lines(
             vat_code=line.tax_code,
             vat_rate=line.tax_percentage,
             invoice_number=line.source_document,
+            **_dimensions(line, kinds),
         )
+
+
+def _dimensions(line: SaftLine, kinds: dict[str, str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for analysis_type, code in line.analysis:
+        if (kind := kinds.get(analysis_type)) and code:
+            found.setdefault(kind, code)
+    return found
 
 
 def _children(element: etree._Element, name: str) -> list[etree._Element]:
