@@ -65,7 +65,7 @@ def measure(name: str, lines: Sequence[HistoryLine]) -> list[dict[str, Any]]:
     rows = [plain_accounts]
     rows += [_dim_row(name, "held out", s) for s in score_dimensions(dims, train, test, suggested)]
     sample = random.Random(0).sample(list(train), min(IN_SAMPLE_LINES, len(train)))
-    in_sample = score_dimensions(dims, train, sample, [line.account for line in sample])
+    in_sample = score_dimensions(dims, train, sample, [[(line.account, 1.0)] for line in sample])
     rows += [_dim_row(name, "in-sample (training lines, true account)", s) for s in in_sample]
 
     with_ref_train, with_ref_test = list(lines[:cut]), list(lines[cut:])
@@ -94,7 +94,6 @@ def _account_row(
     right = ranked.accounts[:, 0] == labels
     confidence = ranked.confidence
     base1, _ = baseline_hits(train, test)
-    top = ranked.accounts[:, 0]
     return {
         "dataset": name,
         "what": label,
@@ -107,7 +106,10 @@ def _account_row(
         else 0.0,
         "coverage_at_99": coverage_at(0.99, confidence, right),
         "ece": expected_calibration_error(confidence, right),
-        "_suggested": [model.accounts[int(a)] if a >= 0 else None for a in top],
+        "_suggested": [
+            [(model.accounts[int(a)], float(p)) for a, p in zip(row, probs, strict=True) if a >= 0]
+            for row, probs in zip(ranked.accounts, ranked.probabilities, strict=True)
+        ],
     }  # fmt: skip
 
 

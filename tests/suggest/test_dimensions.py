@@ -153,7 +153,7 @@ def test_the_measurement_scores_the_future_against_the_supplier_majority() -> No
     lines = history(900, seed=3)
     train, test = lines[:720], lines[720:]
     model = DimensionModel.train(train)
-    (score,) = score_dimensions(model, train, test, [h.account for h in test])
+    (score,) = score_dimensions(model, train, test, [[(h.account, 1.0)] for h in test])
     baseline = supplier_majority(train, test, "department")
     assert score.kind == "department" and score.n_test == len(test)
     assert score.baseline_top1 == sum(baseline) / len(baseline)

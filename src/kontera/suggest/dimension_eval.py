@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kontera.suggest.dimensions import NO_CODE
+from kontera.suggest.dimensions import Accounts
 from kontera.suggest.dimensions import DimensionModel
 from kontera.suggest.features import query_from_history
 from kontera.suggest.history import HistoryLine
@@ -45,9 +46,10 @@ def score_dimensions(
     model: DimensionModel,
     train: Sequence[HistoryLine],
     test: Sequence[HistoryLine],
-    accounts: Sequence[str | None],
+    accounts: Sequence[Accounts],
 ) -> list[KindScore]:
-    """Per kind the model learnt: how right it is on `test` (`accounts`: one per test line)."""
+    """Per kind the model learnt: how right it is on `test` (`accounts`: each test line's
+    likely accounts with their probabilities, as the account suggestion gives them)."""
     queries = [query_from_history(line) for line in test]
     best: dict[str, list[str]] = defaultdict(list)
     confidence: dict[str, list[float]] = defaultdict(list)

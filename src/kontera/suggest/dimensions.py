@@ -44,6 +44,7 @@ MIN_LINES = 10
 MIN_SHARE = 0.02
 ABSTAIN_BELOW = 0.5
 CALIBRATION_SHARE = 0.2
+LAGS = 1  # calibration lines seen from the counts just before them (2: also a fifth earlier)
 MIN_CALIBRATION_LINES = 30
 # How much one source's evidence weighs once it is plentiful; a source seen n times counts
 # n / (n + 1) of its weight, so one earlier line is a hint and twenty are a habit.
@@ -59,8 +60,13 @@ WEIGHTS = {
     "word": 0.25,
 }
 PRIOR_WEIGHT = 0.05
+PRIOR_CODES = 5
 
 Counts = dict[str, dict[str, float]]  # key → code → count
+# The line's likely accounts with their probabilities (the account suggestion's top three):
+# department habits per account are weighed by how sure the account is, so that an unsure
+# account does not make a sure department.
+Accounts = Sequence[tuple[str, float]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,21 +80,22 @@ class DimensionGuess:
     best: str = NO_CODE  # the likeliest code even when abstaining (for measuring)
 
 
-def evidence_keys(query: Query, account: str | None) -> dict[str, list[str]]:
-    """Every source's key(s) for one line; an empty list when the line has nothing for it."""
+def evidence_keys(query: Query, accounts: Accounts) -> dict[str, list[tuple[str, float]]]:
+    """Every source's keys for one line, each with its weight (1, or the account's
+    probability); an empty list when the line has nothing for that source."""
     buyer = reference_key(query.buyer_reference)
     order = order_key(query.order_reference)
     text = words(query.description)
     return {
-        "buyer_reference": [buyer] if buyer else [],
-        "supplier_buyer_reference": [f"{query.supplier}|{buyer}"] if buyer else [],
-        "order_reference": [order] if order else [],
-        "wording": [wording_key(query)] if text else [],
-        "supplier_account": [f"{query.supplier}|{account}"] if account else [],
-        "supplier": [query.supplier],
-        "supplier_latest": [query.supplier],
-        "account": [account] if account else [],
-        "word": sorted(set(text)),
+        "buyer_reference": [(buyer, 1.0)] if buyer else [],
+        "supplier_buyer_reference": [(f"{query.supplier}|{buyer}", 1.0)] if buyer else [],
+        "order_reference": [(order, 1.0)] if order else [],
+        "wording": [(wording_key(query), 1.0)] if text else [],
+        "supplier_account": [(f"{query.supplier}|{a}", p) for a, p in accounts],
+        "supplier": [(query.supplier, 1.0)],
+        "supplier_latest": [(query.supplier, 1.0)],
+        "account": list(accounts),
+        "word": [(w, 1.0) for w in sorted(set(text))],
     }
 
 
@@ -101,37 +108,46 @@ class KindEvidence:
     sources: dict[str, Counts] = field(default_factory=dict)
     curve_x: list[float] = field(default_factory=list)  # isotonic calibration, raw share →
     curve_y: list[float] = field(default_factory=list)  # P(right)
+    _most_used: list[str] | None = field(default=None, repr=False)
 
-    def count(self, query: Query, account: str | None, code: str) -> None:
+    def count(self, query: Query, account: str, code: str) -> None:
         self.prior[code] = self.prior.get(code, 0.0) + 1.0
-        for source, keys in evidence_keys(query, account).items():
+        for source, keys in evidence_keys(query, [(account, 1.0)]).items():
             table = self.sources.setdefault(source, {})
-            for key in keys:
+            for key, _ in keys:
                 if source == "supplier_latest":
                     table[key] = {code: 1.0}  # lines are counted oldest first
                     continue
                 cell = table.setdefault(key, {})
                 cell[code] = cell.get(code, 0.0) + 1.0
 
-    def scores(self, query: Query, account: str | None) -> dict[str, dict[str, float]]:
+    def scores(self, query: Query, accounts: Accounts) -> dict[str, dict[str, float]]:
         """code → source → weighted contribution."""
         blend: dict[str, dict[str, float]] = {}
-        for source, keys in evidence_keys(query, account).items():
+        for source, keys in evidence_keys(query, accounts).items():
             table = self.sources.get(source, {})
-            for key in keys:
+            for key, sure in keys:
                 cell = table.get(key)
-                if not cell:
+                if not cell or sure <= 0:
                     continue
                 total = sum(cell.values())
-                weight = WEIGHTS[source] * total / (total + 1.0) / total
+                weight = sure * WEIGHTS[source] * total / (total + 1.0) / total
                 for code, n in cell.items():
                     parts = blend.setdefault(code, {})
                     parts[source] = parts.get(source, 0.0) + weight * n
+        # The company's habit, for the codes the evidence names and its few most used ones (a
+        # council has 2 000 cost centres; spreading the prior over all of them says nothing).
         lines = sum(self.prior.values()) or 1.0
-        for code, n in self.prior.items():
-            parts = blend.setdefault(code, {})
-            parts["prior"] = PRIOR_WEIGHT * n / lines
+        for code in {*blend, *self.most_used()}:
+            if used := self.prior.get(code):
+                blend.setdefault(code, {})["prior"] = PRIOR_WEIGHT * used / lines
         return blend
+
+    def most_used(self) -> list[str]:
+        if self._most_used is None:
+            ranked = sorted(self.prior, key=lambda c: -self.prior[c])
+            self._most_used = ranked[:PRIOR_CODES]
+        return self._most_used
 
     def calibrate(self, share: float) -> float:
         if not self.curve_x:
@@ -148,14 +164,16 @@ class DimensionModel:
 
     @classmethod
     def train(cls, lines: Sequence[HistoryLine]) -> DimensionModel:
-        """`lines` oldest first. Calibrated on the newest fifth seen from the older lines."""
+        """`lines` oldest first. Calibrated on the newest fifth seen from the lines before it
+        and from those a fifth further back: the counts are used long after they were made."""
         used = used_kinds(lines)
         queries = [query_from_history(line) for line in lines]
         cut = int(len(lines) * (1 - CALIBRATION_SHARE))
+        cuts = [int(len(lines) * (1 - CALIBRATION_SHARE * (1 + lag))) for lag in range(LAGS)]
         kinds: dict[str, KindEvidence] = {}
         for kind in used:
-            older = _counted(kind, lines[:cut], queries[:cut])
-            curve = _calibration(older, lines[cut:], queries[cut:])
+            olders = [_counted(kind, lines[:end], queries[:end]) for end in cuts]
+            curve = _calibration(olders, lines[cut:], queries[cut:])
             final = _counted(kind, lines, queries)
             final.curve_x, final.curve_y = curve
             kinds[kind] = final
@@ -175,10 +193,10 @@ class DimensionModel:
         return DimensionModel(kinds, {**self.names, **names})
 
     def guess(
-        self, query: Query, account: str | None, supplier_display: str | Message
+        self, query: Query, accounts: Accounts, supplier_display: str | Message
     ) -> list[DimensionGuess]:
         return [
-            _guess(evidence, query, account, supplier_display) for evidence in self.kinds.values()
+            _guess(evidence, query, accounts, supplier_display) for evidence in self.kinds.values()
         ]
 
     def to_json(self) -> str:
@@ -222,9 +240,9 @@ def _counted(kind: str, lines: Sequence[HistoryLine], queries: Sequence[Query]) 
 
 
 def _top(
-    evidence: KindEvidence, query: Query, account: str | None
+    evidence: KindEvidence, query: Query, accounts: Accounts
 ) -> tuple[str, float, dict[str, float]]:
-    blend = evidence.scores(query, account)
+    blend = evidence.scores(query, accounts)
     if not blend:
         return NO_CODE, 0.0, {}
     totals = {code: sum(parts.values()) for code, parts in blend.items()}
@@ -233,30 +251,32 @@ def _top(
 
 
 def _calibration(
-    evidence: KindEvidence, lines: Sequence[HistoryLine], queries: Sequence[Query]
+    olders: Sequence[KindEvidence], lines: Sequence[HistoryLine], queries: Sequence[Query]
 ) -> tuple[list[float], list[float]]:
-    if len(lines) < MIN_CALIBRATION_LINES or not evidence.prior:
+    olders = [evidence for evidence in olders if evidence.prior]
+    if len(lines) < MIN_CALIBRATION_LINES or not olders:
         return [], []
     from sklearn.isotonic import IsotonicRegression
 
     shares, right = [], []
-    for line, query in zip(lines, queries, strict=True):
-        code, share, _ = _top(evidence, query, line.account)
-        shares.append(share)
-        right.append(float(code == (getattr(line, evidence.kind) or NO_CODE)))
+    for evidence in olders:
+        for line, query in zip(lines, queries, strict=True):
+            code, share, _ = _top(evidence, query, [(line.account, 1.0)])
+            shares.append(share)
+            right.append(float(code == (getattr(line, evidence.kind) or NO_CODE)))
     curve = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
     curve.fit(np.array(shares), np.array(right))
     return [float(x) for x in curve.X_thresholds_], [float(y) for y in curve.y_thresholds_]
 
 
 def _guess(
-    evidence: KindEvidence, query: Query, account: str | None, supplier_display: str | Message
+    evidence: KindEvidence, query: Query, accounts: Accounts, supplier_display: str | Message
 ) -> DimensionGuess:
-    code, share, parts = _top(evidence, query, account)
+    code, share, parts = _top(evidence, query, accounts)
     confidence = evidence.calibrate(share)
     if code == NO_CODE:
         return DimensionGuess(evidence.kind, None, confidence, best=code)
-    reason = _reason(evidence, query, account, code, parts, supplier_display)
+    reason = _reason(evidence, query, accounts, code, parts, supplier_display)
     if confidence < ABSTAIN_BELOW:
         return DimensionGuess(evidence.kind, None, confidence, reason, best=code)
     return DimensionGuess(evidence.kind, code, confidence, reason, best=code)
@@ -265,23 +285,23 @@ def _guess(
 def _reason(
     evidence: KindEvidence,
     query: Query,
-    account: str | None,
+    accounts: Accounts,
     code: str,
     parts: dict[str, float],
     supplier_display: str | Message,
 ) -> Message:
     """The counted evidence that weighed most for the code, in one sentence."""
     kind = msg(KIND_LABELS[evidence.kind])
-    keys = evidence_keys(query, account)
+    keys = evidence_keys(query, accounts)
     # The supplier's latest line is a one-line count: its habit over all lines says it better.
     named = {("supplier" if s == "supplier_latest" else s): w for s, w in parts.items()}
     ranked = sorted((s for s in named if s != "prior"), key=lambda s: -named[s])
     for source in ranked:
-        for key in keys.get(source, []):
+        for key, _ in keys.get(source, []):
             cell = evidence.sources.get(source, {}).get(key) or {}
             here, total = int(cell.get(code, 0)), int(sum(cell.values()))
             if here:
-                return _sentence(source, kind, code, here, total, query, account, key,
+                return _sentence(source, kind, code, here, total, query, key,
                                  supplier_display)  # fmt: skip
     here = int(evidence.prior.get(code, 0))
     return msg(
@@ -300,7 +320,6 @@ def _sentence(
     here: int,
     total: int,
     query: Query,
-    account: str | None,
     key: str,
     supplier_display: str | Message,
 ) -> Message:
@@ -329,7 +348,7 @@ def _sentence(
             "{kind} {code}: {here} of {total} earlier lines from {supplier} on account "
             "{account} went there",
             supplier=supplier_display,
-            account=account or "",
+            account=key.rpartition("|")[2],
             **counts,
         )
     if source in ("supplier", "supplier_latest"):
@@ -341,7 +360,7 @@ def _sentence(
     if source == "account":
         return msg(
             "{kind} {code}: {here} of {total} earlier lines on account {account} went there",
-            account=account or "",
+            account=key,
             **counts,
         )
     return msg(

@@ -278,15 +278,16 @@ class CompanyModel:
             alternatives=alternatives,
             abstained=abstained,
         ).explained(msg("{reason} VAT: {vat}.", reason=reason, vat=vat.reason))
-        return self._with_dimensions(suggestion, query, account, display)
+        return self._with_dimensions(suggestion, query, display)
 
     def _with_dimensions(
-        self, line: LineSuggestion, query: Query, account: str, display: str | Message
+        self, line: LineSuggestion, query: Query, display: str | Message
     ) -> LineSuggestion:
         """The dimensions Kontera is sure enough of, each with its confidence and reason."""
         if self.dimensions is None:
             return line
-        for guess in self.dimensions.guess(query, account, display):
+        accounts = [(c.account, c.probability) for c in line.alternatives]
+        for guess in self.dimensions.guess(query, accounts, display):
             if guess.code is None or guess.reason is None:
                 continue
             line.dimensions[guess.kind] = guess.code
