@@ -61,6 +61,7 @@ WEIGHTS = {
 }
 PRIOR_WEIGHT = 0.05
 PRIOR_CODES = 5
+RETIRED_HALF_LIFE_DAYS = 90.0  # a code unused company-wide for 3 months weighs half
 
 Counts = dict[str, dict[str, float]]  # key → code → count
 # The line's likely accounts with their probabilities (the account suggestion's top three):
@@ -108,10 +109,14 @@ class KindEvidence:
     sources: dict[str, Counts] = field(default_factory=dict)
     curve_x: list[float] = field(default_factory=list)  # isotonic calibration, raw share →
     curve_y: list[float] = field(default_factory=list)  # P(right)
+    # When each code was last used by anyone (date ordinals; 0 = undated): departments are
+    # renamed and merged, and a code nobody has used for a year is fading out.
+    last_used: dict[str, int] = field(default_factory=dict)
     _most_used: list[str] | None = field(default=None, repr=False)
 
     def count(self, query: Query, account: str, code: str) -> None:
         self.prior[code] = self.prior.get(code, 0.0) + 1.0
+        self.last_used[code] = max(self.last_used.get(code, 0), query.ordinal)
         for source, keys in evidence_keys(query, [(account, 1.0)]).items():
             table = self.sources.setdefault(source, {})
             for key, _ in keys:
@@ -141,6 +146,12 @@ class KindEvidence:
         for code in {*blend, *self.most_used()}:
             if used := self.prior.get(code):
                 blend.setdefault(code, {})["prior"] = PRIOR_WEIGHT * used / lines
+        newest = max(self.last_used.values(), default=0)
+        for code, parts in blend.items():
+            if code != NO_CODE and (last := self.last_used.get(code, 0)) and newest:
+                fade = 0.5 ** ((newest - last) / RETIRED_HALF_LIFE_DAYS)
+                for source in parts:
+                    parts[source] *= fade
         return blend
 
     def most_used(self) -> list[str]:
@@ -204,7 +215,13 @@ class DimensionModel:
             {
                 "names": self.names,
                 "kinds": {
-                    k: {"prior": e.prior, "sources": e.sources, "x": e.curve_x, "y": e.curve_y}
+                    k: {
+                        "prior": e.prior,
+                        "sources": e.sources,
+                        "x": e.curve_x,
+                        "y": e.curve_y,
+                        "last": e.last_used,
+                    }
                     for k, e in self.kinds.items()
                 },
             }
@@ -214,7 +231,9 @@ class DimensionModel:
     def from_json(cls, text: str) -> DimensionModel:
         raw: dict[str, Any] = json.loads(text)
         kinds = {
-            kind: KindEvidence(kind, part["prior"], part["sources"], part["x"], part["y"])
+            kind: KindEvidence(
+                kind, part["prior"], part["sources"], part["x"], part["y"], part.get("last") or {}
+            )
             for kind, part in raw["kinds"].items()
         }
         return cls(kinds, raw.get("names") or {})
