@@ -6,7 +6,7 @@ GIVEN a company connected to PowerOffice Go (the fake, enforcing its departments
 WHEN the bookkeeper opens an invoice with the buyer's reference DEMO
 THEN the posting line shows department 20 with its confidence and the counted reason; the
      bookkeeper changes it to 10 and approves, and the voucher reaches the ledger with
-     DepartmentCode 10 — what the person chose, not what was suggested.
+     department 10 — what the person chose, not what was suggested.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from kontera.services.ledger_records import store_dimensions
 from kontera.store import repo
 from kontera.store.db import session_scope
 from tests.conftest import FIXTURES
+from tests.fakes.poweroffice import DEPARTMENT_IDS
 from tests.fakes.poweroffice import FakePowerOffice
 from tests.review.conftest import Bureau
 from tests.review.conftest import LiveServer
@@ -145,6 +146,6 @@ def test_a_suggested_department_is_shown_changed_and_posted(
     page.wait_for_url(lambda u: f"/d/{document_id}" not in u)
     wait_until_posted(ctx, bureau, document_id)
 
-    (voucher,) = fake.vouchers.values()
-    codes = {line.get("DepartmentCode") for line in voucher["SupplierVoucherLines"]}
-    assert codes == {"10"}
+    (voucher,) = fake.vouchers.values()  # Go names a department by its id (code 10 → 10 010)
+    ids = {line.get("DepartmentId") for line in voucher["SupplierVoucherLines"]}
+    assert ids == {DEPARTMENT_IDS + 10}

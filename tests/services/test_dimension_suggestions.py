@@ -6,7 +6,7 @@ GIVEN a company connected to PowerOffice Go whose imported history says that wha
 WHEN an invoice with the buyer's reference DEMO arrives and is approved as suggested
 THEN the history kept both columns, the API's suggestion names department 20 with a
      confidence and the counted reason, and the voucher reaches the ledger with
-     DepartmentCode 20; the approval is learnt with its department and references.
+     department 20; the approval is learnt with its department and references.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from kontera.store.tables import PostingHistory
 from tests.conftest import DEMO_BUYER_ORG
 from tests.conftest import FIXTURES
 from tests.conftest import make_api_client
+from tests.fakes.poweroffice import DEPARTMENT_IDS
 from tests.fakes.poweroffice import FakePowerOffice
 from tests.servers import asgi_server
 
@@ -103,8 +104,9 @@ def test_the_suggested_department_is_posted_when_approved_as_suggested(
         assert response.status_code == 200, response.text
         posted = wait_until_done(api, created["id"])
     assert posted["status"] == "posted", posted["status_reason"]
-    (voucher,) = fake.vouchers.values()
-    assert {line.get("DepartmentCode") for line in voucher["SupplierVoucherLines"]} == {"20"}
+    (voucher,) = fake.vouchers.values()  # Go names a department by its id (code 20 → 10 020)
+    ids = {line.get("DepartmentId") for line in voucher["SupplierVoucherLines"]}
+    assert ids == {DEPARTMENT_IDS + 20}
     with session_scope(ctx.engine) as session:
         learnt = session.exec(
             select(PostingHistory).where(PostingHistory.source == "approval")
