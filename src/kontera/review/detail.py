@@ -15,6 +15,7 @@ from kontera.domain.messages import as_message
 from kontera.i18n.formats import format_date
 from kontera.review.accrual_form import AccrualView
 from kontera.review.accrual_form import accrual_view
+from kontera.review.posting_dimensions import dimension_parts
 
 # The fields a bookkeeper checks, in reading order; all of them editable.
 KEY_FIELDS = (
@@ -191,7 +192,7 @@ def posting_rows(view: dict[str, Any]) -> list[PostingRow]:
                 reason=hint.get("reason_text") or hint.get("reason") or "",
                 alternatives=(hint.get("alternatives") or [])[:3],
                 accrual=accrual_view(line.get("accrual"), _issued(view)),
-                **_dimension_parts(line, hint),
+                **dimension_parts(line, hint),
             )
         )
     return rows
@@ -199,20 +200,6 @@ def posting_rows(view: dict[str, Any]) -> list[PostingRow]:
 
 def _issued(view: dict[str, Any]) -> str | None:
     return (view.get("invoice") or {}).get("issue_date")
-
-
-def _dimension_parts(line: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
-    """The line's dimensions, and confidence and reason for those still as suggested."""
-    dimensions = {k: str(v) for k, v in (line.get("dimensions") or {}).items() if v}
-    suggested = hint.get("dimensions") or {}
-    same = [k for k, v in dimensions.items() if suggested.get(k) == v]
-    reasons = hint.get("dimension_reason_texts") or hint.get("dimension_reasons") or {}
-    confidence = hint.get("dimension_confidence") or {}
-    return {
-        "dimensions": dimensions,
-        "dimension_confidence": {k: float(confidence[k]) for k in same if k in confidence},
-        "dimension_reasons": {k: reasons[k] for k in same if k in reasons},
-    }
 
 
 def approval_lines(rows: list[PostingRow]) -> list[dict[str, object]]:

@@ -25,9 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from kontera.domain.messages import N_
 from kontera.domain.messages import Message
-from kontera.domain.messages import msg
+from kontera.suggest.dimension_reasons import counted_reason
 from kontera.suggest.features import Query
 from kontera.suggest.features import order_key
 from kontera.suggest.features import query_from_history
@@ -37,8 +36,6 @@ from kontera.suggest.features import words
 from kontera.suggest.history import HistoryLine
 
 KINDS = ("department", "project", "cost_centre")
-KIND_LABELS = {"department": N_("department"), "project": N_("project"),
-               "cost_centre": N_("cost centre")}  # fmt: skip
 NO_CODE = ""  # the line had no code of this kind: a candidate like any other
 MIN_LINES = 10
 MIN_SHARE = 0.02
@@ -295,95 +292,9 @@ def _guess(
     confidence = evidence.calibrate(share)
     if code == NO_CODE:
         return DimensionGuess(evidence.kind, None, confidence, best=code)
-    reason = _reason(evidence, query, accounts, code, parts, supplier_display)
+    keys = evidence_keys(query, accounts)
+    reason = counted_reason(evidence.kind, evidence.sources, evidence.prior, keys, code, parts,
+                            query, supplier_display)  # fmt: skip
     if confidence < ABSTAIN_BELOW:
         return DimensionGuess(evidence.kind, None, confidence, reason, best=code)
     return DimensionGuess(evidence.kind, code, confidence, reason, best=code)
-
-
-def _reason(
-    evidence: KindEvidence,
-    query: Query,
-    accounts: Accounts,
-    code: str,
-    parts: dict[str, float],
-    supplier_display: str | Message,
-) -> Message:
-    """The counted evidence that weighed most for the code, in one sentence."""
-    kind = msg(KIND_LABELS[evidence.kind])
-    keys = evidence_keys(query, accounts)
-    # The supplier's latest line is a one-line count: its habit over all lines says it better.
-    named = {("supplier" if s == "supplier_latest" else s): w for s, w in parts.items()}
-    ranked = sorted((s for s in named if s != "prior"), key=lambda s: -named[s])
-    for source in ranked:
-        for key, _ in keys.get(source, []):
-            cell = evidence.sources.get(source, {}).get(key) or {}
-            here, total = int(cell.get(code, 0)), int(sum(cell.values()))
-            if here:
-                return _sentence(source, kind, code, here, total, query, key,
-                                 supplier_display)  # fmt: skip
-    here = int(evidence.prior.get(code, 0))
-    return msg(
-        "{kind} {code}: the company's most used ({here} of {total} lines)",
-        kind=kind,
-        code=code,
-        here=here,
-        total=int(sum(evidence.prior.values())),
-    )
-
-
-def _sentence(
-    source: str,
-    kind: Message,
-    code: str,
-    here: int,
-    total: int,
-    query: Query,
-    key: str,
-    supplier_display: str | Message,
-) -> Message:
-    counts: dict[str, Any] = {"kind": kind, "code": code, "here": here, "total": total}
-    if source in ("buyer_reference", "supplier_buyer_reference"):
-        return msg(
-            "{kind} {code}: the buyer's reference '{ref}' went there {here} of {total} times",
-            ref=query.buyer_reference.strip(),
-            **counts,
-        )
-    if source == "order_reference":
-        return msg(
-            "{kind} {code}: order numbers like '{ref}' went there {here} of {total} times",
-            ref=query.order_reference.strip(),
-            **counts,
-        )
-    if source == "wording":
-        text = query.description.strip()
-        return msg(
-            "{kind} {code}: the same text ('{text}') went there {here} of {total} times",
-            text=text if len(text) <= 40 else text[:39] + "…",
-            **counts,
-        )
-    if source == "supplier_account":
-        return msg(
-            "{kind} {code}: {here} of {total} earlier lines from {supplier} on account "
-            "{account} went there",
-            supplier=supplier_display,
-            account=key.rpartition("|")[2],
-            **counts,
-        )
-    if source in ("supplier", "supplier_latest"):
-        return msg(
-            "{kind} {code}: {here} of {total} earlier lines from {supplier} went there",
-            supplier=supplier_display,
-            **counts,
-        )
-    if source == "account":
-        return msg(
-            "{kind} {code}: {here} of {total} earlier lines on account {account} went there",
-            account=key,
-            **counts,
-        )
-    return msg(
-        "{kind} {code}: lines saying '{word}' went there {here} of {total} times",
-        word=key,
-        **counts,
-    )

@@ -246,9 +246,7 @@ class CompanyModel:
         best = int(ranked.accounts[i, 0])
         account = self.accounts[best]
         vat = self._vat(account, invoice, i)
-        display = (
-            self.supplier_names.get(query.supplier) or query.supplier_name or msg("this supplier")
-        )
+        display = self._display(query)
         label = account_label(account, self.account_names)
         reason = explain(self.fitted.evidence, query, best, label, display)
         if passed_over is not None:
@@ -268,7 +266,7 @@ class CompanyModel:
                 percent=round(confidence * 100),
                 reason=reason,
             )
-        suggestion = LineSuggestion(
+        line = LineSuggestion(
             line_index=i,
             account=None if abstained else account,
             vat_code=None if abstained else vat.code,
@@ -277,8 +275,14 @@ class CompanyModel:
             description=(source.description or source.item_name) if source else None,
             alternatives=alternatives,
             abstained=abstained,
-        ).explained(msg("{reason} VAT: {vat}.", reason=reason, vat=vat.reason))
-        return self._with_dimensions(suggestion, query, display)
+        )
+        line.explained(msg("{reason} VAT: {vat}.", reason=reason, vat=vat.reason))
+        return self._with_dimensions(line, query, display)
+
+    def _display(self, query: Query) -> str | Message:
+        """The supplier as the reasons name it."""
+        known = self.supplier_names.get(query.supplier)
+        return known or query.supplier_name or msg("this supplier")
 
     def _with_dimensions(
         self, line: LineSuggestion, query: Query, display: str | Message

@@ -102,26 +102,7 @@ def model_to_state(model: CompanyModel) -> dict[str, Any]:
 
 def model_from_state(state: Mapping[str, Any]) -> CompanyModel:
     try:
-        raw = state["evidence"]
-        evidence = Evidence(
-            n_accounts=int(raw["n_accounts"]),
-            newest=int(raw["newest"]),
-            prior=raw["prior"],
-            supplier=Table(**raw["supplier"]),
-            recent=Table(**raw["recent"]),
-            latest=Table(**raw["latest"]),
-            recent_prior=raw["recent_prior"],
-            log_amount_sum=raw["log_amount_sum"],
-            last_account=raw["last_account"],
-            supplier_bin=Table(**raw["supplier_bin"]),
-            supplier_exact=Table(**raw["supplier_exact"]),
-            text=Association(**raw["text"]),
-            name=Association(**raw["name"]),
-            pair_last=raw["pair_last"],
-            account_last=raw["account_last"],
-            supplier_month=Table(**raw["supplier_month"]),
-            supplier_text=Table(**raw["supplier_text"]),
-        )
+        evidence = _evidence(state["evidence"])
         fitted = Fitted(
             evidence, state["ranker"], state["calibrator"], float(state["candidate_recall"])
         )
@@ -138,14 +119,36 @@ def model_from_state(state: Mapping[str, Any]) -> CompanyModel:
             aliases=dict(state["aliases"]),
             chart=str(state["chart"]),
             abstain_below=float(state["abstain_below"]),
-            # Models saved before dimensions were learnt have none until they are retrained.
             dimensions=_dimensions(state.get("dimensions")),
         )
     except (KeyError, TypeError) as e:
         raise ModelIncompatible(msg("the model file is missing {e}; retrain it", e=str(e))) from e
 
 
+def _evidence(raw: Mapping[str, Any]) -> Evidence:
+    return Evidence(
+        n_accounts=int(raw["n_accounts"]),
+        newest=int(raw["newest"]),
+        prior=raw["prior"],
+        supplier=Table(**raw["supplier"]),
+        recent=Table(**raw["recent"]),
+        latest=Table(**raw["latest"]),
+        recent_prior=raw["recent_prior"],
+        log_amount_sum=raw["log_amount_sum"],
+        last_account=raw["last_account"],
+        supplier_bin=Table(**raw["supplier_bin"]),
+        supplier_exact=Table(**raw["supplier_exact"]),
+        text=Association(**raw["text"]),
+        name=Association(**raw["name"]),
+        pair_last=raw["pair_last"],
+        account_last=raw["account_last"],
+        supplier_month=Table(**raw["supplier_month"]),
+        supplier_text=Table(**raw["supplier_text"]),
+    )
+
+
 def _dimensions(saved: Any) -> DimensionModel | None:
+    """Models saved before dimensions were learnt have none until they are retrained."""
     return DimensionModel.from_json(saved) if isinstance(saved, str) and saved else None
 
 
