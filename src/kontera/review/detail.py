@@ -15,7 +15,8 @@ from kontera.domain.messages import as_message
 from kontera.i18n.formats import format_date
 from kontera.review.accrual_form import AccrualView
 from kontera.review.accrual_form import accrual_view
-from kontera.review.posting_dimensions import dimension_parts
+from kontera.review.posting_dimensions import LineDimensions
+from kontera.review.posting_dimensions import line_dimensions
 
 # The fields a bookkeeper checks, in reading order; all of them editable.
 KEY_FIELDS = (
@@ -161,10 +162,7 @@ class PostingRow:
     reason: Message | dict[str, Any] | str  # a message (or its JSON); old data: English text
     alternatives: list[dict[str, Any]]
     accrual: AccrualView | None = None
-    # Kind → code on the line; for the suggested ones, how sure and why (as for the account).
-    dimensions: dict[str, str] = field(default_factory=dict)
-    dimension_confidence: dict[str, float] = field(default_factory=dict)
-    dimension_reasons: dict[str, Any] = field(default_factory=dict)
+    dimensions: LineDimensions = field(default_factory=LineDimensions)
 
 
 def posting_rows(view: dict[str, Any]) -> list[PostingRow]:
@@ -192,7 +190,7 @@ def posting_rows(view: dict[str, Any]) -> list[PostingRow]:
                 reason=hint.get("reason_text") or hint.get("reason") or "",
                 alternatives=(hint.get("alternatives") or [])[:3],
                 accrual=accrual_view(line.get("accrual"), _issued(view)),
-                **dimension_parts(line, hint),
+                dimensions=line_dimensions(line, hint),
             )
         )
     return rows
@@ -211,7 +209,7 @@ def approval_lines(rows: list[PostingRow]) -> list[dict[str, object]]:
             "amount": row.amount,
             "description": row.description,
             "line_index": row.line_index,
-            "dimensions": dict(row.dimensions),
+            "dimensions": dict(row.dimensions.codes),
         }
         for row in rows
     ]

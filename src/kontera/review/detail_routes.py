@@ -112,7 +112,7 @@ def _page(
         reviewable=view["status"] in ("suggested", "needs_review"),
         names=detail.chart_names(chart, rows),
         dimension_choices=dimension_choices(
-            ctx, company_id=company_id, on_page=[row.dimensions for row in rows]
+            ctx, company_id=company_id, on_page=[row.dimensions.codes for row in rows]
         ),
         plan=held_vouchers.posting_plan(ctx, company_id=company_id),
         posting_delay=round(ctx.settings.posting_delay_seconds),
