@@ -20,20 +20,12 @@ FUNCTION_LINES = 40
 MODULE_LINES = 350
 
 LONGER_FUNCTIONS: dict[str, int] = {
-    # One table of the EN 16931 VAT-category rules, generated per category: a flat list reads
-    # like the standard's table it mirrors.
-    "kontera/interpret/checks_vat.py:_register_family": 71,
     # Feature vectors of the field reader: one assignment per feature, in the model's order.
     "kontera/interpret/reader_features.py:_names": 49,
     "kontera/interpret/reader_features.py:_shared": 41,
-    # Steps that must happen in one transaction, in this order (store before anything fails).
+    # The attestation gate and a leased posting run: steps in one order under one lock or lease.
     "kontera/services/attestation.py:gate": 46,
-    "kontera/services/documents.py:receive_document": 52,
-    "kontera/services/folder_intake.py:_receive": 55,
-    "kontera/services/posting.py:_post_leased": 48,
-    "kontera/services/ledger_sync.py:sync_company": 53,
-    # Candidates in the order the ledger's rules try them, each with its reason.
-    "kontera/services/ledger_rules.py:_open_account": 65,
+    "kontera/services/posting.py:_post_leased": 50,
     # Counting the evidence of one line: one block per kind of evidence.
     "kontera/suggest/model.py:_line": 46,
     "kontera/suggest/policy.py:_verdict": 42,
@@ -44,19 +36,28 @@ LONGER_MODULES: dict[str, int] = {
     # Command-line entry points: one Typer command each, kept beside the others they share.
     "kontera/cli.py": 392,
     # One ledger's whole API client, request builders beside the answers they read.
-    "kontera/post/fortnox.py": 442,
-    "kontera/post/poweroffice.py": 437,
-    "kontera/post/voucher_builder.py": 370,
+    "kontera/post/fortnox.py": 443,
+    "kontera/post/poweroffice.py": 497,
+    # Every kind of posting row (cost, VAT, payable, prepaid, rounding, accrual) in one place,
+    # so that the balance is checked where the rows are made.
+    "kontera/post/voucher_builder.py": 389,
     "kontera/post/exchange_rates.py": 373,
     # SPF, DKIM and DMARC verdicts in one place, so the trust decision reads as one.
     "kontera/ingest/mailauth.py": 359,
+    # The seven VAT categories' rules from one table, beside the two extra IC rules.
+    "kontera/interpret/checks_vat.py": 376,
     "kontera/interpret/reader_features.py": 404,
+    # Every task the workers run, declared in one place with its retry and schedule.
     "kontera/jobs/queue.py": 354,
-    "kontera/services/attestation.py": 624,
+    # The document page's view model: every block of the page is built here.
+    "kontera/review/detail.py": 357,
+    # To be cut when the services move into sub-packages (issue 21): each of these holds one
+    # service and its queries, which the cut will separate.
+    "kontera/services/attestation.py": 643,
     "kontera/services/chart.py": 424,
     "kontera/services/email_in.py": 383,
-    "kontera/services/folder_intake.py": 406,
-    "kontera/services/posting.py": 388,
+    "kontera/services/folder_intake.py": 418,
+    "kontera/services/posting.py": 440,
     "kontera/services/webhooks.py": 486,
 }
 
