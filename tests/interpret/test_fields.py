@@ -174,3 +174,17 @@ def test_generated_invoice_reads_like_its_ground_truth(meta: Path) -> None:
         else:
             assert got == expected, path
     assert invoice.document_type.value == truth["document_type"]
+
+
+@pytest.mark.parametrize("form", ["B.V.", "N.V."])
+def test_a_dutch_company_form_marks_the_letterhead_as_the_sellers_name(form: str) -> None:
+    """GIVEN a letterhead "Zuiderzee ICT B.V." in large type with no seller heading
+    WHEN the seller's name is read THEN it is that name (B.V./N.V. are company forms)."""
+    words = [
+        Word("Zuiderzee", 40, 50, 110, 66),
+        Word("ICT", 115, 50, 140, 66),
+        Word(form, 145, 50, 175, 66),
+        *_page([[("Havenweg", 40), ("8", 95)], [("FACTUUR", 40)]]),
+    ]
+    choices = extract_fields([build_page(1, 595, 842, Source.PDF_TEXT, words)])
+    assert choices["seller.name"].value == f"Zuiderzee ICT {form}"

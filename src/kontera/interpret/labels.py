@@ -275,7 +275,7 @@ CREDIT_NOTE = _folded(
 )
 COMPANY_SUFFIX = re.compile(
     r"(?<![\w])(?:gmbh|ag|as|asa|ab|a/s|aps|oy|oyj|ltd\.?|limited|inc\.?|llc|sa|sarl|sas|"
-    r"kg|e\.k\.|gbr|mbh|bv|nv|hb|kb|ans|da|enk|plc|a\.g\.|co\.?)(?![\w])",
+    r"kg|e\.k\.|gbr|mbh|bv|nv|b\.v\.|n\.v\.|hb|kb|ans|da|enk|plc|a\.g\.|co\.?)(?![\w])",
     re.IGNORECASE,
 )
 
