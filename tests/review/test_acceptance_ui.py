@@ -91,6 +91,12 @@ def test_bookkeeper_corrects_and_approves_with_the_keyboard(
     image.wait_for()
     page.wait_for_function("document.querySelector('figure.page img').naturalWidth > 0")
     assert page.locator("svg.boxes rect").count() >= 5
+    # The boxes' layer lies exactly over the page image, so a box sits on its words.
+    image_box = image.bounding_box()
+    layer_box = page.locator("figure.page svg.boxes").first.bounding_box()
+    assert image_box is not None and layer_box is not None
+    for key in ("x", "y", "width", "height"):
+        assert abs(image_box[key] - layer_box[key]) < 1, (key, image_box, layer_box)
     # Each field is coloured by its confidence: green ≥ 95 %, amber ≥ 80 %, red below.
     shown = page.evaluate(
         """Array.from(document.querySelectorAll('#fields .field')).map(el =>
