@@ -31,10 +31,10 @@ from generate import degrade  # noqa: E402
 from kontera.domain.invoice import Invoice  # noqa: E402
 from kontera.domain.invoice import read_path  # noqa: E402
 from kontera.interpret.base import InterpretContext  # noqa: E402
-from kontera.interpret.ocr import OcrSettings  # noqa: E402
-from kontera.interpret.ocr import PageImage  # noqa: E402
-from kontera.interpret.ocr import ocr_pages  # noqa: E402
-from kontera.interpret.pdf import read_pdf_pages  # noqa: E402
+from kontera.interpret.pages.ocr import OcrSettings  # noqa: E402
+from kontera.interpret.pages.ocr import PageImage  # noqa: E402
+from kontera.interpret.pages.ocr import ocr_pages  # noqa: E402
+from kontera.interpret.pages.pdf import read_pdf_pages  # noqa: E402
 from kontera.interpret.textpage import Page  # noqa: E402
 from kontera.interpret.textpage import pages_from_json  # noqa: E402
 from kontera.interpret.textpage import pages_to_json  # noqa: E402

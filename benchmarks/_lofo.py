@@ -25,11 +25,11 @@ from _families import ReadSample
 from _families import Scores
 from _families import read_samples
 
-from kontera.interpret import reader_training as rt
-from kontera.interpret.assemble import assemble_scored
 from kontera.interpret.base import InterpretContext
-from kontera.interpret.fields import RULES
-from kontera.interpret.reader_model import Reader
+from kontera.interpret.fields import reader_training as rt
+from kontera.interpret.fields.assemble import assemble_scored
+from kontera.interpret.fields.extract import RULES
+from kontera.interpret.fields.reader_model import Reader
 
 
 @dataclass

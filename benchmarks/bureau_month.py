@@ -61,7 +61,7 @@ from benchmarks.month.render import Buyer
 from benchmarks.month.truth import Noise
 from benchmarks.month.truth import TruthInvoice
 from benchmarks.month.truth import plan_company
-from kontera.services.company_settings import DEFAULT_AUTO_APPROVAL
+from kontera.services.admin.company_settings import DEFAULT_AUTO_APPROVAL
 
 FOREIGN_SHARE = 0.03
 DEFAULT_PLOT = Path(__file__).resolve().parent / "out" / "bureau_month.png"

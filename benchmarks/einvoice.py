@@ -31,8 +31,8 @@ from benchmarks._harness import REPO
 from benchmarks._harness import percentile
 from benchmarks._harness import table
 from kontera.interpret.base import InterpretContext
-from kontera.interpret.cii import CiiInterpreter
-from kontera.interpret.ubl import UblInterpreter
+from kontera.interpret.einvoice.cii import CiiInterpreter
+from kontera.interpret.einvoice.ubl import UblInterpreter
 
 SAMPLES = {
     "EHF (base-example.xml)": ("ehf/peppol-bis3/examples/base-example.xml", UblInterpreter),
@@ -97,7 +97,7 @@ def rules() -> None:
     from tests.interpret.rule_sets import agrees
     from tests.interpret.rule_sets import expectations
 
-    from kontera.interpret.checks import RULES
+    from kontera.interpret.checks.invoice import RULES
 
     # per family: rule ids, implemented, expectations checked, agreeing
     by_family: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])

@@ -35,10 +35,10 @@ from benchmarks._harness import percentile
 from benchmarks._harness import table
 from kontera.config import Settings
 from kontera.ingest.settings import MailSettings
-from kontera.services import companies
-from kontera.services import email_senders
+from kontera.services.admin import companies
 from kontera.services.context import build_context
-from kontera.services.email_smtp import start_smtp_in_background
+from kontera.services.receive import email_senders
+from kontera.services.receive.email_smtp import start_smtp_in_background
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
 

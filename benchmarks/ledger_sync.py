@@ -41,10 +41,10 @@ from tests.fakes.ledger_rig import connect_rig  # noqa: E402
 from tests.fakes.ledger_rig import rig_settings  # noqa: E402
 
 from benchmarks._harness import BENCH_SECRET_KEY  # noqa: E402
-from kontera.services import companies  # noqa: E402
+from kontera.services.admin import companies  # noqa: E402
 from kontera.services.context import build_context  # noqa: E402
-from kontera.services.ledger_sync import sync_company  # noqa: E402
-from kontera.services.suggestions import train_company  # noqa: E402
+from kontera.services.suggest.suggestions import train_company  # noqa: E402
+from kontera.services.sync.ledger_sync import sync_company  # noqa: E402
 
 ORG = {"NO": "923609016", "SE": "5560360793"}
 

@@ -4,7 +4,7 @@
     .venv/bin/python -m benchmarks.line_items --limit 10 --per-family 2
 
 The design card names pdfplumber for ruled line-item tables; this measures whether it beats
-the reader Kontera has (`interpret/line_items.py`: a header row names the columns, each
+the reader Kontera has (`interpret/fields/line_items.py`: a header row names the columns, each
 number goes to the column it sits under, rows run until the totals, a table goes on over a
 page break after a carried-forward sum or a repeated header).
 
@@ -36,9 +36,9 @@ from _zugferd_truth import truth
 from families.generate import samples
 
 from kontera.interpret.base import InterpretContext
-from kontera.interpret.line_items import read_line_items
-from kontera.interpret.parse_text import parse_amount
-from kontera.interpret.pdf import read_pdf_pages
+from kontera.interpret.fields.line_items import read_line_items
+from kontera.interpret.fields.parse_text import parse_amount
+from kontera.interpret.pages.pdf import read_pdf_pages
 
 Reader = Callable[[bytes], list[Decimal]]
 

@@ -27,7 +27,7 @@ from benchmarks._harness import table  # noqa: E402
 from kontera.config import Settings  # noqa: E402
 from kontera.review import pages  # noqa: E402
 from kontera.services.context import build_context  # noqa: E402
-from kontera.services.review_pages import PageSource  # noqa: E402
+from kontera.services.review.pages import PageSource  # noqa: E402
 
 FIXTURES = REPO / "fixtures" / "pdf"
 PDF = FIXTURES / "no-english-001.pdf"

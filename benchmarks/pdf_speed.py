@@ -37,13 +37,13 @@ from generate import rasterise  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from kontera.domain.invoice import read_path  # noqa: E402
-from kontera.interpret.assemble import assemble_invoice  # noqa: E402
 from kontera.interpret.base import InterpretContext  # noqa: E402
-from kontera.interpret.image import ImageInterpreter  # noqa: E402
-from kontera.interpret.ocr import OcrSettings  # noqa: E402
-from kontera.interpret.ocr import PageImage  # noqa: E402
-from kontera.interpret.ocr import ocr_pages  # noqa: E402
-from kontera.interpret.pdf import PdfTextInterpreter  # noqa: E402
+from kontera.interpret.fields.assemble import assemble_invoice  # noqa: E402
+from kontera.interpret.pages.image import ImageInterpreter  # noqa: E402
+from kontera.interpret.pages.ocr import OcrSettings  # noqa: E402
+from kontera.interpret.pages.ocr import PageImage  # noqa: E402
+from kontera.interpret.pages.ocr import ocr_pages  # noqa: E402
+from kontera.interpret.pages.pdf import PdfTextInterpreter  # noqa: E402
 
 LANGUAGES = "nor+swe+eng"
 KEY_FIELDS = [

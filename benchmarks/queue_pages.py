@@ -38,8 +38,8 @@ from kontera.config import Settings  # noqa: E402
 from kontera.domain.codec import invoice_to_json  # noqa: E402
 from kontera.domain.codec import to_jsonable  # noqa: E402
 from kontera.interpret import interpret_bytes  # noqa: E402
-from kontera.services import companies  # noqa: E402
-from kontera.services import users  # noqa: E402
+from kontera.services.admin import companies  # noqa: E402
+from kontera.services.admin import users  # noqa: E402
 from kontera.services.context import build_context  # noqa: E402
 from kontera.store.db import session_scope  # noqa: E402
 from kontera.store.tables import AuditEvent  # noqa: E402

@@ -64,7 +64,7 @@ def batch(count: int, pdf_share: float) -> list[tuple[str, bytes]]:
 
 def _pdf_reader_installed() -> bool:
     try:
-        __import__("kontera.interpret.pdf")
+        __import__("kontera.interpret.pages.pdf")
     except ImportError:
         return False
     return True

@@ -26,11 +26,11 @@ from tests import servers
 from benchmarks._harness import percentile
 from benchmarks._harness import table
 from kontera.config import Settings
-from kontera.services import companies
+from kontera.services.admin import companies
 from kontera.services.context import build_context
-from kontera.services.rate_limit import DatabaseCounters
-from kontera.services.rate_limit import RateLimiter
-from kontera.services.rate_limit import RedisCounters
+from kontera.services.ops.rate_limit import DatabaseCounters
+from kontera.services.ops.rate_limit import RateLimiter
+from kontera.services.ops.rate_limit import RedisCounters
 from kontera.store import audit_chain
 from kontera.store import repo
 from kontera.store.db import session_scope

@@ -28,8 +28,8 @@ from _lofo import fit_all
 from _lofo import leave_family_out
 from _lofo import report
 
-from kontera.interpret import reader_training as rt
-from kontera.interpret.reader_model import MODEL_DIR
+from kontera.interpret.fields import reader_training as rt
+from kontera.interpret.fields.reader_model import MODEL_DIR
 
 PER_FAMILY = 30
 SCANS_PER_FAMILY = 6

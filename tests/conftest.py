@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kontera.config import Settings
-from kontera.services import companies
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
 from tests import servers

@@ -30,7 +30,7 @@ from benchmarks.month.service import PERSON
 from benchmarks.month.service import Client
 from benchmarks.month.service import Stack
 from benchmarks.month.truth import TruthInvoice
-from kontera.services import email_senders
+from kontera.services.receive import email_senders
 
 RESTING = {"suggested", "needs_review", "posted", "duplicate", "failed", "rejected"}
 REVIEWABLE = {"suggested", "needs_review"}

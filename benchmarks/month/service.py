@@ -30,16 +30,16 @@ from benchmarks.month.ledgers import Ledger
 from kontera.config import Settings
 from kontera.domain.errors import NotFound
 from kontera.jobs.queue import attach_queue
-from kontera.services import companies
-from kontera.services import company_settings
-from kontera.services import connections
-from kontera.services import users
+from kontera.services.admin import companies
+from kontera.services.admin import company_settings
+from kontera.services.admin import users
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
-from kontera.services.email_senders import trust_sender
-from kontera.services.history import import_history_file
-from kontera.services.ledger_sync import sync_company
-from kontera.services.suggestions import train_company
+from kontera.services.post import connections
+from kontera.services.receive.email_senders import trust_sender
+from kontera.services.suggest.history import import_history_file
+from kontera.services.suggest.suggestions import train_company
+from kontera.services.sync.ledger_sync import sync_company
 
 KONTERA = str(Path(sys.executable).parent / "kontera")
 CLK_TCK = os.sysconf("SC_CLK_TCK")

@@ -173,7 +173,7 @@ def open_context(
     Long-running processes (`require_secret`) refuse to start without KONTERA_SECRET_KEY;
     a demo makes itself a key of its own."""
     from kontera.logs import configure_logging
-    from kontera.services import secrets
+    from kontera.services.admin import secrets
     from kontera.services.context import build_context
 
     settings = load_settings(data_dir)
@@ -206,11 +206,11 @@ def serve(
     from kontera.jobs.queue import attach_queue
     from kontera.jobs.queue import make_consumer
     from kontera.jobs.queue import requeue_unfinished
-    from kontera.services.email_imap import ImapPoller
-    from kontera.services.email_imap import start_imap_polling_in_background
-    from kontera.services.email_in import resume_unfinished_mail
-    from kontera.services.email_smtp import start_smtp_in_background
-    from kontera.services.folder_intake import start_watching
+    from kontera.services.receive.email_imap import ImapPoller
+    from kontera.services.receive.email_imap import start_imap_polling_in_background
+    from kontera.services.receive.email_in import resume_unfinished_mail
+    from kontera.services.receive.email_smtp import start_smtp_in_background
+    from kontera.services.receive.folder_intake import start_watching
     from kontera.web import create_web_app
 
     ctx, huey = attach_queue(open_context(data_dir, quiet=False, demo=demo, require_secret=True))
@@ -261,7 +261,7 @@ def worker(
     from kontera.jobs.queue import make_consumer
     from kontera.jobs.queue import requeue_unfinished
     from kontera.jobs.worker_http import serve_operations
-    from kontera.services.folder_intake import start_watching
+    from kontera.services.receive.folder_intake import start_watching
 
     ctx, huey = attach_queue(open_context(data_dir, quiet=False, require_secret=True))
     requeue_unfinished(ctx)
@@ -281,7 +281,7 @@ def company_create(
     data_dir: DataDir = None,
 ) -> None:
     """Create a client company; prints its id and inbound mail address."""
-    from kontera.services import companies
+    from kontera.services.admin import companies
 
     ctx = open_context(data_dir)
     company = companies.create_company(ctx, name=name, org_number=org_number, country=country)
@@ -308,7 +308,7 @@ def apikey_create(
     data_dir: DataDir = None,
 ) -> None:
     """Create an API key. It is printed once and stored only as a hash."""
-    from kontera.services import companies
+    from kontera.services.admin import companies
 
     ctx = open_context(data_dir)
     created = companies.create_api_key(ctx, company_name=company, name=name)
@@ -321,8 +321,8 @@ def apikey_list(
     data_dir: DataDir = None,
 ) -> None:
     """The company's API keys: id, name, prefix, created, and whether revoked."""
-    from kontera.services import api_keys
-    from kontera.services import companies
+    from kontera.services.admin import api_keys
+    from kontera.services.admin import companies
 
     ctx = open_context(data_dir)
     found = companies.find_company(ctx, company)
@@ -338,8 +338,8 @@ def apikey_revoke(
     data_dir: DataDir = None,
 ) -> None:
     """Revoke an API key: from the next request on it gets 401."""
-    from kontera.services import api_keys
-    from kontera.services import companies
+    from kontera.services.admin import api_keys
+    from kontera.services.admin import companies
 
     ctx = open_context(data_dir)
     found = companies.find_company(ctx, company)

@@ -34,11 +34,11 @@ from fastapi.testclient import TestClient
 
 from kontera.config import Settings
 from kontera.domain.accrual import month_end
-from kontera.services import companies
-from kontera.services import connections
-from kontera.services import users
+from kontera.services.admin import companies
+from kontera.services.admin import users
 from kontera.services.context import AppContext
-from kontera.services.history_files import import_history_file
+from kontera.services.post import connections
+from kontera.services.suggest.history_files import import_history_file
 from tests.acceptance.matrix_inputs import NO
 from tests.acceptance.matrix_inputs import SE
 from tests.acceptance.matrix_inputs import Country

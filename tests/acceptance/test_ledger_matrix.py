@@ -36,12 +36,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kontera.config import Settings
-from kontera.services import companies
-from kontera.services import connections
-from kontera.services import users
+from kontera.services.admin import companies
+from kontera.services.admin import users
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
-from kontera.services.history_files import import_history_file
+from kontera.services.post import connections
+from kontera.services.suggest.history_files import import_history_file
 from kontera.suggest.lexicon import CONCEPTS
 from tests.acceptance.matrix_inputs import KINDS
 from tests.acceptance.matrix_inputs import NO

@@ -26,9 +26,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from kontera.config import Settings
-from kontera.services import connections
-from kontera.services import users
+from kontera.services.admin import users
 from kontera.services.context import AppContext
+from kontera.services.post import connections
 from kontera.store import repo
 from kontera.store.db import session_scope
 from tests.fakes import fortnox_sync
@@ -163,7 +163,7 @@ def _connect(ctx: AppContext, company_id: str, rig: LedgerRig) -> None:
 
 
 def _company_id(ctx: AppContext, slug: str) -> str:
-    from kontera.services.companies import find_company
+    from kontera.services.admin.companies import find_company
 
     return find_company(ctx, slug).id
 

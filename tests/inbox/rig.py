@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from kontera.services import companies
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 from tests.fakes import fortnox_inbox
 from tests.fakes import poweroffice_inbox
@@ -118,8 +118,8 @@ def approve_as_a_person(ctx: AppContext, company_id: str, document_id: str) -> N
     offers (what the review page lists first), as a bookkeeper would choose."""
     from decimal import Decimal
 
-    from kontera.services import approvals
-    from kontera.services.approvals import ApprovedLine
+    from kontera.services.review import approvals
+    from kontera.services.review.approvals import ApprovedLine
     from kontera.store import repo
     from kontera.store.db import session_scope
 

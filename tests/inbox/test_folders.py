@@ -20,9 +20,9 @@ import pytest
 from sqlmodel import select
 
 from kontera.config import Settings
-from kontera.services import companies
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
-from kontera.services.folder_intake import scan_folders
+from kontera.services.receive.folder_intake import scan_folders
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
 from kontera.store.tables_inbox import InboxItem

@@ -22,7 +22,7 @@ from sqlmodel import func
 from sqlmodel import select
 
 from kontera.config import Settings
-from kontera.services import companies
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
 from kontera.store.db import session_scope

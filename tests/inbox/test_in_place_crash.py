@@ -24,9 +24,9 @@ from sqlmodel import select
 
 from kontera.config import Settings
 from kontera.domain.status import Status
-from kontera.services import posting
 from kontera.services.context import AppContext
-from kontera.services.ledger_sync import sync_company
+from kontera.services.post import posting
+from kontera.services.sync.ledger_sync import sync_company
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
 from kontera.store.tables import VoucherRecord

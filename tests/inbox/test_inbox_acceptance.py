@@ -25,9 +25,9 @@ from sqlmodel import select
 from kontera.config import Settings
 from kontera.domain.status import Status
 from kontera.services.context import AppContext
-from kontera.services.documents import receive_document
-from kontera.services.ledger_sync import INBOX_ONLY
-from kontera.services.ledger_sync import sync_company
+from kontera.services.pipeline.documents import receive_document
+from kontera.services.sync.ledger_sync import INBOX_ONLY
+from kontera.services.sync.ledger_sync import sync_company
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
 from kontera.store.tables_inbox import InboxItem

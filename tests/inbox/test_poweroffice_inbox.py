@@ -36,10 +36,10 @@ from kontera.post.http import CredentialsRejected
 from kontera.post.http import RemoteNotFound
 from kontera.post.poweroffice import PowerOfficeConnector
 from kontera.post.poweroffice import PowerOfficeCredentials
-from kontera.services import approvals
-from kontera.services.approvals import ApprovedLine
 from kontera.services.context import AppContext
-from kontera.services.ledger_sync import sync_company
+from kontera.services.review import approvals
+from kontera.services.review.approvals import ApprovedLine
+from kontera.services.sync.ledger_sync import sync_company
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document

@@ -8,9 +8,9 @@ from types import ModuleType
 import pytest
 
 from kontera.ingest.settings import MailSettings
-from kontera.services import companies
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
-from kontera.services.email_smtp import start_smtp_in_background
+from kontera.services.receive.email_smtp import start_smtp_in_background
 from kontera.store.tables import Company
 from tests.conftest import FIXTURES
 from tests.dnsserver import Zone

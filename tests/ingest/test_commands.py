@@ -11,7 +11,7 @@ import pytest
 from imap_tools import MailBoxUnencrypted
 
 from kontera.config import Settings
-from kontera.services import companies
+from kontera.services.admin import companies
 from kontera.services.context import build_context
 from tests.conftest import FIXTURES
 from tests.ingest.dovecot import Dovecot

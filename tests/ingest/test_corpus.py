@@ -14,11 +14,11 @@ import pytest
 
 from kontera.config import Settings
 from kontera.ingest.settings import MailSettings
-from kontera.services import companies
-from kontera.services import email_senders
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
-from kontera.services.email_smtp import start_smtp_in_background
+from kontera.services.receive import email_senders
+from kontera.services.receive.email_smtp import start_smtp_in_background
 from tests.ingest.helpers import documents
 from tests.ingest.helpers import mail_rows
 from tests.ingest.helpers import send

@@ -9,11 +9,11 @@ import pytest
 from imap_tools import MailBoxUnencrypted
 
 from kontera.ingest.imap import IMPORTED_KEYWORD
-from kontera.services import email_senders
 from kontera.services.context import AppContext
-from kontera.services.email_imap import add_mailbox
-from kontera.services.email_imap import poll_company
-from kontera.services.email_imap import poll_mailbox
+from kontera.services.receive import email_senders
+from kontera.services.receive.email_imap import add_mailbox
+from kontera.services.receive.email_imap import poll_company
+from kontera.services.receive.email_imap import poll_mailbox
 from kontera.store.db import session_scope
 from kontera.store.tables import Company
 from kontera.store.tables_mail import ImapMailbox
@@ -158,7 +158,7 @@ def test_background_polling_picks_up_new_mail(
 ) -> None:
     import time
 
-    from kontera.services.email_imap import start_imap_polling_in_background
+    from kontera.services.receive.email_imap import start_imap_polling_in_background
 
     mailbox_for(ctx, company, dovecot, folder)
     poller = start_imap_polling_in_background(ctx, every_seconds=0.2)

@@ -29,10 +29,10 @@ from kontera.ingest.mailauth import MailAuthenticator
 from kontera.ingest.mailauth import SmtpClient
 from kontera.ingest.mailauth import make_resolver
 from kontera.ingest.settings import MailSettings
-from kontera.services import email_senders
 from kontera.services.context import AppContext
-from kontera.services.email_in import receive_mail
-from kontera.services.email_smtp import start_smtp_in_background
+from kontera.services.receive import email_senders
+from kontera.services.receive.email_in import receive_mail
+from kontera.services.receive.email_smtp import start_smtp_in_background
 from kontera.store.tables import Company
 from tests.conftest import FIXTURES
 from tests.dnsserver import Zone

@@ -12,12 +12,12 @@ from aiosmtpd.controller import Controller
 
 from kontera.domain.status import Status
 from kontera.ingest.settings import MailSettings
-from kontera.services import email_senders
-from kontera.services.approvals import ApprovedLine
-from kontera.services.approvals import approve
 from kontera.services.context import AppContext
-from kontera.services.email_in import receive_mail
-from kontera.services.email_in import resume_unfinished_mail
+from kontera.services.receive import email_senders
+from kontera.services.receive.email_in import receive_mail
+from kontera.services.receive.email_in import resume_unfinished_mail
+from kontera.services.review.approvals import ApprovedLine
+from kontera.services.review.approvals import approve
 from kontera.store.blobs import sha256_hex
 from kontera.store.db import session_scope
 from kontera.store.tables import Company
@@ -130,7 +130,7 @@ def test_an_import_interrupted_after_storing_is_finished_on_resume(
 def test_the_same_bytes_by_api_and_by_mail_stay_one_document(
     ctx: AppContext, company: Company
 ) -> None:
-    from kontera.services.documents import receive_document
+    from kontera.services.pipeline.documents import receive_document
 
     data = EHF[0].read_bytes()
     uploaded = receive_document(ctx, company_id=company.id, data=data, filename="up.xml")

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from kontera.domain.status import Status
-from kontera.services import email_senders
 from kontera.services.context import AppContext
-from kontera.services.email_in import recent_mail
+from kontera.services.receive import email_senders
+from kontera.services.receive.email_in import recent_mail
 from kontera.store.tables import Company
 from tests.conftest import FIXTURES
 from tests.ingest.conftest import SMALL_LIMIT
@@ -146,7 +146,7 @@ def test_malformed_mime_is_accepted_and_its_raw_message_kept(
 def test_a_message_for_two_companies_reaches_both(
     ctx: AppContext, company: Company, address: str, smtp_port: int
 ) -> None:
-    from kontera.services import companies
+    from kontera.services.admin import companies
 
     other = companies.create_company(ctx, name="Bravo AS")
     other_address = f"{other.slug}@{ctx.settings.mail_domain}"

@@ -14,10 +14,10 @@ from pathlib import Path
 from lxml import etree
 
 from kontera.domain.invoice import Invoice
-from kontera.interpret.checks import fired_rules
-from kontera.interpret.cii import read_cii
-from kontera.interpret.cii_names import ROOTS as CII_ROOTS
-from kontera.interpret.ubl import read_ubl
+from kontera.interpret.checks.invoice import fired_rules
+from kontera.interpret.einvoice.cii import read_cii
+from kontera.interpret.einvoice.cii_names import ROOTS as CII_ROOTS
+from kontera.interpret.einvoice.ubl import read_ubl
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 VEFA = "{http://difi.no/xsd/vefa/validator/1.0}"

@@ -20,9 +20,9 @@ from kontera.domain.invoice import InvoiceLine
 from kontera.domain.invoice import Severity
 from kontera.domain.invoice import Totals
 from kontera.domain.invoice import VatBreakdown
-from kontera.interpret.checks import RULES
-from kontera.interpret.checks import fired_rules
-from kontera.interpret.checks import run_checks
+from kontera.interpret.checks.invoice import RULES
+from kontera.interpret.checks.invoice import fired_rules
+from kontera.interpret.checks.invoice import run_checks
 from kontera.interpret.registry import interpret_bytes
 
 # The official artefacts disagree with each other on BR-CO-17's tolerance boundary: the UBL

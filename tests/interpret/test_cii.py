@@ -100,8 +100,8 @@ def test_en16931_cii_examples(corpus: Path, name: str) -> None:
 
 def test_zugferd_draft_xml_on_its_own_goes_to_the_cii_reader(corpus: Path) -> None:
     """The 2014 ZUGFeRD draft's root is <rsm:Invoice>: the namespace, not the name, decides."""
-    from kontera.interpret.embedded import embedded_files
-    from kontera.interpret.embedded import split_payload
+    from kontera.interpret.einvoice.embedded import embedded_files
+    from kontera.interpret.einvoice.embedded import split_payload
 
     pdf = corpus / "pdf/zugferd/ZUGFeRDv1/correct/Mustangproject"
     payload = split_payload(

@@ -19,7 +19,7 @@ from kontera.domain.codec import invoice_from_json
 from kontera.domain.codec import invoice_to_json
 from kontera.domain.invoice import Invoice
 from kontera.interpret.base import Interpretation
-from kontera.interpret.doc_kinds import NOT_ORDINARY
+from kontera.interpret.einvoice.doc_kinds import NOT_ORDINARY
 from kontera.interpret.registry import interpret_bytes
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"

@@ -7,13 +7,13 @@ from pathlib import Path
 from kontera.domain.filetypes import FileKind
 from kontera.domain.invoice import Invoice
 from kontera.interpret.base import InterpretContext
-from kontera.interpret.embedded import EmbeddedXmlInterpreter
-from kontera.interpret.embedded import embedded_files
-from kontera.interpret.embedded import read_embedded_xml
-from kontera.interpret.embedded import split_payload
+from kontera.interpret.einvoice.embedded import EmbeddedXmlInterpreter
+from kontera.interpret.einvoice.embedded import embedded_files
+from kontera.interpret.einvoice.embedded import read_embedded_xml
+from kontera.interpret.einvoice.embedded import split_payload
+from kontera.interpret.einvoice.visible import MISMATCH
 from kontera.interpret.registry import interpret_bytes
-from kontera.interpret.render import render_invoice_pdf
-from kontera.interpret.visible import MISMATCH
+from kontera.interpret.render.pdf import render_invoice_pdf
 
 ZUGFERD = "pdf/zugferd"
 

@@ -11,13 +11,13 @@ import pytest
 
 from kontera.domain.fields import Source
 from kontera.domain.invoice import read_path
-from kontera.interpret import parse_ids
 from kontera.interpret.base import InterpretContext
-from kontera.interpret.fields import extract_fields
-from kontera.interpret.parse_text import find_amounts
-from kontera.interpret.parse_text import find_dates
-from kontera.interpret.parse_text import parse_amount
-from kontera.interpret.pdf import PdfTextInterpreter
+from kontera.interpret.fields import parse_ids
+from kontera.interpret.fields.extract import extract_fields
+from kontera.interpret.fields.parse_text import find_amounts
+from kontera.interpret.fields.parse_text import find_dates
+from kontera.interpret.fields.parse_text import parse_amount
+from kontera.interpret.pages.pdf import PdfTextInterpreter
 from kontera.interpret.textpage import Word
 from kontera.interpret.textpage import build_page
 

@@ -7,7 +7,7 @@ import pytest
 from kontera.domain.fields import Source
 from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import Party
-from kontera.interpret.home_currency import fill_home_currency
+from kontera.interpret.fields.home_currency import fill_home_currency
 
 
 @pytest.mark.parametrize(

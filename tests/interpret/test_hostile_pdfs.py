@@ -17,8 +17,8 @@ from kontera.domain.errors import InterpretationFailed
 from kontera.domain.errors import KonteraError
 from kontera.domain.errors import UnsafeDocument
 from kontera.interpret.base import InterpretContext
-from kontera.interpret.image import ImageInterpreter
-from kontera.interpret.pdf import PdfTextInterpreter
+from kontera.interpret.pages.image import ImageInterpreter
+from kontera.interpret.pages.pdf import PdfTextInterpreter
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "pdf"
 

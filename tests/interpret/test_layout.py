@@ -11,11 +11,11 @@ from reportlab.pdfgen.canvas import Canvas
 from kontera.domain.invoice import Party
 from kontera.domain.suppliers import supplier_key
 from kontera.interpret.base import InterpretContext
-from kontera.interpret.corrections import hint_from_document
-from kontera.interpret.layout import fingerprint
-from kontera.interpret.layout import learn_from_correction
-from kontera.interpret.pdf import PdfTextInterpreter
-from kontera.interpret.pdf import read_pdf_pages
+from kontera.interpret.fields.layout import fingerprint
+from kontera.interpret.fields.layout import learn_from_correction
+from kontera.interpret.pages.corrections import hint_from_document
+from kontera.interpret.pages.pdf import PdfTextInterpreter
+from kontera.interpret.pages.pdf import read_pdf_pages
 
 _, HEIGHT = A4
 

@@ -17,11 +17,11 @@ from families.generate import render
 from families.generate import samples
 
 from kontera.interpret.base import InterpretContext
-from kontera.interpret.line_items import read_line_items
-from kontera.interpret.pdf import read_pdf_pages
-from kontera.interpret.reader_hits import FIELD_KIND
-from kontera.interpret.reader_hits import page_hits
-from kontera.interpret.reader_training import matches
+from kontera.interpret.fields.line_items import read_line_items
+from kontera.interpret.fields.reader_hits import FIELD_KIND
+from kontera.interpret.fields.reader_hits import page_hits
+from kontera.interpret.fields.reader_training import matches
+from kontera.interpret.pages.pdf import read_pdf_pages
 
 ONE_PER_FAMILY = list(samples(1, seed=5))
 

@@ -12,10 +12,10 @@ from PIL import Image
 from kontera.domain.errors import InterpretationFailed
 from kontera.domain.fields import Source
 from kontera.interpret.base import InterpretContext
-from kontera.interpret.image import ImageInterpreter
-from kontera.interpret.ocr import OcrSettings
-from kontera.interpret.ocr import PageImage
-from kontera.interpret.ocr import ocr_page
+from kontera.interpret.pages.image import ImageInterpreter
+from kontera.interpret.pages.ocr import OcrSettings
+from kontera.interpret.pages.ocr import PageImage
+from kontera.interpret.pages.ocr import ocr_page
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "pdf"
 SCAN = FIXTURES / "no-left_labels-006.scan.jpg"

@@ -14,9 +14,9 @@ from reportlab.pdfgen.canvas import Canvas
 from kontera.domain.fields import Source
 from kontera.domain.filetypes import FileKind
 from kontera.interpret.base import InterpretContext
-from kontera.interpret.image import ImageInterpreter
-from kontera.interpret.pdf import PdfTextInterpreter
-from kontera.interpret.pdf import read_pdf_pages
+from kontera.interpret.pages.image import ImageInterpreter
+from kontera.interpret.pages.pdf import PdfTextInterpreter
+from kontera.interpret.pages.pdf import read_pdf_pages
 from kontera.interpret.registry import choose_interpreter
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from kontera.interpret import interpret_bytes
-from kontera.interpret.visible import visible_text
+from kontera.interpret.einvoice.visible import visible_text
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "pdf"
 

@@ -12,13 +12,13 @@ import pytest
 import sklearn
 
 from kontera.domain.fields import Source
-from kontera.interpret.assemble import assemble_invoice
 from kontera.interpret.base import InterpretContext
-from kontera.interpret.pdf import PdfTextInterpreter
-from kontera.interpret.reader_features import FEATURES
-from kontera.interpret.reader_model import MODEL_DIR
-from kontera.interpret.reader_model import shipped_reader
-from kontera.interpret.reader_training import matches
+from kontera.interpret.fields.assemble import assemble_invoice
+from kontera.interpret.fields.reader_features import FEATURES
+from kontera.interpret.fields.reader_model import MODEL_DIR
+from kontera.interpret.fields.reader_model import shipped_reader
+from kontera.interpret.fields.reader_training import matches
+from kontera.interpret.pages.pdf import PdfTextInterpreter
 from kontera.interpret.textpage import Word
 from kontera.interpret.textpage import build_page
 

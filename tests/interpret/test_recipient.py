@@ -7,12 +7,12 @@ import pytest
 from kontera.domain.invoice import Invoice
 from kontera.domain.invoice import Party
 from kontera.domain.invoice import Severity
+from kontera.interpret.fields.recipient import buyer_org_numbers
+from kontera.interpret.fields.recipient import recipient_note
 from kontera.interpret.matching import KnownSupplier
 from kontera.interpret.matching import match_supplier
 from kontera.interpret.matching import same_name_notes
 from kontera.interpret.matching import shared_account_notes
-from kontera.interpret.recipient import buyer_org_numbers
-from kontera.interpret.recipient import recipient_note
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 
 from kontera.domain.invoice import InvoiceLine
 from kontera.interpret.registry import interpret_bytes
-from kontera.interpret.render import render_invoice_pdf
+from kontera.interpret.render.pdf import render_invoice_pdf
 
 NORWEGIAN = "ehf/peppol-bis3/national-examples/NO/Norwegian-example-1.xml"
 

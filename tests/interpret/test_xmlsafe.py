@@ -16,10 +16,10 @@ from kontera.domain.errors import InterpretationFailed
 from kontera.domain.errors import KonteraError
 from kontera.domain.errors import UnsafeDocument
 from kontera.interpret.base import InterpretContext
-from kontera.interpret.cii import CiiInterpreter
+from kontera.interpret.einvoice.cii import CiiInterpreter
+from kontera.interpret.einvoice.ubl import UblInterpreter
+from kontera.interpret.einvoice.xmlsafe import parse_xml
 from kontera.interpret.registry import interpret_bytes
-from kontera.interpret.ubl import UblInterpreter
-from kontera.interpret.xmlsafe import parse_xml
 
 HOSTILE = Path(__file__).resolve().parents[2] / "fixtures" / "einvoice"
 

@@ -27,10 +27,10 @@ from sqlalchemy import text
 from kontera.api.app import create_app
 from kontera.config import Settings
 from kontera.jobs.queue import attach_queue
-from kontera.services import companies
-from kontera.services import connections
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
+from kontera.services.post import connections
 from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.common import Quota
 from tests.fakes.tripletex import FakeTripletex

@@ -115,7 +115,7 @@ def _check_interpretations(connection: Any) -> list[str]:
         "SELECT d.id FROM document d LEFT JOIN interpretation i ON i.document_id = d.id "
         "WHERE i.id IS NULL AND d.status NOT IN ('failed', 'received')",
     )
-    # Waiting invoices are suggested again after approvals (services/relearn.py); what must
+    # Waiting invoices are suggested again after approvals (services/pipeline/relearn.py); what must
     # never double is the pipeline's own step out of `interpreted`.
     suggestions = _rows(
         connection,

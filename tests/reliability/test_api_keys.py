@@ -19,13 +19,13 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from kontera.api.app import create_app
-from kontera.services import api_keys
-from kontera.services import companies
+from kontera.services.admin import api_keys
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
-from kontera.services.rate_limit import DatabaseCounters
-from kontera.services.rate_limit import RateLimiter
-from kontera.services.rate_limit import RedisCounters
-from kontera.services.rate_limit import judge
+from kontera.services.ops.rate_limit import DatabaseCounters
+from kontera.services.ops.rate_limit import RateLimiter
+from kontera.services.ops.rate_limit import RedisCounters
+from kontera.services.ops.rate_limit import judge
 from kontera.store.db import session_scope
 from kontera.store.tables import AuditEvent
 from tests.conftest import FIXTURES

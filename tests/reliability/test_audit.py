@@ -34,9 +34,9 @@ from typer.testing import CliRunner
 from kontera.api.app import create_app
 from kontera.commands import ops
 from kontera.config import Settings
-from kontera.services import companies
-from kontera.services import connections
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
+from kontera.services.post import connections
 from kontera.store import repo
 from kontera.store.db import session_scope
 from tests.fakes.tripletex import FakeTripletex

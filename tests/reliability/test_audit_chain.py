@@ -17,10 +17,10 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from kontera.config import Settings
-from kontera.services import companies
-from kontera.services.audit_verify import verify
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
+from kontera.services.ops.audit_verify import verify
 from kontera.store import repo
 from kontera.store.db import make_engine
 from kontera.store.db import session_scope

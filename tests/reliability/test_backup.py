@@ -27,12 +27,12 @@ from kontera.config import Settings
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import InvalidInput
 from kontera.jobs.queue import attach_queue
-from kontera.services import companies
-from kontera.services.backup import create_backup
-from kontera.services.backup import restore_backup
-from kontera.services.backup import verify_backup
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
+from kontera.services.ops.backup import create_backup
+from kontera.services.ops.backup import restore_backup
+from kontera.services.ops.backup import verify_backup
 from tests.reliability.invoices import invoice_batch
 
 

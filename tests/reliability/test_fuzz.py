@@ -25,8 +25,8 @@ from kontera.api.app import create_app
 from kontera.ingest import mime
 from kontera.interpret import InterpretContext
 from kontera.interpret import interpret_bytes
-from kontera.interpret import parse_text
-from kontera.services import companies
+from kontera.interpret.fields import parse_text
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 from kontera.suggest import saft
 from kontera.suggest import sie
@@ -203,7 +203,7 @@ def test_a_crash_inside_a_parser_becomes_a_readable_failure(
         raise ZeroDivisionError("simulated bug")
 
     monkeypatch.setattr(registry, "interpret_bytes", broken)
-    monkeypatch.setattr("kontera.services.documents.interpret_bytes", broken)
+    monkeypatch.setattr("kontera.services.pipeline.documents.interpret_bytes", broken)
     response = fuzz_client.post("/v1/documents", files={"file": ("x.xml", UBL)})
     document = fuzz_client.get(f"/v1/documents/{response.json()['id']}").json()
     assert document["status"] == "failed"

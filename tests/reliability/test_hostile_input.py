@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from kontera.api.app import create_app
 from kontera.config import Settings
 from kontera.jobs.queue import attach_queue
-from kontera.services import companies
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
 from tests.conftest import FIXTURES

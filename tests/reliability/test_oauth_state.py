@@ -23,11 +23,11 @@ from kontera.api.app import create_app
 from kontera.config import Settings
 from kontera.post.oauth import make_state
 from kontera.post.oauth import read_state
-from kontera.services import companies
-from kontera.services import connections
-from kontera.services import users
+from kontera.services.admin import companies
+from kontera.services.admin import users
+from kontera.services.admin.secrets import oauth_signing_keys
 from kontera.services.context import AppContext
-from kontera.services.secrets import oauth_signing_keys
+from kontera.services.post import connections
 from kontera.store.db import session_scope
 from kontera.store.tables import User
 from kontera.store.tables_post import AccountingConnection

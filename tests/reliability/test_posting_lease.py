@@ -30,13 +30,13 @@ from huey import Huey
 from kontera.config import Settings
 from kontera.jobs.queue import attach_queue
 from kontera.post import Connector
-from kontera.services import lease
-from kontera.services import posting
-from kontera.services.connections import connector_for as real_connector_for
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
-from kontera.services.lease import Lease
-from kontera.services.lease import LeaseLost
+from kontera.services.post import lease
+from kontera.services.post import posting
+from kontera.services.post.connections import connector_for as real_connector_for
+from kontera.services.post.lease import Lease
+from kontera.services.post.lease import LeaseLost
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import VoucherRecord
@@ -193,7 +193,7 @@ def test_a_run_that_stalled_past_its_lease_and_was_taken_over_sends_nothing(
             return StallAfterLookup(connector, stalled, go_on)
         return connector
 
-    monkeypatch.setattr("kontera.services.posting.connector_for", connector_for)
+    monkeypatch.setattr("kontera.services.post.posting.connector_for", connector_for)
     outcome: list[str] = []
     never_renews = timedelta(hours=1)
     run_a = threading.Thread(target=lambda: outcome.append(waiting.post(heartbeat=never_renews)))

@@ -27,12 +27,12 @@ from kontera.api.app import create_app
 from kontera.config import Settings
 from kontera.jobs.queue import attach_queue
 from kontera.jobs.queue import requeue_unfinished
-from kontera.services import companies
-from kontera.services import connections
-from kontera.services import lease
-from kontera.services import posting
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
+from kontera.services.post import connections
+from kontera.services.post import lease
+from kontera.services.post import posting
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
 from kontera.store.tables import VoucherRecord
@@ -163,7 +163,9 @@ def test_an_approval_whose_posting_was_never_scheduled_is_posted_after_a_restart
             settings={"base_url": url},
         )
         with monkeypatch.context() as crash:
-            crash.setattr("kontera.services.approvals.schedule_posting", lambda *_, **__: False)
+            crash.setattr(
+                "kontera.services.review.approvals.schedule_posting", lambda *_, **__: False
+            )
             interrupted = upload_and_approve(templates[1])
     assert status(ctx, interrupted) == "approved"
 

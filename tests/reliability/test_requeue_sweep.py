@@ -28,12 +28,12 @@ from kontera.api.app import create_app
 from kontera.config import Settings
 from kontera.jobs.queue import attach_queue
 from kontera.jobs.queue import requeue_stale
-from kontera.services import companies
-from kontera.services import connections
-from kontera.services import lease
-from kontera.services import posting
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
+from kontera.services.post import connections
+from kontera.services.post import lease
+from kontera.services.post import posting
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
@@ -217,7 +217,7 @@ def test_an_approval_whose_posting_was_never_scheduled_is_posted_by_the_sweep(
     document_id = company.upload(demo_invoices()[0])
     run_all(huey)
     with monkeypatch.context() as crash:
-        crash.setattr("kontera.services.approvals.schedule_posting", lambda *_, **__: False)
+        crash.setattr("kontera.services.review.approvals.schedule_posting", lambda *_, **__: False)
         company.approve(document_id)
     assert status(ctx, document_id) == "approved"
 

@@ -24,13 +24,13 @@ from typer.testing import CliRunner
 
 from kontera.config import Settings
 from kontera.ingest import sealing
-from kontera.services import companies
-from kontera.services import connections
-from kontera.services import email_imap
-from kontera.services import secrets
-from kontera.services import webhooks
+from kontera.services.admin import companies
+from kontera.services.admin import secrets
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
+from kontera.services.ops import webhooks
+from kontera.services.post import connections
+from kontera.services.receive import email_imap
 from kontera.store.db import session_scope
 from kontera.store.tables_mail import ImapMailbox
 from kontera.store.tables_post import AccountingConnection

@@ -25,11 +25,11 @@ from kontera.config import Settings
 from kontera.jobs.queue import attach_queue
 from kontera.logs import configure_logging
 from kontera.logs import mask_secrets
-from kontera.services import companies
-from kontera.services import connections
-from kontera.services import users
+from kontera.services.admin import companies
+from kontera.services.admin import users
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
+from kontera.services.post import connections
 from tests.fakes.tripletex import FakeTripletex
 from tests.reliability.crashrun import fake_tripletex
 from tests.reliability.invoices import demo_invoices

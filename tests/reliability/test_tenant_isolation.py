@@ -25,7 +25,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from kontera.services import companies
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 from kontera.store.db import session_scope
 from kontera.store.tables import AuditEvent
@@ -52,7 +52,7 @@ class Tenant:
 
 def users_service() -> Any:
     try:
-        return importlib.import_module("kontera.services.users")
+        return importlib.import_module("kontera.services.admin.users")
     except ImportError:
         return None
 

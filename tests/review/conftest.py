@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 import uvicorn
 
-from kontera.services import companies
-from kontera.services import users
+from kontera.services.admin import companies
+from kontera.services.admin import users
 from kontera.services.context import AppContext
-from kontera.services.history_files import import_history_file
+from kontera.services.suggest.history_files import import_history_file
 from kontera.store.tables import Company
 from tests.conftest import FIXTURES
 from tests.conftest import REPO

@@ -22,9 +22,9 @@ import pytest
 
 from kontera.config import Settings
 from kontera.domain.accrual import month_end
-from kontera.services import connections
 from kontera.services.context import AppContext
-from kontera.services.history_files import import_history_file
+from kontera.services.post import connections
+from kontera.services.suggest.history_files import import_history_file
 from tests.acceptance.matrix_inputs import NO
 from tests.acceptance.matrix_inputs import history_csv
 from tests.acceptance.test_accruals import ledger_rows

@@ -25,7 +25,7 @@ from fastapi.testclient import TestClient
 
 from kontera.config import Settings
 from kontera.domain.accrual import month_end
-from kontera.services import users
+from kontera.services.admin import users
 from kontera.services.context import AppContext
 from kontera.store import repo
 from kontera.store.db import session_scope

@@ -23,10 +23,10 @@ from fastapi.testclient import TestClient
 from kontera.config import Settings
 from kontera.domain.ledger import DimensionKind
 from kontera.domain.ledger import LedgerDimension
-from kontera.services import attest_settings
-from kontera.services import users
+from kontera.services.admin import users
+from kontera.services.attest import settings as attest_settings
 from kontera.services.context import AppContext
-from kontera.services.ledger_records import store_dimensions
+from kontera.services.sync.ledger_records import store_dimensions
 from kontera.store import repo
 from kontera.store.db import session_scope
 from tests.mailsink import MailSink

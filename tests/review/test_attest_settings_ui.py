@@ -16,8 +16,8 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from kontera.services import attest_settings
-from kontera.services import users
+from kontera.services.admin import users
+from kontera.services.attest import settings as attest_settings
 from kontera.services.context import AppContext
 from kontera.store.db import session_scope
 from kontera.store.tables import AuditEvent

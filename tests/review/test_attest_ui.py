@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from kontera.services import attest_settings
-from kontera.services import users
+from kontera.services.admin import users
+from kontera.services.attest import settings as attest_settings
 from kontera.services.context import AppContext
 from kontera.store import repo
 from kontera.store.db import session_scope

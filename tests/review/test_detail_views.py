@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from kontera.services import approvals
-from kontera.services import companies
-from kontera.services import review_pages
-from kontera.services import supplier_views
-from kontera.services import users
+from kontera.services.admin import companies
+from kontera.services.admin import users
 from kontera.services.context import AppContext
-from kontera.services.documents import receive_document
+from kontera.services.pipeline.documents import receive_document
+from kontera.services.review import approvals
+from kontera.services.review import pages as review_pages
+from kontera.services.review import supplier_views
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.web import create_web_app

@@ -23,10 +23,10 @@ import pytest
 from kontera.config import Settings
 from kontera.domain.ledger import DimensionKind
 from kontera.domain.ledger import LedgerDimension
-from kontera.services import connections
 from kontera.services.context import AppContext
-from kontera.services.history_files import import_history_file
-from kontera.services.ledger_records import store_dimensions
+from kontera.services.post import connections
+from kontera.services.suggest.history_files import import_history_file
+from kontera.services.sync.ledger_records import store_dimensions
 from kontera.store import repo
 from kontera.store.db import session_scope
 from tests.conftest import FIXTURES

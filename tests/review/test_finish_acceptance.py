@@ -21,8 +21,8 @@ import pytest
 
 from kontera.domain.messages import msg
 from kontera.i18n import translator
-from kontera.services.chart_fill import load_demo_chart
 from kontera.services.context import AppContext
+from kontera.services.suggest.chart_fill import load_demo_chart
 from kontera.store import repo
 from kontera.store.db import session_scope
 from tests.conftest import FIXTURES

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from kontera.services import connections
-from kontera.services import posting
-from kontera.services.chart_fill import load_demo_chart
 from kontera.services.context import AppContext
-from kontera.services.documents import receive_document
+from kontera.services.pipeline.documents import receive_document
+from kontera.services.post import connections
+from kontera.services.post import posting
+from kontera.services.suggest.chart_fill import load_demo_chart
 from kontera.store import repo
 from kontera.store.db import session_scope
 from tests.conftest import FIXTURES

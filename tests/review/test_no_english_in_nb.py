@@ -20,9 +20,9 @@ from typing import Any
 import pypdfium2
 import pytest
 
-from kontera.services import review_pages
-from kontera.services.chart import company_chart
 from kontera.services.context import AppContext
+from kontera.services.review import pages as review_pages
+from kontera.services.suggest.chart import company_chart
 from tests.conftest import FIXTURES
 from tests.review.conftest import Bureau
 from tests.review.conftest import LiveServer

@@ -8,10 +8,10 @@ from PIL import Image
 
 from kontera.review import detail
 from kontera.review import pages
-from kontera.services import companies
-from kontera.services import review_pages
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
-from kontera.services.documents import receive_document
+from kontera.services.pipeline.documents import receive_document
+from kontera.services.review import pages as review_pages
 from tests.review.invoice_pdf import invoice_pdf
 
 

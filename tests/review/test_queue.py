@@ -17,12 +17,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from kontera.config import Settings
-from kontera.services import companies
-from kontera.services import review_queue
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
-from kontera.services.review_queue import PAGE_SIZE
-from kontera.services.review_queue import QueueFilter
+from kontera.services.review import queue as review_queue
+from kontera.services.review.queue import PAGE_SIZE
+from kontera.services.review.queue import QueueFilter
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kontera.services.context import AppContext
-from kontera.services.documents import receive_document
+from kontera.services.pipeline.documents import receive_document
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.suggest.history import supplier_key
@@ -264,7 +264,7 @@ def test_sign_out_ends_the_session(web: TestClient, fjord: Bureau) -> None:
 def test_approver_imports_a_history_file_from_the_models_page(
     ctx: AppContext, web: TestClient, vidda: Bureau
 ) -> None:
-    from kontera.services import users
+    from kontera.services.admin import users
 
     users.create_user(
         ctx,

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from kontera import cli
 from kontera.config import Settings
-from kontera.services import users
+from kontera.services.admin import users
 from kontera.services.context import build_context
 
 

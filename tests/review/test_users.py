@@ -8,8 +8,8 @@ from kontera.config import Settings
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import Unauthorized
-from kontera.services import companies
-from kontera.services import users
+from kontera.services.admin import companies
+from kontera.services.admin import users
 from kontera.services.context import AppContext
 
 

@@ -23,9 +23,9 @@ from kontera.post.job import Step
 from kontera.post.job import advance
 from kontera.post.voucher_builder import VoucherOptions
 from kontera.post.voucher_builder import build_voucher
-from kontera.services.connections import connection_of
-from kontera.services.connections import connector_for
 from kontera.services.context import build_context
+from kontera.services.post.connections import connection_of
+from kontera.services.post.connections import connector_for
 from kontera.store.db import session_scope
 from tests.post.conftest import make_invoice
 from tests.post.conftest import render_pdf

@@ -26,10 +26,10 @@ from huey import Huey
 from kontera.config import Settings
 from kontera.domain.accrual import month_end
 from kontera.jobs.queue import attach_queue
-from kontera.services import posting
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
-from kontera.services.recovery import unfinished_vouchers
+from kontera.services.pipeline.recovery import unfinished_vouchers
+from kontera.services.post import posting
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
@@ -198,7 +198,7 @@ def test_a_refused_release_goes_back_to_review_and_approving_again_finishes_it(
 
 
 def _api_key(ctx: AppContext, company_id: str) -> str:
-    from kontera.services import companies
+    from kontera.services.admin import companies
 
     with session_scope(ctx.engine) as session:
         name = repo.get_company(session, company_id=company_id).name

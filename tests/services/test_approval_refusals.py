@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from kontera.domain.chart import ChartAccount
 from kontera.domain.chart import ChartSource
-from kontera.services import review_queue
-from kontera.services.chart import store_accounts
 from kontera.services.context import AppContext
-from kontera.services.voucher_preview import voucher_preview
+from kontera.services.review import queue as review_queue
+from kontera.services.review.voucher_preview import voucher_preview
+from kontera.services.suggest.chart import store_accounts
 from kontera.store import repo
 from kontera.store.db import session_scope
 from tests.conftest import FIXTURES

@@ -6,13 +6,13 @@ import pytest
 from sqlmodel import select
 
 from kontera.domain.errors import Conflict
-from kontera.services import approvals
-from kontera.services import connections
-from kontera.services import posting
-from kontera.services.approval_undo import undo_approval
-from kontera.services.approvals import ApprovedLine
 from kontera.services.context import AppContext
-from kontera.services.lease import Lease
+from kontera.services.post import connections
+from kontera.services.post import posting
+from kontera.services.post.lease import Lease
+from kontera.services.review import approvals
+from kontera.services.review.approval_undo import undo_approval
+from kontera.services.review.approvals import ApprovedLine
 from kontera.store.db import session_scope
 from kontera.store.tables import PostingHistory
 from kontera.store.tables import VoucherRecord

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from kontera.domain.errors import InvalidInput
-from kontera.services import archive
-from kontera.services import comments
 from kontera.services.context import AppContext
+from kontera.services.review import archive
+from kontera.services.review import comments
 from tests.conftest import FIXTURES
 from tests.conftest import ApiClient
 from tests.conftest import make_api_client

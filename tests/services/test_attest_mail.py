@@ -25,11 +25,11 @@ from sqlmodel import col
 from sqlmodel import select
 
 from kontera.config import Settings
-from kontera.services import attest_links
-from kontera.services import attest_mail_status
-from kontera.services import attest_reminders
-from kontera.services import attest_settings
-from kontera.services import users
+from kontera.services.admin import users
+from kontera.services.attest import links as attest_links
+from kontera.services.attest import mail_status as attest_mail_status
+from kontera.services.attest import reminders as attest_reminders
+from kontera.services.attest import settings as attest_settings
 from kontera.services.context import AppContext
 from kontera.store import repo
 from kontera.store.db import session_scope
@@ -231,7 +231,7 @@ def test_a_waiting_request_is_reminded_once_a_day_never_twice(
 def test_no_reminder_once_the_invoice_is_attested(
     ctx: AppContext, api: ApiClient, sink: tuple[int, MailSink]
 ) -> None:
-    from kontera.services import attestation
+    from kontera.services.attest import attestation
 
     _, inbox = sink
     kari_attests_demo(ctx, api, remind_days_before_due=3)

@@ -13,15 +13,15 @@ from typing import Any
 
 import pytest
 
-from kontera.services import attest_settings
-from kontera.services import attestation
-from kontera.services import companies
-from kontera.services import documents
-from kontera.services import review_queue
-from kontera.services import users
-from kontera.services.approvals import approve
+from kontera.services.admin import companies
+from kontera.services.admin import users
+from kontera.services.attest import attestation
+from kontera.services.attest import settings as attest_settings
 from kontera.services.context import AppContext
-from kontera.services.history_files import import_history_file
+from kontera.services.pipeline import documents
+from kontera.services.review import queue as review_queue
+from kontera.services.review.approvals import approve
+from kontera.services.suggest.history_files import import_history_file
 from kontera.store import repo
 from kontera.store.db import session_scope
 from tests.conftest import FIXTURES

@@ -10,15 +10,15 @@ from kontera.domain.chart import ChartSource
 from kontera.domain.chart import ChartVatCode
 from kontera.domain.chart import VatDirection
 from kontera.domain.messages import Message
-from kontera.services import companies
-from kontera.services.chart import company_chart
-from kontera.services.chart import search_accounts
-from kontera.services.chart import search_vat_codes
-from kontera.services.chart import store_accounts
-from kontera.services.chart import store_vat_codes
-from kontera.services.chart_fill import load_demo_chart
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
-from kontera.services.history import import_history_file
+from kontera.services.suggest.chart import company_chart
+from kontera.services.suggest.chart import search_accounts
+from kontera.services.suggest.chart import search_vat_codes
+from kontera.services.suggest.chart import store_accounts
+from kontera.services.suggest.chart import store_vat_codes
+from kontera.services.suggest.chart_fill import load_demo_chart
+from kontera.services.suggest.history import import_history_file
 from tests.conftest import FIXTURES
 
 SAFT = "saft-no/Example Files/ExampleFile SAF-T Financial_888888888_20180228235959.xml"

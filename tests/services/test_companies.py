@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kontera.services import companies
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 
 

@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from kontera.services import connections
-from kontera.services.connection_check import check_connection
 from kontera.services.context import AppContext
+from kontera.services.post import connections
+from kontera.services.post.connection_check import check_connection
 from tests.conftest import ApiClient
 from tests.fakes.tripletex import FakeTripletex
 from tests.servers import asgi_server

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from kontera.services import companies
-from kontera.services import webhooks
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
+from kontera.services.ops import webhooks
 
 
 def test_a_webhook_test_event_goes_through_the_contexts_http_client(ctx: AppContext) -> None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from kontera.services import review_queue
 from kontera.services.context import AppContext
-from kontera.services.review_queue import QueueFilter
+from kontera.services.review import queue as review_queue
+from kontera.services.review.queue import QueueFilter
 from tests.conftest import ApiClient
 from tests.review.invoice_pdf import invoice_pdf
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from kontera.services import companies
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 from kontera.services.demo import DEMO_COMPANY
 from kontera.services.demo import DEMO_ORIGINALS

@@ -23,10 +23,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from kontera.config import Settings
-from kontera.services import connections
 from kontera.services.context import AppContext
-from kontera.services.history_files import import_history_file
-from kontera.services.suggestions import history_lines
+from kontera.services.post import connections
+from kontera.services.suggest.history_files import import_history_file
+from kontera.services.suggest.suggestions import history_lines
 from kontera.store.db import session_scope
 from kontera.store.tables import PostingHistory
 from tests.conftest import DEMO_BUYER_ORG

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kontera.domain.errors import Conflict
-from kontera.services import duplicates
 from kontera.services.context import AppContext
+from kontera.services.review import duplicates
 from tests.conftest import FIXTURES
 from tests.conftest import ApiClient
 from tests.review.invoice_pdf import invoice_pdf

@@ -10,10 +10,10 @@ import pytest
 
 from kontera.domain.errors import NotFound
 from kontera.post.export import ExportFormat
-from kontera.services import connections
-from kontera.services import held_vouchers
 from kontera.services.context import AppContext
-from kontera.services.held_vouchers import PlanKind
+from kontera.services.post import connections
+from kontera.services.post import held_vouchers
+from kontera.services.post.held_vouchers import PlanKind
 from tests.conftest import FIXTURES
 from tests.conftest import ApiClient
 

@@ -20,10 +20,10 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from kontera.domain.errors import ForeignBooks
-from kontera.services import companies
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
-from kontera.services.history import import_history_file
-from kontera.services.history_files import import_history_file as import_uploaded
+from kontera.services.suggest.history import import_history_file
+from kontera.services.suggest.history_files import import_history_file as import_uploaded
 from kontera.store.db import session_scope
 from kontera.store.tables import PostingHistory
 from kontera.suggest.books import books_owner

@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from kontera.services import review_queue
 from kontera.services.context import AppContext
+from kontera.services.review import queue as review_queue
 from kontera.store import repo
 from kontera.store.db import session_scope
 from tests.conftest import DEMO_BUYER_ORG as DEMO_BUYER

@@ -18,9 +18,9 @@ from PIL import Image
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
-from kontera.interpret.assemble import REVIEW_BELOW
+from kontera.interpret.fields.assemble import REVIEW_BELOW
 from kontera.services.context import AppContext
-from kontera.services.layouts import words_key
+from kontera.services.suggest.layouts import words_key
 from tests.conftest import ApiClient
 
 

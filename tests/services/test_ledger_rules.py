@@ -20,8 +20,8 @@ from kontera.domain.suggestion import Candidate
 from kontera.domain.suggestion import LineSuggestion
 from kontera.domain.suggestion import Suggestion
 from kontera.i18n import translator
-from kontera.services.chart import Chart
-from kontera.services.ledger_rules import respect_ledger
+from kontera.services.suggest.chart import Chart
+from kontera.services.suggest.ledger_rules import respect_ledger
 
 ACCOUNTS = [
     ChartAccount("6300", "Leie lokale"),

@@ -14,10 +14,10 @@ from sqlmodel import select
 
 from kontera.config import Settings
 from kontera.jobs.queue import HueyQueue
-from kontera.services import companies
-from kontera.services import connections
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
-from kontera.services.ledger_sync import connected_companies
+from kontera.services.post import connections
+from kontera.services.sync.ledger_sync import connected_companies
 from kontera.store.db import session_scope
 from kontera.store.tables_sync import SyncRun
 from tests.fakes.ledger_rig import connected_rig

@@ -16,7 +16,7 @@ import pytest
 
 from kontera.config import Settings
 from kontera.services.context import AppContext
-from kontera.services.ledger_sync import sync_company
+from kontera.services.sync.ledger_sync import sync_company
 from tests.fakes.books_invoices import next_invoice
 from tests.fakes.books_invoices import steady_supplier
 from tests.fakes.ledger_rig import connected_rig

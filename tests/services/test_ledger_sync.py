@@ -20,10 +20,10 @@ from sqlmodel import func
 from sqlmodel import select
 
 from kontera.config import Settings
-from kontera.services import companies
-from kontera.services.chart import company_chart
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
-from kontera.services.ledger_sync import sync_company
+from kontera.services.suggest.chart import company_chart
+from kontera.services.sync.ledger_sync import sync_company
 from kontera.store.db import session_scope
 from kontera.store.tables import PostingHistory
 from kontera.store.tables_dimensions import Dimension

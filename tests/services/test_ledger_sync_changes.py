@@ -21,10 +21,10 @@ import pytest
 from sqlmodel import select
 
 from kontera.config import Settings
-from kontera.services import suggestions
-from kontera.services.chart import company_chart
 from kontera.services.context import AppContext
-from kontera.services.ledger_sync import sync_company
+from kontera.services.suggest import suggestions
+from kontera.services.suggest.chart import company_chart
+from kontera.services.sync.ledger_sync import sync_company
 from kontera.store.db import session_scope
 from kontera.store.tables_sync import SyncRun
 from kontera.store.types import utcnow
@@ -131,7 +131,7 @@ def test_a_sync_killed_mid_history_resumes_without_doubling_a_line(
 
 def _small_pages(ctx: AppContext, company_id: str) -> None:
     """PowerOffice pages hold 5 000 entries: smaller ones make the history several pages."""
-    from kontera.services import connections
+    from kontera.services.post import connections
     from kontera.store import repo
 
     with session_scope(ctx.engine) as session:

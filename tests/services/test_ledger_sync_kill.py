@@ -20,9 +20,9 @@ from pathlib import Path
 from sqlmodel import func
 from sqlmodel import select
 
-from kontera.services import connections
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
+from kontera.services.post import connections
 from kontera.store.db import session_scope
 from kontera.store.tables import PostingHistory
 from tests.conftest import TEST_SECRET_KEY

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from kontera.services import connections
 from kontera.services.context import build_context
+from kontera.services.post import connections
 from kontera.store.db import session_scope
 from kontera.store.tables_sync import SyncRun
 from tests.conftest import TEST_SECRET_KEY

@@ -26,7 +26,7 @@ from sqlmodel import col
 from sqlmodel import select
 
 from kontera.config import Settings
-from kontera.services import companies
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 from kontera.store import repo
 from kontera.store.db import session_scope

@@ -3,10 +3,10 @@ duplicates, held approvals, and the review queue; new until the person has looke
 
 from __future__ import annotations
 
-from kontera.services import notifications
-from kontera.services import users
+from kontera.services.admin import users
 from kontera.services.context import AppContext
-from kontera.services.notifications import NoticeKind
+from kontera.services.review import notifications
+from kontera.services.review.notifications import NoticeKind
 from tests.conftest import FIXTURES
 from tests.conftest import ApiClient
 from tests.review.invoice_pdf import invoice_pdf

@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from kontera.config import Settings
-from kontera.services import connections
-from kontera.services import posting
 from kontera.services.context import AppContext
+from kontera.services.post import connections
+from kontera.services.post import posting
 from kontera.store.db import session_scope
 from kontera.store.tables import VoucherRecord
 from tests.conftest import FIXTURES

@@ -18,8 +18,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kontera.config import Settings
-from kontera.services import connections
 from kontera.services.context import AppContext
+from kontera.services.post import connections
 from tests.conftest import DEMO_BUYER_ORG
 from tests.conftest import FIXTURES
 from tests.conftest import ApiClient

@@ -16,10 +16,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kontera.config import Settings
-from kontera.services import companies
-from kontera.services import connections
-from kontera.services import users
+from kontera.services.admin import companies
+from kontera.services.admin import users
 from kontera.services.context import AppContext
+from kontera.services.post import connections
 from tests.conftest import FIXTURES
 from tests.conftest import ApiClient
 from tests.conftest import make_api_client

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from kontera.services import suggestions
 from kontera.services.context import AppContext
-from kontera.services.history_files import import_history_file
-from kontera.services.relearn import resuggest_waiting
+from kontera.services.pipeline.relearn import resuggest_waiting
+from kontera.services.suggest import suggestions
+from kontera.services.suggest.history_files import import_history_file
 from kontera.store.db import session_scope
 from kontera.store.tables import AuditEvent
 from tests.conftest import FIXTURES

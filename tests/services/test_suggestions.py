@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kontera.services import suggestions
 from kontera.services.context import AppContext
-from kontera.services.history import import_history_file
+from kontera.services.suggest import suggestions
+from kontera.services.suggest.history import import_history_file
 from kontera.store.db import session_scope
 from kontera.store.tables import Company
 from tests.conftest import FIXTURES

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from kontera.services import companies
-from kontera.services import queries
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
-from kontera.services.documents import receive_document
-from kontera.services.history import import_history_file
+from kontera.services.pipeline.documents import receive_document
+from kontera.services.review import queries
+from kontera.services.suggest.history import import_history_file
 from tests.conftest import DEMO_BUYER_ORG
 from tests.conftest import FIXTURES
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from kontera.services import companies
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
-from kontera.services.track_record import supplier_track_record
+from kontera.services.suggest.track_record import supplier_track_record
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document

@@ -32,12 +32,12 @@ from kontera.jobs.queue import attach_queue
 from kontera.jobs.queue import make_consumer
 from kontera.jobs.queue import requeue_stale
 from kontera.post.webhooks import verify
-from kontera.services import companies
-from kontera.services import connections
-from kontera.services import webhooks
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
-from kontera.services.documents import receive_document
+from kontera.services.ops import webhooks
+from kontera.services.pipeline.documents import receive_document
+from kontera.services.post import connections
 from kontera.store.db import session_scope
 from kontera.store.tables import AuditEvent
 from kontera.store.tables import Document

@@ -10,14 +10,14 @@ from pathlib import Path
 
 from kontera.config import Settings
 from kontera.review import pages
-from kontera.services import companies
-from kontera.services import documents
-from kontera.services import model_evaluation
-from kontera.services import review_pages
-from kontera.services import suggestions
+from kontera.services.admin import companies
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
-from kontera.services.history import import_history_file
+from kontera.services.pipeline import documents
+from kontera.services.review import pages as review_pages
+from kontera.services.suggest import model_evaluation
+from kontera.services.suggest import suggestions
+from kontera.services.suggest.history import import_history_file
 from kontera.store.blobs import FileBlobStore
 from kontera.store.blobs import open_blob_store
 from tests.conftest import FIXTURES
@@ -145,7 +145,7 @@ def test_a_file_export_into_a_bucket_is_written_once_from_any_worker(
     from kontera.post.job import PostingJob
     from kontera.post.job import Step
     from kontera.post.job import advance
-    from kontera.services.connections import _bucket_folder
+    from kontera.services.post.connections import _bucket_folder
     from tests.post.test_export import COMPANY
     from tests.post.test_export import swedish_voucher
 
@@ -167,8 +167,8 @@ def test_a_file_export_into_a_bucket_is_written_once_from_any_worker(
 def test_backup_and_restore_read_and_fill_the_bucket(
     s3_env: dict[str, str], tmp_path: Path
 ) -> None:
-    from kontera.services.backup import create_backup
-    from kontera.services.backup import restore_backup
+    from kontera.services.ops.backup import create_backup
+    from kontera.services.ops.backup import restore_backup
 
     source = _process(
         tmp_path, "a", f"sqlite:///{tmp_path / 'a.db'}", s3_env["KONTERA_STORAGE_URL"]

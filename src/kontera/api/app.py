@@ -19,7 +19,7 @@ from kontera.api.errors import install_error_handlers
 from kontera.api.limits import BodySizeLimit
 from kontera.api.operations import operations_router
 from kontera.services.context import AppContext
-from kontera.services.rate_limit import limiter_for
+from kontera.services.ops.rate_limit import limiter_for
 
 DESCRIPTION = """Invoice interpretation and auto-posting for Nordic bookkeeping.
 

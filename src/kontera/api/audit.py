@@ -13,8 +13,8 @@ from kontera.api.auth import Ctx
 from kontera.api.auth import CurrentCompany
 from kontera.api.schemas import Day
 from kontera.api.schemas import errors
-from kontera.services import audit_export
-from kontera.services.audit_export import ExportFormat
+from kontera.services.ops import audit_export
+from kontera.services.ops.audit_export import ExportFormat
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 

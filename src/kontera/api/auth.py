@@ -16,10 +16,10 @@ from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.security import HTTPBearer
 
 from kontera.domain.errors import Unauthorized
-from kontera.services.api_keys import ApiCaller
-from kontera.services.api_keys import authenticate
+from kontera.services.admin.api_keys import ApiCaller
+from kontera.services.admin.api_keys import authenticate
 from kontera.services.context import AppContext
-from kontera.services.rate_limit import RateLimiter
+from kontera.services.ops.rate_limit import RateLimiter
 from kontera.store.tables import Company
 
 

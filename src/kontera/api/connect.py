@@ -19,8 +19,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from kontera.api.auth import Ctx
-from kontera.services import users
-from kontera.services.connections import finish_fortnox
+from kontera.services.admin import users
+from kontera.services.post.connections import finish_fortnox
 
 router = APIRouter(tags=["connections"])
 

@@ -28,10 +28,10 @@ from kontera.api.schemas import errors
 from kontera.domain.errors import InvalidInput
 from kontera.domain.messages import msg
 from kontera.domain.status import Status
-from kontera.services import approvals
-from kontera.services import queries
-from kontera.services.approvals import ApprovedLine
-from kontera.services.documents import receive_document
+from kontera.services.pipeline.documents import receive_document
+from kontera.services.review import approvals
+from kontera.services.review import queries
+from kontera.services.review.approvals import ApprovedLine
 from kontera.store import repo
 from kontera.store.db import session_scope
 

@@ -23,8 +23,8 @@ from kontera import __version__
 from kontera.api.schemas import errors
 from kontera.domain.errors import Unauthorized
 from kontera.services.context import AppContext
-from kontera.services.health import SharedStateCollector
-from kontera.services.health import readiness
+from kontera.services.ops.health import SharedStateCollector
+from kontera.services.ops.health import readiness
 
 
 def operations_router(ctx: AppContext) -> APIRouter:

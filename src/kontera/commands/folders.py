@@ -22,8 +22,8 @@ from kontera.config import Settings
 from kontera.logs import configure_logging
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
-from kontera.services.folder_intake import FolderReport
-from kontera.services.folder_intake import scan_folders
+from kontera.services.receive.folder_intake import FolderReport
+from kontera.services.receive.folder_intake import scan_folders
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Overrides KONTERA_DATA_DIR.", show_default=False)

@@ -8,12 +8,12 @@ from typing import Annotated
 import typer
 
 from kontera.config import Settings
-from kontera.services.companies import find_company
+from kontera.services.admin.companies import find_company
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
-from kontera.services.history import import_history_file
-from kontera.services.relearn import resuggest_waiting
-from kontera.services.suggestions import train_company
+from kontera.services.pipeline.relearn import resuggest_waiting
+from kontera.services.suggest.history import import_history_file
+from kontera.services.suggest.suggestions import train_company
 from kontera.suggest.csv_history import parse_mapping
 
 

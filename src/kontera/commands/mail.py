@@ -20,17 +20,17 @@ from kontera.config import Settings
 from kontera.domain.errors import KonteraError
 from kontera.ingest.settings import MailSettings
 from kontera.logs import configure_logging
-from kontera.services import email_senders
-from kontera.services.companies import find_company
+from kontera.services.admin.companies import find_company
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
-from kontera.services.email_imap import PollReport
-from kontera.services.email_imap import add_mailbox
-from kontera.services.email_imap import mailboxes
-from kontera.services.email_imap import poll_all
-from kontera.services.email_imap import poll_company
-from kontera.services.email_in import resume_unfinished_mail
-from kontera.services.email_smtp import start_smtp_in_background
+from kontera.services.receive import email_senders
+from kontera.services.receive.email_imap import PollReport
+from kontera.services.receive.email_imap import add_mailbox
+from kontera.services.receive.email_imap import mailboxes
+from kontera.services.receive.email_imap import poll_all
+from kontera.services.receive.email_imap import poll_company
+from kontera.services.receive.email_in import resume_unfinished_mail
+from kontera.services.receive.email_smtp import start_smtp_in_background
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Overrides KONTERA_DATA_DIR.", show_default=False)

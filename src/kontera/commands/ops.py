@@ -10,9 +10,9 @@ import typer
 
 from kontera.config import Settings
 from kontera.logs import configure_logging
-from kontera.services.audit_export import ExportFormat
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
+from kontera.services.ops.audit_export import ExportFormat
 
 DataDir = Annotated[
     Path | None, typer.Option("--data-dir", help="Overrides KONTERA_DATA_DIR.", show_default=False)
@@ -43,7 +43,7 @@ def backup(
     data_dir: DataDir = None,
 ) -> None:
     """Back up the database, the originals and the models into one tar.gz with sha256s."""
-    from kontera.services.backup import create_backup
+    from kontera.services.ops.backup import create_backup
 
     manifest = create_backup(_settings(data_dir), dest)
     typer.echo(
@@ -58,7 +58,7 @@ def restore(
     data_dir: DataDir = None,
 ) -> None:
     """Verify a backup and restore it. Stop `serve` and workers first."""
-    from kontera.services.backup import restore_backup
+    from kontera.services.ops.backup import restore_backup
 
     manifest = restore_backup(_settings(data_dir), src, force=force)
     typer.echo(
@@ -78,8 +78,8 @@ def audit_export(
     data_dir: DataDir = None,
 ) -> None:
     """Export a company's audit trail for a period as CSV or JSON."""
-    from kontera.services import audit_export as service
-    from kontera.services.companies import find_company
+    from kontera.services.admin.companies import find_company
+    from kontera.services.ops import audit_export as service
 
     ctx = _context(data_dir)
     found = find_company(ctx, company)
@@ -98,7 +98,7 @@ def audit_verify(
     data_dir: DataDir = None,
 ) -> None:
     """Check the audit hash chains; name the first broken link of each. Exit 1 if any."""
-    from kontera.services.audit_verify import verify
+    from kontera.services.ops.audit_verify import verify
 
     reports = verify(_context(data_dir), company_name=company)
     for report in reports:

@@ -8,11 +8,11 @@ import typer
 
 from kontera.domain.errors import InvalidInput
 from kontera.domain.messages import msg
-from kontera.services import connections
-from kontera.services import users
-from kontera.services.companies import find_company
+from kontera.services.admin import users
+from kontera.services.admin.companies import find_company
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
+from kontera.services.post import connections
 
 
 def _context() -> AppContext:

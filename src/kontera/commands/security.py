@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from kontera.config import Settings
-from kontera.services import secrets
+from kontera.services.admin import secrets
 from kontera.services.context import build_context
 
 DataDir = Annotated[

@@ -9,8 +9,8 @@ import typer
 
 from kontera.config import Settings
 from kontera.logs import configure_logging
-from kontera.services.storage_migration import describe
-from kontera.services.storage_migration import migrate_storage
+from kontera.services.ops.storage_migration import describe
+from kontera.services.ops.storage_migration import migrate_storage
 from kontera.store.blobs import FileBlobStore
 from kontera.store.blobs import open_blob_store
 from kontera.store.db import make_engine

@@ -7,11 +7,11 @@ from typing import Annotated
 import typer
 
 from kontera.config import Settings
-from kontera.services.companies import find_company
+from kontera.services.admin.companies import find_company
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
-from kontera.services.ledger_sync import SyncOutcome
-from kontera.services.ledger_sync import sync_company
+from kontera.services.sync.ledger_sync import SyncOutcome
+from kontera.services.sync.ledger_sync import sync_company
 
 STAGES = {"chart": "chart of accounts", "suppliers": "suppliers", "history": "posting lines"}
 

@@ -9,8 +9,8 @@ import typer
 
 from kontera.config import Settings
 from kontera.logs import configure_logging
-from kontera.services import companies
-from kontera.services import users
+from kontera.services.admin import companies
+from kontera.services.admin import users
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
 

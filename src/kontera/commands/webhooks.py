@@ -11,10 +11,10 @@ from typing import Annotated
 import typer
 
 from kontera.config import Settings
-from kontera.services import webhooks
-from kontera.services.companies import find_company
+from kontera.services.admin.companies import find_company
 from kontera.services.context import AppContext
 from kontera.services.context import build_context
+from kontera.services.ops import webhooks
 
 webhook_app = typer.Typer(no_args_is_help=True, help="Outbound webhooks for integrators.")
 Company = Annotated[str, typer.Option(help="Company name or slug.")]

@@ -2,7 +2,7 @@
 
 Norwegian and Swedish writing first (`1 234,56`, `1.234,56`, `kr 1 250,-`, `100,00-`, `−75`),
 English `1,234.56` and the accountants' `(12.00)` as well. Finding amounts in running text is
-`kontera.interpret.parse_text.find_amounts`; this reads a value that is all amount (a cell, a
+`kontera.interpret.fields.parse_text.find_amounts`; this reads a value that is all amount (a cell, a
 form field, a column).
 
 The one shape that cannot be read without knowing who wrote it is a single `.` or `,` followed

@@ -1,7 +1,7 @@
 """A company's chart of accounts and VAT codes, as plain values.
 
 `ChartAccount` and `ChartVatCode` are what importers (SAF-T, SIE, CSV), the ledger sync and
-the demo produce and what `kontera.services.chart` stores and answers with. VAT codes are
+the demo produce and what `kontera.services.suggest.chart` stores and answers with. VAT codes are
 named by *Kontera's* code (`kontera.post.vat`: the SAF-T standard code in Norway, `SE25` …
 in Sweden); a ledger's own id or number for the same code sits beside it.
 """

@@ -1,7 +1,7 @@
 """What a connected ledger knows besides its chart: suppliers, dimensions, posted cost lines.
 
 The ledger sync (`kontera.post.sync_*`) reads these from Tripletex, Fortnox and PowerOffice Go
-and `kontera.services.ledger_sync` stores them; the chart of accounts and VAT codes travel as
+and `kontera.services.sync.ledger_sync` stores them; the chart of accounts and VAT codes travel as
 `kontera.domain.chart` values. Amounts are Decimal; ids are the ledger's own, as text.
 """
 

@@ -1,7 +1,7 @@
 """The first form of stored mailbox passwords (PBKDF2-derived Fernet key): read only.
 
 Mailbox passwords are now encrypted like every other stored secret
-(`kontera.services.secrets.mailbox_cipher`, HKDF from `kontera.post.crypto`). Values of this
+(`kontera.services.admin.secrets.mailbox_cipher`, HKDF from `kontera.post.crypto`). Values of this
 older form are still read, and `kontera rotate-secrets` rewrites them in the current one;
 `seal` remains so that tests can make such values.
 """

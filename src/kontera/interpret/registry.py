@@ -15,31 +15,31 @@ from kontera.interpret.base import Interpreter
 
 
 def _ubl() -> Interpreter:
-    from kontera.interpret.ubl import UblInterpreter
+    from kontera.interpret.einvoice.ubl import UblInterpreter
 
     return UblInterpreter()
 
 
 def _cii() -> Interpreter:
-    from kontera.interpret.cii import CiiInterpreter
+    from kontera.interpret.einvoice.cii import CiiInterpreter
 
     return CiiInterpreter()
 
 
 def _pdf_xml() -> Interpreter:
-    from kontera.interpret.embedded import EmbeddedXmlInterpreter
+    from kontera.interpret.einvoice.embedded import EmbeddedXmlInterpreter
 
     return EmbeddedXmlInterpreter()
 
 
 def _pdf_text() -> Interpreter:
-    from kontera.interpret.pdf import PdfTextInterpreter
+    from kontera.interpret.pages.pdf import PdfTextInterpreter
 
     return PdfTextInterpreter()
 
 
 def _image() -> Interpreter:
-    from kontera.interpret.image import ImageInterpreter
+    from kontera.interpret.pages.image import ImageInterpreter
 
     return ImageInterpreter()
 

@@ -1,10 +1,10 @@
 """The outboxes whose rows a committed transaction hands to the job queue.
 
-- webhook deliveries (`kontera.services.webhooks.connect_outbox`);
+- webhook deliveries (`kontera.services.ops.webhooks.connect_outbox`);
 - attestation e-mails (`kontera.store.mail_outbox`): one send task per mail, retried by Huey
   when the SMTP server fails, and a schedule on which the first consumer of each round makes
   the day's reminders and queues every mail that is due (retries, and any whose task was
-  lost) — `kontera.services.attest_reminders.run_schedule`.
+  lost) — `kontera.services.attest.reminders.run_schedule`.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from huey import Huey
 from huey.exceptions import RetryTask
 
 from kontera.domain.errors import TransientError
-from kontera.services import attest_mail
-from kontera.services import attest_reminders
-from kontera.services import webhooks
+from kontera.services.attest import mail as attest_mail
+from kontera.services.attest import reminders as attest_reminders
 from kontera.services.context import AppContext
+from kontera.services.ops import webhooks
 from kontera.store import mail_outbox
 from kontera.store.types import utcnow
 

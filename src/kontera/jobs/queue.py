@@ -32,17 +32,17 @@ from kontera.domain.errors import Conflict
 from kontera.domain.errors import TransientError
 from kontera.domain.status import Status
 from kontera.jobs import outboxes
-from kontera.services import documents
-from kontera.services import ledger_sync
-from kontera.services import posting
-from kontera.services import recovery
-from kontera.services import relearn
-from kontera.services import webhooks
 from kontera.services.context import AppContext
-from kontera.services.health import QueueDepth
-from kontera.services.lease import LEASE
-from kontera.services.stopping import REQUEST_SETTLE
-from kontera.services.stopping import Stopping
+from kontera.services.ops import webhooks
+from kontera.services.ops.health import QueueDepth
+from kontera.services.ops.stopping import REQUEST_SETTLE
+from kontera.services.ops.stopping import Stopping
+from kontera.services.pipeline import documents
+from kontera.services.pipeline import recovery
+from kontera.services.pipeline import relearn
+from kontera.services.post import posting
+from kontera.services.post.lease import LEASE
+from kontera.services.sync import ledger_sync
 from kontera.store.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -213,7 +213,7 @@ class StoppingConsumer(Consumer):  # type: ignore[misc]
     """SIGTERM (and Ctrl-C) stop taking tasks and give the running ones the grace period.
 
     Running posting runs see `ctx.stopping` and hand back at a safe point before the period
-    ends (`kontera.services.stopping`); whatever still runs when it has ended is handed back
+    ends (`kontera.services.ops.stopping`); whatever still runs when it has ended is handed back
     through Huey's "interrupted" signal (`HueyQueue._hand_back`). A second signal stops at
     once, handing back likewise."""
 

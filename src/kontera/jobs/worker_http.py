@@ -20,7 +20,7 @@ from prometheus_client import generate_latest
 
 from kontera import __version__
 from kontera.services.context import AppContext
-from kontera.services.health import readiness
+from kontera.services.ops.health import readiness
 
 
 def serve_operations(ctx: AppContext, port: int, host: str = "0.0.0.0") -> ThreadingHTTPServer:

@@ -20,17 +20,17 @@ from kontera.review.auth import PostingUser
 from kontera.review.auth import User
 from kontera.review.web import app_context
 from kontera.review.web import render
-from kontera.services import accrual_settings
-from kontera.services import company_settings
-from kontera.services import connection_check
-from kontera.services import connections
-from kontera.services import held_vouchers
-from kontera.services import history_files
-from kontera.services import model_evaluation
-from kontera.services import review_pages
-from kontera.services import supplier_views
-from kontera.services import sync_status
-from kontera.services import users
+from kontera.services.admin import company_settings
+from kontera.services.admin import users
+from kontera.services.post import connection_check
+from kontera.services.post import connections
+from kontera.services.post import held_vouchers
+from kontera.services.review import pages as review_pages
+from kontera.services.review import supplier_views
+from kontera.services.suggest import accrual_settings
+from kontera.services.suggest import history_files
+from kontera.services.suggest import model_evaluation
+from kontera.services.sync import sync_status
 
 router = APIRouter(include_in_schema=False)
 

@@ -22,9 +22,9 @@ from kontera.review.auth import PostingUser
 from kontera.review.auth import User
 from kontera.review.web import app_context
 from kontera.review.web import render
-from kontera.services import archive
-from kontera.services import notifications
-from kontera.services.documents import receive_document
+from kontera.services.pipeline.documents import receive_document
+from kontera.services.review import archive
+from kontera.services.review import notifications
 
 router = APIRouter(include_in_schema=False)
 MAX_FILES = 50

@@ -1,6 +1,6 @@
 """Attestation in the UI: the "to attest" list and a simple attest page for people who are
 not bookkeepers (a department head on a phone) — the invoice, the proposed posting, attest or
-refuse with a comment. The services decide who may act (`kontera.services.attestation`).
+refuse with a comment. The services decide who may act (`kontera.services.attest.attestation`).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from kontera.review.auth import PostingUser
 from kontera.review.auth import User
 from kontera.review.web import app_context
 from kontera.review.web import render
-from kontera.services import attest_links
-from kontera.services import attestation
-from kontera.services import review_pages
+from kontera.services.attest import attestation
+from kontera.services.attest import links as attest_links
+from kontera.services.review import pages as review_pages
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/c/{company_id}/d/{document_id}/attest"

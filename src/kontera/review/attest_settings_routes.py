@@ -1,6 +1,6 @@
 """A company's attestation set-up in the UI: the switches, the rules, each person's limit, and
 the e-mails to attestants that could not be delivered. The services check and store
-everything (`kontera.services.attest_settings`, `kontera.services.attest_mail`); changing it
+everything (`kontera.services.attest.settings`, `kontera.services.attest.mail`); changing it
 takes the "settings" permission, reading it access to the company.
 """
 
@@ -19,10 +19,10 @@ from kontera.review.auth import PostingUser
 from kontera.review.auth import User
 from kontera.review.web import app_context
 from kontera.review.web import render
-from kontera.services import attest_mail_status
-from kontera.services import attest_settings
-from kontera.services import attestation
-from kontera.services import users
+from kontera.services.admin import users
+from kontera.services.attest import attestation
+from kontera.services.attest import mail_status as attest_mail_status
+from kontera.services.attest import settings as attest_settings
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/c/{company_id}/attestation"

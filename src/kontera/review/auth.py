@@ -24,8 +24,8 @@ from kontera.review.web import app_context
 from kontera.review.web import browser_locale
 from kontera.review.web import render
 from kontera.review.web import safe_next
-from kontera.services import users
-from kontera.services.users import SignedIn
+from kontera.services.admin import users
+from kontera.services.admin.users import SignedIn
 
 SESSION_COOKIE = "kontera_session"
 

@@ -32,21 +32,21 @@ from kontera.review.auth import User
 from kontera.review.queue_routes import parse_filters
 from kontera.review.web import app_context
 from kontera.review.web import render
-from kontera.services import approvals
-from kontera.services import comments
-from kontera.services import held_vouchers
-from kontera.services import page_turns
-from kontera.services import review_pages
-from kontera.services import review_queue
-from kontera.services.approvals import ApprovedLine
-from kontera.services.chart import company_chart
-from kontera.services.dimension_choices import DIMENSION_KINDS
-from kontera.services.dimension_choices import dimension_choices
-from kontera.services.field_values import FieldValueError
-from kontera.services.field_values import parse_amount_text
-from kontera.services.review_queue import QueueLink
-from kontera.services.users import SignedIn
-from kontera.services.voucher_preview import voucher_preview
+from kontera.services.admin.users import SignedIn
+from kontera.services.post import held_vouchers
+from kontera.services.review import approvals
+from kontera.services.review import comments
+from kontera.services.review import page_turns
+from kontera.services.review import pages as review_pages
+from kontera.services.review import queue as review_queue
+from kontera.services.review.approvals import ApprovedLine
+from kontera.services.review.dimension_choices import DIMENSION_KINDS
+from kontera.services.review.dimension_choices import dimension_choices
+from kontera.services.review.field_values import FieldValueError
+from kontera.services.review.field_values import parse_amount_text
+from kontera.services.review.queue import QueueLink
+from kontera.services.review.voucher_preview import voucher_preview
+from kontera.services.suggest.chart import company_chart
 
 router = APIRouter(include_in_schema=False)
 BASE = "/c/{company_id}/d/{document_id}"

@@ -26,15 +26,15 @@ from kontera.review.auth import PostingUser
 from kontera.review.auth import User
 from kontera.review.web import app_context
 from kontera.review.web import render
-from kontera.services import approvals
-from kontera.services import comments
-from kontera.services import duplicates
-from kontera.services import held_vouchers
-from kontera.services import page_turns
-from kontera.services.approval_undo import undo_approval
-from kontera.services.chart import search_accounts
-from kontera.services.chart import search_vat_codes
-from kontera.services.connection_check import check_connection
+from kontera.services.post import held_vouchers
+from kontera.services.post.connection_check import check_connection
+from kontera.services.review import approvals
+from kontera.services.review import comments
+from kontera.services.review import duplicates
+from kontera.services.review import page_turns
+from kontera.services.review.approval_undo import undo_approval
+from kontera.services.suggest.chart import search_accounts
+from kontera.services.suggest.chart import search_vat_codes
 
 router = APIRouter(include_in_schema=False)
 BASE = "/c/{company_id}/d/{document_id}"

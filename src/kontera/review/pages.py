@@ -14,10 +14,10 @@ from typing import Any
 
 from kontera.domain.errors import InvalidInput
 from kontera.domain.errors import NotFound
-from kontera.interpret.image import ASSUMED_DPI
-from kontera.interpret.pdfium_lock import PDFIUM
+from kontera.interpret.pages.image import ASSUMED_DPI
+from kontera.interpret.pages.pdfium_lock import PDFIUM
 from kontera.services.context import AppContext
-from kontera.services.review_pages import PageSource
+from kontera.services.review.pages import PageSource
 from kontera.store.blobs import original_key
 
 SCALE = 1.5  # 108 dpi: sharp at 1366×768 and on a tablet, small enough to load fast
@@ -132,7 +132,7 @@ def _image_size(data: bytes) -> list[tuple[float, float]]:
 
 
 def _dpi(image: Any) -> float:
-    # The same rule as `kontera.interpret.image`, so boxes land where the reader saw the words.
+    # The same rule as `kontera.interpret.pages.image`, so boxes land where the reader saw the words.
     try:
         value = float(image.info.get("dpi", (0,))[0])
     except (TypeError, ValueError, IndexError):

@@ -25,9 +25,9 @@ from kontera.review.auth import User
 from kontera.review.web import app_context
 from kontera.review.web import render
 from kontera.review.web import safe_next
-from kontera.services import review_queue
-from kontera.services.review_queue import SORTS
-from kontera.services.review_queue import QueueFilter
+from kontera.services.review import queue as review_queue
+from kontera.services.review.queue import SORTS
+from kontera.services.review.queue import QueueFilter
 
 router = APIRouter(include_in_schema=False)
 STATUSES = ["open", *[s.value for s in Status], "all"]

@@ -16,11 +16,11 @@ from kontera.i18n import LOCALES
 from kontera.i18n import Translator
 from kontera.i18n import translator
 from kontera.review.detail import amount_text
-from kontera.services import notifications
 from kontera.services.context import AppContext
+from kontera.services.review import notifications
 
 if TYPE_CHECKING:
-    from kontera.services.users import SignedIn
+    from kontera.services.admin.users import SignedIn
 
 HERE = Path(__file__).parent
 _APPROVED = re.compile(r"^([0-9a-f]{32})/([0-9a-f]{32})$")

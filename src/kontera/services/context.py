@@ -16,7 +16,7 @@ from kontera.config import Settings
 from kontera.interpret.base import InterpretContext
 from kontera.post.ratelimit import LimiterSource
 from kontera.post.ratelimit import RateLimiters
-from kontera.services.stopping import Stopping
+from kontera.services.ops.stopping import Stopping
 from kontera.store.blobs import BlobStore
 from kontera.store.blobs import open_blob_store
 from kontera.store.db import make_engine

@@ -12,14 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from kontera.domain.errors import NotFound
-from kontera.services import companies
-from kontera.services import connections
-from kontera.services import users
-from kontera.services.chart_fill import load_demo_chart
+from kontera.services.admin import companies
+from kontera.services.admin import users
 from kontera.services.context import AppContext
-from kontera.services.documents import receive_document
-from kontera.services.history import import_history_file
-from kontera.services.suggestions import train_company
+from kontera.services.pipeline.documents import receive_document
+from kontera.services.post import connections
+from kontera.services.suggest.chart_fill import load_demo_chart
+from kontera.services.suggest.history import import_history_file
+from kontera.services.suggest.suggestions import train_company
 from kontera.store import repo
 from kontera.store.db import session_scope
 

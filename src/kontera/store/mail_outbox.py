@@ -3,7 +3,7 @@
 `note_new` keeps the ids of the `AttestMail` rows a session adds; after its commit they go to
 the dispatcher registered for the engine (the job queue's send task). A rollback forgets
 them, and a crash between the commit and the queue leaves rows that the workers' schedule
-finds and sends (`kontera.services.attest_reminders.run_schedule`), so a request is never lost.
+finds and sends (`kontera.services.attest.reminders.run_schedule`), so a request is never lost.
 """
 
 from __future__ import annotations

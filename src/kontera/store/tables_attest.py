@@ -10,7 +10,7 @@
   request and day (`uq_attest_mail_once`).
 
 The company-wide switches (on/off, default attestant, two-person rule, reminders) live in
-`Company.settings["attestation"]` (`kontera.services.attest_settings`). Migrations `attest_*`.
+`Company.settings["attestation"]` (`kontera.services.attest.settings`). Migrations `attest_*`.
 """
 
 from __future__ import annotations

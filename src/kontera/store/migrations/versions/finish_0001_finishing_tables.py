@@ -97,7 +97,7 @@ def upgrade() -> None:
 
 def _fill_search_text() -> None:
     """Documents interpreted before this migration get their search text from their newest
-    interpretation (the same words `kontera.services.archive_text` keeps for new ones)."""
+    interpretation (the same words `kontera.services.review.archive_text` keeps for new ones)."""
     bind = op.get_bind()
     documents = bind.execute(
         sa.text("SELECT id, company_id, filename, sender FROM document")

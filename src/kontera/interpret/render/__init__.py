@@ -1,0 +1,1 @@
+"""A readable PDF of an e-invoice that came without one."""

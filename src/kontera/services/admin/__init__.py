@@ -1,0 +1,1 @@
+"""Companies, users, API keys, secrets and company settings: what every other part builds on."""

@@ -1,0 +1,1 @@
+"""Attestation: the two-person rule, attestants' settings, links and e-mails."""

@@ -1,0 +1,1 @@
+"""Operating Kontera: backups, audit trail, health, rate limits, webhooks, stopping in time."""

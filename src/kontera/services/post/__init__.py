@@ -1,0 +1,1 @@
+"""Posting into the ledger: the outbox and its lease, connections, held and accrual vouchers."""

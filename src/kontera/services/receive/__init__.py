@@ -1,0 +1,1 @@
+"""Getting documents in: mail (SMTP, IMAP), watched folders, trusted senders and quarantine."""

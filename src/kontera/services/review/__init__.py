@@ -1,0 +1,1 @@
+"""What a person does and sees: queue, detail, corrections, approvals, archive, comments."""

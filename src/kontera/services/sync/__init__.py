@@ -1,0 +1,1 @@
+"""Keeping Kontera in step with the ledger: history, registers, its inbox, runs and status."""
