@@ -132,7 +132,7 @@ def _image_size(data: bytes) -> list[tuple[float, float]]:
 
 
 def _dpi(image: Any) -> float:
-    # The same rule as `kontera.interpret.pages.image`, so boxes land where the reader saw the words.
+    # The same rule as `kontera.interpret.pages.image`: boxes land where the reader saw the words.
     try:
         value = float(image.info.get("dpi", (0,))[0])
     except (TypeError, ValueError, IndexError):

@@ -1,10 +1,10 @@
 """Checks a careful bookkeeper makes on a received e-invoice, each citing its official rule id.
 
 The rules live in small modules by family and register themselves on import:
-`checks_calc` (EN 16931 BR-CO-*), `checks_vat` (VAT categories BR-S/Z/E/AE/IC/G/O-*, the
-seven generated from one table), `checks_national` (Peppol NO-R-*, SE-R-*), `checks_mandatory`
-(BR-01… that matter on reception) and `checks_ids` (check digits of org.nr, VAT ids, KID,
-account numbers, IBAN).
+`calc` (EN 16931 BR-CO-*), `vat` (VAT categories BR-S/Z/E/AE/IC/G/O-*, the seven generated
+from one table), `codes` (BR-CL-*), `national` (Peppol NO-R-*, SE-R-*), `peppol`
+(PEPPOL-EN16931-*), `mandatory` (BR-01… that matter on reception) and `ids` (check digits of
+org.nr, VAT ids, KID, account numbers, IBAN).
 Failures become `Note`s on the invoice; a check never raises.
 """
 
@@ -17,7 +17,7 @@ from kontera.interpret.checks import codes as checks_codes
 from kontera.interpret.checks import ids as checks_ids
 from kontera.interpret.checks import mandatory as checks_mandatory
 from kontera.interpret.checks import national as checks_national
-from kontera.interpret.checks import peppol as checks_peppol  # noqa: F401
+from kontera.interpret.checks import peppol as checks_peppol  # noqa: F401  (registers its rules)
 from kontera.interpret.checks import vat as checks_vat
 from kontera.interpret.checks.base import RULES
 from kontera.interpret.checks.base import run_rules
