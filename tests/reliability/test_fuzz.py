@@ -203,7 +203,7 @@ def test_a_crash_inside_a_parser_becomes_a_readable_failure(
         raise ZeroDivisionError("simulated bug")
 
     monkeypatch.setattr(registry, "interpret_bytes", broken)
-    monkeypatch.setattr("kontera.services.pipeline.documents.interpret_bytes", broken)
+    monkeypatch.setattr("kontera.services.pipeline.interpret_step.interpret_bytes", broken)
     response = fuzz_client.post("/v1/documents", files={"file": ("x.xml", UBL)})
     document = fuzz_client.get(f"/v1/documents/{response.json()['id']}").json()
     assert document["status"] == "failed"

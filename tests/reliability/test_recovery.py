@@ -164,7 +164,7 @@ def test_an_approval_whose_posting_was_never_scheduled_is_posted_after_a_restart
         )
         with monkeypatch.context() as crash:
             crash.setattr(
-                "kontera.services.review.approvals.schedule_posting", lambda *_, **__: False
+                "kontera.services.pipeline.steps.schedule_posting", lambda *_, **__: False
             )
             interrupted = upload_and_approve(templates[1])
     assert status(ctx, interrupted) == "approved"

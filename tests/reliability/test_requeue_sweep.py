@@ -217,7 +217,7 @@ def test_an_approval_whose_posting_was_never_scheduled_is_posted_by_the_sweep(
     document_id = company.upload(demo_invoices()[0])
     run_all(huey)
     with monkeypatch.context() as crash:
-        crash.setattr("kontera.services.review.approvals.schedule_posting", lambda *_, **__: False)
+        crash.setattr("kontera.services.pipeline.steps.schedule_posting", lambda *_, **__: False)
         company.approve(document_id)
     assert status(ctx, document_id) == "approved"
 

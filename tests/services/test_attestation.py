@@ -18,7 +18,7 @@ from kontera.services.admin import users
 from kontera.services.attest import attestation
 from kontera.services.attest import settings as attest_settings
 from kontera.services.context import AppContext
-from kontera.services.pipeline import documents
+from kontera.services.pipeline import steps
 from kontera.services.review import queue as review_queue
 from kontera.services.review.approvals import approve
 from kontera.services.suggest.history_files import import_history_file
@@ -226,6 +226,6 @@ def test_auto_approval_never_counts_as_a_person(ctx: AppContext, api: ApiClient)
         approve(ctx, company_id=api.company_id, document_id=document["id"],
                 actor="auto-approval", auto=True)  # fmt: skip
     before = api.get(f"/v1/documents/{document['id']}")["status"]
-    assert documents._auto_approve(ctx, api.company_id, document["id"]).value == "suggested"
+    assert steps._auto_approve(ctx, api.company_id, document["id"]).value == "suggested"
     assert "auto_approval:withheld" in actions(ctx, document["id"])
     assert api.get(f"/v1/documents/{document['id']}")["status"] == before

@@ -1,61 +1,34 @@
-"""A document's life: received → interpreted → suggested → approved (→ posting → posted).
+"""A document comes in (`receive_document`) and the machines take it as far as they may.
 
-`process_document` runs the next step for the document's current status until it reaches a
-status that waits for a person (or ends), so a worker that crashed half-way simply resumes.
+`process_document` runs the rows of the pipeline table (`steps.py`) from the document's
+current status until it reaches a status that waits for a person (or ends), so a worker that
+crashed half-way simply resumes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
-from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from kontera import telemetry
-from kontera.domain.codec import invoice_from_json
-from kontera.domain.codec import invoice_to_json
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import DocumentTooLarge
 from kontera.domain.errors import EmptyDocument
 from kontera.domain.errors import ExternalIdTaken
-from kontera.domain.errors import KonteraError
 from kontera.domain.filetypes import sniff
-from kontera.domain.invoice import Severity
-from kontera.domain.messages import Message
 from kontera.domain.messages import msg
 from kontera.domain.status import Status
-from kontera.domain.suppliers import supplier_key
-from kontera.interpret import interpret_bytes
-from kontera.interpret.base import Interpretation
-from kontera.interpret.matching import find_credited_invoice
-from kontera.services.attest.attestation import AttestationRefused
-from kontera.services.attest.attestation import AwaitingAttestation
-from kontera.services.attest.attestation import TwoPeopleRequired
 from kontera.services.context import AppContext
-from kontera.services.pipeline import derive
-from kontera.services.pipeline.intake import check_intake
-from kontera.services.pipeline.suppliers import seen_invoices
-from kontera.services.review import approvals
-from kontera.services.review.page_turns import record_reader_turns
-from kontera.services.suggest.layouts import keep_scan_words
-from kontera.services.suggest.layouts import layout_hints
+from kontera.services.pipeline import steps
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
-from kontera.store.tables import Interpretation as InterpretationRow
 
 log = logging.getLogger(__name__)
-
-WORKER = "worker"
-UNREADABLE = msg(
-    "Kontera could not read this document because of an internal error. "
-    "The original is kept; retry it, or contact support if it fails again."
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +179,7 @@ def process_document(ctx: AppContext, document_id: str) -> str:
             return "missing"
         status = Status(document.status)
     try:
-        while (step := STEPS.get(status)) is not None:
-            with telemetry.timed(STAGE_OF[status]):
-                status = step(ctx, document_id)
+        status = steps.advance(ctx, document_id, status)
     except Conflict:
         # Another worker moved this document first (a requeued copy of the same task).
         log.info("document already handled elsewhere", extra={"document_id": document_id})
@@ -220,127 +191,3 @@ def _current_status(ctx: AppContext, document_id: str) -> str:
     with session_scope(ctx.engine) as session:
         document = session.get(Document, document_id)
         return document.status if document else "missing"
-
-
-def _interpret_step(ctx: AppContext, document_id: str) -> Status:
-    with session_scope(ctx.engine) as session:
-        document = session.get(Document, document_id)
-        assert document is not None
-        sha256 = document.sha256
-        hints = layout_hints(session, company_id=document.company_id)
-    context = replace(ctx.interpret_context(), layout_hints=hints)
-    try:
-        interpretation = interpret_bytes(ctx.blobs.get(sha256), context)
-        keep_scan_words(ctx, sha256, interpretation)
-    except KonteraError as e:
-        return _fail(ctx, document_id, e.text, error_code=e.code)
-    except Exception:
-        log.exception("interpretation crashed", extra={"document_id": document_id})
-        return _fail(ctx, document_id, UNREADABLE, error_code="internal_error")
-    return _save_interpretation(ctx, document_id, interpretation)
-
-
-def _save_interpretation(ctx: AppContext, document_id: str, result: Interpretation) -> Status:
-    invoice = result.invoice
-    rendering_sha = _store_parts(ctx, result)
-    with session_scope(ctx.engine) as session:
-        document = session.get(Document, document_id)
-        assert document is not None
-        document.supplier_key = supplier_key(invoice.seller)
-        check_intake(session, document=document, invoice=invoice)
-        derive.summarise(session, document, invoice)
-        seen = seen_invoices(session, document=document)
-        document.related_document_id = find_credited_invoice(invoice, seen)
-        duplicate = derive.duplicate_of(session, document, invoice)
-        document.warnings = sum(1 for n in invoice.notes if n.severity is not Severity.INFO)
-        session.add(_interpretation_row(document_id, result, rendering_sha))
-        record_reader_turns(session, document_id=document_id, turns=result.page_turns)
-        if duplicate is not None:
-            return derive.mark_duplicate(session, document, duplicate, actor=WORKER)
-        repo.move_document(
-            session,
-            document=document,
-            target=Status.INTERPRETED,
-            actor=WORKER,
-            detail={"interpreter": result.interpreter},
-        )
-    return Status.INTERPRETED
-
-
-def _store_parts(ctx: AppContext, result: Interpretation) -> str | None:
-    """Renderings and extracted attachments go to the originals store, by hash."""
-    for attachment in result.extracted:
-        if attachment.content:
-            attachment.sha256 = ctx.blobs.put(attachment.content)
-    return ctx.blobs.put(result.rendering) if result.rendering else None
-
-
-def _interpretation_row(
-    document_id: str, result: Interpretation, rendering_sha: str | None
-) -> InterpretationRow:
-    return InterpretationRow(
-        document_id=document_id,
-        interpreter=result.interpreter,
-        payload=invoice_to_json(result.invoice),
-        rendering_sha256=rendering_sha,
-        page_count=result.page_count,
-    )
-
-
-def _suggest_step(ctx: AppContext, document_id: str) -> Status:
-    with session_scope(ctx.engine) as session:
-        document = session.get(Document, document_id)
-        assert document is not None
-        row = repo.latest_interpretation(session, document_id=document_id)
-        assert row is not None
-        invoice = invoice_from_json(row.payload)
-        routed = derive.suggest_and_route(
-            ctx, session, document, invoice, interpreter=row.interpreter, actor=WORKER
-        )
-        company_id = document.company_id
-    if routed.status is Status.SUGGESTED and routed.suggestion.auto_approvable:
-        return _auto_approve(ctx, company_id, document_id)
-    return routed.status
-
-
-def _auto_approve(ctx: AppContext, company_id: str, document_id: str) -> Status:
-    """The policy's approval, unless people must act (attestation, the two-person rule)."""
-    try:
-        approvals.approve(
-            ctx, company_id=company_id, document_id=document_id, actor="auto-approval", auto=True
-        )
-    except (TwoPeopleRequired, AwaitingAttestation, AttestationRefused) as e:
-        with session_scope(ctx.engine) as session:
-            repo.add_event(
-                session,
-                company_id=company_id,
-                document_id=document_id,
-                actor="auto-approval",
-                action="auto_approval:withheld",
-                detail={"why": e.message},
-            )
-        return Status.SUGGESTED
-    return Status.APPROVED
-
-
-def _fail(ctx: AppContext, document_id: str, reason: Message, *, error_code: str) -> Status:
-    with session_scope(ctx.engine) as session:
-        document = session.get(Document, document_id)
-        assert document is not None
-        document.attempts += 1
-        repo.move_document(
-            session,
-            document=document,
-            target=Status.FAILED,
-            actor=WORKER,
-            reason=reason,
-            detail={"error": error_code},
-        )
-    return Status.FAILED
-
-
-STEPS: dict[Status, Callable[[AppContext, str], Status]] = {
-    Status.RECEIVED: _interpret_step,
-    Status.INTERPRETED: _suggest_step,
-}
-STAGE_OF = {Status.RECEIVED: "interpret", Status.INTERPRETED: "suggest"}

@@ -22,10 +22,10 @@ from kontera.post import PostingJob
 from kontera.post import retry_failed
 from kontera.services.attest import attestation
 from kontera.services.context import AppContext
+from kontera.services.pipeline import steps
 from kontera.services.pipeline.suppliers import confirm_accounts
 from kontera.services.post.accrual_posting import check_accrual
 from kontera.services.post.accrual_posting import kept_release_jobs
-from kontera.services.post.posting import schedule_posting
 from kontera.services.receive.email_senders import on_document_approved
 from kontera.services.review.approval_checks import require_approvable
 from kontera.services.review.corrections import correct_fields as correct_fields
@@ -90,7 +90,7 @@ def approve(
             )  # fmt: skip
         return document
     on_document_approved(ctx, document_id)
-    schedule_posting(ctx, document_id=document_id, delay=posting_delay)
+    steps.after_approval(ctx, document_id, delay=posting_delay)
     if should_retrain(ctx, company_id):
         ctx.queue.train_company(company_id)
     else:
