@@ -2,12 +2,14 @@
 
 `domain` is at the bottom and imports nothing of the project.
 
-Walks every module's AST and fails on an import that runs against that direction.
+Walks every module's AST and fails on an import that runs against that direction; inside
+`interpret` and `services` it does the same for their sub-packages (rules at the bottom).
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -112,3 +114,110 @@ def test_the_rule_itself(source: str, target: str, allowed: bool) -> None:
     """The checker must be able to fail: the rule table judges known pairs correctly."""
     blocked = LEVEL[target] > LEVEL[source] or (source, target) in FORBIDDEN
     assert blocked is not allowed
+
+
+# Within the two big packages, their sub-packages (docs/architecture.md).
+# interpret: the field finder works on read pages only; pages are read, then handed to the
+# field finder; e-invoices are checked and rendered. `checks` reads one marker of the XML
+# readers (`einvoice/xmlfields.py: UNREADABLE`). The sub-packages use the top only for the
+# shared types (`base.py`, `textpage.py`); the entry (`registry.py`) picks among them.
+INTERPRET_MAY_IMPORT = {
+    "einvoice": {"checks", "pages", "render"},
+    "checks": {"einvoice.xmlfields"},
+    "pages": {"fields"},
+    "fields": set(),
+    "render": set(),
+}
+INTERPRET_SHARED = {"base", "textpage"}
+# services: four lower sub-packages in a one-way chain, suggest → post → ops → admin (each may
+# import those after it), which never import the workflow above them (receive, pipeline,
+# review, attest, sync); those may import each other and every lower one.
+SERVICES_LOWER = ("admin", "ops", "post", "suggest")
+SERVICES_UPPER = {"receive", "pipeline", "review", "attest", "sync"}
+
+
+def runtime_imports_of(path: Path) -> list[str]:
+    """Imported modules (with each imported name as a possible submodule), leaving out the
+    imports under `if TYPE_CHECKING:`: a type annotation is not a dependency at run time."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for inner in ast.walk(node)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found += [f"{node.module}.{alias.name}" for alias in node.names]
+    return found
+
+
+def inside(package: str, module: str) -> str | None:
+    """`einvoice.xmlfields.X` → 'einvoice.xmlfields' for a module of `kontera.<package>`."""
+    prefix = f"kontera.{package}."
+    return module[len(prefix) :] if module.startswith(prefix) else None
+
+
+def sub_package_violations(package: str, allowed: Callable[[str, str], bool]) -> list[str]:
+    root = SRC / package
+    problems = []
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root)
+        source = relative.parts[0] if len(relative.parts) > 1 else None
+        if source is None:
+            continue  # the package's top level may use every sub-package
+        for module in runtime_imports_of(path):
+            target = inside(package, module)
+            if target is None or target.split(".")[0] == source:
+                continue
+            if not allowed(source, target):
+                problems.append(f"{package}/{relative}: {source} must not import {module}")
+    return problems
+
+
+def interpret_allows(source: str, target: str) -> bool:
+    first = target.split(".")[0]
+    if not (SRC / "interpret" / first).is_dir():
+        return first in INTERPRET_SHARED
+    return any(
+        first == rule or target.startswith(f"{rule}.") or target == rule
+        for rule in INTERPRET_MAY_IMPORT[source]
+    )
+
+
+def services_allows(source: str, target: str) -> bool:
+    first = target.split(".")[0]
+    if not (SRC / "services" / first).is_dir():
+        return True  # context.py: what every use case receives
+    if source in SERVICES_UPPER:
+        return True
+    return first in SERVICES_LOWER[: SERVICES_LOWER.index(source)]
+
+
+def test_interpret_sub_packages_import_one_way() -> None:
+    assert sub_package_violations("interpret", interpret_allows) == []
+
+
+def test_services_lower_sub_packages_never_import_the_workflow() -> None:
+    assert sub_package_violations("services", services_allows) == []
+
+
+def test_the_sub_package_rules_can_fail() -> None:
+    assert not interpret_allows("fields", "pages.pdf")
+    assert not interpret_allows("checks", "einvoice.ubl")
+    assert interpret_allows("checks", "einvoice.xmlfields.UNREADABLE")
+    assert not interpret_allows("pages", "registry")
+    assert not services_allows("admin", "ops.health")
+    assert not services_allows("suggest", "pipeline.derive")
+    assert services_allows("post", "admin.companies")
+    assert set(INTERPRET_MAY_IMPORT) == {
+        p.name for p in (SRC / "interpret").iterdir() if (p / "__init__.py").exists()
+    }
+    assert set(SERVICES_LOWER) | SERVICES_UPPER == {
+        p.name for p in (SRC / "services").iterdir() if (p / "__init__.py").exists()
+    }
