@@ -14,6 +14,7 @@ from kontera import __version__
 from kontera.api import audit
 from kontera.api import connect
 from kontera.api import documents
+from kontera.api import settings
 from kontera.api.docs import install_docs
 from kontera.api.errors import install_error_handlers
 from kontera.api.limits import BodySizeLimit
@@ -65,6 +66,7 @@ def create_app(ctx: AppContext, *, consumer: Any = None) -> FastAPI:
     app.include_router(documents.router)
     app.include_router(connect.router)
     app.include_router(audit.router)
+    app.include_router(settings.router)
     app.include_router(operations_router(ctx))
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_upload_bytes)
     install_docs(app)

@@ -54,6 +54,7 @@ def settings_page(
         "settings.html",
         user,
         policy=policy,
+        margin_percent=company_settings.margin_percent,
         accruals=accrual_settings.company_accrual_settings(ctx, company_id=company_id),
         company=company,
         connection=connection,
@@ -127,6 +128,11 @@ def save_settings(
     einvoice_only: Annotated[str, Form()] = "",
     allow_suppliers: Annotated[str, Form()] = "",
     deny_suppliers: Annotated[str, Form()] = "",
+    earn_after: Annotated[str, Form()] = str(company_settings.DEFAULT_AUTO_APPROVAL["earn_after"]),
+    habit_after: Annotated[str, Form()] = str(
+        company_settings.DEFAULT_AUTO_APPROVAL["habit_after"]
+    ),
+    amount_margin_percent: Annotated[str, Form()] = "25",
 ) -> Response:
     user.require_company(company_id)
     user.require("settings")
@@ -141,6 +147,9 @@ def save_settings(
             "allow_suppliers": allow_suppliers,
             "deny_suppliers": deny_suppliers,
             "einvoice_only": einvoice_only == "1",
+            "earn_after": earn_after,
+            "habit_after": habit_after,
+            "amount_margin": company_settings.margin_from_percent(amount_margin_percent),
         },
     )
     return RedirectResponse(f"/c/{company_id}/settings?saved=1", status_code=303)

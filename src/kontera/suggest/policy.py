@@ -7,8 +7,12 @@ and what is proposed (`kontera.suggest.voucher_confidence`).
 
 A supplier also earns trust by its track record: when a person approved its last
 `earn_after` invoices without correcting a field or a posting, its PDFs and scans may post
-themselves too (still within the amount limit and the threshold), and each field those
-invoices never needed corrected counts as confirmed evidence for the reading.
+themselves too (still within the amount limit and the threshold, and only for an amount
+within the supplier's usual range), and each field those invoices never needed corrected
+counts as confirmed evidence for the reading. A supplier whose last `habit_after` invoices in
+the books all went to the account proposed now lends the account the probability such runs
+continued with in the company's own books (`kontera.suggest.supplier_habit`), again only
+within its usual amounts.
 
 `decide` sets `Suggestion.auto_approvable`, `voucher_confidence` and says why in
 `policy_reason` — the reason is shown in the review queue and written to the audit log, so it
@@ -26,10 +30,19 @@ from kontera.domain.messages import Message
 from kontera.domain.messages import msg
 from kontera.domain.suggestion import Suggestion
 from kontera.suggest.history import supplier_key
+from kontera.suggest.supplier_habit import Habit
+from kontera.suggest.supplier_habit import HabitEvidence
+from kontera.suggest.supplier_habit import RunCalibration
+from kontera.suggest.supplier_habit import habit_evidence
+from kontera.suggest.supplier_habit import strengthen
+from kontera.suggest.supplier_habit import within_usual_range
 from kontera.suggest.voucher_confidence import TrackRecord
+from kontera.suggest.voucher_confidence import confirmed_fields
 from kontera.suggest.voucher_confidence import voucher_confidence
 
 EARN_AFTER = 3
+HABIT_AFTER = 3
+AMOUNT_MARGIN = Decimal("0.25")
 E_INVOICE_PROFILES = ("ehf", "peppol", "ubl", "cii", "xrechnung", "factur-x", "zugferd")
 
 
@@ -42,6 +55,17 @@ class AutoApprovalPolicy:
     deny_suppliers: frozenset[str] = field(default_factory=frozenset)
     e_invoices_only: bool = True
     earn_after: int = EARN_AFTER  # unchanged approvals that let its PDFs post (0: never)
+    habit_after: int = HABIT_AFTER  # a run in the books this long vouches for its account
+    amount_margin: Decimal = AMOUNT_MARGIN  # how far beyond its usual amounts (0.25 = 25 %)
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierEvidence:
+    """What the company's own books and people say about this supplier."""
+
+    track: TrackRecord = field(default_factory=TrackRecord)
+    habit: Habit = field(default_factory=Habit)
+    runs: RunCalibration = field(default_factory=RunCalibration)
 
 
 def is_e_invoice(invoice: Invoice, source_kind: str | None = None) -> bool:
@@ -57,14 +81,32 @@ def decide(
     *,
     source_kind: str | None = None,
     track: TrackRecord | None = None,
+    evidence: SupplierEvidence | None = None,
 ) -> Suggestion:
     """Set auto_approvable, voucher_confidence and policy_reason on the suggestion."""
-    track = track or TrackRecord()
+    evidence = evidence or SupplierEvidence(track=track or TrackRecord())
+    usual = within_usual_range(invoice.totals.net, evidence.habit.totals, policy.amount_margin)
+    run = habit_evidence(suggestion, evidence.habit, evidence.runs, after=policy.habit_after)
+    if run is not None and usual:
+        strengthen(suggestion, run)
+    else:
+        run = None
+    track = evidence.track
+    suggestion.confirmed_fields = confirmed_fields(invoice, track)
     suggestion.voucher_confidence = voucher_confidence(invoice, suggestion, track)
-    approvable, reason = _verdict(policy, invoice, suggestion, source_kind, track)
+    approvable, reason = _verdict(
+        policy, invoice, suggestion, source_kind, track, _Earned(run, usual, evidence.habit)
+    )
     suggestion.auto_approvable = approvable
     suggestion.policy_reason, suggestion.policy_text = str(reason), reason
     return suggestion
+
+
+@dataclass(frozen=True, slots=True)
+class _Earned:
+    run: HabitEvidence | None
+    usual: bool  # the amount is within the supplier's usual range
+    habit: Habit
 
 
 def _verdict(
@@ -73,6 +115,7 @@ def _verdict(
     suggestion: Suggestion,
     source_kind: str | None,
     track: TrackRecord,
+    earned_by: _Earned,
 ) -> tuple[bool, Message]:
     key = supplier_key(None, invoice.seller.org_number, invoice.seller.name)
     amount = invoice.totals.payable if invoice.totals.payable is not None else invoice.totals.gross
@@ -89,6 +132,8 @@ def _verdict(
             "last {n} invoices unchanged, and this one was read from a PDF or scan.",
             n=policy.earn_after,
         )
+    if policy.e_invoices_only and not is_e_invoice(invoice, source_kind) and not earned_by.usual:
+        return False, _unusual_amount(invoice, earned_by.habit)
     if policy.max_amount is not None and (amount is None or abs(amount) > policy.max_amount):
         return False, msg(
             "The amount is above the auto-approval limit of {limit}.", limit=policy.max_amount
@@ -103,18 +148,68 @@ def _verdict(
             sure=_percent(sure),
             threshold=_percent(policy.threshold),
         )
-    if earned:
-        return True, msg(
+    shown = earned and earned_by.usual  # its record is named only where it applied
+    return True, _approved_because(policy, sure, track, earned_by.run, earned=shown)
+
+
+def _approved_because(
+    policy: AutoApprovalPolicy,
+    sure: float,
+    track: TrackRecord,
+    run: HabitEvidence | None,
+    *,
+    earned: bool,
+) -> Message:
+    """Why it posted itself: the confidence, and which of the supplier's records raised it."""
+    if earned and run is not None:
+        return msg(
             "Kontera is {sure} % sure the whole voucher is right (threshold {threshold} %). "
-            "This supplier's last {n} invoices were approved unchanged.",
+            "This supplier's last {n} invoices were approved unchanged, its last {run} went "
+            "to account {account}, and the amount is within its usual range.",
+            sure=_percent(sure),
+            threshold=_percent(policy.threshold),
+            n=track.reviewed,
+            run=run.run,
+            account=run.account,
+        )
+    if earned:
+        return msg(
+            "Kontera is {sure} % sure the whole voucher is right (threshold {threshold} %). "
+            "This supplier's last {n} invoices were approved unchanged, and the amount is "
+            "within its usual range.",
             sure=_percent(sure),
             threshold=_percent(policy.threshold),
             n=track.reviewed,
         )
-    return True, msg(
+    if run is not None:
+        return msg(
+            "Kontera is {sure} % sure the whole voucher is right (threshold {threshold} %). "
+            "This supplier's last {run} invoices went to account {account}, and the amount "
+            "is within its usual range.",
+            sure=_percent(sure),
+            threshold=_percent(policy.threshold),
+            run=run.run,
+            account=run.account,
+        )
+    return msg(
         "Kontera is {sure} % sure the whole voucher is right (threshold {threshold} %).",
         sure=_percent(sure),
         threshold=_percent(policy.threshold),
+    )
+
+
+def _unusual_amount(invoice: Invoice, habit: Habit) -> Message:
+    if not habit.totals:
+        return msg(
+            "This supplier's PDFs may post themselves, but there are no earlier amounts of "
+            "its to compare this invoice's with."
+        )
+    return msg(
+        "This supplier's PDFs may post themselves, but the amount {amount} is outside its "
+        "usual range ({low} to {high}).",
+        amount=invoice.totals.net,
+        low=min(habit.totals),
+        high=max(habit.totals),
     )
 
 

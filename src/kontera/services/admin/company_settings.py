@@ -1,8 +1,12 @@
 """Auto-approval settings of a company, as the review UI edits them.
 
 Stored in `Company.settings["auto_approval"]` in the shape `services.suggestions` reads:
-{"enabled", "threshold", "max_amount", "allow_suppliers", "deny_suppliers", "einvoice_only"},
-with supplier lists as the policy's supplier keys.
+{"enabled", "threshold", "max_amount", "allow_suppliers", "deny_suppliers", "einvoice_only",
+"earn_after", "habit_after", "amount_margin"}, with supplier lists as the policy's supplier keys.
+`earn_after`: invoices a person approved unchanged before a supplier's PDFs may post
+themselves; `habit_after`: invoices in a row to one account before that run vouches for the
+account; `amount_margin`: how far beyond a supplier's usual amounts (0.25 = 25 %) either still
+applies (0 turns a rule off where it is a count).
 """
 
 from __future__ import annotations
@@ -15,11 +19,15 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from kontera.domain.errors import InvalidInput
+from kontera.domain.messages import msg
 from kontera.services.context import AppContext
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables_interpret import Supplier
 from kontera.suggest.history import supplier_key as policy_supplier_key
+from kontera.suggest.policy import AMOUNT_MARGIN
+from kontera.suggest.policy import EARN_AFTER
+from kontera.suggest.policy import HABIT_AFTER
 
 DEFAULT_AUTO_APPROVAL: dict[str, Any] = {
     "enabled": False,
@@ -28,7 +36,11 @@ DEFAULT_AUTO_APPROVAL: dict[str, Any] = {
     "allow_suppliers": [],
     "deny_suppliers": [],
     "einvoice_only": True,
+    "earn_after": EARN_AFTER,
+    "habit_after": HABIT_AFTER,
+    "amount_margin": str(AMOUNT_MARGIN),
 }
+MAX_RECORD = 50  # more invoices than a small supplier sends in years
 
 
 def auto_approval(ctx: AppContext, *, company_id: str) -> dict[str, Any]:
@@ -73,13 +85,48 @@ def _checked_policy(policy: dict[str, Any]) -> dict[str, Any]:
     if max_amount < 0:
         raise InvalidInput("The maximum amount cannot be negative.")
     return {
-        "enabled": bool(policy.get("enabled")),
-        "threshold": threshold,
-        "max_amount": str(max_amount.quantize(Decimal("0.01"))),
-        "allow_suppliers": _names(policy.get("allow_suppliers")),
-        "deny_suppliers": _names(policy.get("deny_suppliers")),
-        "einvoice_only": bool(policy.get("einvoice_only")),
+        **_checked_record(policy),
+        **{
+            "enabled": bool(policy.get("enabled")),
+            "threshold": threshold,
+            "max_amount": str(max_amount.quantize(Decimal("0.01"))),
+            "allow_suppliers": _names(policy.get("allow_suppliers")),
+            "deny_suppliers": _names(policy.get("deny_suppliers")),
+            "einvoice_only": bool(policy.get("einvoice_only")),
+        },
     }
+
+
+def margin_from_percent(percent: str) -> str:
+    """ "25" (as the settings page asks for it) → "0.25" (as it is kept)."""
+    try:
+        return str(Decimal(percent.strip().replace(",", ".").rstrip("%").strip()) / 100)
+    except ArithmeticError as e:
+        raise InvalidInput("The amount margin must be a number of per cent.") from e
+
+
+def margin_percent(margin: Any) -> str:
+    """ "0.25" → "25", for the settings page."""
+    return f"{(Decimal(str(margin)) * 100).normalize():f}"
+
+
+def _checked_record(policy: dict[str, Any]) -> dict[str, Any]:
+    """The track-record rules: two counts and the amount margin."""
+    try:
+        earn_after = int(str(policy.get("earn_after", EARN_AFTER)).strip())
+        habit_after = int(str(policy.get("habit_after", HABIT_AFTER)).strip())
+        margin = Decimal(str(policy.get("amount_margin", AMOUNT_MARGIN)).strip().replace(",", "."))
+    except (ValueError, ArithmeticError) as e:
+        raise InvalidInput(
+            "The track-record counts must be whole numbers and the margin a number."
+        ) from e
+    if not (0 <= earn_after <= MAX_RECORD and 0 <= habit_after <= MAX_RECORD):
+        raise InvalidInput(
+            msg("The track-record counts must be between 0 and {most}.", most=MAX_RECORD)
+        )
+    if not Decimal(0) <= margin <= Decimal(10):
+        raise InvalidInput("The amount margin must be between 0 and 1000 %.")
+    return {"earn_after": earn_after, "habit_after": habit_after, "amount_margin": str(margin)}
 
 
 def _names(value: Any) -> list[str]:

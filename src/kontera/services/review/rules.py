@@ -14,15 +14,23 @@ from kontera.i18n.labels import field_label
 FIELD_CONFIDENCE_FLOOR = 0.9
 SUGGESTION_CONFIDENCE_FLOOR = 0.5
 KEY_FIELDS = ("invoice_number", "issue_date", "currency", "totals.payable", "totals.gross")
+LOW_CONFIDENCE = "low_confidence"  # the reader's note on a field it is unsure of
 
 
 def review_reasons(invoice: Invoice, suggestion: Suggestion) -> list[Message]:
-    serious = [note for note in invoice.notes if note.severity is not Severity.INFO][:5]
+    settled = set(suggestion.confirmed_fields)
+    serious = [
+        note
+        for note in invoice.notes
+        if note.severity is not Severity.INFO and not _settled(note, settled)
+    ][:5]
     reasons = [_note_text(note) for note in serious]
     unsure = [
         path
         for path in KEY_FIELDS
-        if path in invoice.fields and invoice.fields[path].confidence < FIELD_CONFIDENCE_FLOOR
+        if path in invoice.fields
+        and invoice.fields[path].confidence < FIELD_CONFIDENCE_FLOOR
+        and path not in settled
     ]
     if unsure:
         names = tuple(field_label(path) for path in unsure)
@@ -48,6 +56,11 @@ def review_reasons(invoice: Invoice, suggestion: Suggestion) -> list[Message]:
         )
         reasons.append(msg("Kontera is unsure of the account for line {lines}.", lines=lines))
     return reasons
+
+
+def _settled(note: Note, confirmed: set[str]) -> bool:
+    """A reader's doubt about a value people approved on the supplier's last invoices."""
+    return note.code == LOW_CONFIDENCE and note.field in confirmed
 
 
 def _note_text(note: Note) -> Message:

@@ -32,6 +32,9 @@ from kontera.services.suggest.ledger_rules import open_accounts
 from kontera.services.suggest.ledger_rules import respect_vat
 from kontera.services.suggest.ledger_rules import with_ledger
 from kontera.services.suggest.track_record import supplier_track_record
+from kontera.services.supplier_habits import fit_supplier_runs
+from kontera.services.supplier_habits import run_calibration
+from kontera.services.supplier_habits import supplier_habit
 from kontera.store import repo
 from kontera.store.blobs import BlobFolder
 from kontera.store.db import session_scope
@@ -49,8 +52,11 @@ from kontera.suggest.history import HistoryLine
 from kontera.suggest.model import CompanyModel
 from kontera.suggest.persistence import load_company_model
 from kontera.suggest.persistence import train_company_model
+from kontera.suggest.policy import AMOUNT_MARGIN
 from kontera.suggest.policy import EARN_AFTER
+from kontera.suggest.policy import HABIT_AFTER
 from kontera.suggest.policy import AutoApprovalPolicy
+from kontera.suggest.policy import SupplierEvidence
 from kontera.suggest.policy import decide
 from kontera.suggest.vat_choice import settle_vat
 
@@ -94,10 +100,14 @@ def suggest_postings(
     if accruals["enabled"]:
         suggestion = propose_accruals(suggestion, invoice, accruals["prepaid_account"])
     policy = auto_approval_policy(company)
-    track = supplier_track_record(
-        session, company_id=company.id, supplier_key=supplier_key, invoices=policy.earn_after
+    evidence = SupplierEvidence(
+        track=supplier_track_record(
+            session, company_id=company.id, supplier_key=supplier_key, invoices=policy.earn_after
+        ),
+        habit=supplier_habit(session, company_id=company.id, supplier_key=supplier_key),
+        runs=run_calibration(ctx, company.id),
     )
-    return decide(policy, invoice, suggestion, source_kind=source_kind, track=track)
+    return decide(policy, invoice, suggestion, source_kind=source_kind, evidence=evidence)
 
 
 def vat_habits(session: Session, *, company_id: str) -> dict[str, Counter[str]]:
@@ -195,6 +205,8 @@ def auto_approval_policy(company: Company) -> AutoApprovalPolicy:
         deny_suppliers=frozenset(raw.get("deny_suppliers") or ()),
         e_invoices_only=bool(raw.get("einvoice_only", raw.get("e_invoices_only", True))),
         earn_after=int(raw.get("earn_after", EARN_AFTER)),
+        habit_after=int(raw.get("habit_after", HABIT_AFTER)),
+        amount_margin=Decimal(str(raw.get("amount_margin", AMOUNT_MARGIN))),
     )
 
 
@@ -238,6 +250,7 @@ def train_company(ctx: AppContext, company_id: str, *, force: bool = False) -> M
     info = train_company_model(
         lines, chart=company.chart, out_dir=model_dir(ctx, company_id), force=force
     )
+    fit_supplier_runs(ctx, company_id, lines)
     with session_scope(ctx.engine) as session:
         repo.add_event(
             session,

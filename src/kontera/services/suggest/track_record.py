@@ -13,6 +13,7 @@ from sqlmodel import Session
 from sqlmodel import col
 from sqlmodel import select
 
+from kontera.services.confirmed_values import confirmed_values
 from kontera.store.tables import AuditEvent
 from kontera.store.tables import Document
 from kontera.suggest.voucher_confidence import TrackRecord
@@ -58,6 +59,7 @@ def supplier_track_record(
         unchanged=unchanged,
         corrected_fields=frozenset(fields),
         postings_changed=changed_postings,
+        confirmed=confirmed_values(session, [document_id for document_id, _ in chosen]),
     )
 
 
