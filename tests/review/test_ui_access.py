@@ -195,6 +195,9 @@ def test_admin_saves_auto_approval_settings(ctx: AppContext, web: TestClient) ->
             "allow_suppliers": "923 456 783\nFjellnett Telekom AS",
             "deny_suppliers": "",
             "einvoice_only": "1",
+            "earn_after": "4",
+            "habit_after": "0",
+            "amount_margin_percent": "10",
         },
     )
     assert response.status_code == 303
@@ -214,7 +217,12 @@ def test_admin_saves_auto_approval_settings(ctx: AppContext, web: TestClient) ->
         ),
         "deny_suppliers": [],
         "einvoice_only": True,
+        "earn_after": 4,
+        "habit_after": 0,  # no run vouches for an account
+        "amount_margin": "0.1",
     }
+    page = client.http.get(f"/c/{admin.company.id}/settings")
+    assert 'value="4"' in page.text and 'name="amount_margin_percent"' in page.text
     assert any(e.action == "settings:auto_approval" and e.actor == "a@nord.no" for e in events)
     bad = client.post(f"/c/{admin.company.id}/settings", {"threshold": "3", "max_amount": "1"})
     assert bad.status_code == 400 and "mellom 0,5 og 1" in bad.text  # the nb user reads nb

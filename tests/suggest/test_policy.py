@@ -13,7 +13,11 @@ from kontera.domain.invoice import Totals
 from kontera.domain.suggestion import LineSuggestion
 from kontera.domain.suggestion import Suggestion
 from kontera.suggest.policy import AutoApprovalPolicy
+from kontera.suggest.policy import SupplierEvidence
 from kontera.suggest.policy import decide
+from kontera.suggest.supplier_habit import RUN_BINS
+from kontera.suggest.supplier_habit import Habit
+from kontera.suggest.supplier_habit import RunCalibration
 from kontera.suggest.voucher_confidence import TrackRecord
 
 TELENOR = "org:976967631"
@@ -77,7 +81,7 @@ def _read_from_pdf(invoice: Invoice, confidence: float) -> None:
     for path, value in (
         ("invoice_number", "10045"),
         ("issue_date", "2026-11-02"),
-        ("totals.payable", "1000"),
+        ("totals.payable", Decimal("1000")),
         ("payment.kid", "0001000085"),
     ):
         invoice.set_field(path, value, confidence=confidence, source=Source.PDF_TEXT)
@@ -103,7 +107,75 @@ def test_a_supplier_approved_unchanged_earns_auto_approval_for_its_pdfs() -> Non
     assert not decide(policy, invoice, suggestion).auto_approvable
     assert "last 3 invoices" in suggestion.policy_reason
     clean = TrackRecord(reviewed=3, unchanged=3)
-    assert decide(policy, invoice, suggestion, track=clean).auto_approvable
+    assert decide(policy, invoice, suggestion, evidence=_usual(clean)).auto_approvable
     assert "approved unchanged" in suggestion.policy_reason
+    assert "usual range" in suggestion.policy_reason
     corrected = TrackRecord(reviewed=3, unchanged=2, corrected_fields=frozenset({"payment.kid"}))
-    assert not decide(policy, invoice, suggestion, track=corrected).auto_approvable
+    assert not decide(policy, invoice, suggestion, evidence=_usual(corrected)).auto_approvable
+
+
+def _usual(track: TrackRecord, *amounts: str) -> SupplierEvidence:
+    """The track record, and earlier invoices whose amounts make 1000 a usual one."""
+    totals = tuple(Decimal(a) for a in amounts or ("900", "1100"))
+    return SupplierEvidence(track=track, habit=Habit(totals=totals))
+
+
+def test_an_earned_supplier_s_pdf_of_an_unusual_amount_waits() -> None:
+    """GIVEN a supplier that earned its PDFs WHEN one asks for far more than it ever has
+    THEN it waits for a person, and the reason gives the usual range."""
+    invoice, suggestion = _case()
+    _read_from_pdf(invoice, 0.999)
+    invoice.totals.net = Decimal("5000")
+    policy = AutoApprovalPolicy(enabled=True, threshold=0.99)
+    clean = _usual(TrackRecord(reviewed=3, unchanged=3), "900", "1100")
+    assert not decide(policy, invoice, suggestion, evidence=clean).auto_approvable
+    assert "outside its usual range (900 to 1100)" in suggestion.policy_reason
+
+
+def test_values_people_approved_settle_the_reader_s_doubt() -> None:
+    """The org.nr read at 0.6 but the same as on the supplier's approved invoices counts as
+    confirmed; a different bank account does not (it keeps the reader's own doubt, weighed
+    against the track record as before)."""
+    invoice, suggestion = _case()
+    invoice.set_field("seller.org_number", "976967631", confidence=0.6, source=Source.PDF_TEXT)
+    invoice.set_field("payment.bank_account", "15030212344", confidence=0.6, source=Source.PDF_TEXT)
+    confirmed = {"seller.org_number": "976967631", "payment.bank_account": "86011117947"}
+    track = TrackRecord(reviewed=3, unchanged=3, confirmed=confirmed)
+    decide(AutoApprovalPolicy(enabled=True), invoice, suggestion, evidence=_usual(track))
+    assert suggestion.confirmed_fields == ["seller.org_number"]
+    bank = (20 * 0.6 + 3) / 23  # its own confidence, weighed against three clean approvals
+    assert suggestion.voucher_confidence == pytest.approx(0.999 * bank * 0.995, rel=1e-6)
+
+
+def _runs(hits: int, seen: int) -> RunCalibration:
+    return RunCalibration(tuple((hits, seen) for _ in RUN_BINS))
+
+
+def test_a_run_in_the_books_lends_its_account_the_calibrated_probability() -> None:
+    """GIVEN the model 60 % sure of 6900 WHEN the supplier's last 6 invoices went to 6900 and
+    such runs continued 97 times in 100 in the company's books THEN 6900 is 97 % sure (the
+    Laplace estimate) and the reason names the run; another account, an unusual amount, or a
+    run shorter than the company's setting lend nothing."""
+    policy = AutoApprovalPolicy(enabled=True, threshold=0.9, habit_after=3)
+    habit = Habit(account="6900", run=6, totals=(Decimal("900"), Decimal("1100")))
+    evidence = SupplierEvidence(habit=habit, runs=_runs(97, 100))
+    invoice, suggestion = _case(confidence=0.6)
+    invoice.totals.net = Decimal("1000")
+    assert decide(policy, invoice, suggestion, evidence=evidence).auto_approvable
+    assert suggestion.lines[0].confidence == pytest.approx(98 / 102)
+    assert "last 6 invoices went to account 6900" in suggestion.policy_reason
+
+    elsewhere = SupplierEvidence(habit=Habit("6300", 6, habit.totals), runs=_runs(97, 100))
+    invoice, suggestion = _case(confidence=0.6)
+    invoice.totals.net = Decimal("1000")
+    assert not decide(policy, invoice, suggestion, evidence=elsewhere).auto_approvable
+    assert suggestion.lines[0].confidence == 0.6
+
+    invoice, suggestion = _case(confidence=0.6)
+    invoice.totals.net = Decimal("9000")
+    assert not decide(policy, invoice, suggestion, evidence=evidence).auto_approvable
+
+    invoice, suggestion = _case(confidence=0.6)
+    invoice.totals.net = Decimal("1000")
+    stricter = AutoApprovalPolicy(enabled=True, threshold=0.9, habit_after=7)
+    assert not decide(stricter, invoice, suggestion, evidence=evidence).auto_approvable

@@ -85,7 +85,7 @@ def decide(
 ) -> Suggestion:
     """Set auto_approvable, voucher_confidence and policy_reason on the suggestion."""
     evidence = evidence or SupplierEvidence(track=track or TrackRecord())
-    usual = within_usual_range(invoice.totals.net, evidence.habit.totals, policy.amount_margin)
+    usual = within_usual_range(_net(invoice), evidence.habit.totals, policy.amount_margin)
     run = habit_evidence(suggestion, evidence.habit, evidence.runs, after=policy.habit_after)
     if run is not None and usual:
         strengthen(suggestion, run)
@@ -198,6 +198,16 @@ def _approved_because(
     )
 
 
+def _net(invoice: Invoice) -> Decimal | None:
+    """The amount the books hold (net of VAT), as far as the invoice gives it."""
+    totals = invoice.totals
+    if totals.net is not None:
+        return totals.net
+    if totals.payable is not None and totals.vat is not None:
+        return totals.payable - totals.vat
+    return totals.payable
+
+
 def _unusual_amount(invoice: Invoice, habit: Habit) -> Message:
     if not habit.totals:
         return msg(
@@ -207,7 +217,7 @@ def _unusual_amount(invoice: Invoice, habit: Habit) -> Message:
     return msg(
         "This supplier's PDFs may post themselves, but the amount {amount} is outside its "
         "usual range ({low} to {high}).",
-        amount=invoice.totals.net,
+        amount=_net(invoice),
         low=min(habit.totals),
         high=max(habit.totals),
     )
