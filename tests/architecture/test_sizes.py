@@ -28,7 +28,6 @@ LONGER_FUNCTIONS: dict[str, int] = {
     "kontera/services/post/posting.py:_post_leased": 50,
     # Counting the evidence of one line: one block per kind of evidence.
     "kontera/suggest/model.py:_line": 46,
-    "kontera/suggest/policy.py:_verdict": 42,
     "kontera/suggest/evaluate.py:evaluate": 42,
 }
 
