@@ -6,11 +6,16 @@ same checks; every change is in the audit trail under the API key's name.
 
 from __future__ import annotations
 
+from typing import Annotated
 from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
+from pydantic import BeforeValidator
 from pydantic import Field
+from pydantic import StrictBool
+from pydantic import StrictFloat
+from pydantic import StrictStr
 from starlette.concurrency import run_in_threadpool
 
 from kontera.api.auth import ApiActor
@@ -22,36 +27,50 @@ from kontera.services import company_settings
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
 
 
+def _whole_number(value: Any) -> Any:
+    """As JSON Schema counts: 3 and 3.0 are whole numbers; `true` and "3" are not."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("must be a whole number")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("must be a whole number")
+    return int(value)
+
+
+Count = Annotated[int, BeforeValidator(_whole_number)]
+
+
 class AutoApprovalBody(BaseModel):
-    enabled: bool = Field(description="Post suggestions that meet every condition by themselves.")
-    threshold: float = Field(
+    enabled: StrictBool = Field(
+        description="Post suggestions that meet every condition by themselves."
+    )
+    threshold: StrictFloat = Field(
         ge=0.5, le=1.0, description="Lowest P(voucher entirely right) that posts itself."
     )
-    max_amount: str = Field(description="Highest amount payable that posts itself.")
-    allow_suppliers: list[str] = Field(
+    max_amount: StrictStr = Field(description="Highest amount payable that posts itself.")
+    allow_suppliers: list[StrictStr] = Field(
         default_factory=list, description="Only these suppliers (org. no. or name); empty = all."
     )
-    deny_suppliers: list[str] = Field(
+    deny_suppliers: list[StrictStr] = Field(
         default_factory=list, description="Never these suppliers (org. no. or name)."
     )
-    einvoice_only: bool = Field(
+    einvoice_only: StrictBool = Field(
         description="Only e-invoices post themselves, until a supplier has earned its PDFs."
     )
-    earn_after: int = Field(
+    earn_after: Count = Field(
         default=company_settings.DEFAULT_AUTO_APPROVAL["earn_after"],
         ge=0,
         le=company_settings.MAX_RECORD,
         description="Invoices a person approved unchanged before a supplier's PDFs and scans "
         "may post themselves (0 = never).",
     )
-    habit_after: int = Field(
+    habit_after: Count = Field(
         default=company_settings.DEFAULT_AUTO_APPROVAL["habit_after"],
         ge=0,
         le=company_settings.MAX_RECORD,
         description="Invoices in a row to one account before that run vouches for the "
         "account, with the probability such runs continued in the company's books (0 = never).",
     )
-    amount_margin: str = Field(
+    amount_margin: StrictStr = Field(
         default=company_settings.DEFAULT_AUTO_APPROVAL["amount_margin"],
         description="How far beyond the supplier's usual amounts both rules still apply, as a "
         "fraction (0.25 = 25 %).",
