@@ -11,7 +11,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
 from stdnum import luhn
 
-from kontera.services import company_settings
+from kontera.services.admin import company_settings
 from kontera.services.context import AppContext
 from tests.conftest import ApiClient
 from tests.services.test_suggestions import trained

@@ -22,7 +22,7 @@ from kontera.api.auth import ApiActor
 from kontera.api.auth import Ctx
 from kontera.api.auth import CurrentCompany
 from kontera.api.schemas import errors
-from kontera.services import company_settings
+from kontera.services.admin import company_settings
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
 

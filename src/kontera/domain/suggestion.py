@@ -55,7 +55,7 @@ class Suggestion:
     policy_text: Message | None = None
     voucher_confidence: float = 0.0  # P(read and proposed entirely right), for the policy
     # Fields read with the value people approved on this supplier's last invoices: a reader's
-    # doubt about them is settled (`kontera.services.confirmed_values`).
+    # doubt about them is settled (`kontera.services.suggest.confirmed_values`).
     confirmed_fields: list[str] = dc_field(default_factory=list)
 
     @property

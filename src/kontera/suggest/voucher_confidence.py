@@ -49,7 +49,7 @@ VOUCHER_FIELDS = (
 
 READER_PRIOR_INVOICES = 20.0
 # Values a supplier's invoices always carry: where people approved its invoices with one
-# value, the same value read again is confirmed (services.confirmed_values).
+# value, the same value read again is confirmed (services.suggest.confirmed_values).
 STABLE_FIELDS = (
     "seller.org_number",
     "seller.vat_id",

@@ -31,10 +31,10 @@ from kontera.services.suggest.chart import load_chart
 from kontera.services.suggest.ledger_rules import open_accounts
 from kontera.services.suggest.ledger_rules import respect_vat
 from kontera.services.suggest.ledger_rules import with_ledger
+from kontera.services.suggest.supplier_habits import fit_supplier_runs
+from kontera.services.suggest.supplier_habits import run_calibration
+from kontera.services.suggest.supplier_habits import supplier_habit
 from kontera.services.suggest.track_record import supplier_track_record
-from kontera.services.supplier_habits import fit_supplier_runs
-from kontera.services.supplier_habits import run_calibration
-from kontera.services.supplier_habits import supplier_habit
 from kontera.store import repo
 from kontera.store.blobs import BlobFolder
 from kontera.store.db import session_scope

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from sqlmodel import col
 from sqlmodel import select
 
-from kontera.services.confirmed_values import confirmed_values
+from kontera.services.suggest.confirmed_values import confirmed_values
 from kontera.store.tables import AuditEvent
 from kontera.store.tables import Document
 from kontera.suggest.voucher_confidence import TrackRecord
