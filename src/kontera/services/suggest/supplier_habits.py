@@ -29,7 +29,8 @@ from kontera.suggest.supplier_habit import habit
 from kontera.suggest.supplier_habit import invoices_of
 from kontera.suggest.supplier_habit import observations
 
-RUNS_FILE = "supplier_runs.json"
+# JSON inside, but not named .json: the models page shows every .json there as a model card.
+RUNS_FILE = "supplier_runs.fit"
 AUTO_APPROVER = "auto-approval"
 
 
