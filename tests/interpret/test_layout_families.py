@@ -18,8 +18,8 @@ from families.generate import samples
 
 from kontera.interpret.base import InterpretContext
 from kontera.interpret.fields.line_items import read_line_items
+from kontera.interpret.fields.reader_features import Document
 from kontera.interpret.fields.reader_hits import FIELD_KIND
-from kontera.interpret.fields.reader_hits import page_hits
 from kontera.interpret.fields.reader_training import matches
 from kontera.interpret.pages.pdf import read_pdf_pages
 
@@ -45,7 +45,7 @@ def test_every_printed_field_is_found_among_the_candidates(sample: object) -> No
     """Whatever the generator says it printed, the reader's candidate finders see on the page
     (the ranking can then only fail by choosing, never by not seeing)."""
     pages = read_pdf_pages(sample.pdf, InterpretContext())  # type: ignore[attr-defined]
-    hits = [hit for page in pages for hit in page_hits(page)]
+    hits = Document.of(pages).hits  # typed values, and the first page's name-like phrases
     truth = sample.truth  # type: ignore[attr-defined]
     for field, kind in FIELD_KIND.items():
         if truth.get(field) is None or field == "totals.vat":  # a VAT total may be a sum

@@ -61,6 +61,10 @@ def _valid_org(value: str) -> bool:
 
 
 RULES = "rules"
+# Below this score the learned seller name gives way to the rules' (when they have one): on
+# layouts unlike the generated families (real producers' PDFs) a name is a phrase among
+# hundreds, and a doubtful learned pick is more often a label ("BLZ") than the rules' is.
+NAME_TRUST = 0.3
 
 
 def extract_fields(pages: list[Page], reader: Any = None) -> dict[str, Choice]:
@@ -71,9 +75,10 @@ def extract_fields(pages: list[Page], reader: Any = None) -> dict[str, Choice]:
     if learned is None:
         return rule_fields(pages)
     texts = [page_texts(page) for page in pages]
+    rules_name = seller_name(pages)
     rest = [
         _currency(pages, texts),
-        seller_name(pages),
+        rules_name,
         _preceding_invoice(pages, texts),
         *(
             _payment_id(path, finder, pages, texts)
@@ -81,7 +86,11 @@ def extract_fields(pages: list[Page], reader: Any = None) -> dict[str, Choice]:
             if path not in FIELD_KIND
         ),
     ]
-    return {**{c.path: c for c in rest if c is not None}, **read_fields(pages, learned)}
+    read = read_fields(pages, learned)
+    name = read.get("seller.name")
+    if name is not None and rules_name is not None and name.raw < NAME_TRUST:
+        del read["seller.name"]
+    return {**{c.path: c for c in rest if c is not None}, **read}
 
 
 def rule_fields(pages: list[Page]) -> dict[str, Choice]:

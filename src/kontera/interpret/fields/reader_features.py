@@ -29,6 +29,11 @@ from kontera.interpret.fields.reader_hits import LABEL_FIELDS
 from kontera.interpret.fields.reader_hits import Hit
 from kontera.interpret.fields.reader_hits import page_hits
 from kontera.interpret.fields.reader_hits import page_segments
+from kontera.interpret.fields.reader_name_features import NAME_FEATURES
+from kontera.interpret.fields.reader_name_features import NameContext
+from kontera.interpret.fields.reader_name_features import name_features
+from kontera.interpret.fields.reader_names import NAME
+from kontera.interpret.fields.reader_names import name_hits
 from kontera.interpret.fields.seller import cells
 from kontera.interpret.fields.seller import role_at
 from kontera.interpret.textpage import Page
@@ -76,6 +81,7 @@ def _names() -> list[str]:
         "ocr",
         "synthetic",
         "place_before",
+        "reread",
     ]
     names += ["chars", "digits", "digit_share", "letters", "separators"]
     names += [
@@ -94,6 +100,7 @@ def _names() -> list[str]:
     ]
     names += ["date_rank", "earliest", "latest", "dates", "later_date_5_90", "earlier_date_5_90"]
     names += ["check_digit", "seller_block", "buyer_block"]
+    names += [f"name_{name}" for name in NAME_FEATURES]
     return names
 
 
@@ -124,10 +131,14 @@ class Document:
     median_height: float
     roles: dict[tuple[int, int, float], str]
     column_sums: set[tuple[int, int, float]]  # amounts that sum the ones above them
+    names: NameContext  # what the seller-name features compare a name with
 
     @classmethod
     def of(cls, pages: list[Page], extra: Sequence[Hit] = ()) -> Document:
         hits = [h for page in pages for h in page_hits(page)] + list(extra)
+        if pages:
+            table = _table_lines(pages[0])
+            hits += [h for h in name_hits(pages[0]) if h.line not in table]
         amounts = {abs(h.value) for h in hits if h.kind == "amount"}
         ranked = sorted(amounts, reverse=True)
         order = {v: i / max(len(ranked) - 1, 1) for i, v in enumerate(ranked)}
@@ -136,6 +147,7 @@ class Document:
             key = (h.kind, abs(h.value) if h.kind == "amount" else h.value)
             repeats[key] = repeats.get(key, 0) + 1
         rows = read_line_items(pages)
+        roles = _roles(pages, hits)
         heights = [w.height for page in pages for w in page.words] or [10.0]
         prepaid = {
             abs(h.value): h
@@ -152,8 +164,9 @@ class Document:
             line_sum=sum((abs(r.net) for r in rows), Decimal(0)) if rows else None,
             prepaid=prepaid,
             median_height=statistics.median(heights),
-            roles=_roles(pages, hits),
+            roles=roles,
             column_sums=_column_sums(hits),
+            names=NameContext.of(pages, hits, roles),
         )
 
 
@@ -184,7 +197,7 @@ def _roles(pages: list[Page], hits: list[Hit]) -> dict[tuple[int, int, float], s
     roles: dict[tuple[int, int, float], str] = {}
     by_page = {page.number: page for page in pages}
     for hit in hits:
-        if hit.kind in ("vat_id", "org", "iban", "account"):
+        if hit.kind in ("vat_id", "org", "iban", "account", NAME):
             page_cells = cells(by_page[hit.page])
             roles[(hit.page, hit.line, hit.box.x0)] = role_at(page_cells, hit.line, hit.box)
     return roles
@@ -207,11 +220,16 @@ def candidates(document: Document) -> list[Candidate]:
 
 def _row(field: str, hit: Hit, shared: list[float]) -> list[float]:
     c = hit.context
-    index = CONCEPT_INDEX[field]
+    # A seller's name has no label of its own in `labels.LABELS` (its block heading is the
+    # seller_block feature): its own-label columns stay 0.
+    index = CONCEPT_INDEX.get(field)
     rivals = [CONCEPT_INDEX[f] for f in KIND_FIELDS[hit.kind] if f != field]
     others = [CONCEPT_INDEX[f] for f in LABEL_FIELDS if FIELD_KIND.get(f) != hit.kind]
     row = [float(FIELD_CODE[field])]
-    row += [c.near[index], c.line[index], c.above[index], c.header[index], c.right[index]]
+    if index is None:
+        row += [0.0] * 5
+    else:
+        row += [c.near[index], c.line[index], c.above[index], c.header[index], c.right[index]]
     row += [
         max((vector[i] for i in rivals), default=0.0)
         for vector in (c.near, c.line, c.above, c.header)
@@ -220,7 +238,7 @@ def _row(field: str, hit: Hit, shared: list[float]) -> list[float]:
     # Left, above or over the column: a label names its value whichever way a layout sets it.
     nearest = [c.near, c.above, c.header]
     row += [
-        max(v[index] for v in nearest),
+        max(v[index] for v in nearest) if index is not None else 0.0,
         max((v[i] for v in nearest for i in rivals), default=0.0),
     ]
     return row + shared
@@ -274,11 +292,16 @@ def _shared(
         float(sources[hit.page] is Source.OCR),
         float(hit.synthetic),
         float(c.place_before),
+        float(hit.reread),
     ]
-    row += _shape(str(hit.value) if hit.kind != "date" else "")
+    # A name's letters are not described: the generator's few buyer names would be learned.
+    row += _shape(str(hit.value) if hit.kind not in ("date", NAME) else "")
     row += _amount(hit, document) if hit.kind == "amount" else [math.nan] * 12
     row += _date(hit, document) if hit.kind == "date" else [math.nan] * 6
     row += _identifier(hit, document)
+    row += (
+        name_features(hit, document.names) if hit.kind == NAME else [math.nan] * len(NAME_FEATURES)
+    )
     return row
 
 

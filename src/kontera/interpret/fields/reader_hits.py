@@ -15,10 +15,12 @@ import statistics
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
 from kontera.domain.fields import Box
+from kontera.domain.fields import Source
 from kontera.interpret.fields import parse_ids
 from kontera.interpret.fields.candidates import LineText
 from kontera.interpret.fields.candidates import label_excluded
@@ -85,6 +87,7 @@ FIELD_KIND = {
     "payment.bankgiro": "bankgiro",
     "seller.vat_id": "vat_id",
     "seller.org_number": "org",
+    "seller.name": "name",
 }
 KIND_FIELDS: dict[str, list[str]] = {}
 for _field, _kind in FIELD_KIND.items():
@@ -124,6 +127,8 @@ class Hit:
     end: int
     context: Context
     synthetic: bool = False  # a value worked out (a VAT breakdown's sum), not printed
+    reread: bool = False  # a reference with OCR's letter-for-digit confusions undone
+    cut: int = 0  # how a name candidate was cut from its phrase (`reader_names`)
 
 
 def page_hits(page: Page) -> list[Hit]:
@@ -150,17 +155,20 @@ def _hits(page: Page) -> list[Hit]:
     segments = page_segments(page)
     bottoms = [text.line.bottom for text in texts]
     found: list[Hit] = []
+    ocr = page.source is Source.OCR
     for index, text in enumerate(texts):
-        finds = _line_finds(text.text)
+        finds = _line_finds(text.text, ocr=ocr)
         spans = sorted((f.start, f.end) for _, f in finds)
         for kind, hit in finds:
             start = max((e for s, e in spans if e <= hit.start), default=0)
-            found.append(_hit(texts, segments, bottoms, page.number, index, kind, hit, start))
+            made = hit_of(texts, segments, bottoms, page.number, index, kind, hit, start)
+            found.append(replace(made, kind="ref", reread=True) if kind == REREAD else made)
     return found
 
 
-def _line_finds(text: str) -> list[tuple[str, Found[Any]]]:
-    """Every typed value on one line; a VAT id inside an IBAN is no VAT id."""
+def _line_finds(text: str, *, ocr: bool = False) -> list[tuple[str, Found[Any]]]:
+    """Every typed value on one line; a VAT id inside an IBAN is no VAT id. On a scan, also
+    each reference as it was probably printed (`ocr_rereadings`)."""
     finds: list[tuple[str, Found[Any]]] = []
     taken: list[tuple[int, int]] = []
     for kind, finder in KIND_FINDERS.items():
@@ -170,10 +178,41 @@ def _line_finds(text: str) -> list[tuple[str, Found[Any]]]:
             if kind in _EXCLUSIVE or (kind == "amount" and _two_decimals(text, hit)):
                 taken.append((hit.start, hit.end))
             finds.append((kind, hit))
-    for hit in find_references(text):
-        if _reference_like(hit, taken):
-            finds.append(("ref", hit))
+    references = [hit for hit in find_references(text) if _reference_like(hit, taken)]
+    finds += [("ref", hit) for hit in references]
+    if ocr:
+        known = {(hit.start, hit.value) for hit in references}
+        finds += [
+            (REREAD, hit)
+            for hit in ocr_rereadings(text)
+            if (hit.start, hit.value) not in known and _reference_like(hit, taken)
+        ]
     return finds
+
+
+REREAD = "reread"
+# Letters OCR reads for digits: "INV-4637I", "2O24-118", "Nr. 10024!" were printed with digits.
+_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "!": "1"})
+_TOKEN = re.compile(r"(?<![\w!|])[A-Za-z0-9][\w/.\-]*[\w!|]")
+
+
+def ocr_rereadings(text: str) -> list[Found[str]]:
+    """References with OCR's usual letter-for-digit confusions undone: a look-alike letter
+    next to a digit, and one closing a token ("Snippetl", "Snippet!" for "Snippet1"). Each
+    is one more candidate beside what OCR read, marked as re-read; the model weighs it."""
+    found = []
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        chars = list(token)
+        for i, char in enumerate(token):
+            digit_beside = any(0 <= j < len(token) and token[j].isdigit() for j in (i - 1, i + 1))
+            closing = i == len(token) - 1 and len(token) >= 5
+            if char in "OoIl|!" and (digit_beside or closing):
+                chars[i] = char.translate(_LOOKALIKES)
+        reread = "".join(chars)
+        if reread != token and any(c.isdigit() for c in reread):
+            found.append(Found(reread, match.start(), match.end()))
+    return found
 
 
 def _overlaps(hit: Found[Any], others: list[Found[Any]]) -> bool:
@@ -215,7 +254,7 @@ def _reference_like(hit: Found[str], taken: list[tuple[int, int]]) -> bool:
     return len(value) >= 3
 
 
-def _hit(
+def hit_of(
     texts: list[LineText],
     segments: list[list[Segment]],
     bottoms: list[float],

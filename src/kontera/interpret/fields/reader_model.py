@@ -42,33 +42,48 @@ from kontera.interpret.textpage import Page
 
 log = logging.getLogger(__name__)
 
-MODEL_DIR = Path(__file__).resolve().parents[4] / "models" / "field_reader"
-FORMAT_VERSION = 1  # 1: HistGradientBoosting over reader_features.FEATURES + calibration tables
+MODEL_DIR = Path(__file__).resolve().parents[3] / "models" / "field_reader"
+# 1: HistGradientBoosting over reader_features.FEATURES + calibration tables
+# 2: a second model for the seller's name (its own file), the values' model beside it
+FORMAT_VERSION = 2
 MODEL_FILE = "model.skops"
+NAME_MODEL_FILE = "name_model.skops"
+NAME_FIELD = "seller.name"
 CARD_FILE = "model.json"
 CALIBRATION_FILE = "calibration.json"
 TOTALS = ("totals.net", "totals.vat", "totals.gross")
 _TOP = 4
 _CONSISTENT_ODDS = math.log(25.0)
 _TOLERANCE = Decimal("0.02")
-_GROUPS = {"ref": "reference", "date": "date", "amount": "amount"}
-# Every invoice has a number and a date: the best candidate is shown (and, unsure, reviewed)
-# rather than nothing. Other fields are often simply not printed.
-_FLOORS = {"invoice_number": 0.0, "issue_date": 0.0}
+_GROUPS = {"ref": "reference", "date": "date", "amount": "amount", "name": "name"}
+# Every invoice has a number, a date and a seller: the best candidate is shown (and, unsure,
+# reviewed) rather than nothing. Other fields are often simply not printed.
+_FLOORS = {"invoice_number": 0.0, "issue_date": 0.0, "seller.name": 0.0}
 
 
 @dataclass(frozen=True)
 class Reader:
+    """The values' model, the seller-name model (a name is a phrase, not a typed value: its
+    own model keeps the thousands of phrase rows from crowding the values' trees), and the
+    calibration."""
+
     model: Any
     calibration: Tables
     floor: float
     features: list[str]
+    name_model: Any = None
 
     def probabilities(self, found: list[Candidate]) -> list[float]:
         import numpy as np
 
         matrix = np.asarray([c.row for c in found], dtype=np.float64)
-        return [float(p) for p in self.model.predict_proba(matrix)[:, 1]]
+        names = np.asarray([c.field == NAME_FIELD for c in found])
+        scores = np.zeros(len(found))
+        if (~names).any():
+            scores[~names] = self.model.predict_proba(matrix[~names])[:, 1]
+        if names.any() and self.name_model is not None:
+            scores[names] = self.name_model.predict_proba(matrix[names][:, 1:])[:, 1]
+        return [float(p) for p in scores]
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,7 +332,6 @@ def shipped_reader() -> Reader | None:
 
 def load_reader(directory: Path) -> Reader:
     import sklearn
-    import skops.io as sio
 
     card = json.loads((directory / CARD_FILE).read_text("utf-8"))
     if card.get("format_version") != FORMAT_VERSION:
@@ -326,15 +340,23 @@ def load_reader(directory: Path) -> Reader:
         raise ValueError(
             f"made with scikit-learn {card.get('sklearn_version')}, not {sklearn.__version__}"
         )
-    data = (directory / MODEL_FILE).read_bytes()
+    if card.get("features") != FEATURES:
+        raise ValueError("the model was trained on other features than this reader computes")
+    model = _load_model(directory / MODEL_FILE)
+    name_model = _load_model(directory / NAME_MODEL_FILE)
+    calibration = tables_from_json(json.loads((directory / CALIBRATION_FILE).read_text("utf-8")))
+    floor = float(card.get("floor", 0.2))
+    return Reader(model, calibration, floor, list(card.get("features", [])), name_model)
+
+
+def _load_model(path: Path) -> Any:
+    import skops.io as sio
+
+    data = path.read_bytes()
     untrusted = sio.get_untrusted_types(data=data)
     # functools.partial: how a fitted HistGradientBoosting keeps sklearn's own check_array.
     trusted = ("sklearn.", "numpy.", "builtins.", "functools.partial")
     refused = [t for t in untrusted if not t.startswith(trusted)]
     if refused:
         raise ValueError(f"the model file holds types Kontera does not load: {refused}")
-    model = sio.loads(data, trusted=untrusted)
-    if card.get("features") != FEATURES:
-        raise ValueError("the model was trained on other features than this reader computes")
-    calibration = tables_from_json(json.loads((directory / CALIBRATION_FILE).read_text("utf-8")))
-    return Reader(model, calibration, float(card.get("floor", 0.2)), list(card.get("features", [])))
+    return sio.loads(data, trusted=untrusted)

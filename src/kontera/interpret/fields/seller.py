@@ -149,13 +149,22 @@ def _by_role(candidate: Candidate, role: str) -> Candidate:
 
 
 def seller_name(pages: list[Page]) -> Choice | None:
+    return decide("seller.name", pool(name_candidates(pages)), floor=0.2)
+
+
+def name_candidates(pages: list[Page]) -> list[Candidate]:
+    """The rules' seller-name candidates of the first page, each with its hand-set weight
+    (the learned reader takes the weight as one feature among many)."""
     if not pages:
-        return None
+        return []
     page = pages[0]
-    page_cells = cells(page)
-    found = _after_heading(page, page_cells) + _company_cells(page, page_cells)
-    found += _sender_line(page)
-    return decide("seller.name", pool(found), floor=0.2)
+    if "name_candidates" not in page.derived:
+        page_cells = cells(page)
+        page.derived["name_candidates"] = (
+            _after_heading(page, page_cells) + _company_cells(page, page_cells) + _sender_line(page)
+        )
+    found: list[Candidate] = page.derived["name_candidates"]
+    return found
 
 
 def _after_heading(page: Page, page_cells: list[Cell]) -> list[Candidate]:
