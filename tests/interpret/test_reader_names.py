@@ -58,3 +58,8 @@ def test_a_scan_offers_its_references_with_look_alike_letters_read_as_digits() -
     assert {"INV-4637I", "INV-46371"} <= read
     assert all(h.reread == (h.value == "INV-46371") for h in page_hits(scan) if h.kind == "ref")  # type: ignore[arg-type]
     assert "INV-46371" not in {h.value for h in page_hits(text)}  # type: ignore[arg-type]
+
+
+def test_words_are_not_re_read_as_numbers() -> None:
+    scan = _page([[("Subtotal", 40), ("Fakturadato", 200)]], Source.OCR)
+    assert not [h for h in page_hits(scan) if h.reread]  # type: ignore[arg-type]

@@ -108,6 +108,10 @@ def _fit(items: list[Example], seed: int, *, names: bool) -> Any:
     rows, labels = [], []
     for item in items:
         for candidate, label in zip(item.found, item.labels, strict=True):
+            # A re-read reference is ranked like the reference it was read from: it adds no
+            # rows, so the values' model is fitted on what it was fitted on before.
+            if candidate.hit.reread:
+                continue
             if (candidate.field == reader_model.NAME_FIELD) == names:
                 rows.append(candidate.row[1:] if names else candidate.row)
                 labels.append(label)
