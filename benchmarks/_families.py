@@ -132,6 +132,8 @@ class Scores:
         self.high: dict[tuple[str, str, str], int] = {}
         self.high_right: dict[tuple[str, str, str], int] = {}
         self.extra: dict[tuple[str, str, str], int] = {}
+        # (source, confidence bucket) → [answers, right, sum of confidences]
+        self.buckets: dict[tuple[str, int], list[float]] = {}
         self.misses: list[str] = []
 
     def add(
@@ -151,6 +153,11 @@ class Scores:
             if field is not None and field.confidence >= HIGH:
                 self.high[key] = self.high.get(key, 0) + 1
                 self.high_right[key] = self.high_right.get(key, 0) + right
+            if field is not None:
+                bucket = self.buckets.setdefault((source, _bucket(field.confidence)), [0, 0, 0.0])
+                bucket[0] += 1
+                bucket[1] += right
+                bucket[2] += field.confidence
             if not right:
                 self.misses.append(
                     f"{source:4} {name[:34]:34} {path:20} want={want!s:22.22} got={got!s:22.22}"
@@ -201,6 +208,18 @@ class Scores:
                     + f" {_pct(self.accuracy(source, family), 1):>6}"
                 )
 
+    def print_reliability(self, title: str) -> None:
+        """Per band of reported confidence: how many answers, their mean confidence, and how
+        often they were right (a read field counts; a field not read does not)."""
+        for source in self.sources():
+            print(f"\n{title} — {source}: reliability of the reported confidence")
+            print(f"{'confidence':>12} {'answers':>8} {'mean':>7} {'right':>7}")
+            for index, (low, high) in enumerate(zip(BANDS, [*BANDS[1:], 1.0], strict=True)):
+                n, right, total = self.buckets.get((source, index), [0, 0, 0.0])
+                band = f"{low:.2f}–{high:.2f}"
+                mean = _pct(total / n if n else None)
+                print(f"{band:>12} {int(n):8} {mean:>7} {_pct(right / n if n else None):>7}")
+
     def summary(self) -> dict[str, Any]:
         return {
             source: {
@@ -210,6 +229,13 @@ class Scores:
             }
             for source in self.sources()
         }
+
+
+BANDS = [0.0, 0.5, 0.8, 0.9, 0.95, 0.99]
+
+
+def _bucket(confidence: float) -> int:
+    return max(i for i, low in enumerate(BANDS) if confidence >= low)
 
 
 def _short(path: str) -> str:

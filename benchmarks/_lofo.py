@@ -11,6 +11,7 @@ of the *other* families, so neither the ranking nor the confidence of F's fields
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
 from dataclasses import dataclass
@@ -149,9 +150,23 @@ def report(run: Run) -> None:
             f"{high:7} {_pct(right / high if high else None):>11}"
         )
     run.held_out.print_matrix("Held out (leave-one-family-out)")
+    run.held_out.print_reliability("Held out (leave-one-family-out)")
     if run.in_sample.n:
         run.in_sample.print_matrix("In sample (trained on every family)")
+    print(f"\nheld-out fingerprint (equal in two runs = reproduced): {fingerprint(run)}")
     print("\nseconds: " + ", ".join(f"{k} {v:.0f}" for k, v in run.seconds.items()))
+
+
+def fingerprint(run: Run) -> str:
+    """A digest of every held-out (field, raw score, right) and of the final model's scores:
+    two trainings that agree on it made the same models."""
+    digest = hashlib.sha256()
+    for sample in run.samples:
+        digest.update(repr(sample).encode())
+    if run.model is not None:
+        for _, item in run.examples:
+            digest.update(repr(rt.uncalibrated(run.model).probabilities(item.found)).encode())
+    return digest.hexdigest()[:16]
 
 
 _SOURCE = {"text": "text layer", "scan": "200 dpi degraded scans through OCR"}

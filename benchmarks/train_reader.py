@@ -16,6 +16,7 @@ The ZUGFeRD corpus PDFs are never read here: they are evaluation data
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -29,7 +30,7 @@ from _lofo import leave_family_out
 from _lofo import report
 
 from kontera.interpret.fields import reader_training as rt
-from kontera.interpret.fields.reader_model import MODEL_DIR
+from kontera.interpret.fields.reader_files import MODEL_DIR
 
 PER_FAMILY = 30
 SCANS_PER_FAMILY = 6
@@ -45,6 +46,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--out", type=Path, default=MODEL_DIR)
     parser.add_argument("--misses", type=Path, help="write the held-out misses to this file")
+    parser.add_argument(
+        "--samples", type=Path, help="write the held-out (family, group, raw, right) as JSON"
+    )
     args = parser.parse_args()
     run = build(args.per_family, args.seed, args.scans_per_family)
     leave_family_out(run)
@@ -52,6 +56,8 @@ def main() -> None:
     report(run)
     if args.misses:
         args.misses.write_text("\n".join(run.held_out.misses) + "\n", "utf-8")
+    if args.samples:
+        args.samples.write_text(json.dumps(run.samples) + "\n", "utf-8")
     examples = [item for _, item in run.examples]
     card = {
         "what": "Ranks candidate values per invoice field (reader_features.FEATURES); "

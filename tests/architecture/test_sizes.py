@@ -20,9 +20,6 @@ FUNCTION_LINES = 40
 MODULE_LINES = 350
 
 LONGER_FUNCTIONS: dict[str, int] = {
-    # Feature vectors of the field reader: one assignment per feature, in the model's order.
-    "kontera/interpret/fields/reader_features.py:_names": 49,
-    "kontera/interpret/fields/reader_features.py:_shared": 41,
     # The attestation gate and a leased posting run: steps in one order under one lock or lease.
     "kontera/services/attest/attestation.py:gate": 46,
     "kontera/services/post/posting.py:_post_leased": 50,
@@ -45,7 +42,6 @@ LONGER_MODULES: dict[str, int] = {
     "kontera/ingest/mailauth.py": 359,
     # The seven VAT categories' rules from one table, beside the two extra IC rules.
     "kontera/interpret/checks/vat.py": 376,
-    "kontera/interpret/fields/reader_features.py": 404,
     # Every task the workers run, declared in one place with its retry and schedule.
     "kontera/jobs/queue.py": 354,
     # The document page's view model: every block of the page is built here.

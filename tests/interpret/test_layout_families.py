@@ -18,7 +18,7 @@ from families.generate import samples
 
 from kontera.interpret.base import InterpretContext
 from kontera.interpret.fields.line_items import read_line_items
-from kontera.interpret.fields.reader_features import Document
+from kontera.interpret.fields.reader_document import Document
 from kontera.interpret.fields.reader_hits import FIELD_KIND
 from kontera.interpret.fields.reader_training import matches
 from kontera.interpret.pages.pdf import read_pdf_pages

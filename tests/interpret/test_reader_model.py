@@ -15,8 +15,8 @@ from kontera.domain.fields import Source
 from kontera.interpret.base import InterpretContext
 from kontera.interpret.fields.assemble import assemble_invoice
 from kontera.interpret.fields.reader_features import FEATURES
-from kontera.interpret.fields.reader_model import MODEL_DIR
-from kontera.interpret.fields.reader_model import shipped_reader
+from kontera.interpret.fields.reader_files import MODEL_DIR
+from kontera.interpret.fields.reader_files import shipped_reader
 from kontera.interpret.fields.reader_training import matches
 from kontera.interpret.pages.pdf import PdfTextInterpreter
 from kontera.interpret.textpage import Word

@@ -1,11 +1,17 @@
 """Turn a field's raw score into a probability that it is right.
 
-The table is fitted on generated fixtures with known answers (`fixtures/generate.py`, then
-`python -m kontera.interpret.fields.calibration fit …` via `benchmarks/pdf_accuracy.py --fit`): raw
-scores are binned per (source, field group), each bin's precision is made monotone (pool
-adjacent violators) and replaced by its Wilson lower bound, so that a field reported at ≥ 0.95
-is right at least that often even in a small bin. A group with no fitted table never reports
-more than 0.9: confidence has to be earned on data.
+The table is fitted on predictions with known answers (the learned reader's: layout families
+it was not trained on; the rules': `fixtures/generate.py` via `benchmarks/pdf_accuracy.py
+--fit`), per (source, field group). Precision is assumed to rise with the raw score: isotonic
+regression (pool adjacent violators over the samples, equal scores kept together) finds the
+blocks of equal precision, and each block reports a lower confidence bound (Wilson, 95 %) on
+its precision rather than the precision itself, so that a field reported at ≥ 0.95 is right at
+least that often even where a block holds few samples. Under the same assumption the samples
+of a block and of every block below it are all at most as often right as the block itself, so
+the bound of a block is the best of the bounds of it pooled with the blocks below: a thin
+block borrows the weight of its neighbours instead of reporting a bound its handful of samples
+cannot support, and the reported confidence never falls as the score rises. A group with no
+fitted table never reports more than 0.9: confidence has to be earned on data.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from typing import Any
 TABLE_FILE = "calibration.json"
 FORMAT_VERSION = 1  # 1: per "source/group" lists of [raw lower edge, probability]
 _UNFITTED_CEILING = 0.9
-_MIN_BIN = 40
+_MIN_SAMPLES = 40  # fewer samples of a group: no table, the 0.9 ceiling
 _Z = 1.96
 
 
@@ -69,43 +75,53 @@ def fit(samples: Iterable[tuple[str, float, bool]]) -> dict[str, Any]:
         # Pooled over sources too: the fallback for a source with too few samples of a group.
         by_key.setdefault("any/" + key.split("/", 1)[1], []).append((raw, right))
     groups = {
-        key: _fit_group(sorted(rows)) for key, rows in by_key.items() if len(rows) >= _MIN_BIN
+        key: _fit_group(sorted(rows)) for key, rows in by_key.items() if len(rows) >= _MIN_SAMPLES
     }
     return {"format_version": FORMAT_VERSION, "groups": groups}
 
 
 def _fit_group(rows: list[tuple[float, bool]]) -> list[list[float]]:
-    bins = _bins(rows)
-    merged = _pool_adjacent_violators([(lo, sum(r for _, r in b), len(b)) for lo, b in bins])
-    return [[round(lo, 4), round(_wilson_lower(right, total), 4)] for lo, right, total in merged]
+    """rows sorted by raw score → [raw lower edge, calibrated probability], nondecreasing."""
+    blocks = _pool_adjacent_violators(_ties(rows))
+    table: list[list[float]] = []
+    best = 0.0
+    for k, (lo, _, _) in enumerate(blocks):
+        best = max(best, _pooled_lower(blocks[: k + 1]))
+        if not table or round(best, 4) > table[-1][1]:
+            table.append([round(lo, 4), round(best, 4)])
+    return table
 
 
-def _bins(rows: list[tuple[float, bool]]) -> list[tuple[float, list[tuple[float, bool]]]]:
-    """Bins of at least _MIN_BIN samples that never split equal raw scores."""
-    bins: list[tuple[float, list[tuple[float, bool]]]] = []
-    current: list[tuple[float, bool]] = []
-    for i, row in enumerate(rows):
-        current.append(row)
-        boundary = i + 1 == len(rows) or rows[i + 1][0] != row[0]
-        if len(current) >= _MIN_BIN and boundary:
-            bins.append((current[0][0], current))
-            current = []
-    if current:
-        if bins:
-            lo, last = bins.pop()
-            bins.append((lo, last + current))
+def _ties(rows: list[tuple[float, bool]]) -> list[tuple[float, int, int]]:
+    """(raw, right, total) per distinct raw score: equal scores get one probability."""
+    units: list[tuple[float, int, int]] = []
+    for raw, right in rows:
+        if units and units[-1][0] == raw:
+            lo, r, t = units[-1]
+            units[-1] = (lo, r + int(right), t + 1)
         else:
-            bins.append((current[0][0], current))
-    return bins
+            units.append((raw, int(right), 1))
+    return units
+
+
+def _pooled_lower(blocks: list[tuple[float, int, int]]) -> float:
+    """The best lower bound for the last block: pooled with 0, 1, … of the blocks below it
+    (each pooling is at most as often right as the last block, precision rising)."""
+    best, right, total = 0.0, 0, 0
+    for _, r, t in reversed(blocks):
+        right, total = right + r, total + t
+        best = max(best, _wilson_lower(right, total))
+    return best
 
 
 def _pool_adjacent_violators(
-    bins: list[tuple[float, int, int]],
+    blocks: list[tuple[float, int, int]],
 ) -> list[tuple[float, int, int]]:
+    """Merge neighbours until precision rises strictly from block to block."""
     merged: list[tuple[float, int, int]] = []
-    for lo, right, total in bins:
+    for lo, right, total in blocks:
         merged.append((lo, right, total))
-        while len(merged) > 1 and merged[-2][1] / merged[-2][2] >= merged[-1][1] / merged[-1][2]:
+        while len(merged) > 1 and merged[-2][1] * merged[-1][2] >= merged[-1][1] * merged[-2][2]:
             (lo_a, r_a, t_a), (_, r_b, t_b) = merged[-2], merged[-1]
             merged[-2:] = [(lo_a, r_a + r_b, t_a + t_b)]
     return merged

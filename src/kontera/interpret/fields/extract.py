@@ -31,9 +31,9 @@ from kontera.interpret.fields.parse_text import Found
 from kontera.interpret.fields.parse_text import find_currencies
 from kontera.interpret.fields.parse_text import find_dates
 from kontera.interpret.fields.parse_text import find_references
+from kontera.interpret.fields.reader_files import shipped_reader
 from kontera.interpret.fields.reader_hits import FIELD_KIND
 from kontera.interpret.fields.reader_model import read_fields
-from kontera.interpret.fields.reader_model import shipped_reader
 from kontera.interpret.fields.seller import party_identifier
 from kontera.interpret.fields.seller import seller_name
 from kontera.interpret.fields.titles import document_kind

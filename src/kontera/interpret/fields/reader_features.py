@@ -11,32 +11,23 @@ particular layout, position or word list of one producer.
 from __future__ import annotations
 
 import math
-import statistics
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from kontera.domain import identifiers as ids
 from kontera.domain.fields import Source
-from kontera.interpret.fields.line_items import read_line_items
-from kontera.interpret.fields.reader_hits import CONCEPT_INDEX
-from kontera.interpret.fields.reader_hits import CONTEXT_NAMES
+from kontera.interpret.fields.reader_concepts import CONCEPT_INDEX
+from kontera.interpret.fields.reader_concepts import CONTEXT_NAMES
+from kontera.interpret.fields.reader_concepts import LABEL_FIELDS
+from kontera.interpret.fields.reader_document import Document
+from kontera.interpret.fields.reader_document import table_lines
 from kontera.interpret.fields.reader_hits import FIELD_KIND
 from kontera.interpret.fields.reader_hits import KIND_FIELDS
-from kontera.interpret.fields.reader_hits import LABEL_FIELDS
 from kontera.interpret.fields.reader_hits import Hit
-from kontera.interpret.fields.reader_hits import page_hits
-from kontera.interpret.fields.reader_hits import page_segments
 from kontera.interpret.fields.reader_name_features import NAME_FEATURES
-from kontera.interpret.fields.reader_name_features import NameContext
 from kontera.interpret.fields.reader_name_features import name_features
 from kontera.interpret.fields.reader_names import NAME
-from kontera.interpret.fields.reader_names import name_hits
-from kontera.interpret.fields.seller import cells
-from kontera.interpret.fields.seller import role_at
-from kontera.interpret.textpage import Page
 
 FIELDS = tuple(FIELD_KIND)
 FIELD_CODE = {field: i for i, field in enumerate(FIELDS)}
@@ -50,6 +41,48 @@ _CHECKS = {
 }
 
 
+_PLACE = [
+    "gap",
+    "above_steps",
+    "above_dy",
+    "above_dx0",
+    "above_dx1",
+    "header_steps",
+    "x0",
+    "x1",
+    "top",
+    "page_position",
+    "first_page",
+    "last_page",
+    "pages",
+    "height_ratio",
+    "bold",
+    "in_table",
+    "from_right",
+    "same_kind_on_line",
+    "ocr_conf",
+    "ocr",
+    "synthetic",
+    "place_before",
+    "reread",
+]
+_AMOUNT = [
+    "amount_log",
+    "negative",
+    "amount_rank",
+    "is_largest",
+    "repeats",
+    "gross_like",
+    "net_like",
+    "vat_like",
+    "vat_rate_exact",
+    "line_sum",
+    "gross_less_prepaid",
+    "column_sum",
+]
+_DATE = ["date_rank", "earliest", "latest", "dates", "later_date_5_90", "earlier_date_5_90"]
+
+
 def _names() -> list[str]:
     names = ["field"]
     names += [f"label_{where}" for where in ("near", "line", "above", "header", "right")]
@@ -58,47 +91,9 @@ def _names() -> list[str]:
     names += [f"near_{name}" for name in CONTEXT_NAMES]
     names += [f"above_{name}" for name in CONTEXT_NAMES]
     names += ["right_rate", "right_tax_id", "right_any"]
-    names += [
-        "gap",
-        "above_steps",
-        "above_dy",
-        "above_dx0",
-        "above_dx1",
-        "header_steps",
-        "x0",
-        "x1",
-        "top",
-        "page_position",
-        "first_page",
-        "last_page",
-        "pages",
-        "height_ratio",
-        "bold",
-        "in_table",
-        "from_right",
-        "same_kind_on_line",
-        "ocr_conf",
-        "ocr",
-        "synthetic",
-        "place_before",
-        "reread",
-    ]
+    names += _PLACE
     names += ["chars", "digits", "digit_share", "letters", "separators"]
-    names += [
-        "amount_log",
-        "negative",
-        "amount_rank",
-        "is_largest",
-        "repeats",
-        "gross_like",
-        "net_like",
-        "vat_like",
-        "vat_rate_exact",
-        "line_sum",
-        "gross_less_prepaid",
-        "column_sum",
-    ]
-    names += ["date_rank", "earliest", "latest", "dates", "later_date_5_90", "earlier_date_5_90"]
+    names += _AMOUNT + _DATE
     names += ["check_digit", "seller_block", "buyer_block"]
     names += [f"name_{name}" for name in NAME_FEATURES]
     return names
@@ -116,103 +111,33 @@ class Candidate:
     row: list[float]
 
 
-@dataclass
-class Document:
-    """What the features of one value need to know about the whole document."""
+@dataclass(frozen=True)
+class _Pages:
+    """Per page, what a value's place is measured against."""
 
-    pages: list[Page]
-    hits: list[Hit]
-    amounts: set[Decimal]
-    amount_order: dict[Decimal, float]
-    repeats: dict[tuple[str, Any], int]
-    dates: list[date]
-    line_sum: Decimal | None
-    prepaid: dict[Decimal, Hit]  # amounts labelled as paid already
-    median_height: float
-    roles: dict[tuple[int, int, float], str]
-    column_sums: set[tuple[int, int, float]]  # amounts that sum the ones above them
-    names: NameContext  # what the seller-name features compare a name with
+    last: int
+    tables: dict[int, set[int]]
+    sizes: dict[int, tuple[float, float]]
+    sources: dict[int, Source]
+    line_kinds: dict[tuple[int, int, float], tuple[int, int]]
 
     @classmethod
-    def of(cls, pages: list[Page], extra: Sequence[Hit] = ()) -> Document:
-        hits = [h for page in pages for h in page_hits(page)] + list(extra)
-        if pages:
-            table = _table_lines(pages[0])
-            hits += [h for h in name_hits(pages[0]) if h.line not in table]
-        amounts = {abs(h.value) for h in hits if h.kind == "amount"}
-        ranked = sorted(amounts, reverse=True)
-        order = {v: i / max(len(ranked) - 1, 1) for i, v in enumerate(ranked)}
-        repeats: dict[tuple[str, Any], int] = {}
-        for h in hits:
-            key = (h.kind, abs(h.value) if h.kind == "amount" else h.value)
-            repeats[key] = repeats.get(key, 0) + 1
-        rows = read_line_items(pages)
-        roles = _roles(pages, hits)
-        heights = [w.height for page in pages for w in page.words] or [10.0]
-        prepaid = {
-            abs(h.value): h
-            for h in hits
-            if h.kind == "amount" and h.context.line[CONCEPT_INDEX["prepaid"]] > 0
-        }
+    def of(cls, document: Document) -> _Pages:
         return cls(
-            pages=pages,
-            hits=hits,
-            amounts=amounts,
-            amount_order=order,
-            repeats=repeats,
-            dates=sorted({h.value for h in hits if h.kind == "date"}),
-            line_sum=sum((abs(r.net) for r in rows), Decimal(0)) if rows else None,
-            prepaid=prepaid,
-            median_height=statistics.median(heights),
-            roles=roles,
-            column_sums=_column_sums(hits),
-            names=NameContext.of(pages, hits, roles),
+            last=max((p.number for p in document.pages), default=1),
+            tables={page.number: table_lines(page) for page in document.pages},
+            sizes={page.number: (page.width, page.height) for page in document.pages},
+            sources={page.number: page.source for page in document.pages},
+            line_kinds=_line_positions(document.hits),
         )
-
-
-def _column_sums(hits: list[Hit]) -> set[tuple[int, int, float]]:
-    """Amounts that are the sum of two or more amounts right above them in their column (the
-    sum row of a summary table, a total under the line amounts)."""
-    columns: dict[tuple[int, int], list[Hit]] = {}
-    for hit in hits:
-        if hit.kind == "amount" and not hit.synthetic:
-            columns.setdefault((hit.page, round(hit.box.x1 / 3)), []).append(hit)
-    found = set()
-    for column in columns.values():
-        column.sort(key=lambda h: h.line)
-        for i, hit in enumerate(column):
-            total = Decimal(0)
-            for count, above in enumerate(reversed(column[:i]), start=1):
-                total += abs(above.value)
-                if count >= 2 and total == abs(hit.value):
-                    found.add((hit.page, hit.line, hit.box.x0))
-                    break
-                if total > abs(hit.value):
-                    break
-    return found
-
-
-def _roles(pages: list[Page], hits: list[Hit]) -> dict[tuple[int, int, float], str]:
-    """Seller or buyer block of each identifier (a buyer's VAT id is not the seller's)."""
-    roles: dict[tuple[int, int, float], str] = {}
-    by_page = {page.number: page for page in pages}
-    for hit in hits:
-        if hit.kind in ("vat_id", "org", "iban", "account", NAME):
-            page_cells = cells(by_page[hit.page])
-            roles[(hit.page, hit.line, hit.box.x0)] = role_at(page_cells, hit.line, hit.box)
-    return roles
 
 
 def candidates(document: Document) -> list[Candidate]:
     """Every (value, field) pair of the document with its feature row."""
     found = []
-    last_page = max((p.number for p in document.pages), default=1)
-    tables = {page.number: _table_lines(page) for page in document.pages}
-    sizes = {page.number: (page.width, page.height) for page in document.pages}
-    sources = {page.number: page.source for page in document.pages}
-    line_kinds = _line_positions(document.hits)
+    pages = _Pages.of(document)
     for hit in document.hits:
-        shared = _shared(hit, document, last_page, tables, sizes, sources, line_kinds)
+        shared = _shared(hit, document, pages)
         for field in KIND_FIELDS.get(hit.kind, ()):
             found.append(Candidate(field, hit, _row(field, hit, shared)))
     return found
@@ -247,18 +172,23 @@ def _row(field: str, hit: Hit, shared: list[float]) -> list[float]:
 _CONTEXT_SLICE = slice(len(LABEL_FIELDS), len(LABEL_FIELDS) + len(CONTEXT_NAMES))
 
 
-def _shared(
-    hit: Hit,
-    document: Document,
-    last_page: int,
-    tables: dict[int, set[int]],
-    sizes: dict[int, tuple[float, float]],
-    sources: dict[int, Source],
-    line_kinds: dict[tuple[int, int, float], tuple[int, int]],
-) -> list[float]:
+def _shared(hit: Hit, document: Document, pages: _Pages) -> list[float]:
     """The part of a row that does not depend on the field asked about."""
+    row = _context_words(hit) + _place(hit, document, pages)
+    # A name's letters are not described: the generator's few buyer names would be learned.
+    row += _shape(str(hit.value) if hit.kind not in ("date", NAME) else "")
+    row += _amount(hit, document) if hit.kind == "amount" else [math.nan] * len(_AMOUNT)
+    row += _date(hit, document) if hit.kind == "date" else [math.nan] * len(_DATE)
+    row += _identifier(hit, document)
+    row += (
+        name_features(hit, document.names) if hit.kind == NAME else [math.nan] * len(NAME_FEATURES)
+    )
+    return row
+
+
+def _context_words(hit: Hit) -> list[float]:
+    """The context words left of the value, above it or over its column, and right of it."""
     c = hit.context
-    width, height = sizes[hit.page]
     any_label = [i for name, i in CONCEPT_INDEX.items() if name in LABEL_FIELDS]
     row = list(c.near[_CONTEXT_SLICE]) + [
         max(a, h) for a, h in zip(c.above[_CONTEXT_SLICE], c.header[_CONTEXT_SLICE], strict=True)
@@ -268,8 +198,16 @@ def _shared(
         c.right[CONCEPT_INDEX["tax_id"]],
         max(c.right[i] for i in any_label),
     ]
-    from_right, on_line = line_kinds.get((hit.page, hit.line, hit.box.x0), (0, 1))
-    row += [
+    return row
+
+
+def _place(hit: Hit, document: Document, pages: _Pages) -> list[float]:
+    """Where the value sits (in the order of `_PLACE`): relative to the words above it, on the
+    page, in the document, in which type, and how it was read."""
+    c = hit.context
+    width, height = pages.sizes[hit.page]
+    from_right, on_line = pages.line_kinds.get((hit.page, hit.line, hit.box.x0), (0, 1))
+    return [
         c.gap,
         float(c.above_steps),
         c.above_dy,
@@ -279,30 +217,21 @@ def _shared(
         hit.box.x0 / width,
         hit.box.x1 / width,
         hit.box.top / height,
-        (hit.page - 1) / max(last_page - 1, 1),
+        (hit.page - 1) / max(pages.last - 1, 1),
         float(hit.page == 1),
-        float(hit.page == last_page),
-        float(last_page),
+        float(hit.page == pages.last),
+        float(pages.last),
         hit.height / max(document.median_height, 1.0),
         float(hit.bold),
-        float(hit.line in tables[hit.page]),
+        float(hit.line in pages.tables[hit.page]),
         float(from_right),
         float(on_line),
         hit.conf,
-        float(sources[hit.page] is Source.OCR),
+        float(pages.sources[hit.page] is Source.OCR),
         float(hit.synthetic),
         float(c.place_before),
         float(hit.reread),
     ]
-    # A name's letters are not described: the generator's few buyer names would be learned.
-    row += _shape(str(hit.value) if hit.kind not in ("date", NAME) else "")
-    row += _amount(hit, document) if hit.kind == "amount" else [math.nan] * 12
-    row += _date(hit, document) if hit.kind == "date" else [math.nan] * 6
-    row += _identifier(hit, document)
-    row += (
-        name_features(hit, document.names) if hit.kind == NAME else [math.nan] * len(NAME_FEATURES)
-    )
-    return row
 
 
 def _shape(text: str) -> list[float]:
@@ -389,39 +318,3 @@ def _line_positions(hits: list[Hit]) -> dict[tuple[int, int, float], tuple[int, 
         for i, hit in enumerate(ordered):
             positions[(hit.page, hit.line, hit.box.x0)] = (i, len(group))
     return positions
-
-
-def _table_lines(page: Page) -> set[int]:
-    """Lines of the item table: after a header naming description and amount columns, until
-    a line that names a total."""
-    if "table_lines" in page.derived:
-        found: set[int] = page.derived["table_lines"]
-        return found
-    from kontera.interpret.fields.candidates import page_texts
-    from kontera.interpret.fields.line_items import header_columns
-
-    texts = page_texts(page)
-    found = set()
-    inside = False
-    for index, text in enumerate(texts):
-        if header_columns(text) is not None:
-            inside = True
-            continue
-        if inside and _totals_line(page, index):
-            inside = False
-        if inside:
-            found.add(index)
-    page.derived["table_lines"] = found
-    return found
-
-
-_TOTAL_CONCEPTS = [
-    CONCEPT_INDEX[t] for t in ("totals.net", "totals.vat", "totals.gross", "totals.payable")
-] + [CONCEPT_INDEX["carried"]]
-
-
-def _totals_line(page: Page, index: int) -> bool:
-    """A line that names a total anywhere (a label left of an amount, or a row of headings
-    over the amounts) ends the item table."""
-    segments = page_segments(page)[index]
-    return any(max(s.vector[i] for i in _TOTAL_CONCEPTS) >= 0.5 for s in segments)

@@ -16,36 +16,26 @@ from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import replace
-from functools import lru_cache
 from typing import Any
 
 from kontera.domain.fields import Box
 from kontera.domain.fields import Source
 from kontera.interpret.fields import parse_ids
 from kontera.interpret.fields.candidates import LineText
-from kontera.interpret.fields.candidates import label_excluded
 from kontera.interpret.fields.candidates import page_texts
-from kontera.interpret.fields.labels import ANY_LABEL
-from kontera.interpret.fields.labels import CONTEXT
-from kontera.interpret.fields.labels import LABELS
-from kontera.interpret.fields.labels import fold
 from kontera.interpret.fields.parse_text import Found
 from kontera.interpret.fields.parse_text import find_amounts
 from kontera.interpret.fields.parse_text import find_dates
 from kontera.interpret.fields.parse_text import find_references
+from kontera.interpret.fields.reader_concepts import NOTHING
+from kontera.interpret.fields.reader_concepts import concepts
+from kontera.interpret.fields.reader_rereads import REREAD
+from kontera.interpret.fields.reader_rereads import ocr_rereadings
 from kontera.interpret.textpage import Page
 from kontera.interpret.textpage import union_box
 
-LABEL_FIELDS = tuple(LABELS)
-CONTEXT_NAMES = tuple(CONTEXT)
-CONCEPTS = LABEL_FIELDS + CONTEXT_NAMES
-CONCEPT_INDEX = {name: i for i, name in enumerate(CONCEPTS)}
 _ABOVE_LINES = 4
 _HEADER_LINES = 25
-# Any label or context word at all: most phrases (names, addresses, values) have none.
-_ANY = re.compile(
-    "|".join([*(p.pattern for p in ANY_LABEL.values()), *(p.pattern for p in CONTEXT.values())])
-)
 
 
 def _org_numbers(text: str) -> list[Found[str]]:
@@ -190,34 +180,6 @@ def _line_finds(text: str, *, ocr: bool = False) -> list[tuple[str, Found[Any]]]
     return finds
 
 
-REREAD = "reread"
-# Letters OCR reads for digits: "INV-4637I", "2O24-118", "Nr. 10024!" were printed with digits.
-_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "!": "1"})
-_TOKEN = re.compile(r"(?<![\w!|])[A-Za-z0-9][\w/.\-]*[\w!|]")
-
-
-def ocr_rereadings(text: str) -> list[Found[str]]:
-    """References with OCR's usual letter-for-digit confusions undone: a look-alike letter
-    next to a digit, or closing a token that has digits or with a mark ("Snippet!" for
-    "Snippet1"). Each is one more candidate beside what OCR read, marked as re-read."""
-    found = []
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        chars = list(token)
-        has_digit = any(c.isdigit() for c in token)
-        for i, char in enumerate(token):
-            digit_beside = any(0 <= j < len(token) and token[j].isdigit() for j in (i - 1, i + 1))
-            # Closing a token that has digits ("10024!", "F3454l"), or a mark no word ends in:
-            # "Subtotal" and "Fakturadato" are words, not "Subtota1" and "Fakturadat0".
-            closing = i == len(token) - 1 and (has_digit or char in "|!")
-            if char in "OoIl|!" and (digit_beside or closing):
-                chars[i] = char.translate(_LOOKALIKES)
-        reread = "".join(chars)
-        if reread != token and any(c.isdigit() for c in reread):
-            found.append(Found(reread, match.start(), match.end()))
-    return found
-
-
 def _overlaps(hit: Found[Any], others: list[Found[Any]]) -> bool:
     return any(o.start < hit.end and hit.start < o.end for o in others)
 
@@ -306,13 +268,13 @@ def _context(
     home = next((seg for seg in own if seg.start <= found.start < seg.end), None)
     start = max(home.start, prefix_start) if home is not None else prefix_start
     prefix = text.text[start : found.start] if home is not None else ""
-    near = concepts(prefix) if re.search(r"[^\W\d_]|%", prefix) else _NOTHING
+    near = concepts(prefix) if re.search(r"[^\W\d_]|%", prefix) else NOTHING
     if not any(near) and left:
         near = left[-1].vector
     line = _max([near, *(seg.vector for seg in left)])
     suffix = text.text[found.end : home.end] if home is not None else ""
     following = [seg for seg in own if seg.start >= found.end]
-    right = concepts(suffix) if suffix.strip() else following[0].vector if following else _NOTHING
+    right = concepts(suffix) if suffix.strip() else following[0].vector if following else NOTHING
     words_left = [w for w in text.line.words if w.x1 <= box.x0 + 0.5]
     gap = (box.x0 - words_left[-1].x1) / height if words_left else -1.0
     above = _above(segments, bottoms, index, box, height)
@@ -320,14 +282,13 @@ def _context(
     return Context(near, line, above[0], above[5], right, gap, *above[1:5], above[6], place)
 
 
-_NOTHING = tuple(0.0 for _ in CONCEPTS)
 _PLACE = re.compile(r"^\s*[A-ZÆØÅÄÖÜ][\w.\- ]{1,30},\s*(?:den|le|am|the)?\s*$")
 
 
 def _max(vectors: list[tuple[float, ...]]) -> tuple[float, ...]:
     vectors = [v for v in vectors if any(v)]
     if not vectors:
-        return _NOTHING
+        return NOTHING
     if len(vectors) == 1:
         return vectors[0]
     return tuple(max(values) for values in zip(*vectors, strict=True))
@@ -338,7 +299,7 @@ def _above(
 ) -> tuple[tuple[float, ...], int, float, float, float, tuple[float, ...], int]:
     """The words over the value (within four lines and a few line heights), and the nearest
     line further up whose words over the value's column carry a label (a column heading)."""
-    above: tuple[float, ...] = _NOTHING
+    above: tuple[float, ...] = NOTHING
     steps, dy, dx0, dx1 = 0, 0.0, 0.0, 0.0
     for step in range(1, min(_HEADER_LINES, index) + 1):
         # Words over the value that start before its right edge: a label starts left of or
@@ -359,33 +320,4 @@ def _above(
             dx1 = (box.x1 - max(s.x1 for s in over)) / height
         if any(vector):
             return above, steps, dy, dx0, dx1, vector, step
-    return above, steps, dy, dx0, dx1, _NOTHING, 0
-
-
-def concepts(text: str) -> tuple[float, ...]:
-    """How strongly `text` names each field (its label weight, look-alikes excluded) and each
-    context word family (customer, order, prepaid …), in any of the seven languages."""
-    return _concepts(re.sub(r"\d+", "0", fold(text.lower())))
-
-
-@lru_cache(maxsize=50_000)
-def _concepts(lower: str) -> tuple[float, ...]:
-    if not _ANY.search(lower):
-        return _NOTHING
-    vector = [label_strength(field, lower) for field in LABEL_FIELDS]
-    vector += [1.0 if pattern.search(lower) else 0.0 for pattern in CONTEXT.values()]
-    return tuple(vector)
-
-
-def label_strength(field: str, lower: str) -> float:
-    if not ANY_LABEL[field].search(lower):
-        return 0.0
-    best = 0.0
-    for label in LABELS[field]:
-        if label.weight <= best:
-            continue
-        for match in label.pattern.finditer(lower):
-            if not label_excluded(field, lower, match.start(), match.end()):
-                best = label.weight
-                break
-    return best
+    return above, steps, dy, dx0, dx1, NOTHING, 0

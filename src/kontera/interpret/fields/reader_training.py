@@ -25,13 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from kontera.domain import identifiers as ids
+from kontera.interpret.fields import reader_files
 from kontera.interpret.fields import reader_model
 from kontera.interpret.fields.calibration import fit as fit_calibration
 from kontera.interpret.fields.calibration import tables_from_json
 from kontera.interpret.fields.choice import Choice
+from kontera.interpret.fields.reader_document import Document
 from kontera.interpret.fields.reader_features import FEATURES
 from kontera.interpret.fields.reader_features import Candidate
-from kontera.interpret.fields.reader_features import Document
 from kontera.interpret.fields.reader_features import candidates
 from kontera.interpret.fields.reader_hits import FIELD_KIND
 from kontera.interpret.fields.reader_model import Reader
@@ -104,6 +105,7 @@ def _fit(items: list[Example], seed: int, *, names: bool) -> Any:
     seller's name (without the field column, which would be constant)."""
     import numpy as np
     from sklearn.ensemble import HistGradientBoostingClassifier
+    from threadpoolctl import threadpool_limits  # type: ignore[import-untyped]
 
     rows, labels = [], []
     for item in items:
@@ -131,7 +133,11 @@ def _fit(items: list[Example], seed: int, *, names: bool) -> Any:
     # A column that is empty for every row (the name features of the values) cannot be binned;
     # constant, it is never split on, whatever the rows it meets later hold.
     matrix[:, np.isnan(matrix).all(axis=0)] = 0.0
-    model.fit(matrix, np.asarray(labels))
+    # One thread: OpenMP adds the gradients of a node in whatever order its threads finish,
+    # and on a value that sits between two candidates that rounding picks one or the other
+    # on every document of a layout. Fitted on one thread, a seed makes one model.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model.fit(matrix, np.asarray(labels))
     return model
 
 
@@ -189,23 +195,23 @@ def save_reader(
     directory.mkdir(parents=True, exist_ok=True)
     meta = {
         **card,
-        "format_version": reader_model.FORMAT_VERSION,
+        "format_version": reader_files.FORMAT_VERSION,
         "sklearn_version": sklearn.__version__,
         "skops_version": str(skops.__version__),
         "features": FEATURES,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     for name, model in (
-        (reader_model.MODEL_FILE, models.values),
-        (reader_model.NAME_MODEL_FILE, models.names),
+        (reader_files.MODEL_FILE, models.values),
+        (reader_files.NAME_MODEL_FILE, models.names),
     ):
         _atomic(directory / name, sio.dumps(model, compression=zipfile.ZIP_DEFLATED))
     _atomic(
-        directory / reader_model.CALIBRATION_FILE,
+        directory / reader_files.CALIBRATION_FILE,
         (json.dumps(calibration, indent=1) + "\n").encode(),
     )
     _atomic(
-        directory / reader_model.CARD_FILE,
+        directory / reader_files.CARD_FILE,
         (json.dumps(meta, indent=2, default=str) + "\n").encode(),
     )
 
