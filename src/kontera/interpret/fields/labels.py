@@ -217,7 +217,7 @@ def _exclude(alternatives: str) -> re.Pattern[str]:
 
 EXCLUDE: dict[str, re.Pattern[str]] = {
     "invoice_number": _exclude(
-        r"kunden|customer|kunde|bestell|order|ordre|auftrag|lief(?:er)?schein|ihre|your|deres|"
+        r"kund|customer|bestell|order|ordre|auftrag|lief(?:er)?schein|ihre|your|deres|"
         r"steuer|umsatzsteuer|ust|tax|mva|moms|org|telefon|phone|tel|fax|kundennr|seite|page|side|"
         r"artikel|art-nr|pos|gln|konto|iban|lieferanten|leverandør|lief-nr|referenz|"
         r"vertrag|contract|projekt|police|versicherungs|vorauszahlung|"
