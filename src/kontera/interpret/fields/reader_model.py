@@ -25,6 +25,7 @@ from kontera.interpret.fields.calibration import Tables
 from kontera.interpret.fields.calibration import calibrate_with
 from kontera.interpret.fields.candidates import page_texts
 from kontera.interpret.fields.choice import Choice
+from kontera.interpret.fields.reader_concepts import CONCEPT_INDEX
 from kontera.interpret.fields.reader_document import Document
 from kontera.interpret.fields.reader_features import Candidate
 from kontera.interpret.fields.reader_features import candidates
@@ -39,6 +40,7 @@ TOTALS = ("totals.net", "totals.vat", "totals.gross")
 _TOP = 4
 _CONSISTENT_ODDS = math.log(25.0)
 _TOLERANCE = Decimal("0.02")
+_LABELLED = 0.5  # a label weight that names the field (labels.LABELS)
 _GROUPS = {"ref": "reference", "date": "date", "amount": "amount", "name": "name"}
 # Every invoice has a number, a date and a seller: the best candidate is shown (and, unsure,
 # reviewed) rather than nothing. Other fields are often simply not printed.
@@ -204,12 +206,27 @@ def _printed(
 ) -> tuple[Pooled | None, ...]:
     """A set that adds up only by leaving out a printed total (800 + derived 300 = 1 100 while
     the page says VAT 200) hides a contradiction: the printed value goes back in, so the
-    mismatch is shown rather than a VAT nobody printed."""
+    mismatch is shown rather than a VAT nobody printed. Printed means probable enough, or
+    labelled as that total on its line however improbable the model finds it (a VAT the
+    totals contradict looks like no VAT to a model that learned that totals add up)."""
     if _adds_up(*picks) or sum(pick is None for pick in picks) != 1:
         return picks
     return tuple(
-        pick if pick is not None or not choices[0] or choices[0].p < floor else choices[0]
-        for pick, choices in zip(picks, options, strict=True)
+        pick if pick is not None else _printed_value(field, choices, floor)
+        for pick, choices, field in zip(picks, options, TOTALS, strict=True)
+    )
+
+
+def _printed_value(field: str, choices: list[Pooled | None], floor: float) -> Pooled | None:
+    label = CONCEPT_INDEX[field]
+    return next(
+        (
+            choice
+            for choice in choices
+            if choice is not None
+            and (choice.p >= floor or choice.hit.context.line[label] >= _LABELLED)
+        ),
+        None,
     )
 
 
