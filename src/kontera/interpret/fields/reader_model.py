@@ -206,9 +206,9 @@ def _printed(
 ) -> tuple[Pooled | None, ...]:
     """A set that adds up only by leaving out a printed total (800 + derived 300 = 1 100 while
     the page says VAT 200) hides a contradiction: the printed value goes back in, so the
-    mismatch is shown rather than a VAT nobody printed. Printed means probable enough, or
-    labelled as that total on its line however improbable the model finds it (a VAT the
-    totals contradict looks like no VAT to a model that learned that totals add up)."""
+    mismatch is shown rather than a VAT nobody printed. Printed means probable enough, or the
+    only value labelled as that total on its line however improbable the model finds it (a
+    VAT the totals contradict looks like no VAT to a model that learned that totals add up)."""
     if _adds_up(*picks) or sum(pick is None for pick in picks) != 1:
         return picks
     return tuple(
@@ -218,16 +218,15 @@ def _printed(
 
 
 def _printed_value(field: str, choices: list[Pooled | None], floor: float) -> Pooled | None:
+    """The field's most probable value if it is probable enough, else the one value printed
+    with the field's label on its line (several such values are the rows of a breakdown by
+    rate, none of which is the total)."""
+    options = [choice for choice in choices if choice is not None]
+    if options and options[0].p >= floor:
+        return options[0]
     label = CONCEPT_INDEX[field]
-    return next(
-        (
-            choice
-            for choice in choices
-            if choice is not None
-            and (choice.p >= floor or choice.hit.context.line[label] >= _LABELLED)
-        ),
-        None,
-    )
+    labelled = [c for c in options if c.hit.context.line[label] >= _LABELLED]
+    return labelled[0] if len(labelled) == 1 else None
 
 
 def _log_p(pick: Pooled | None, options: list[Pooled]) -> float:
