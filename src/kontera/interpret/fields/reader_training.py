@@ -133,9 +133,9 @@ def _fit(items: list[Example], seed: int, *, names: bool) -> Any:
     # A column that is empty for every row (the name features of the values) cannot be binned;
     # constant, it is never split on, whatever the rows it meets later hold.
     matrix[:, np.isnan(matrix).all(axis=0)] = 0.0
-    # One thread: OpenMP adds the gradients of a node in whatever order its threads finish,
-    # and on a value that sits between two candidates that rounding picks one or the other
-    # on every document of a layout. Fitted on one thread, a seed makes one model.
+    # One thread: an OpenMP reduction need not add in a fixed order, and where two candidates
+    # score alike one rounding can flip a whole layout's documents. On one thread a seed
+    # makes one model.
     with threadpool_limits(limits=1, user_api="openmp"):
         model.fit(matrix, np.asarray(labels))
     return model
