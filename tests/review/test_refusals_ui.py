@@ -21,6 +21,7 @@ from tests.conftest import FIXTURES
 from tests.review.conftest import Bureau
 from tests.review.conftest import LiveServer
 from tests.review.conftest import make_bureau
+from tests.review.test_acceptance_ui import leave_input
 from tests.review.test_acceptance_ui import sign_in
 from tests.review.test_acceptance_ui import upload
 
@@ -37,7 +38,7 @@ def _status(ctx: AppContext, bureau: Bureau, document_id: str) -> str:
 
 
 def _approve_on_page(page: Any, words: str) -> None:
-    page.keyboard.press("Escape")
+    leave_input(page)
     page.keyboard.press("a")
     page.locator("#live").get_by_text(words, exact=False).wait_for()
 
