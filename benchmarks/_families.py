@@ -90,7 +90,7 @@ def read_samples(
 
 def scan_pages(sample: Sample, workers: int = 1) -> list[Page]:
     key = hashlib.sha256(
-        f"v1:{sample.seed}:{hashlib.sha256(sample.pdf).hexdigest()}".encode()
+        f"v2:{sample.seed}:{hashlib.sha256(sample.pdf).hexdigest()}".encode()
     ).hexdigest()[:24]
     path = OCR_CACHE / f"{key}.json"
     if path.exists():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from kontera.domain.fields import Source
 from kontera.interpret.fields.reader_hits import page_hits
+from kontera.interpret.fields.reader_names import mended_company_form
 from kontera.interpret.fields.reader_names import name_hits
 from kontera.interpret.textpage import Word
 from kontera.interpret.textpage import build_page
@@ -63,3 +64,21 @@ def test_a_scan_offers_its_references_with_look_alike_letters_read_as_digits() -
 def test_words_are_not_re_read_as_numbers() -> None:
     scan = _page([[("Subtotal", 40), ("Fakturadato", 200)]], Source.OCR)
     assert not [h for h in page_hits(scan) if h.reread]  # type: ignore[arg-type]
+
+
+def test_a_misread_company_form_is_mended_on_its_own() -> None:
+    assert mended_company_form("Kingsway Supplies pic") == "Kingsway Supplies plc"
+    assert mended_company_form("Salescompany Itd. KREDITFAKTURA") == (
+        "Salescompany ltd. KREDITFAKTURA"
+    )
+    assert mended_company_form("Pennine Cleaning  pic") == "Pennine Cleaning  plc"
+    # Only a whole word after a word: "pic" alone, or inside a word, is left as it is.
+    for text in ("pic", "Itd", "a picture of it", "Pics Ltd", "12 pic", "Capitol Itda"):
+        assert mended_company_form(text) == text
+
+
+def test_a_misread_company_form_is_mended_on_scans_only() -> None:
+    rows = [[("Kingsway Supplies pic", 40)]]
+    scanned = {hit.value for hit in name_hits(_page(rows, Source.OCR))}  # type: ignore[arg-type]
+    assert "Kingsway Supplies plc" in scanned and "Kingsway Supplies pic" not in scanned
+    assert "Kingsway Supplies pic" in _names(rows)  # a text layer says what it says

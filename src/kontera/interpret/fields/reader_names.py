@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from kontera.domain.fields import Source
 from kontera.interpret.fields.candidates import page_texts
 from kontera.interpret.fields.labels import COMPANY_SUFFIX
 from kontera.interpret.fields.parse_text import Found
@@ -37,6 +38,11 @@ _INITIALS = re.compile(r"([^\W\d_]{1,3})\s+(?=\S)")
 _MAX_LENGTH = 70
 _HEADING_GAP = 1.5  # line heights
 _SHORTEST_BEFORE_TITLE = 6
+# Tesseract's usual misreads of a company form after a name ("Supplies pic", "Salescompany
+# Itd."): l read as I or i. Same length, so every offset into the line stays right; no other
+# word reads like these after a word in a letterhead.
+_MISREAD_FORM = re.compile(r"(?<=[^\W\d_])(\s+)(pic|Itd)(?![\w])")
+_MENDED = {"pic": "plc", "Itd": "ltd"}
 
 
 def name_hits(page: Page) -> list[Hit]:
@@ -54,13 +60,14 @@ def _name_hits(page: Page) -> list[Hit]:
     found: list[Hit] = []
     for index, text in enumerate(texts):
         line = segments[index]
+        read = mended_company_form(text.text) if page.source is Source.OCR else text.text
         for position, segment in enumerate(line):
-            readings = _readings(text.text, segment.start, segment.end)
-            if position and COMPANY_SUFFIX.fullmatch(text.text[segment.start : segment.end]):
+            readings = _readings(read, segment.start, segment.end)
+            if position and COMPANY_SUFFIX.fullmatch(read[segment.start : segment.end]):
                 # "Nordlys Kontor   AS": a company form set (or read) apart from its name.
                 readings.append((JOINED, line[position - 1].start, segment.end))
             for way, start, end in readings:
-                value = re.sub(r"\s+", " ", text.text[start:end]).strip(" ,;:")
+                value = re.sub(r"\s+", " ", read[start:end]).strip(" ,;:")
                 if not name_like(value):
                     continue
                 reading = Found(value, start, end)
@@ -68,6 +75,12 @@ def _name_hits(page: Page) -> list[Hit]:
                 own = _own_context(hit.context, prefixed=start > segment.start)
                 found.append(replace(hit, cut=way, context=own))
     return found
+
+
+def mended_company_form(text: str) -> str:
+    """The OCR'd line with a misread company form put right ("Pennine Cleaning pic" →
+    "Pennine Cleaning plc"); as long as the line, so offsets into it still hold."""
+    return _MISREAD_FORM.sub(lambda m: m.group(1) + _MENDED[m.group(2)], text)
 
 
 def _own_context(context: Context, *, prefixed: bool) -> Context:

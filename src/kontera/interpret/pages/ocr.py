@@ -5,7 +5,8 @@ One Tesseract process per page, as many at once as `InterpretContext.ocr_workers
 core), each single-threaded (`OMP_THREAD_LIMIT=1`): for a batch of pages, processes in parallel
 beat Tesseract's own OpenMP threads. Orientation detection (`osd`) costs a second Tesseract
 run, so it runs only when the first reading looks like a rotated page (few words, low
-confidence) — an upright scan pays nothing for it.
+confidence) — an upright scan pays nothing for it. A page with a tinted band or sidebar has
+the tint flattened to white first (`background.py`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from kontera import telemetry
 from kontera.domain.errors import InterpretationFailed
 from kontera.domain.fields import Source
 from kontera.domain.messages import msg
+from kontera.interpret.pages.background import flattened
 from kontera.interpret.textpage import Page
 from kontera.interpret.textpage import Word
 from kontera.interpret.textpage import build_page
@@ -69,6 +71,7 @@ def ocr_page(page: PageImage, settings: OcrSettings) -> Page:
 
 def _read_page(page: PageImage, settings: OcrSettings) -> Page:
     image = page.image.convert("L") if page.image.mode not in ("L", "RGB") else page.image
+    image = flattened(image)
     words = _words(image, page.dpi, settings)
     angle = 0
     if settings.detect_rotation and _doubtful(words):
