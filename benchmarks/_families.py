@@ -89,8 +89,10 @@ def read_samples(
 
 
 def scan_pages(sample: Sample, workers: int = 1) -> list[Page]:
+    # v3: tinted backgrounds flattened before OCR; the languages are part of the reading.
+    settings = OcrSettings(workers=workers)
     key = hashlib.sha256(
-        f"v2:{sample.seed}:{hashlib.sha256(sample.pdf).hexdigest()}".encode()
+        f"v3:{settings.languages}:{sample.seed}:{hashlib.sha256(sample.pdf).hexdigest()}".encode()
     ).hexdigest()[:24]
     path = OCR_CACHE / f"{key}.json"
     if path.exists():
@@ -99,7 +101,7 @@ def scan_pages(sample: Sample, workers: int = 1) -> list[Page]:
         PageImage(n, degrade(image, random.Random(f"scan-{sample.seed}-{n}")), 200.0)
         for n, image in enumerate(rasterise(sample.pdf), start=1)
     ]
-    kept = pages_to_json(ocr_pages(images, OcrSettings(workers=workers)))
+    kept = pages_to_json(ocr_pages(images, settings))
     OCR_CACHE.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(kept), "utf-8")
     # Read back as a later run will read it, so that a first run and a second are the same.

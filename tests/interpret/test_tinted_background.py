@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "fixtures"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "fixtures"))
 
 from families.catalogue import FAMILIES
 from families.generate import rasterise
@@ -23,6 +22,7 @@ from kontera.interpret.base import InterpretContext
 from kontera.interpret.pages.background import flattened
 from kontera.interpret.pages.image import ImageInterpreter
 
+ROOT = Path(__file__).resolve().parents[2]
 SIDEBAR = next(f for f in FAMILIES if f.name == "sidebar")
 PLAIN = next(f for f in FAMILIES if f.name == "nordic_block")
 
