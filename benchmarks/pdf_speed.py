@@ -45,7 +45,7 @@ from kontera.interpret.pages.ocr import PageImage  # noqa: E402
 from kontera.interpret.pages.ocr import ocr_pages  # noqa: E402
 from kontera.interpret.pages.pdf import PdfTextInterpreter  # noqa: E402
 
-LANGUAGES = "nor+swe+eng"
+LANGUAGES = "swe+nor+eng"
 KEY_FIELDS = [
     "invoice_number",
     "issue_date",

@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     )
     log_level: str = Field(default="INFO")
     log_json: bool = Field(default=True, description="Structured JSON logs on stderr.")
-    ocr_languages: str = Field(default="nor+swe+eng")
+    ocr_languages: str = Field(default="swe+nor+eng")
     coldstart_model: Path = Field(
         default=Path(__file__).resolve().parents[2] / "models" / "coldstart",
         description="The shipped cross-company model for companies without history.",

@@ -25,7 +25,7 @@ class InterpretContext:
     max_pixels_per_page: int = 60_000_000
     max_xml_bytes: int = 50_000_000
     timeout_seconds: float = 300.0
-    ocr_languages: str = "nor+swe+eng"
+    ocr_languages: str = "swe+nor+eng"
     ocr_dpi: int = 200
     ocr_workers: int = 2
     # Draw a PDF view of e-invoices that carry none. The service draws it later, only when

@@ -40,7 +40,7 @@ _DOUBTFUL_WORDS = 15
 
 @dataclass(frozen=True, slots=True)
 class OcrSettings:
-    languages: str = "nor+swe+eng"
+    languages: str = "swe+nor+eng"
     workers: int = 2
     timeout_seconds: float = 120.0
     detect_rotation: bool = True
