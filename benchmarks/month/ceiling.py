@@ -33,11 +33,12 @@ from benchmarks.month.report import touchless
 _POLICY_RULES = (
     ("below the threshold", "right but below the auto-approval threshold"),
     ("above the auto-approval limit", "right but above the amount limit"),
+    ("usual amounts reach above", "right but above the amount limit"),
     ("Only e-invoices", "right but a PDF/scan of a supplier without a track record"),
     ("outside its usual range", "right but a PDF/scan outside the supplier's usual amounts"),
     ("no earlier amounts", "right but a PDF/scan outside the supplier's usual amounts"),
     ("no confident suggestion", "right but the model abstained on a line"),
-    ("in a currency", "right but in a currency without a stored rate"),
+    ("no exchange rate to", "right but in a currency without a stored rate"),
 )
 _READING_FIELDS = {
     "seller.org_number": "wrong: supplier",
