@@ -107,6 +107,14 @@ def held_by_checks(view: dict[str, Any] | None) -> bool:
     )
 
 
+def held_reason(view: dict[str, Any] | None) -> str | None:
+    """What the reading checks said when they held it for a person (the first time)."""
+    for e in events(view):
+        if e.get("to_status") == "needs_review" and e.get("actor") == "worker":
+            return str((e.get("detail") or {}).get("reason"))
+    return None
+
+
 def notes_codes(view: dict[str, Any] | None) -> set[str]:
     return {str(n.get("code")) for n in (view or {}).get("notes") or []}
 
@@ -285,6 +293,8 @@ def details(outcome: Outcome) -> dict[str, Any]:
         "interpreter": interpreter(view),
         "confidence": confidence(view),
         "held_by_checks": held_by_checks(view),
+        "held_reason": held_reason(view),
+        "policy_reason": (view.get("suggestion") or {}).get("policy_reason"),
         "notes": sorted(notes_codes(view)),
         "right_as_suggested": entirely_right(view, truth, suggested_lines(view)),
         "wrong_fields": sorted(field_errors(view.get("invoice"), truth)),
