@@ -43,6 +43,7 @@ from typing import Any
 from tests.fakes.books import Books as LedgerBooks
 
 from benchmarks._harness import table
+from benchmarks.month import ceiling as ceil
 from benchmarks.month import history as hist
 from benchmarks.month import ledgers
 from benchmarks.month import report
@@ -363,6 +364,7 @@ def print_report(args: argparse.Namespace, companies: list[Company], result: dic
     )
     _print_failures(total)
     cuts = _print_cuts(companies, outcomes, result["warmup"], total)
+    top = _print_ceiling(outcomes, total)
     policy = DEFAULT_AUTO_APPROVAL
     limit = Decimal(str(policy["max_amount"]))
     curves = {
@@ -403,7 +405,7 @@ def print_report(args: argparse.Namespace, companies: list[Company], result: dic
         with args.details.open("w", encoding="utf-8") as out:
             for outcome in outcomes:
                 out.write(json.dumps(report.details(outcome), default=str) + "\n")
-    summary = {**total.json(), **cuts, "companies": {f.name: f.json() for f in parts}}
+    summary = {**total.json(), **cuts, **top, "companies": {f.name: f.json() for f in parts}}
     print(json.dumps(summary))
     return 1 if total.lost or total.doubled else 0
 
@@ -504,6 +506,22 @@ def _print_cuts(
         "by_kind": {f.name: report.summary_json(f) for f in kinds},
         "cold": cold_json,
     }
+
+
+def _print_ceiling(outcomes: list[Any], total: report.Figures) -> dict[str, Any]:
+    """What a perfect judge of Kontera's own proposals would post, and where the rest went."""
+    found = ceil.ceiling(outcomes)
+    print(
+        f"\nCeiling (proposals entirely right, whatever their confidence): "
+        f"{found.share:.1%} ({found.right}/{found.to_post}); touchless "
+        f"{total.share(total.touchless, total.to_post):.1%} ({total.touchless}), of them right "
+        f"{found.touchless_right}"
+    )
+    print("Where the invoices that did not post themselves were lost (first cause):")
+    print(table(["cause", "invoices", "of the month"], ceil.rows(found)))
+    wrong = dict(found.wrong_parts.most_common()) or "none"
+    print(f"  wrong parts of the proposals that were not entirely right: {wrong}")
+    return found.json()
 
 
 def _print_failures(total: report.Figures) -> None:

@@ -107,6 +107,14 @@ def held_by_checks(view: dict[str, Any] | None) -> bool:
     )
 
 
+def held_reason(view: dict[str, Any] | None) -> str | None:
+    """What the reading checks said when they held it for a person (the first time)."""
+    for e in events(view):
+        if e.get("to_status") == "needs_review" and e.get("actor") == "worker":
+            return str((e.get("detail") or {}).get("reason"))
+    return None
+
+
 def notes_codes(view: dict[str, Any] | None) -> set[str]:
     return {str(n.get("code")) for n in (view or {}).get("notes") or []}
 
@@ -285,6 +293,8 @@ def details(outcome: Outcome) -> dict[str, Any]:
         "interpreter": interpreter(view),
         "confidence": confidence(view),
         "held_by_checks": held_by_checks(view),
+        "held_reason": held_reason(view),
+        "policy_reason": (view.get("suggestion") or {}).get("policy_reason"),
         "notes": sorted(notes_codes(view)),
         "right_as_suggested": entirely_right(view, truth, suggested_lines(view)),
         "wrong_fields": sorted(field_errors(view.get("invoice"), truth)),
@@ -359,8 +369,7 @@ def curve(
             continue
         if e_invoices_only and not passes_channel_rule(view):
             continue
-        gross = (view.get("invoice") or {}).get("totals", {}).get("payable")
-        if max_amount is not None and (gross is None or abs(Decimal(gross)) > max_amount):
+        if above_limit(view, max_amount):
             continue
         right = entirely_right(view, o.truth, suggested_lines(view))
         scored.append((confidence(view), right, o.truth.expected == "posted"))
@@ -371,6 +380,23 @@ def curve(
         share = sum(1 for _, wanted in chosen if wanted) / whole
         points.append(Point(t, share, good / len(chosen) if chosen else 1.0, len(chosen)))
     return points
+
+
+AMOUNT_REASONS = ("limit of", "no exchange rate to")
+PASSED_AMOUNT = ("below the threshold", "sure the whole voucher", "no confident suggestion")
+
+
+def above_limit(view: dict[str, Any], max_amount: Decimal | None) -> bool:
+    """Did the policy's amount rule stop it? Its own reason says where it got that far (the
+    limit is in the company's currency, and higher for a supplier usually paid more);
+    otherwise the amount payable against `max_amount`, as it stands."""
+    reason = str((view.get("suggestion") or {}).get("policy_reason") or "")
+    if any(marker in reason for marker in AMOUNT_REASONS):
+        return True
+    if any(marker in reason for marker in PASSED_AMOUNT):
+        return False
+    gross = (view.get("invoice") or {}).get("totals", {}).get("payable")
+    return max_amount is not None and (gross is None or abs(Decimal(gross)) > max_amount)
 
 
 def plot(curves: dict[str, list[Point]], path: Path, title: str) -> None:

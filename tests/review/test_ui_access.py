@@ -198,6 +198,7 @@ def test_admin_saves_auto_approval_settings(ctx: AppContext, web: TestClient) ->
             "earn_after": "4",
             "habit_after": "0",
             "amount_margin_percent": "10",
+            "usual_max_amount": "80 000",
         },
     )
     assert response.status_code == 303
@@ -220,9 +221,11 @@ def test_admin_saves_auto_approval_settings(ctx: AppContext, web: TestClient) ->
         "earn_after": 4,
         "habit_after": 0,  # no run vouches for an account
         "amount_margin": "0.1",
+        "usual_max_amount": "80000.00",
     }
     page = client.http.get(f"/c/{admin.company.id}/settings")
     assert 'value="4"' in page.text and 'name="amount_margin_percent"' in page.text
+    assert 'name="usual_max_amount"' in page.text and 'value="80000.00"' in page.text
     assert any(e.action == "settings:auto_approval" and e.actor == "a@nord.no" for e in events)
     bad = client.post(f"/c/{admin.company.id}/settings", {"threshold": "3", "max_amount": "1"})
     assert bad.status_code == 400 and "mellom 0,5 og 1" in bad.text  # the nb user reads nb

@@ -129,3 +129,22 @@ def test_the_track_record_rules_are_read_and_changed_through_the_api(
     )
     assert refused.status_code == 400
     assert api.get("/v1/settings/auto-approval")["amount_margin"] == "0.1"  # nothing half-saved
+
+
+def test_the_usual_amount_limit_is_read_and_changed_through_the_api(
+    ctx: AppContext, api: ApiClient
+) -> None:
+    shown = api.get("/v1/settings/auto-approval")
+    assert shown["usual_max_amount"] == "100000.00"
+    changed = {**shown, "max_amount": "10000", "usual_max_amount": "75 000,5"}
+    response = api.http.put("/v1/settings/auto-approval", headers=api.headers, json=changed)
+    assert response.status_code == 200, response.text
+    again = api.get("/v1/settings/auto-approval")
+    assert (again["max_amount"], again["usual_max_amount"]) == ("10000.00", "75000.50")
+    refused = api.http.put(
+        "/v1/settings/auto-approval",
+        headers=api.headers,
+        json={**changed, "usual_max_amount": "-1"},
+    )
+    assert refused.status_code == 400
+    assert api.get("/v1/settings/auto-approval")["usual_max_amount"] == "75000.50"

@@ -13,6 +13,7 @@ from kontera.domain.invoice import Totals
 from kontera.domain.suggestion import LineSuggestion
 from kontera.domain.suggestion import Suggestion
 from kontera.suggest.policy import AutoApprovalPolicy
+from kontera.suggest.policy import CompanyRate
 from kontera.suggest.policy import SupplierEvidence
 from kontera.suggest.policy import decide
 from kontera.suggest.supplier_habit import RUN_BINS
@@ -179,3 +180,82 @@ def test_a_run_in_the_books_lends_its_account_the_calibrated_probability() -> No
     invoice.totals.net = Decimal("1000")
     stricter = AutoApprovalPolicy(enabled=True, threshold=0.9, habit_after=7)
     assert not decide(stricter, invoice, suggestion, evidence=evidence).auto_approvable
+
+
+# -- amounts in the company's currency --------------------------------------------------
+
+
+def _eur(payable: str, rate: str | None) -> tuple[Invoice, Suggestion, CompanyRate]:
+    invoice, suggestion = _case(payable=payable)
+    invoice.currency = "EUR"
+    money = CompanyRate("NOK", "EUR", Decimal(rate) if rate is not None else None)
+    return invoice, suggestion, money
+
+
+def test_a_foreign_invoice_is_held_against_the_limit_at_the_stored_rate() -> None:
+    policy = AutoApprovalPolicy(enabled=True, max_amount=Decimal(10000))
+    invoice, suggestion, money = _eur("950", "11.50")  # 10 925 NOK: above, though 950 is not
+    assert not decide(policy, invoice, suggestion, money=money).auto_approvable
+    assert "limit of 10000" in suggestion.policy_reason
+    invoice, suggestion, money = _eur("850", "11.50")  # 9 775 NOK
+    assert decide(policy, invoice, suggestion, money=money).auto_approvable
+
+
+def test_a_foreign_invoice_without_a_stored_rate_waits_and_says_why() -> None:
+    policy = AutoApprovalPolicy(enabled=True, max_amount=Decimal(10000))
+    invoice, suggestion, money = _eur("10", None)
+    assert not decide(policy, invoice, suggestion, money=money).auto_approvable
+    assert "EUR" in suggestion.policy_reason and "no exchange rate to NOK" in (
+        suggestion.policy_reason
+    )
+    unlimited = AutoApprovalPolicy(enabled=True, max_amount=None)
+    assert decide(unlimited, invoice, suggestion, money=money).auto_approvable
+
+
+# -- a supplier whose usual amounts are above the limit ---------------------------------
+
+
+def _booked(*totals: int) -> SupplierEvidence:
+    return SupplierEvidence(habit=Habit(totals=tuple(Decimal(t) for t in totals)))
+
+
+@pytest.mark.parametrize(
+    ("payable", "totals", "approved", "reason"),
+    [
+        ("30000", (24000, 36000, 28000), True, "threshold"),  # usual: up to usual_max_amount
+        ("60000", (24000, 36000, 28000), False, "auto-approval limit of 10000"),  # unusual
+        ("55000", (40000, 60000), False, "limit of 50000 for a supplier whose usual amounts"),
+        ("30000", (4000, 6000, 5000), False, "limit of 10000"),  # its usual amounts are small
+        ("30000", (), False, "limit of 10000"),  # no books to say what is usual
+    ],
+)
+def test_a_supplier_usually_above_the_limit_posts_itself_within_its_usual_range(
+    payable: str, totals: tuple[int, ...], approved: bool, reason: str
+) -> None:
+    invoice, suggestion = _case(payable=payable)
+    policy = AutoApprovalPolicy(
+        enabled=True, max_amount=Decimal(10000), usual_max_amount=Decimal(50000)
+    )
+    decided = decide(policy, invoice, suggestion, evidence=_booked(*totals))
+    assert decided.auto_approvable is approved
+    assert reason in suggestion.policy_reason
+
+
+def test_the_usual_limit_is_never_above_itself_nor_below_the_limit() -> None:
+    invoice, suggestion = _case(payable="120000")
+    policy = AutoApprovalPolicy(enabled=True, max_amount=Decimal(10000))  # default 100 000
+    assert not decide(policy, invoice, suggestion, evidence=_booked(110000, 130000)).auto_approvable
+    assert "limit of 100000" in suggestion.policy_reason
+    low = AutoApprovalPolicy(enabled=True, max_amount=Decimal(10000), usual_max_amount=Decimal(0))
+    invoice, suggestion = _case(payable="20000")
+    assert not decide(low, invoice, suggestion, evidence=_booked(18000, 22000)).auto_approvable
+    assert "auto-approval limit of 10000" in suggestion.policy_reason
+
+
+def test_the_usual_range_is_judged_in_the_company_currency() -> None:
+    policy = AutoApprovalPolicy(
+        enabled=True, max_amount=Decimal(10000), usual_max_amount=Decimal(50000)
+    )
+    invoice, suggestion, money = _eur("2600", "11.50")  # 29 900 NOK, usual for this supplier
+    evidence = _booked(24000, 36000)
+    assert decide(policy, invoice, suggestion, evidence=evidence, money=money).auto_approvable

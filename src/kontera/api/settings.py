@@ -46,7 +46,10 @@ class AutoApprovalBody(BaseModel):
     threshold: StrictFloat = Field(
         ge=0.5, le=1.0, description="Lowest P(voucher entirely right) that posts itself."
     )
-    max_amount: StrictStr = Field(description="Highest amount payable that posts itself.")
+    max_amount: StrictStr = Field(
+        description="Highest amount payable that posts itself, in the company's currency (a "
+        "foreign invoice converted at the stored central-bank rate; none stored: it waits)."
+    )
     allow_suppliers: list[StrictStr] = Field(
         default_factory=list, description="Only these suppliers (org. no. or name); empty = all."
     )
@@ -74,6 +77,12 @@ class AutoApprovalBody(BaseModel):
         default=company_settings.DEFAULT_AUTO_APPROVAL["amount_margin"],
         description="How far beyond the supplier's usual amounts both rules still apply, as a "
         "fraction (0.25 = 25 %).",
+    )
+    usual_max_amount: StrictStr = Field(
+        default=company_settings.DEFAULT_AUTO_APPROVAL["usual_max_amount"],
+        description="Highest amount payable that posts itself for a supplier whose usual "
+        "amounts in the books reach above max_amount, when the invoice is within its usual "
+        "range (at or below max_amount it changes nothing; company's currency).",
     )
 
 

@@ -133,6 +133,9 @@ def save_settings(
         company_settings.DEFAULT_AUTO_APPROVAL["habit_after"]
     ),
     amount_margin_percent: Annotated[str, Form()] = "25",
+    usual_max_amount: Annotated[str, Form()] = str(
+        company_settings.DEFAULT_AUTO_APPROVAL["usual_max_amount"]
+    ),
 ) -> Response:
     user.require_company(company_id)
     user.require("settings")
@@ -150,6 +153,7 @@ def save_settings(
             "earn_after": earn_after,
             "habit_after": habit_after,
             "amount_margin": company_settings.margin_from_percent(amount_margin_percent),
+            "usual_max_amount": usual_max_amount,
         },
     )
     return RedirectResponse(f"/c/{company_id}/settings?saved=1", status_code=303)

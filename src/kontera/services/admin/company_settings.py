@@ -2,11 +2,14 @@
 
 Stored in `Company.settings["auto_approval"]` in the shape `services.suggestions` reads:
 {"enabled", "threshold", "max_amount", "allow_suppliers", "deny_suppliers", "einvoice_only",
-"earn_after", "habit_after", "amount_margin"}, with supplier lists as the policy's supplier keys.
+"earn_after", "habit_after", "amount_margin", "usual_max_amount"}, with supplier lists as the
+policy's supplier keys. Amounts are in the company's currency (`company_money`).
 `earn_after`: invoices a person approved unchanged before a supplier's PDFs may post
 themselves; `habit_after`: invoices in a row to one account before that run vouches for the
 account; `amount_margin`: how far beyond a supplier's usual amounts (0.25 = 25 %) either still
-applies (0 turns a rule off where it is a count).
+applies (0 turns a rule off where it is a count); `usual_max_amount`: the limit for a supplier
+whose usual amounts in the books reach above `max_amount`, for an amount within its usual
+range (at or below `max_amount` it changes nothing).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from kontera.suggest.history import supplier_key as policy_supplier_key
 from kontera.suggest.policy import AMOUNT_MARGIN
 from kontera.suggest.policy import EARN_AFTER
 from kontera.suggest.policy import HABIT_AFTER
+from kontera.suggest.policy import USUAL_MAX_AMOUNT
 
 DEFAULT_AUTO_APPROVAL: dict[str, Any] = {
     "enabled": False,
@@ -39,6 +43,7 @@ DEFAULT_AUTO_APPROVAL: dict[str, Any] = {
     "earn_after": EARN_AFTER,
     "habit_after": HABIT_AFTER,
     "amount_margin": str(AMOUNT_MARGIN),
+    "usual_max_amount": f"{USUAL_MAX_AMOUNT:.2f}",
 }
 MAX_RECORD = 50  # more invoices than a small supplier sends in years
 
@@ -75,14 +80,13 @@ def save_auto_approval(
 def _checked_policy(policy: dict[str, Any]) -> dict[str, Any]:
     try:
         threshold = float(policy.get("threshold", 0.95))
-        max_amount = Decimal(
-            str(policy.get("max_amount") or "0").replace(" ", "").replace(",", ".")
-        )
+        max_amount = _decimal(policy.get("max_amount") or "0")
+        usual_max = _decimal(policy.get("usual_max_amount", USUAL_MAX_AMOUNT) or "0")
     except (ValueError, ArithmeticError) as e:
         raise InvalidInput("Threshold and maximum amount must be numbers.") from e
     if not 0.5 <= threshold <= 1.0:
         raise InvalidInput("The confidence threshold must be between 0.5 and 1.")
-    if max_amount < 0:
+    if max_amount < 0 or usual_max < 0:
         raise InvalidInput("The maximum amount cannot be negative.")
     return {
         **_checked_record(policy),
@@ -90,11 +94,17 @@ def _checked_policy(policy: dict[str, Any]) -> dict[str, Any]:
             "enabled": bool(policy.get("enabled")),
             "threshold": threshold,
             "max_amount": str(max_amount.quantize(Decimal("0.01"))),
+            "usual_max_amount": str(usual_max.quantize(Decimal("0.01"))),
             "allow_suppliers": _names(policy.get("allow_suppliers")),
             "deny_suppliers": _names(policy.get("deny_suppliers")),
             "einvoice_only": bool(policy.get("einvoice_only")),
         },
     }
+
+
+def _decimal(text: Any) -> Decimal:
+    """ "10 000,50" (as people type it) → Decimal("10000.50")."""
+    return Decimal(str(text).replace(" ", "").replace("\u00a0", "").replace(",", "."))
 
 
 def margin_from_percent(percent: str) -> str:

@@ -41,10 +41,11 @@ from kontera.domain.messages import N_
 from kontera.domain.messages import Message
 from kontera.domain.messages import joined
 from kontera.domain.messages import msg
-from kontera.domain.money import ZERO
 from kontera.domain.status import REVIEWABLE
 from kontera.domain.status import Status
 from kontera.domain.suggestion import Suggestion
+from kontera.services.admin.company_money import amount_for_limits
+from kontera.services.admin.company_money import company_currency
 from kontera.services.attest import mail as attest_mail
 from kontera.services.attest import settings as attest_settings
 from kontera.services.attest.settings import AttestSettings
@@ -58,7 +59,6 @@ from kontera.store.tables import Document
 from kontera.store.tables import User
 from kontera.store.tables_attest import Attestation
 from kontera.store.tables_attest import AttestRule
-from kontera.store.tables_post import ExchangeRateRow
 from kontera.store.types import utcnow
 
 PENDING, ATTESTED, REFUSED, WITHDRAWN = "pending", "attested", "refused", "withdrawn"
@@ -91,29 +91,6 @@ class AttestationRefused(Conflict):
 
 
 # -- what the company's money and settings say about one document --------------------------
-
-
-def company_currency(company: Company) -> str:
-    return "SEK" if company.country.upper() == "SE" else "NOK"
-
-
-def amount_for_limits(session: Session, company: Company, document: Document) -> Decimal | None:
-    """What the invoice asks to be paid, in the company's currency; None when it cannot be
-    told (a foreign currency without a stored central-bank rate): the limits then treat it
-    as above every limit. A credit note pays nothing out, so it counts as zero."""
-    gross = document.gross
-    if gross is None:
-        return None
-    if gross <= ZERO:
-        return ZERO
-    currency = (document.currency or company_currency(company)).upper()
-    if currency == company_currency(company):
-        return gross
-    query = select(ExchangeRateRow.rate).where(ExchangeRateRow.currency == currency)
-    if document.issue_date is not None:
-        query = query.where(col(ExchangeRateRow.day) <= document.issue_date)
-    rate = session.exec(query.order_by(col(ExchangeRateRow.day).desc())).first()
-    return (gross * Decimal(rate)).quantize(Decimal("0.01")) if rate else None
 
 
 def two_person_reasons(

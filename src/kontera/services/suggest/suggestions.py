@@ -25,6 +25,7 @@ from sqlmodel import select
 from kontera.domain.errors import KonteraError
 from kontera.domain.invoice import Invoice
 from kontera.domain.suggestion import Suggestion
+from kontera.services.admin.company_money import invoice_rate
 from kontera.services.context import AppContext
 from kontera.services.suggest.accrual_settings import accrual_settings
 from kontera.services.suggest.chart import load_chart
@@ -55,6 +56,7 @@ from kontera.suggest.persistence import train_company_model
 from kontera.suggest.policy import AMOUNT_MARGIN
 from kontera.suggest.policy import EARN_AFTER
 from kontera.suggest.policy import HABIT_AFTER
+from kontera.suggest.policy import USUAL_MAX_AMOUNT
 from kontera.suggest.policy import AutoApprovalPolicy
 from kontera.suggest.policy import SupplierEvidence
 from kontera.suggest.policy import decide
@@ -107,7 +109,10 @@ def suggest_postings(
         habit=supplier_habit(session, company_id=company.id, supplier_key=supplier_key),
         runs=run_calibration(ctx, company.id),
     )
-    return decide(policy, invoice, suggestion, source_kind=source_kind, evidence=evidence)
+    money = invoice_rate(session, company, invoice)
+    return decide(
+        policy, invoice, suggestion, source_kind=source_kind, evidence=evidence, money=money
+    )
 
 
 def vat_habits(session: Session, *, company_id: str) -> dict[str, Counter[str]]:
@@ -200,14 +205,19 @@ def auto_approval_policy(company: Company) -> AutoApprovalPolicy:
     return AutoApprovalPolicy(
         enabled=bool(raw.get("enabled", False)),
         threshold=float(raw.get("threshold", 0.99)),
-        max_amount=Decimal(str(limit)) if limit not in (None, "") else None,
+        max_amount=_amount(limit),
         allow_suppliers=frozenset(raw.get("allow_suppliers") or ()),
         deny_suppliers=frozenset(raw.get("deny_suppliers") or ()),
         e_invoices_only=bool(raw.get("einvoice_only", raw.get("e_invoices_only", True))),
         earn_after=int(raw.get("earn_after", EARN_AFTER)),
         habit_after=int(raw.get("habit_after", HABIT_AFTER)),
         amount_margin=Decimal(str(raw.get("amount_margin", AMOUNT_MARGIN))),
+        usual_max_amount=_amount(raw.get("usual_max_amount", USUAL_MAX_AMOUNT)),
     )
+
+
+def _amount(value: Any) -> Decimal | None:
+    return Decimal(str(value)) if value not in (None, "") else None
 
 
 def history_lines(ctx: AppContext, company_id: str) -> Iterator[HistoryLine]:
