@@ -31,6 +31,7 @@ from urllib.parse import urlparse
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
 from kontera.config import Settings
 from kontera.domain.accrual import month_end
@@ -39,6 +40,8 @@ from kontera.services.admin import users
 from kontera.services.context import AppContext
 from kontera.services.post import connections
 from kontera.services.suggest.history_files import import_history_file
+from kontera.store.db import session_scope
+from kontera.store.tables import VoucherRecord
 from tests.acceptance.matrix_inputs import NO
 from tests.acceptance.matrix_inputs import SE
 from tests.acceptance.matrix_inputs import Country
@@ -152,15 +155,28 @@ def connect(ctx: AppContext, client: TestClient, ledger: str, fake: Any, url: st
     return ApiClient(client, key, company.id)
 
 
-def wait_until_settled(api: ApiClient, document_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 30
+def wait_until_settled(ctx: AppContext, api: ApiClient, document_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 60
     while (document := api.get(f"/v1/documents/{document_id}"))["status"] in (
         "approved",
         "posting",
     ):
-        assert time.monotonic() < deadline, document
+        assert time.monotonic() < deadline, posting_state(ctx, document)
         time.sleep(0.1)
     return document
+
+
+def posting_state(ctx: AppContext, document: dict[str, Any]) -> str:
+    """Why a voucher is still posting: its outbox row and every call it made."""
+    with session_scope(ctx.engine) as session:
+        record = session.exec(select(VoucherRecord)).one()
+        row = (record.state, record.attempts, record.last_error, record.next_attempt_at)
+    calls = [
+        (e["detail"].get("method"), e["detail"].get("url"), e["detail"].get("outcome"))
+        for e in document["events"]
+        if e["action"] == "outbound:call"
+    ]
+    return f"voucher {row}; calls {calls}"
 
 
 def ledger_rows(ledger: str, fake: Any) -> list[tuple[str, date, str, Decimal]]:
@@ -214,7 +230,7 @@ def test_an_annual_subscription_is_released_month_by_month(
         suggested = api.get(f"/v1/documents/{created['id']}")["suggestion"]["lines"]
         response = api.http.post(f"/v1/documents/{created['id']}/approve", headers=api.headers)
         assert response.status_code == 200, response.text
-        document = wait_until_settled(api, created["id"])
+        document = wait_until_settled(ctx, api, created["id"])
 
     assert document["status"] == "posted", document["status_reason"]
     (line,) = suggested

@@ -6,17 +6,20 @@ queue, voucher building, HTTP, attachment — is the one production takes.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from kontera.config import Settings
 from kontera.services.context import AppContext
+from kontera.services.context import build_context
 from kontera.services.post import connections
 from kontera.services.post import posting
 from kontera.store.db import session_scope
@@ -138,3 +141,52 @@ def test_a_refusal_goes_back_to_the_queue_in_plain_words(
     assert document["status"] == "needs_review"
     assert document["status_reason"].startswith("Posting to tripletex failed:")
     assert fake.vouchers == {}
+
+
+class DownForOneVoucher(httpx.BaseTransport):
+    """Tripletex answers the first voucher creation with 503, then works again."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.HTTPTransport()
+        self.refused = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        creating = request.method == "POST" and request.url.path.endswith("/ledger/voucher")
+        if creating and not self.refused:
+            self.refused += 1
+            return httpx.Response(503, text="maintenance", request=request)
+        return self.inner.handle_request(request)
+
+
+def test_a_passing_outage_is_tried_again_until_the_voucher_is_posted(
+    settings: Settings, tripletex: tuple[FakeTripletex, str]
+) -> None:
+    """GIVEN Tripletex answers the voucher creation with 503 once
+    WHEN the invoice is approved
+    THEN the outbox tries again after the run has let go of the voucher, and it is posted
+    once (a retry queued while the run still held it was turned away as "busy")."""
+    from kontera.api.app import create_app
+    from kontera.jobs.queue import attach_queue
+
+    fake, base_url = tripletex
+    transport = DownForOneVoucher()
+    flaky = lambda **options: httpx.Client(transport=transport, **options)  # noqa: E731
+    context, _ = attach_queue(dataclasses.replace(build_context(settings), http_client=flaky))
+    with TestClient(create_app(context)) as client:
+        api = make_api_client(context, client, "Postende Kunde AS", "923609016")
+        secret = fake.employee_token
+        options = {"base_url": base_url}
+        connections.connect(
+            context, company_name="Postende Kunde AS", system="tripletex", secret=secret,
+            settings=options,
+        )  # fmt: skip
+        created = api.upload(EHF)
+        approve(api, created["id"], [{"account": "6900", "vat_code": "1"}])
+        deadline = time.monotonic() + 30
+        while (document := api.get(f"/v1/documents/{created['id']}"))["status"] == "posting":
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    context.engine.dispose()
+    assert transport.refused == 1
+    assert document["status"] == "posted", document["status_reason"]
+    assert len(fake.vouchers) == 1

@@ -36,3 +36,8 @@ def money_str(value: Decimal | None) -> str | None:
     if isinstance(exponent, int) and exponent > -2:
         value = value.quantize(CENT)
     return format(value, "f")
+
+
+def home_currency(country: str) -> str:
+    """The currency a Swedish or Norwegian company keeps its books in."""
+    return "SEK" if country.upper() == "SE" else "NOK"

@@ -30,6 +30,7 @@ from kontera.domain.invoice import AllowanceCharge
 from kontera.domain.invoice import Invoice
 from kontera.domain.messages import msg
 from kontera.domain.money import ZERO
+from kontera.domain.money import home_currency
 from kontera.domain.money import round_cents
 from kontera.domain.suggestion import LineSuggestion
 from kontera.domain.vat_rules import no_vat_code
@@ -129,7 +130,7 @@ def build_voucher(
         date=invoice.issue_date,
         description=_description(invoice),
         postings=lines,
-        currency=invoice.currency or ("SEK" if opts.country == "SE" else "NOK"),
+        currency=invoice.currency or home_currency(opts.country),
         invoice_number=invoice.invoice_number,
         due_date=invoice.due_date,
         payee=payee_of(invoice),

@@ -19,6 +19,7 @@ from sqlmodel import select
 
 from kontera.domain.invoice import Invoice
 from kontera.domain.money import ZERO
+from kontera.domain.money import home_currency
 from kontera.post.exchange_rates import NorgesBank
 from kontera.post.exchange_rates import Riksbank
 from kontera.store.tables import Company
@@ -32,7 +33,7 @@ CENT = Decimal("0.01")
 
 
 def company_currency(company: Company) -> str:
-    return "SEK" if company.country.upper() == "SE" else "NOK"
+    return home_currency(company.country)
 
 
 def stored_rate(

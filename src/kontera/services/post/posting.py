@@ -122,9 +122,10 @@ def post_voucher(
         return "busy" if _exists(ctx, voucher_id) else "gone"
     lease.keep_alive(heartbeat)
     ctx.stopping.track(lease)
+    retry_at: list[datetime] = []
     try:
         with telemetry.timed("post"):
-            step = _post_leased(ctx, lease)
+            step = _post_leased(ctx, lease, retry_at)
     except LeaseLost:
         log.warning(
             "posting run lost its lease; another runner goes on", extra={"voucher_id": voucher_id}
@@ -138,6 +139,8 @@ def post_voucher(
     if step == "handed_back":  # after the release, so another worker may start at once
         log.info("posting handed back: this worker is stopping", extra={"voucher_id": voucher_id})
         ctx.queue.post_voucher(voucher_id)
+    elif retry_at:  # after the release too: a run queued while this one held the lease is "busy"
+        ctx.queue.post_voucher(voucher_id, delay=_seconds_until(retry_at[0]))
     _count(ctx, voucher_id, step)
     return step
 
@@ -158,7 +161,8 @@ def _exists(ctx: AppContext, voucher_id: str) -> bool:
         return session.get(VoucherRecord, voucher_id) is not None
 
 
-def _post_leased(ctx: AppContext, lease: Lease) -> str:
+def _post_leased(ctx: AppContext, lease: Lease, retry_at: list[datetime]) -> str:
+    """One run under the lease; a passing failure's next try goes in `retry_at`."""
     voucher_id = lease.voucher_id
     try:
         prepared = _prepare(ctx, voucher_id)
@@ -208,6 +212,8 @@ def _post_leased(ctx: AppContext, lease: Lease) -> str:
         _give_back(ctx, voucher_id, e.text)
         return Step.FAILED.value
     _conclude(ctx, voucher_id, job)
+    if job.step not in (Step.POSTED, Step.FAILED) and job.next_attempt_at is not None:
+        retry_at.append(job.next_attempt_at)
     return job.step.value
 
 
@@ -385,8 +391,6 @@ def _conclude(ctx: AppContext, voucher_id: str, job: PostingJob) -> None:
     elif job.step is Step.FAILED:
         refused = msg("The accounting system refused the voucher.")
         _give_back(ctx, voucher_id, as_message(job.last_error) if job.last_error else refused)
-    elif job.next_attempt_at is not None:
-        ctx.queue.post_voucher(voucher_id, delay=_seconds_until(job.next_attempt_at))
 
 
 def _seconds_until(when: datetime) -> float:
