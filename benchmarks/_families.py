@@ -38,6 +38,8 @@ from kontera.interpret.pages.pdf import read_pdf_pages  # noqa: E402
 from kontera.interpret.textpage import Page  # noqa: E402
 from kontera.interpret.textpage import pages_from_json  # noqa: E402
 from kontera.interpret.textpage import pages_to_json  # noqa: E402
+from kontera.suggest.voucher_confidence import VOUCHER_FIELDS  # noqa: E402
+from kontera.suggest.voucher_confidence import reading_confidence  # noqa: E402
 
 OCR_CACHE = ROOT / "benchmarks" / "out" / "ocr-cache"
 FIELDS = [
@@ -138,6 +140,8 @@ class Scores:
         # (source, confidence bucket) → [answers, right, sum of confidences]
         self.buckets: dict[tuple[str, int], list[float]] = {}
         self.misses: list[str] = []
+        # per document: (source, P as independent fields, P as Kontera reckons it, all right)
+        self.documents: list[tuple[str, float, float, bool]] = []
 
     def add(
         self, source: str, family: str, name: str, invoice: Invoice, truth: dict[str, Any]
@@ -165,6 +169,38 @@ class Scores:
                 self.misses.append(
                     f"{source:4} {name[:34]:34} {path:20} want={want!s:22.22} got={got!s:22.22}"
                 )
+
+    def add_document(self, source: str, invoice: Invoice, truth: dict[str, Any]) -> None:
+        """Whether every field a voucher carries was read right, beside the two ways of
+        combining the fields' confidences into one."""
+        paths = [p for p in VOUCHER_FIELDS if p in self.fields]
+        right = all(
+            same(truth[p], read_path(invoice, p), p)
+            if truth.get(p) is not None
+            else p not in PAID_TO or invoice.fields.get(p) is None
+            for p in paths
+        )
+        independent = 1.0
+        for path in paths:
+            if (found := invoice.fields.get(path)) is not None:
+                independent *= found.confidence
+        self.documents.append((source, independent, reading_confidence(invoice), right))
+
+    def print_document_reliability(self, title: str) -> None:
+        """Per band of P(every field right): documents, mean P, share entirely right."""
+        for source in self.sources():
+            docs = [d for d in self.documents if d[0] == source]
+            right = sum(d[3] for d in docs)
+            print(f"\n{title} — {source}: documents read entirely right {right}/{len(docs)}")
+            print(f"{'P band':>12} | {'independent fields':>26} | {'Kontera (sums once)':>34}")
+            for low, high in zip(DOC_BANDS, [*DOC_BANDS[1:], 1.01], strict=True):
+                cells = [_band_cell(docs, index, low, high) for index in (1, 2)]
+                print(
+                    f"{low:.2f}–{min(high, 1.0):.2f}".rjust(12)
+                    + f" | {cells[0]:>26} | {cells[1]:>34}"
+                )
+            brier = [sum((d[index] - d[3]) ** 2 for d in docs) / len(docs) for index in (1, 2)]
+            print(f"{'Brier score':>12} | {brier[0]:>26.4f} | {brier[1]:>34.4f}")
 
     def sources(self) -> list[str]:
         return sorted({k[0] for k in self.n})
@@ -235,6 +271,22 @@ class Scores:
 
 
 BANDS = [0.0, 0.5, 0.8, 0.9, 0.95, 0.99]
+# A payment reference read where the invoice has none sends the money wrong; an org.nr or a
+# currency the page shows but the generated truth does not list changes nothing.
+PAID_TO = ("payment.kid", "payment.bank_account", "payment.iban", "payment.bankgiro")
+DOC_BANDS = [0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.98]
+
+
+def _band_cell(
+    docs: list[tuple[str, float, float, bool]], index: int, low: float, high: float
+) -> str:
+    """'n, mean P, right' for the documents whose P (column `index`) falls in the band."""
+    band = [d for d in docs if low <= d[index] < high]
+    if not band:
+        return "–"
+    mean = sum(d[index] for d in band) / len(band)
+    right = sum(d[3] for d in band) / len(band)
+    return f"{len(band)}: mean {mean:.3f}, right {right:.3f}"
 
 
 def _bucket(confidence: float) -> int:

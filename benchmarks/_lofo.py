@@ -112,6 +112,7 @@ def _score(scores: Scores, read: ReadSample, item: rt.Example, reader: Any) -> N
         page.derived.clear()  # the rule-based reader caches its own views
     invoice, _ = assemble_scored(read.pages, ctx)
     scores.add(read.source, read.family, read.sample.name, invoice, read.sample.truth)
+    scores.add_document(read.source, invoice, read.sample.truth)
 
 
 def report(run: Run) -> None:
@@ -151,6 +152,7 @@ def report(run: Run) -> None:
         )
     run.held_out.print_matrix("Held out (leave-one-family-out)")
     run.held_out.print_reliability("Held out (leave-one-family-out)")
+    run.held_out.print_document_reliability("Held out (leave-one-family-out)")
     if run.in_sample.n:
         run.in_sample.print_matrix("In sample (trained on every family)")
     print(f"\nheld-out fingerprint (equal in two runs = reproduced): {fingerprint(run)}")

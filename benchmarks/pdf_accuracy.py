@@ -39,6 +39,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # OpenMP spinning on a shared 2-core machine
+sys.path.insert(0, str(ROOT))  # run as a script too: the fixtures import as a package
 sys.path.insert(0, str(ROOT / "fixtures"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
