@@ -37,6 +37,7 @@ from kontera.suggest.model import time_order
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _dimensions
+import _groups
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "posting-history"
 
@@ -86,7 +87,11 @@ def main() -> int:
         "--dimensions-only", action="store_true", help="only the dimension measurements"
     )
     parser.add_argument("--no-dimensions", action="store_true", help="skip them")
+    parser.add_argument("--corpus", type=Path, default=None, help="posting-history folder")
     args = parser.parse_args()
+    if args.corpus is not None:  # a worktree inside the checkout is one level deeper
+        global CORPUS
+        CORPUS = args.corpus
     if not CORPUS.is_dir():
         print(f"corpus not found at {CORPUS}; nothing to measure")
         return 0
@@ -141,7 +146,10 @@ def _accounts(args: argparse.Namespace) -> None:
                 f"{row['precision']:.1%} right"
             )
         print_reliability(result.confidence, result.correct)
-        print(json.dumps(summary))
+        groups = _groups.supplier_groups(lines)
+        figures = _groups.group_rows(groups, result.confidence, result.correct)
+        _groups.print_groups(figures)
+        print(json.dumps({**summary, "groups": figures}))
         if args.plots:
             args.plots.mkdir(parents=True, exist_ok=True)
             plot_accuracy_coverage(result, args.plots / f"{name}.png", name)
