@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from kontera.domain.codec import invoice_to_json
+from kontera.domain.fields import Source
+from kontera.domain.invoice import Invoice
 from kontera.services.admin import companies
 from kontera.services.context import AppContext
+from kontera.services.suggest.confirmed_values import confirmed_values
 from kontera.services.suggest.track_record import supplier_track_record
 from kontera.store import repo
 from kontera.store.db import session_scope
 from kontera.store.tables import Document
+from kontera.store.tables import Interpretation
 
 SUPPLIER = "org:976967631"
 
@@ -60,3 +65,34 @@ def test_only_a_persons_approvals_make_the_record(ctx: AppContext) -> None:
     assert (record.reviewed, record.unchanged, record.postings_changed) == (3, 1, 1)
     assert record.corrected_fields == frozenset({"payment.kid"})
     assert not record.earned(3)
+
+
+def _read_as(ctx: AppContext, company_id: str, n: int, name: str) -> str:
+    """An invoice of the supplier, read with this seller name and org.nr."""
+    invoice = Invoice()
+    invoice.set_field("seller.name", name, confidence=0.6, source=Source.OCR)
+    invoice.set_field("seller.org_number", "976967631", confidence=0.9, source=Source.OCR)
+    with session_scope(ctx.engine) as session:
+        document = Document(company_id=company_id, sha256=f"{n:064d}", supplier_key=SUPPLIER)
+        session.add(document)
+        session.add(
+            Interpretation(
+                document_id=document.id, interpreter="image_ocr", payload=invoice_to_json(invoice)
+            )
+        )
+        return document.id
+
+
+def test_the_name_and_numbers_people_approved_alike_are_confirmed(ctx: AppContext) -> None:
+    """GIVEN two invoices approved with the same seller name and org.nr THEN both are
+    confirmed; a third approved with the name spelt otherwise leaves only the org.nr."""
+    company = companies.create_company(ctx, name="Spor AS", org_number="923609016")
+    approved = [_read_as(ctx, company.id, n, "SYFT ONLINE LTD") for n in (1, 2)]
+    with session_scope(ctx.engine) as session:
+        assert confirmed_values(session, approved) == {
+            "seller.name": "SYFT ONLINE LTD",
+            "seller.org_number": "976967631",
+        }
+    approved.append(_read_as(ctx, company.id, 3, "SYFT ONL1NE LTD"))
+    with session_scope(ctx.engine) as session:
+        assert confirmed_values(session, approved) == {"seller.org_number": "976967631"}

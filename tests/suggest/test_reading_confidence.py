@@ -8,6 +8,14 @@ import pytest
 
 from kontera.domain.fields import Source
 from kontera.domain.invoice import Invoice
+from kontera.domain.invoice import Severity
+from kontera.domain.invoice import note
+from kontera.domain.messages import msg
+from kontera.domain.suggestion import LineSuggestion
+from kontera.domain.suggestion import Suggestion
+from kontera.services.review.rules import review_reasons
+from kontera.suggest.voucher_confidence import TrackRecord
+from kontera.suggest.voucher_confidence import confirmed_fields
 from kontera.suggest.voucher_confidence import reading_confidence
 from kontera.suggest.voucher_confidence import totals_agree
 
@@ -45,3 +53,25 @@ def test_a_missing_amount_is_no_agreement() -> None:
     invoice = _scanned("800.00", "200.00", "1000.00")
     del invoice.fields["totals.vat"]
     assert not totals_agree(invoice)
+
+
+NAME = "seller.name"
+
+
+def test_a_name_people_approved_letter_for_letter_is_no_reason_for_review() -> None:
+    """GIVEN a scan whose supplier name the reader is unsure of, and the supplier's last
+    invoices approved with exactly that name THEN the doubt no longer sends it to review;
+    a name read otherwise still does."""
+    invoice = _scanned("800.00", "200.00", "1000.00")
+    invoice.set_field("seller.name", "SYFT ONLINE LTD", confidence=0.6, source=Source.OCR)
+    invoice.add_note(
+        note(
+            msg("Unsure of the supplier."), Severity.WARNING, "low_confidence", field="seller.name"
+        )
+    )
+    line = LineSuggestion(0, "6702", "1", 0.99, vat_confidence=0.99)
+    approved = TrackRecord(reviewed=3, unchanged=3, confirmed={"seller.name": "SYFT ONLINE LTD"})
+    for track, held in ((approved, False), (TrackRecord(), True)):
+        suggestion = Suggestion(lines=[line], model="t")
+        suggestion.confirmed_fields = confirmed_fields(invoice, track)
+        assert any("supplier" in str(r) for r in review_reasons(invoice, suggestion)) is held

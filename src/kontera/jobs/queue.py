@@ -1,8 +1,7 @@
 """Huey, embedded on SQLite by default or shared through Redis, and the tasks it runs.
 
-Tasks are registered on a Huey instance built from settings (no import-time globals); the
-web process and every worker register the same task names, so either can enqueue and any
-worker can run them.
+Tasks are registered on a Huey built from settings (no import-time globals); the web process
+and every worker register the same task names: either can enqueue, any worker can run them.
 
 Every consumer (`kontera serve`'s in-process one and each `kontera worker`) also runs a
 periodic sweep that requeues work whose task was lost while the processes kept running
@@ -13,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import threading
 from collections.abc import Callable
 from datetime import UTC
 from datetime import datetime
@@ -32,6 +30,7 @@ from kontera.config import Settings
 from kontera.domain.errors import Conflict
 from kontera.domain.errors import TransientError
 from kontera.domain.status import Status
+from kontera.jobs import inline
 from kontera.jobs import outboxes
 from kontera.services.context import AppContext
 from kontera.services.ops import webhooks
@@ -47,8 +46,6 @@ from kontera.services.sync import ledger_sync
 from kontera.store.types import utcnow
 
 log = logging.getLogger(__name__)
-# How often immediate mode runs a voucher's delayed retry inline, one inside the other.
-INLINE_RETRIES = 3
 OWED = [Status.RECEIVED, Status.INTERPRETED]
 # A document untouched this long has no live task: interpreting one, OCR included, takes less.
 # A task still running past it is copied, and the copy ends quietly (Conflict).
@@ -83,7 +80,6 @@ class HueyQueue:
         inbox_every_minutes: int = 0,
     ) -> None:
         self.huey = huey
-        self._inline = threading.local()
         self._process = huey.task(retries=2, retry_delay=5, name="process_document")(
             lambda document_id: documents.process_document(get_ctx(), document_id)
         )
@@ -200,22 +196,8 @@ class HueyQueue:
     def post_voucher(self, voucher_id: str, delay: float = 0.0) -> None:
         if delay > 0 and not self.huey.immediate:
             self._post.schedule((voucher_id,), delay=delay)
-        elif delay > 0:
-            self._retry_inline(voucher_id)
         else:
-            self._post(voucher_id)
-
-    def _retry_inline(self, voucher_id: str) -> None:
-        """Immediate mode (tests) has no clock to wait on: a passing failure is tried again at
-        once, a few times, so a failure that persists ends as a waiting voucher, not a loop."""
-        depth = getattr(self._inline, "depth", 0)
-        if depth >= INLINE_RETRIES:
-            return
-        self._inline.depth = depth + 1
-        try:
-            self._post(voucher_id)
-        finally:
-            self._inline.depth = depth
+            inline.run_now(self._post, voucher_id, later=delay > 0)
 
 
 def _deliver_or_retry(ctx: AppContext, delivery_id: str) -> str:

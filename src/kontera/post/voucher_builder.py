@@ -2,8 +2,7 @@
 
 The voucher carries gross amounts (the domain convention): each cost posting holds its net,
 its VAT and their sum; the payable posting credits the supplier with the invoice total. Signs
-follow the invoice (credit notes are already negative), so a credit note's voucher is the
-mirror image of an invoice's: cost lines credited, the supplier debited.
+follow the invoice (credit notes are negative), so a credit note's voucher mirrors an invoice's.
 
 VAT is computed per line, then reconciled with the document's VAT per rate: the document's
 VAT is what the supplier charged and what may be deducted, so small per-line rounding

@@ -59,8 +59,11 @@ VOUCHER_FIELDS = (
 AGREEING_TOTALS = ("totals.net", "totals.vat", "totals.payable")
 READER_PRIOR_INVOICES = 20.0
 # Values a supplier's invoices always carry: where people approved its invoices with one
-# value, the same value read again is confirmed (services.suggest.confirmed_values).
+# value, the same value read again is confirmed (services.suggest.confirmed_values). The
+# name is not on the voucher (the supplier is found by its numbers), but a reader unsure of
+# a name people approved letter for letter need not send the invoice to review for it.
 STABLE_FIELDS = (
+    "seller.name",
     "seller.org_number",
     "seller.vat_id",
     "currency",
@@ -121,6 +124,16 @@ def _field_probability(reader: float, path: str, confirmed: list[str], track: Tr
         return max(reader, CONFIRMED)
     right = track.reviewed - (1 if path in track.corrected_fields else 0)
     return (READER_PRIOR_INVOICES * reader + right) / (READER_PRIOR_INVOICES + track.reviewed)
+
+
+def gross_adds_up(invoice: Invoice) -> bool:
+    """The total incl. VAT is the net plus the VAT, and those agree with the amount to pay:
+    a doubt about the total alone is settled by the three amounts around it."""
+    totals = invoice.totals
+    if not totals_agree(invoice) or totals.gross is None or "totals.gross" not in invoice.fields:
+        return False
+    assert totals.net is not None and totals.vat is not None  # totals_agree saw them
+    return totals.gross == totals.net + totals.vat
 
 
 def totals_agree(invoice: Invoice) -> bool:

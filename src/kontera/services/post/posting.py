@@ -140,7 +140,7 @@ def post_voucher(
         log.info("posting handed back: this worker is stopping", extra={"voucher_id": voucher_id})
         ctx.queue.post_voucher(voucher_id)
     elif retry_at:  # after the release too: a run queued while this one held the lease is "busy"
-        ctx.queue.post_voucher(voucher_id, delay=_seconds_until(retry_at[0]))
+        ctx.queue.post_voucher(voucher_id, delay=(retry_at[0] - utcnow()).total_seconds())
     _count(ctx, voucher_id, step)
     return step
 
@@ -211,9 +211,7 @@ def _post_leased(ctx: AppContext, lease: Lease, retry_at: list[datetime]) -> str
     except KonteraError as e:  # a connection that cannot even be set up: a person must act
         _give_back(ctx, voucher_id, e.text)
         return Step.FAILED.value
-    _conclude(ctx, voucher_id, job)
-    if job.step not in (Step.POSTED, Step.FAILED) and job.next_attempt_at is not None:
-        retry_at.append(job.next_attempt_at)
+    _conclude(ctx, voucher_id, job, retry_at)
     return job.step.value
 
 
@@ -385,16 +383,14 @@ def _save_job(ctx: AppContext, lease: Lease, job: PostingJob, *, more: bool = Fa
         raise HandBack(lease.voucher_id)
 
 
-def _conclude(ctx: AppContext, voucher_id: str, job: PostingJob) -> None:
+def _conclude(ctx: AppContext, voucher_id: str, job: PostingJob, retry_at: list[datetime]) -> None:
+    if job.next_attempt_at is not None and job.step not in (Step.POSTED, Step.FAILED):
+        retry_at.append(job.next_attempt_at)
     if job.step is Step.POSTED:
         _finish(ctx, voucher_id, job)
     elif job.step is Step.FAILED:
         refused = msg("The accounting system refused the voucher.")
         _give_back(ctx, voucher_id, as_message(job.last_error) if job.last_error else refused)
-
-
-def _seconds_until(when: datetime) -> float:
-    return max(0.0, (when - utcnow()).total_seconds())
 
 
 def _finish(ctx: AppContext, voucher_id: str, job: PostingJob) -> None:

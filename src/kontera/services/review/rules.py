@@ -10,6 +10,7 @@ from kontera.domain.messages import as_message
 from kontera.domain.messages import msg
 from kontera.domain.suggestion import Suggestion
 from kontera.i18n.labels import field_label
+from kontera.suggest.voucher_confidence import gross_adds_up
 
 FIELD_CONFIDENCE_FLOOR = 0.9
 SUGGESTION_CONFIDENCE_FLOOR = 0.5
@@ -19,6 +20,8 @@ LOW_CONFIDENCE = "low_confidence"  # the reader's note on a field it is unsure o
 
 def review_reasons(invoice: Invoice, suggestion: Suggestion) -> list[Message]:
     settled = set(suggestion.confirmed_fields)
+    if gross_adds_up(invoice):
+        settled.add("totals.gross")
     serious = [
         note
         for note in invoice.notes
