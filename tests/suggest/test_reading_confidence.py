@@ -75,3 +75,16 @@ def test_a_name_people_approved_letter_for_letter_is_no_reason_for_review() -> N
         suggestion = Suggestion(lines=[line], model="t")
         suggestion.confirmed_fields = confirmed_fields(invoice, track)
         assert any("supplier" in str(r) for r in review_reasons(invoice, suggestion)) is held
+
+
+@pytest.mark.parametrize(("gross", "held"), [("1000.00", False), ("1100.00", True)])
+def test_an_unsure_total_that_is_the_net_plus_the_vat_is_no_reason_for_review(
+    gross: str, held: bool
+) -> None:
+    """GIVEN net 800 + VAT 200 = 1000 to pay, read surely, and the total incl. VAT read unsure
+    THEN a total of 1000 is settled by the three around it; one of 1100 still needs a look."""
+    invoice = _scanned("800.00", "200.00", "1000.00")
+    invoice.set_field("totals.gross", Decimal(gross), confidence=0.7, source=Source.OCR)
+    suggestion = Suggestion(lines=[LineSuggestion(0, "6702", "1", 0.99)], model="t")
+    reasons = " ".join(str(r) for r in review_reasons(invoice, suggestion))
+    assert ("Total incl. VAT" in reasons) is held
