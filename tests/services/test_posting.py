@@ -60,15 +60,29 @@ def connected(
     fake, base_url = tripletex
     context = ctx
     with TestClient(create_app(context)) as client:
-        api = make_api_client(context, client, "Postende Kunde AS", "923609016")
-        connections.connect(
-            context,
-            company_name="Postende Kunde AS",
-            system="tripletex",
-            secret=fake.employee_token,
-            settings={"base_url": base_url},
-        )
-        yield api, fake, context
+        yield connect_tripletex(context, client, fake, base_url), fake, context
+
+
+def connect_tripletex(
+    context: AppContext, client: TestClient, fake: FakeTripletex, base_url: str
+) -> ApiClient:
+    api = make_api_client(context, client, "Postende Kunde AS", "923609016")
+    connections.connect(
+        context,
+        company_name="Postende Kunde AS",
+        system="tripletex",
+        secret=fake.employee_token,
+        settings={"base_url": base_url},
+    )
+    return api
+
+
+def wait_while_posting(api: ApiClient, document_id: str, seconds: float) -> dict:  # type: ignore[type-arg]
+    deadline = time.monotonic() + seconds
+    while (document := api.get(f"/v1/documents/{document_id}"))["status"] == "posting":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    return document  # type: ignore[no-any-return]
 
 
 def approve(api: ApiClient, document_id: str, postings: list[dict[str, str]]) -> dict:  # type: ignore[type-arg]
@@ -134,10 +148,7 @@ def test_a_refusal_goes_back_to_the_queue_in_plain_words(
     api, fake, _ = connected
     created = api.upload(EHF)
     approve(api, created["id"], [{"account": "1920", "vat_code": "1"}])
-    deadline = time.monotonic() + 10
-    while (document := api.get(f"/v1/documents/{created['id']}"))["status"] == "posting":
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    document = wait_while_posting(api, created["id"], 10)
     assert document["status"] == "needs_review"
     assert document["status_reason"].startswith("Posting to tripletex failed:")
     assert fake.vouchers == {}
@@ -173,19 +184,10 @@ def test_a_passing_outage_is_tried_again_until_the_voucher_is_posted(
     flaky = lambda **options: httpx.Client(transport=transport, **options)  # noqa: E731
     context, _ = attach_queue(dataclasses.replace(build_context(settings), http_client=flaky))
     with TestClient(create_app(context)) as client:
-        api = make_api_client(context, client, "Postende Kunde AS", "923609016")
-        secret = fake.employee_token
-        options = {"base_url": base_url}
-        connections.connect(
-            context, company_name="Postende Kunde AS", system="tripletex", secret=secret,
-            settings=options,
-        )  # fmt: skip
+        api = connect_tripletex(context, client, fake, base_url)
         created = api.upload(EHF)
         approve(api, created["id"], [{"account": "6900", "vat_code": "1"}])
-        deadline = time.monotonic() + 30
-        while (document := api.get(f"/v1/documents/{created['id']}"))["status"] == "posting":
-            assert time.monotonic() < deadline
-            time.sleep(0.1)
+        document = wait_while_posting(api, created["id"], 30)
     context.engine.dispose()
     assert transport.refused == 1
     assert document["status"] == "posted", document["status_reason"]
