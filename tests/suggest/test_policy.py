@@ -135,8 +135,8 @@ def test_an_earned_supplier_s_pdf_of_an_unusual_amount_waits() -> None:
 
 def test_values_people_approved_settle_the_reader_s_doubt() -> None:
     """The org.nr read at 0.6 but the same as on the supplier's approved invoices counts as
-    confirmed; a different bank account does not (it keeps the reader's own doubt, weighed
-    against the track record as before)."""
+    confirmed; a different bank account is a contradiction (misread or changed): even odds
+    at best, whatever the reader thought of it."""
     invoice, suggestion = _case()
     invoice.set_field("seller.org_number", "976967631", confidence=0.6, source=Source.PDF_TEXT)
     invoice.set_field("payment.bank_account", "15030212344", confidence=0.6, source=Source.PDF_TEXT)
@@ -144,8 +144,9 @@ def test_values_people_approved_settle_the_reader_s_doubt() -> None:
     track = TrackRecord(reviewed=3, unchanged=3, confirmed=confirmed)
     decide(AutoApprovalPolicy(enabled=True), invoice, suggestion, evidence=_usual(track))
     assert suggestion.confirmed_fields == ["seller.org_number"]
-    bank = (20 * 0.6 + 3) / 23  # its own confidence, weighed against three clean approvals
-    assert suggestion.voucher_confidence == pytest.approx(0.999 * bank * 0.995, rel=1e-6)
+    assert suggestion.contradicted_fields == {"payment.bank_account": "86011117947"}
+    assert suggestion.voucher_confidence == pytest.approx(0.999 * 0.5 * 0.995, rel=1e-6)
+    assert not suggestion.auto_approvable
 
 
 def _runs(hits: int, seen: int) -> RunCalibration:

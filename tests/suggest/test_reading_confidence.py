@@ -16,6 +16,7 @@ from kontera.domain.suggestion import Suggestion
 from kontera.services.review.rules import review_reasons
 from kontera.suggest.voucher_confidence import TrackRecord
 from kontera.suggest.voucher_confidence import confirmed_fields
+from kontera.suggest.voucher_confidence import contradicted_fields
 from kontera.suggest.voucher_confidence import reading_confidence
 from kontera.suggest.voucher_confidence import totals_agree
 
@@ -88,3 +89,51 @@ def test_an_unsure_total_that_is_the_net_plus_the_vat_is_no_reason_for_review(
     suggestion = Suggestion(lines=[LineSuggestion(0, "6702", "1", 0.99)], model="t")
     reasons = " ".join(str(r) for r in review_reasons(invoice, suggestion))
     assert ("Total incl. VAT" in reasons) is held
+
+
+ORG = "seller.org_number"
+
+
+def _with_org(read: str, confidence: float = 0.97) -> Invoice:
+    invoice = _scanned("800.00", "200.00", "1000.00")
+    invoice.set_field(ORG, read, confidence=confidence, source=Source.OCR)
+    return invoice
+
+
+def _reasons(invoice: Invoice, track: TrackRecord) -> str:
+    suggestion = Suggestion(lines=[LineSuggestion(0, "6702", "1", 0.99)], model="t")
+    suggestion.confirmed_fields = confirmed_fields(invoice, track)
+    suggestion.contradicted_fields = contradicted_fields(invoice, track)
+    return " ".join(str(r) for r in review_reasons(invoice, suggestion))
+
+
+def test_an_org_number_read_otherwise_than_people_approved_is_held_and_named() -> None:
+    """GIVEN a supplier whose last invoices were approved with org.nr 976967631
+    WHEN a scan of its next invoice is read, surely, as 976967637 (a misread digit)
+    THEN the voucher is at most even odds (never posts itself), and the review says what
+    was read and what people approved; read as approved, it is confirmed instead."""
+    track = TrackRecord(reviewed=3, unchanged=3, confirmed={ORG: "976967631"})
+    misread, right = _with_org("976967637"), _with_org("976967631")
+    assert contradicted_fields(misread, track) == {ORG: "976967631"}
+    assert reading_confidence(misread, track) <= 0.5
+    assert reading_confidence(right, track) > 0.85
+    assert "976967637" in _reasons(misread, track) and "976967631" in _reasons(misread, track)
+    assert "976967631" not in _reasons(right, track)
+
+
+def test_without_approved_values_nothing_is_contradicted() -> None:
+    """A supplier nobody has approved yet has no values to contradict: the reader's own
+    confidence stands."""
+    invoice = _with_org("976967637")
+    assert contradicted_fields(invoice, TrackRecord()) == {}
+    assert reading_confidence(invoice) == pytest.approx(0.93 * 0.98 * 0.95 * 0.97)
+
+
+def test_a_changed_bank_account_lowers_the_voucher_but_is_named_by_its_own_warning() -> None:
+    """A bank account other than the approved one caps the voucher at even odds; the review
+    reason is the bank-account warning the matcher writes, not a second one here."""
+    invoice = _scanned("800.00", "200.00", "1000.00")
+    invoice.set_field("payment.bank_account", "15030212344", confidence=0.99, source=Source.OCR)
+    track = TrackRecord(reviewed=3, unchanged=3, confirmed={"payment.bank_account": "86011117947"})
+    assert reading_confidence(invoice, track) <= 0.5
+    assert "86011117947" not in _reasons(invoice, track)

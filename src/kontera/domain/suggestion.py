@@ -57,6 +57,8 @@ class Suggestion:
     # Fields read with the value people approved on this supplier's last invoices: a reader's
     # doubt about them is settled (`kontera.services.suggest.confirmed_values`).
     confirmed_fields: list[str] = dc_field(default_factory=list)
+    # Fields read with another value than the one people approved there, with that value.
+    contradicted_fields: dict[str, str] = dc_field(default_factory=dict)
 
     @property
     def confidence(self) -> float:

@@ -43,6 +43,7 @@ from kontera.suggest.supplier_habit import strengthen
 from kontera.suggest.supplier_habit import within_usual_range
 from kontera.suggest.voucher_confidence import TrackRecord
 from kontera.suggest.voucher_confidence import confirmed_fields
+from kontera.suggest.voucher_confidence import contradicted_fields
 from kontera.suggest.voucher_confidence import voucher_confidence
 
 EARN_AFTER = 3
@@ -122,6 +123,7 @@ def decide(
         run = None
     track = evidence.track
     suggestion.confirmed_fields = confirmed_fields(invoice, track)
+    suggestion.contradicted_fields = contradicted_fields(invoice, track)
     suggestion.voucher_confidence = voucher_confidence(invoice, suggestion, track)
     approvable, reason = _verdict(
         policy, invoice, suggestion, source_kind, track, _Earned(run, usual, evidence.habit, money)

@@ -75,6 +75,11 @@ STABLE_FIELDS = (
 # before by mistake, or people approved a wrong one: not observed in the bureau month
 # (docs/bureau-month.md), kept below 1 so that a voucher is never certain.
 CONFIRMED = 0.999
+# A value the supplier's invoices always carried, read otherwise this time: the reader
+# misread it or the supplier changed it (a new bank account, another company), and nothing
+# in the document says which. Even odds: such a voucher never posts itself, and the review
+# names the value people approved (`kontera.services.review.rules`).
+CONTRADICTED = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,12 +105,26 @@ def confirmed_fields(invoice: Invoice, track: TrackRecord) -> list[str]:
     ]
 
 
+def contradicted_fields(invoice: Invoice, track: TrackRecord) -> dict[str, str]:
+    """The voucher's stable fields read with another value than the one people approved on
+    the supplier's last invoices, each with the approved value."""
+    return {
+        path: value
+        for path, value in track.confirmed.items()
+        if path in VOUCHER_FIELDS
+        and (found := invoice.fields.get(path)) is not None
+        and found.value not in (None, "")
+        and str(found.value) != value
+    }
+
+
 def reading_confidence(invoice: Invoice, track: TrackRecord | None = None) -> float:
     """P(every field the voucher carries was read right)."""
     track = track or TrackRecord()
     confirmed = confirmed_fields(invoice, track)
+    contradicted = contradicted_fields(invoice, track)
     field_probability = {
-        path: _field_probability(found.confidence, path, confirmed, track)
+        path: _field_probability(found.confidence, path, confirmed, track, contradicted)
         for path in VOUCHER_FIELDS
         if (found := invoice.fields.get(path)) is not None and found.value not in (None, "")
     }
@@ -118,10 +137,18 @@ def reading_confidence(invoice: Invoice, track: TrackRecord | None = None) -> fl
     return probability
 
 
-def _field_probability(reader: float, path: str, confirmed: list[str], track: TrackRecord) -> float:
+def _field_probability(
+    reader: float,
+    path: str,
+    confirmed: list[str],
+    track: TrackRecord,
+    contradicted: dict[str, str],
+) -> float:
     reader = min(1.0, max(0.0, reader))
     if path in confirmed:
         return max(reader, CONFIRMED)
+    if path in contradicted:
+        return min(reader, CONTRADICTED)
     right = track.reviewed - (1 if path in track.corrected_fields else 0)
     return (READER_PRIOR_INVOICES * reader + right) / (READER_PRIOR_INVOICES + track.reviewed)
 

@@ -16,6 +16,8 @@ FIELD_CONFIDENCE_FLOOR = 0.9
 SUGGESTION_CONFIDENCE_FLOOR = 0.5
 KEY_FIELDS = ("invoice_number", "issue_date", "currency", "totals.payable", "totals.gross")
 LOW_CONFIDENCE = "low_confidence"  # the reader's note on a field it is unsure of
+# A changed bank account has its own warning (kontera.interpret.matching, "bank_account_changed").
+_NAMED_ELSEWHERE = frozenset({"payment.bank_account", "payment.iban", "payment.bankgiro"})
 
 
 def review_reasons(invoice: Invoice, suggestion: Suggestion) -> list[Message]:
@@ -27,7 +29,7 @@ def review_reasons(invoice: Invoice, suggestion: Suggestion) -> list[Message]:
         for note in invoice.notes
         if note.severity is not Severity.INFO and not _settled(note, settled)
     ][:5]
-    reasons = [_note_text(note) for note in serious]
+    reasons = [_note_text(note) for note in serious] + _contradictions(invoice, suggestion)
     unsure = [
         path
         for path in KEY_FIELDS
@@ -59,6 +61,22 @@ def review_reasons(invoice: Invoice, suggestion: Suggestion) -> list[Message]:
         )
         reasons.append(msg("Kontera is unsure of the account for line {lines}.", lines=lines))
     return reasons
+
+
+def _contradictions(invoice: Invoice, suggestion: Suggestion) -> list[Message]:
+    """A value the supplier's invoices always carried, read otherwise: a misreading to fix
+    with the approved value, or a change for a person to confirm."""
+    return [
+        msg(
+            "{field} was read as {read}, but this supplier's last invoices, approved by a "
+            "person, said {approved}.",
+            field=field_label(path),
+            read=str(invoice.fields[path].value),
+            approved=approved,
+        )
+        for path, approved in suggestion.contradicted_fields.items()
+        if path not in _NAMED_ELSEWHERE and path in invoice.fields
+    ]
 
 
 def _settled(note: Note, confirmed: set[str]) -> bool:
