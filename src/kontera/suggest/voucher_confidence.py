@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
-from decimal import Decimal
 
 from kontera.domain.invoice import Invoice
+from kontera.domain.money import ZERO
 from kontera.domain.suggestion import LineSuggestion
 from kontera.domain.suggestion import Suggestion
 
@@ -170,8 +170,8 @@ def totals_agree(invoice: Invoice) -> bool:
     totals = invoice.totals
     if totals.net is None or totals.vat is None or totals.payable is None:
         return False
-    prepaid = totals.prepaid or Decimal(0)
-    rounding = totals.rounding or Decimal(0)
+    prepaid = totals.prepaid or ZERO
+    rounding = totals.rounding or ZERO
     return totals.net + totals.vat - prepaid + rounding == totals.payable
 
 
