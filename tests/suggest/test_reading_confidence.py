@@ -137,3 +137,13 @@ def test_a_changed_bank_account_lowers_the_voucher_but_is_named_by_its_own_warni
     track = TrackRecord(reviewed=3, unchanged=3, confirmed={"payment.bank_account": "86011117947"})
     assert reading_confidence(invoice, track) <= 0.5
     assert "86011117947" not in _reasons(invoice, track)
+
+
+def test_an_identifier_written_with_spaces_is_the_value_people_approved() -> None:
+    """An EHF's "NO976967631MVA" approved, a PDF's "NO 976 967 631 MVA" read: one VAT id,
+    confirmed, not contradicted."""
+    invoice = _scanned("800.00", "200.00", "1000.00")
+    invoice.set_field("seller.vat_id", "NO 976 967 631 MVA", confidence=0.9, source=Source.OCR)
+    track = TrackRecord(reviewed=3, unchanged=3, confirmed={"seller.vat_id": "NO976967631MVA"})
+    assert confirmed_fields(invoice, track) == ["seller.vat_id"]
+    assert contradicted_fields(invoice, track) == {}

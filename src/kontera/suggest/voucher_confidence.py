@@ -23,6 +23,7 @@ company's threshold.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -80,6 +81,7 @@ CONFIRMED = 0.999
 # in the document says which. Even odds: such a voucher never posts itself, and the review
 # names the value people approved (`kontera.services.review.rules`).
 CONTRADICTED = 0.5
+_SEPARATORS = re.compile(r"[\s.\-]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +103,8 @@ def confirmed_fields(invoice: Invoice, track: TrackRecord) -> list[str]:
     return [
         path
         for path, value in track.confirmed.items()
-        if (found := invoice.fields.get(path)) is not None and str(found.value) == value
+        if (found := invoice.fields.get(path)) is not None
+        and _comparable(path, found.value) == _comparable(path, value)
     ]
 
 
@@ -114,8 +117,15 @@ def contradicted_fields(invoice: Invoice, track: TrackRecord) -> dict[str, str]:
         if path in VOUCHER_FIELDS
         and (found := invoice.fields.get(path)) is not None
         and found.value not in (None, "")
-        and str(found.value) != value
+        and _comparable(path, found.value) != _comparable(path, value)
     }
+
+
+def _comparable(path: str, value: object) -> str:
+    """An identifier as its digits and letters: an EHF's "NO976967631MVA" and a PDF's
+    "NO 976 967 631 MVA" are one value. A name is compared letter for letter."""
+    text = str(value)
+    return text if path == "seller.name" else _SEPARATORS.sub("", text).upper()
 
 
 def reading_confidence(invoice: Invoice, track: TrackRecord | None = None) -> float:
