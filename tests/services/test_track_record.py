@@ -67,11 +67,13 @@ def test_only_a_persons_approvals_make_the_record(ctx: AppContext) -> None:
     assert not record.earned(3)
 
 
-def _read_as(ctx: AppContext, company_id: str, n: int, name: str) -> str:
+def _read_as(
+    ctx: AppContext, company_id: str, n: int, name: str, org_number: str = "976967631"
+) -> str:
     """An invoice of the supplier, read with this seller name and org.nr."""
     invoice = Invoice()
     invoice.set_field("seller.name", name, confidence=0.6, source=Source.OCR)
-    invoice.set_field("seller.org_number", "976967631", confidence=0.9, source=Source.OCR)
+    invoice.set_field("seller.org_number", org_number, confidence=0.9, source=Source.OCR)
     with session_scope(ctx.engine) as session:
         document = Document(company_id=company_id, sha256=f"{n:064d}", supplier_key=SUPPLIER)
         session.add(document)
@@ -96,3 +98,20 @@ def test_the_name_and_numbers_people_approved_alike_are_confirmed(ctx: AppContex
     approved.append(_read_as(ctx, company.id, 3, "SYFT ONL1NE LTD"))
     with session_scope(ctx.engine) as session:
         assert confirmed_values(session, approved) == {"seller.org_number": "976967631"}
+
+
+def test_an_org_number_written_with_spaces_on_one_invoice_is_still_confirmed(
+    ctx: AppContext,
+) -> None:
+    """GIVEN one invoice approved with org.nr 976967631 and one with "976 967 631" THEN the
+    number is confirmed (as first written); another number leaves it unconfirmed."""
+    company = companies.create_company(ctx, name="Spor AS", org_number="923609016")
+    approved = [
+        _read_as(ctx, company.id, 1, "SYFT ONLINE LTD"),
+        _read_as(ctx, company.id, 2, "SYFT ONLINE LTD", "976 967 631"),
+    ]
+    with session_scope(ctx.engine) as session:
+        assert confirmed_values(session, approved)["seller.org_number"] == "976967631"
+    approved.append(_read_as(ctx, company.id, 3, "SYFT ONLINE LTD", "976967637"))
+    with session_scope(ctx.engine) as session:
+        assert "seller.org_number" not in confirmed_values(session, approved)

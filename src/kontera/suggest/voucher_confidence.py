@@ -104,7 +104,7 @@ def confirmed_fields(invoice: Invoice, track: TrackRecord) -> list[str]:
         path
         for path, value in track.confirmed.items()
         if (found := invoice.fields.get(path)) is not None
-        and _comparable(path, found.value) == _comparable(path, value)
+        and comparable(path, found.value) == comparable(path, value)
     ]
 
 
@@ -117,11 +117,11 @@ def contradicted_fields(invoice: Invoice, track: TrackRecord) -> dict[str, str]:
         if path in VOUCHER_FIELDS
         and (found := invoice.fields.get(path)) is not None
         and found.value not in (None, "")
-        and _comparable(path, found.value) != _comparable(path, value)
+        and comparable(path, found.value) != comparable(path, value)
     }
 
 
-def _comparable(path: str, value: object) -> str:
+def comparable(path: str, value: object) -> str:
     """An identifier as its digits and letters: an EHF's "NO976967631MVA" and a PDF's
     "NO 976 967 631 MVA" are one value. A name is compared letter for letter."""
     text = str(value)

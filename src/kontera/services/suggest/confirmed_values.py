@@ -16,13 +16,14 @@ from sqlmodel import Session
 from kontera.domain.codec import invoice_from_json
 from kontera.store import repo
 from kontera.suggest.voucher_confidence import STABLE_FIELDS
+from kontera.suggest.voucher_confidence import comparable
 
 MIN_CONFIRMATIONS = 2
 
 
 def confirmed_values(session: Session, document_ids: Sequence[str]) -> dict[str, str]:
     """Per stable field, the value every one of these approved invoices carried."""
-    seen: dict[str, set[str]] = {}
+    seen: dict[str, dict[str, str]] = {}  # path → comparable form → the value as written
     counted = 0
     for document_id in document_ids:
         record = repo.latest_interpretation(session, document_id=document_id)
@@ -32,11 +33,12 @@ def confirmed_values(session: Session, document_ids: Sequence[str]) -> dict[str,
         fields = invoice_from_json(record.payload).fields
         for path in STABLE_FIELDS:
             found = fields.get(path)
-            seen.setdefault(path, set()).add(
-                "" if found is None or found.value in (None, "") else str(found.value)
-            )
+            value = "" if found is None or found.value in (None, "") else str(found.value)
+            seen.setdefault(path, {}).setdefault(comparable(path, value), value)
     if counted < MIN_CONFIRMATIONS:
         return {}
     return {
-        path: values.pop() for path, values in seen.items() if len(values) == 1 and "" not in values
+        path: next(iter(values.values()))
+        for path, values in seen.items()
+        if len(values) == 1 and "" not in values
     }
