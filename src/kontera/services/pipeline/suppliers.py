@@ -20,6 +20,7 @@ from kontera.interpret.matching import invoice_accounts
 from kontera.interpret.matching import match_supplier
 from kontera.interpret.matching import same_name_notes
 from kontera.interpret.matching import shared_account_notes
+from kontera.interpret.name_doubt import settle_name_doubt
 from kontera.store.tables import Document
 from kontera.store.tables import PostingHistory
 from kontera.store.tables_interpret import Supplier
@@ -69,6 +70,7 @@ def recognise_supplier(
     if match is not None:
         for note in match.notes:
             invoice.add_note(note)
+        settle_name_doubt(invoice, match)
         supplier = session.get(Supplier, match.supplier.supplier_id)
     else:
         for note in same_name_notes(invoice, known):
