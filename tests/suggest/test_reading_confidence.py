@@ -147,3 +147,15 @@ def test_an_identifier_written_with_spaces_is_the_value_people_approved() -> Non
     track = TrackRecord(reviewed=3, unchanged=3, confirmed={"seller.vat_id": "NO976967631MVA"})
     assert confirmed_fields(invoice, track) == ["seller.vat_id"]
     assert contradicted_fields(invoice, track) == {}
+
+
+def test_a_currency_other_than_the_supplier_s_usual_one_is_held_and_named() -> None:
+    """GIVEN a supplier whose last invoices people approved in NOK WHEN one is read as EUR
+    (a misread "Tot." line, or a supplier that changed) THEN it waits for a person, who is
+    told both currencies."""
+    invoice = _scanned("800.00", "200.00", "1000.00")
+    invoice.set_field("currency", "EUR", confidence=0.96, source=Source.OCR)
+    track = TrackRecord(reviewed=3, unchanged=3, confirmed={"currency": "NOK"})
+    assert reading_confidence(invoice, track) <= 0.5
+    reasons = _reasons(invoice, track)
+    assert "EUR" in reasons and "NOK" in reasons
